@@ -1,0 +1,36 @@
+package io.dgan.transport;
+
+import java.nio.FloatBuffer;
+
+/**
+ * Point-to-point exchange of tagged float vectors between the ranks of one job. Implementations: in-memory
+ * (threads in one JVM) and gRPC (worker processes). The transport adds no math: what is received is exactly what
+ * was sent, float for float.
+ *
+ * <p>Vectors are passed as {@link FloatBuffer}s so that they can be live views of native memory (DL4J parameters)
+ * or heap arrays alike. Only the elements between position and limit are sent/received; positions and limits of the
+ * caller's buffers are left unchanged.
+ */
+public interface Transport extends AutoCloseable {
+    /** This worker's rank, 0..size()-1. */
+    int rank();
+
+    /** Number of workers in the job. */
+    int size();
+
+    /**
+     * Sends {@code src[position..limit)} to {@code peer} under {@code tag}. May return before the peer has received
+     * it, but only once {@code src} may be modified again by the caller.
+     */
+    void send(int peer, MessageTag tag, FloatBuffer src) throws TransportException;
+
+    /**
+     * Blocks until the vector that {@code peer} sent under {@code tag} has arrived and writes it into
+     * {@code dst[position..limit)}. A vector of another length is an error. Times out with a
+     * {@link TransportException} naming the peer.
+     */
+    void receive(int peer, MessageTag tag, FloatBuffer dst) throws TransportException;
+
+    @Override
+    void close();
+}
