@@ -85,6 +85,8 @@ class MixingKernelTest {
                 FloatBuffer[] sliceNb = new FloatBuffer[count];
                 FloatBuffer mixedSelf = direct(self);
                 FloatBuffer[] mixedNb = new FloatBuffer[count];
+                FloatBuffer shiftedSelf = heapSlice(self); // offset 3 while the neighbours have offset 0
+                FloatBuffer[] shiftedNb = new FloatBuffer[count];
                 FloatBuffer readOnlySelf = FloatBuffer.wrap(self.clone());
                 FloatBuffer[] readOnlyNb = new FloatBuffer[count];
                 for (int j = 0; j < count; j++) {
@@ -92,6 +94,7 @@ class MixingKernelTest {
                     directNb[j] = direct(nb[j]);
                     sliceNb[j] = heapSlice(nb[j]);
                     mixedNb[j] = j % 2 == 0 ? FloatBuffer.wrap(nb[j].clone()) : direct(nb[j]);
+                    shiftedNb[j] = FloatBuffer.wrap(nb[j].clone());
                     readOnlyNb[j] = FloatBuffer.wrap(nb[j].clone()).asReadOnlyBuffer(); // hasArray() is false
                 }
                 MixingKernel.mix(heapSelf, ws, heapNb, w, count);
@@ -99,11 +102,13 @@ class MixingKernelTest {
                 MixingKernel.mix(sliceSelf, ws, sliceNb, w, count);
                 MixingKernel.mix(mixedSelf, ws, mixedNb, w, count);
                 MixingKernel.mix(readOnlySelf, ws, readOnlyNb, w, count);
+                MixingKernel.mix(shiftedSelf, ws, shiftedNb, w, count);
                 assertBits(expected, heapSelf, "heap " + what);
                 assertBits(expected, directSelf, "direct " + what);
                 assertBits(expected, sliceSelf, "heap slice " + what);
                 assertBits(expected, mixedSelf, "heap and direct mixed " + what);
                 assertBits(expected, readOnlySelf, "read-only neighbours " + what);
+                assertBits(expected, shiftedSelf, "array offsets differing " + what);
                 for (int j = 0; j < count; j++) {
                     assertBits(nb[j], directNb[j], "neighbour " + j + " untouched, " + what);
                 }

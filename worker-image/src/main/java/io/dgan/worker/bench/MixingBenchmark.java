@@ -20,6 +20,10 @@ public final class MixingBenchmark {
     /** Floats read (self, 2 neighbours) and written (self) per element. */
     private static final int FLOATS_TOUCHED_PER_ELEMENT = 4;
     private static final float THIRD = 1.0f / 3.0f;
+    /** Warm-up covers at least this many elements per variant (and at least the requested rounds). */
+    private static final long WARMUP_FLOATS = 30_000_000L;
+    /** Timed rounds cover at least this many elements per variant (and at least the requested rounds). */
+    private static final long TIMED_FLOATS = 50_000_000L;
 
     /** Median timing of one variant. */
     public record Timing(double medianSeconds, double gigabytesPerSecond, double floatsPerSecond) {
@@ -66,26 +70,33 @@ public final class MixingBenchmark {
         FloatBuffer[] directNb = {direct(loopA), direct(loopB)};
         float[] weights = {THIRD, THIRD};
 
-        progress.accept("mixing " + floats + " floats: " + warmups + " warm-up and " + repetitions + " timed rounds");
-        for (int r = 0; r < warmups; r++) {
+        // Small vectors need more rounds: the JIT compiles a loop after enough iterations, not enough calls, and a
+        // 0.1 ms round is at the mercy of one scheduler tick.
+        int warmupRounds = Math.max(warmups, (int) Math.min(100_000, WARMUP_FLOATS / floats));
+        int timedRounds = Math.max(repetitions, (int) Math.min(100_000, TIMED_FLOATS / floats));
+        progress.accept("mixing " + floats + " floats: " + warmupRounds + " warm-up and " + timedRounds
+                + " timed rounds per variant");
+        for (int r = 0; r < warmupRounds; r++) {
             loop(loopSelf, loopA, loopB);
             MixingKernel.mix(heapSelf, THIRD, heapNb, weights, 2);
             MixingKernel.mix(directSelf, THIRD, directNb, weights, 2);
         }
-        long[] loopNanos = new long[repetitions];
-        long[] heapNanos = new long[repetitions];
-        long[] directNanos = new long[repetitions];
-        for (int r = 0; r < repetitions; r++) {
-            long t0 = System.nanoTime();
-            loop(loopSelf, loopA, loopB);
-            long t1 = System.nanoTime();
-            MixingKernel.mix(heapSelf, THIRD, heapNb, weights, 2);
-            long t2 = System.nanoTime();
-            MixingKernel.mix(directSelf, THIRD, directNb, weights, 2);
-            long t3 = System.nanoTime();
-            loopNanos[r] = t1 - t0;
-            heapNanos[r] = t2 - t1;
-            directNanos[r] = t3 - t2;
+        long[] loopNanos = new long[timedRounds];
+        long[] heapNanos = new long[timedRounds];
+        long[] directNanos = new long[timedRounds];
+        for (int r = 0; r < timedRounds; r++) {
+            // Rotate the order every round so that no variant always runs right after another (cache, frequency).
+            for (int slot = 0; slot < 3; slot++) {
+                int variant = (r + slot) % 3;
+                long t0 = System.nanoTime();
+                switch (variant) {
+                    case 0 -> loop(loopSelf, loopA, loopB);
+                    case 1 -> MixingKernel.mix(heapSelf, THIRD, heapNb, weights, 2);
+                    default -> MixingKernel.mix(directSelf, THIRD, directNb, weights, 2);
+                }
+                long elapsed = System.nanoTime() - t0;
+                (variant == 0 ? loopNanos : variant == 1 ? heapNanos : directNanos)[r] = elapsed;
+            }
         }
         // Allocation: the same number of extra rounds on each engine path, counted by the thread's allocation
         // counter (these rounds also keep the three variants in step for the bit-identity check).
@@ -98,7 +109,7 @@ public final class MixingBenchmark {
         Timing loop = timing(loopNanos, floats);
         Timing heap = timing(heapNanos, floats);
         Timing direct = timing(directNanos, floats);
-        return new SizeResult(floats, 2, repetitions, loop,
+        return new SizeResult(floats, 2, timedRounds, loop,
                 new EngineResult(heap, loop.medianSeconds() / heap.medianSeconds(), heapBytes),
                 new EngineResult(direct, loop.medianSeconds() / direct.medianSeconds(), directBytes),
                 identical);
@@ -106,8 +117,13 @@ public final class MixingBenchmark {
 
     /** The reference: the same arithmetic, in the same order, as a plain loop over float[]. */
     static void loop(float[] self, float[] a, float[] b) {
+        loop(self, THIRD, a, THIRD, b, THIRD);
+    }
+
+    /** Weights as parameters, as in any engine-free code: the JIT cannot fold them into constants. */
+    private static void loop(float[] self, float ws, float[] a, float wa, float[] b, float wb) {
         for (int i = 0; i < self.length; i++) {
-            self[i] = THIRD * self[i] + THIRD * a[i] + THIRD * b[i];
+            self[i] = ws * self[i] + wa * a[i] + wb * b[i];
         }
     }
 

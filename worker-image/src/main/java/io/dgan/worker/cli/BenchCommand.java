@@ -16,6 +16,6 @@ public final class BenchCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "bench: missing subcommand; one of " + String.join(", ", spec.subcommands().keySet()));
+                "missing subcommand; one of " + String.join(", ", spec.subcommands().keySet()));
     }
 }

@@ -27,10 +27,10 @@ public final class BenchMixingCommand implements Runnable {
             description = "Vector lengths in floats, K = 10^3, M = 10^6 (default ${DEFAULT-VALUE}).")
     String sizes;
 
-    @Option(names = "--repetitions", defaultValue = "15", description = "Timed rounds per variant (default ${DEFAULT-VALUE}).")
+    @Option(names = "--repetitions", defaultValue = "15", description = "Minimum timed rounds per variant (more for small vectors, to cover 50M elements; default ${DEFAULT-VALUE}).")
     int repetitions;
 
-    @Option(names = "--warmup", defaultValue = "10", description = "Untimed rounds per variant first (default ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "10", description = "Minimum untimed rounds per variant first (more for small vectors, to cover 30M elements; default ${DEFAULT-VALUE}).")
     int warmup;
 
     @Option(names = "--json", description = "Print one JSON object on stdout (progress goes to stderr).")
@@ -61,6 +61,7 @@ public final class BenchMixingCommand implements Runnable {
             doc.put("targetRatio", TARGET_RATIO);
             doc.put("targetBytesAllocatedPerCall", 0);
             doc.put("availableProcessors", Runtime.getRuntime().availableProcessors());
+            doc.put("javaVersion", System.getProperty("java.version"));
             doc.put("results", results);
             out.println(JsonOutput.toJson(doc));
         } else {
@@ -75,8 +76,10 @@ public final class BenchMixingCommand implements Runnable {
                 out.printf("%-10d results bit-identical across loop, heap and direct: %s%n", r.floats(),
                         r.bitIdentical() ? "yes" : "NO");
             }
-            out.println("GB/s counts 16 bytes touched per element (3 floats read, 1 written); median of "
-                    + repetitions + " interleaved rounds; a shared machine makes these figures noisy.");
+            out.println("GB/s counts 16 bytes touched per element (3 floats read, 1 written); median of the "
+                    + "interleaved timed rounds; on a shared machine these figures are noisy.");
+            out.println("java " + System.getProperty("java.version") + ", " + Runtime.getRuntime().availableProcessors()
+                    + " processors");
         }
         out.flush();
     }
