@@ -79,6 +79,14 @@ final class OptimisticAdam extends AbstractOptimizer {
     }
 
     @Override
+    public void setTopology(long epoch, MixingSchedule schedule) {
+        super.setTopology(epoch, schedule);
+        if (momentGossip != null) {
+            momentGossip.setTopology(epoch, schedule);
+        }
+    }
+
+    @Override
     public void step(long iteration) {
         checkIteration(iteration);
         if (steps == 0 && config.initialDirection() == InitialDirection.ORACLE) {
