@@ -49,11 +49,13 @@ public final class ConsensusMonitor {
                 RingAllReduce.CHANNEL_BASE + channelOffset + blocks.size());
     }
 
+    /** Block b of the network average x̄ from the last {@link #distance} call (float, bit-identical on every rank). */
+    public FloatBuffer mean(int b) {
+        return copies.get(b).asReadOnlyBuffer();
+    }
+
     /** Collective call; returns the same value on every rank. */
     public double distance(long epoch, long iteration) {
-        if (workers == 1) {
-            return 0;
-        }
         double local = 0;
         for (int b = 0; b < blocks.size(); b++) {
             FloatBuffer x = blocks.get(b);
@@ -67,6 +69,9 @@ public final class ConsensusMonitor {
                 double d = (double) x.get(k) - mean.get(k);
                 local += d * d;
             }
+        }
+        if (workers == 1) {
+            return 0;
         }
         scalar.put(0, (float) local);
         scalarReducer.average(scalar, epoch, iteration);
