@@ -39,6 +39,9 @@ import java.util.concurrent.Callable;
                 "Prints progress to stderr; --json prints one JSON summary on stdout; --out writes curve.csv "
                         + "and curve.png."})
 public final class GameCommand implements Callable<Integer> {
+    /** Bilinear default h: each worker's game differs from the global one, so consensus is really at stake. */
+    static final double DEFAULT_BILINEAR_HETEROGENEITY = 0.3;
+
     @Spec
     CommandSpec spec;
 
@@ -86,8 +89,12 @@ public final class GameCommand implements Callable<Integer> {
     @Option(names = "--average-moments", description = "also gossip the Adam moments (dp-oadam)")
     boolean averageMoments;
 
-    @Option(names = "--heterogeneity", defaultValue = "0.0",
-            description = "h: bilinear A_i = A + h·Δ_i; quadratic shard offsets δ_i (default ${DEFAULT-VALUE})")
+    @Option(names = "--heterogeneity",
+            description = "h: bilinear A_i = A + h·Δ_i (default 0.3, so that the workers really differ and gossip"
+                    + " matters); quadratic shard offsets δ_i (default 0: iid shards)")
+    Double heterogeneityOption;
+
+    /** Resolved in {@link #validate()}: the per-game default when the flag is absent. */
     double heterogeneity;
 
     @Option(names = "--noise", defaultValue = "0.0", description = "quadratic: gradient noise σ (default ${DEFAULT-VALUE})")
@@ -195,6 +202,8 @@ public final class GameCommand implements Callable<Integer> {
         if (gossipRounds < 0) {
             throw bad("--gossip-rounds", "must be >= 0, got " + gossipRounds);
         }
+        heterogeneity = heterogeneityOption != null ? heterogeneityOption
+                : "bilinear".equals(game) ? DEFAULT_BILINEAR_HETEROGENEITY : 0.0;
         if (!(heterogeneity >= 0)) {
             throw bad("--heterogeneity", "must be >= 0, got " + heterogeneity);
         }

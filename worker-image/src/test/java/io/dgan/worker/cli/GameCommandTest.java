@@ -51,6 +51,18 @@ class GameCommandTest {
     }
 
     @Test
+    void theIssuesExampleCommandHasWorkersThatReallyDiffer() throws Exception {
+        // Exactly the example of the engine issue: no --heterogeneity, so the bilinear default (0.3) applies.
+        Run r = run("game", "--game", "bilinear", "--dim", "10", "--workers", "8", "--topology", "ring",
+                "--algorithm", "dposg", "--iterations", "5000", "--lr", "0.1", "--seed", "1", "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode j = JsonOutput.mapper().readTree(r.out());
+        assertThat(j.get("heterogeneity").asDouble()).isEqualTo(0.3);
+        assertThat(j.get("maxConsensusDistance").asDouble()).isGreaterThan(1e-6);
+        assertThat(j.get("finalResidual").asDouble()).isLessThan(1e-3 * j.get("initialResidual").asDouble());
+    }
+
+    @Test
     void gdaDivergesAndIsReportedAsSuch() throws Exception {
         Run r = run("game", "--workers", "3", "--algorithm", "gda", "--iterations", "20000", "--json");
         assertThat(r.exit()).as(r.err()).isZero();
