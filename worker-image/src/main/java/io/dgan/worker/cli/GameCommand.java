@@ -293,8 +293,8 @@ public final class GameCommand implements Callable<Integer> {
         boolean withError = g instanceof QuadraticGame;
         StringBuilder csv = new StringBuilder(withError ? "iteration,residual,consensus_distance,error\n"
                 : "iteration,residual,consensus_distance\n");
-        LogScalePlot plot = new LogScalePlot(String.format(Locale.ROOT, "%s game, %s on %s, M=%d, lr=%g",
-                g.name(), algo.cliName(), topologyName, workers, lr), "iteration", "value (log scale)");
+        LogScalePlot plot = new LogScalePlot(String.format(Locale.ROOT, "%s game, %s on %s, M=%d, lr=%s",
+                g.name(), algo.cliName(), topologyName, workers, Double.toString(lr)), "iteration", "value (log scale)");
         for (CurvePoint p : r.curve()) {
             csv.append(p.iteration()).append(',').append(p.residual()).append(',').append(p.consensusDistance());
             if (withError) {

@@ -3,6 +3,8 @@ package io.dgan.worker.plot;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.axis.TickUnits;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
@@ -10,6 +12,9 @@ import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
 import java.io.IOException;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
+import java.util.Locale;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -50,6 +55,14 @@ public final class LogScalePlot {
         }
         LogAxis y = new LogAxis(yLabel);
         y.setSmallestValue(1e-300);
+        // Ticks only at whole powers of ten (exponent steps 1, 2, 5, 10, ...), labelled 1E-3 etc.:
+        // JFreeChart's default picks fractional exponents ("10^-0.2"), which nobody reads well.
+        TickUnits wholeDecades = new TickUnits();
+        for (double step : new double[] {1, 2, 5, 10, 20, 50, 100}) {
+            wholeDecades.add(new NumberTickUnit(step));
+        }
+        y.setStandardTickUnits(wholeDecades);
+        y.setNumberFormatOverride(new DecimalFormat("0E0", DecimalFormatSymbols.getInstance(Locale.ROOT)));
         XYPlot plot = new XYPlot(data, new NumberAxis(xLabel), y, new XYLineAndShapeRenderer(true, false));
         JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT, plot, true);
         ChartUtils.saveChartAsPNG(file.toFile(), chart, width, height);
