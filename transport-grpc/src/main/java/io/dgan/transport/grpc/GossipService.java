@@ -160,10 +160,12 @@ final class GossipService {
             if (chunk.dataLength != elements * wire.bytesPerElement()) {
                 return "chunk declares " + elements + " elements but carries " + chunk.dataLength + " bytes";
             }
-            CRC32C crc = new CRC32C();
-            crc.update(chunk.data(), 0, chunk.dataLength);
-            if ((int) crc.getValue() != h.getCrc32C()) {
-                return "checksum mismatch in chunk at offset " + h.getOffset();
+            if (h.hasCrc32C()) {
+                CRC32C crc = new CRC32C();
+                crc.update(chunk.data(), 0, chunk.dataLength);
+                if ((int) crc.getValue() != h.getCrc32C()) {
+                    return "checksum mismatch in chunk at offset " + h.getOffset();
+                }
             }
             return null;
         }

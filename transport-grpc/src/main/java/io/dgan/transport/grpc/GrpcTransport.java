@@ -69,7 +69,10 @@ public final class GrpcTransport implements Transport {
         this.links = new PeerLink[config.size];
         GossipService service = new GossipService(config, mailbox, pool, this.listener, timer);
         try {
-            this.server = NettyServerBuilder.forAddress(new InetSocketAddress(config.bindHost, config.port))
+            NettyServerBuilder builder = NettyServerBuilder.forAddress(
+                    new InetSocketAddress(config.bindHost, config.port));
+            NettyTuning.apply(config, builder::withChildOption);
+            this.server = builder
                     .directExecutor()
                     .addService(service.definition())
                     .flowControlWindow(config.flowControlWindow)
@@ -175,10 +178,13 @@ public final class GrpcTransport implements Transport {
                 byte[] data = pool.acquire();
                 int bytes = count * wire.bytesPerElement();
                 wire.encode(src, base + offset, count, data);
-                crc.reset();
-                crc.update(data, 0, bytes);
-                call.sendMessage(new VectorChunk(header.setOffset(offset).setElements(count)
-                        .setCrc32C((int) crc.getValue()).build(), data, bytes, pool));
+                header.setOffset(offset).setElements(count);
+                if (config.checksums) {
+                    crc.reset();
+                    crc.update(data, 0, bytes);
+                    header.setCrc32C((int) crc.getValue());
+                }
+                call.sendMessage(new VectorChunk(header.build(), data, bytes, pool));
                 offset += count;
             } while (offset < length);
             call.halfClose();

@@ -25,6 +25,9 @@ public final class GrpcTransportConfig {
     final int port;
     final int chunkBytes;
     final int flowControlWindow;
+    final int writeBufferHighWater;
+    final int readBufferMax;
+    final boolean checksums;
     final long maxVectorLength;
     final int maxPendingPerPeer;
     final Duration callTimeout;
@@ -42,6 +45,9 @@ public final class GrpcTransportConfig {
         this.port = b.port;
         this.chunkBytes = b.chunkBytes;
         this.flowControlWindow = b.flowControlWindow;
+        this.writeBufferHighWater = b.writeBufferHighWater;
+        this.readBufferMax = b.readBufferMax;
+        this.checksums = b.checksums;
         long longest = Arrays.stream(vectorLengths).max().orElse(0);
         this.maxVectorLength = b.maxVectorLength > 0 ? b.maxVectorLength : (longest > 0 ? longest : 1L << 28);
         this.maxPendingPerPeer = b.maxPendingPerPeer;
@@ -126,6 +132,9 @@ public final class GrpcTransportConfig {
         // docs/benchmarks-transport.md for the measurements behind these defaults).
         private int chunkBytes = 1 << 20;
         private int flowControlWindow = 32 << 20;
+        private int writeBufferHighWater = 4 << 20;
+        private int readBufferMax = 1 << 20;
+        private boolean checksums = true;
         private long maxVectorLength;
         private int maxPendingPerPeer = 64;
         private Duration callTimeout = Duration.ofSeconds(60);
@@ -174,6 +183,30 @@ public final class GrpcTransportConfig {
         /** HTTP/2 flow-control window per stream and connection, in bytes; fixed (BDP auto-tuning off). */
         public Builder flowControlWindow(int flowControlWindow) {
             this.flowControlWindow = flowControlWindow;
+            return this;
+        }
+
+        /**
+         * Netty's outbound high-water mark per connection. Netty's default (64 KiB) makes HTTP/2 stop writing every
+         * 64 KiB and wait for the socket to drain: the pacing behind gRPC's poor bulk throughput. 0 keeps Netty's.
+         */
+        public Builder writeBufferHighWater(int bytes) {
+            this.writeBufferHighWater = bytes;
+            return this;
+        }
+
+        /** Largest buffer Netty reads the socket into (its adaptive default stops at 64 KiB). 0 keeps Netty's. */
+        public Builder readBufferMax(int bytes) {
+            this.readBufferMax = bytes;
+            return this;
+        }
+
+        /**
+         * Whether chunks carry a CRC-32C of their payload (verified by the receiver). TCP already checksums every
+         * segment; this guards against a buggy or hostile sender at the cost of one pass over the bytes per side.
+         */
+        public Builder checksums(boolean checksums) {
+            this.checksums = checksums;
             return this;
         }
 

@@ -42,7 +42,9 @@ final class PeerLink {
         this.config = config;
         this.listener = listener;
         this.log = log;
-        this.channel = NettyChannelBuilder.forTarget(address)
+        NettyChannelBuilder builder = NettyChannelBuilder.forTarget(address);
+        NettyTuning.apply(config, builder::withOption);
+        this.channel = builder
                 .usePlaintext()
                 .directExecutor()
                 .flowControlWindow(config.flowControlWindow)
