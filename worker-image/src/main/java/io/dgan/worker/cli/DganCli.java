@@ -20,6 +20,7 @@ import java.io.PrintWriter;
         subcommands = {
                 TopologyCommand.class,
                 GameCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class DganCli implements Runnable {
