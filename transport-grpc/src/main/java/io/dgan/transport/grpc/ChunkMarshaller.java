@@ -6,6 +6,7 @@ import io.grpc.Drainable;
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -17,7 +18,8 @@ import java.io.OutputStream;
  * (pooled array → gRPC's buffer on send, gRPC's buffer → pooled array on receive) instead of going through a
  * {@code ByteString} (two more copies and a fresh array per chunk). The encoding is exactly protobuf's:
  * field 1 (header, length-delimited) then field 2 (data, length-delimited). Parsing insists on that order and on
- * sane lengths: anything else is rejected as garbage with INVALID_ARGUMENT before a byte is buffered.
+ * sane lengths: anything else becomes an unreadable chunk (INVALID_ARGUMENT / RESOURCE_EXHAUSTED) that the service
+ * reports to the sender, before a byte of payload is buffered.
  */
 final class ChunkMarshaller implements MethodDescriptor.Marshaller<VectorChunk> {
     private static final int HEADER_FIELD = (1 << 3) | 2;
@@ -68,9 +70,12 @@ final class ChunkMarshaller implements MethodDescriptor.Marshaller<VectorChunk> 
             }
             return new VectorChunk(header, data, dataLength, pool);
         } catch (InvalidProtocolBufferException e) {
-            throw garbage("unreadable chunk header: " + e.getMessage());
+            return VectorChunk.unreadable(Status.INVALID_ARGUMENT.withDescription("malformed chunk: unreadable header: "
+                    + e.getMessage()));
+        } catch (StatusRuntimeException e) {
+            return VectorChunk.unreadable(e.getStatus());
         } catch (IOException e) {
-            throw Status.INTERNAL.withDescription("reading a chunk: " + e).withCause(e).asRuntimeException();
+            return VectorChunk.unreadable(Status.INTERNAL.withDescription("reading a chunk: " + e));
         }
     }
 

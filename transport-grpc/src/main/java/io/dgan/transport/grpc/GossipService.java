@@ -84,6 +84,10 @@ final class GossipService {
                 chunk.release();
                 return;
             }
+            if (chunk.unreadable != null) {
+                abort(chunk.unreadable, chunk.unreadable.getDescription());
+                return;
+            }
             String problem = first == null ? acceptFirst(chunk.header) : null;
             if (problem == null) {
                 problem = check(chunk);

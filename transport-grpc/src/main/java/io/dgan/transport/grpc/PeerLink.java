@@ -104,7 +104,9 @@ final class PeerLink {
                     throw new TransportException("timed out after " + timeout.toSeconds() + " s waiting for "
                             + describe() + " to resolve and answer (last error: " + lastError + ")");
                 }
-                if (now - lastReport >= TimeUnit.MILLISECONDS.toNanos(REPORT_EVERY_MS)) {
+                // Report every few seconds (sooner when the whole wait is short) which rank we are waiting for.
+                long reportEvery = Math.min(TimeUnit.MILLISECONDS.toNanos(REPORT_EVERY_MS), timeout.toNanos() / 3);
+                if (now - lastReport >= reportEvery) {
                     lastReport = now;
                     listener.waiting(peer, address, lastError);
                     log.accept("waiting for " + describe() + " for "

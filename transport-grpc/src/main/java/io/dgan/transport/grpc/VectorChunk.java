@@ -13,11 +13,31 @@ final class VectorChunk {
     final int dataLength;
     private final ChunkPool pool;
 
+    /** Why the bytes could not be parsed, or null: the service reports it with the right status and text. */
+    final io.grpc.Status unreadable;
+
     VectorChunk(ChunkHeader header, byte[] data, int dataLength, ChunkPool pool) {
         this.header = header;
         this.data = data;
         this.dataLength = dataLength;
         this.pool = pool;
+        this.unreadable = null;
+    }
+
+    private VectorChunk(io.grpc.Status unreadable) {
+        this.header = ChunkHeader.getDefaultInstance();
+        this.data = null;
+        this.dataLength = 0;
+        this.pool = null;
+        this.unreadable = unreadable;
+    }
+
+    /**
+     * A message that could not be parsed. Returned instead of thrown by the marshaller because gRPC turns an
+     * exception from a marshaller into a bare UNKNOWN "Application error processing RPC".
+     */
+    static VectorChunk unreadable(io.grpc.Status status) {
+        return new VectorChunk(status);
     }
 
     byte[] data() {
@@ -29,7 +49,7 @@ final class VectorChunk {
     }
 
     synchronized void release() {
-        if (data != null) {
+        if (data != null && pool != null) {
             pool.release(data);
             data = null;
         }
