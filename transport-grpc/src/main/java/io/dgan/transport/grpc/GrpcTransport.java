@@ -156,11 +156,12 @@ public final class GrpcTransport implements Transport {
                 CallOptions.DEFAULT.withDeadlineAfter(config.callTimeout.toMillis(), TimeUnit.MILLISECONDS)
                         .withWaitForReady());
         CountDownLatch done = link.track();
+        long started = System.nanoTime();
         call.start(new ClientCall.Listener<>() {
             @Override
             public void onClose(Status status, Metadata trailers) {
                 if (status.isOk()) {
-                    listener.bytesSent(peer, wireBytes);
+                    listener.bytesSent(peer, wireBytes, (System.nanoTime() - started) / 1e9);
                 } else {
                     listener.failure(peer, status.getCode().name());
                     link.recordFailure("push of " + tag + " to " + link.describe() + " failed: " + status.getCode()

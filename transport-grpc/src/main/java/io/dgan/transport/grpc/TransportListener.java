@@ -8,8 +8,11 @@ public interface TransportListener {
     TransportListener NONE = new TransportListener() {
     };
 
-    /** A vector of {@code bytes} wire bytes reached {@code peer} and was acknowledged. */
-    default void bytesSent(int peer, long bytes) {
+    /**
+     * A vector of {@code bytes} wire bytes reached {@code peer} and was acknowledged, {@code seconds} after
+     * {@code send} began.
+     */
+    default void bytesSent(int peer, long bytes, double seconds) {
     }
 
     /** A complete, validated vector of {@code bytes} wire bytes arrived from {@code peer}. */
