@@ -95,8 +95,10 @@ final class PeerLink {
                         throw new TransportException("handshake with " + describe() + " failed: "
                                 + e.getStatus().getDescription());
                     }
+                    Throwable cause = e.getStatus().getCause();
                     lastError = e.getStatus().getCode() + (e.getStatus().getDescription() == null ? ""
-                            : ": " + e.getStatus().getDescription());
+                            : ": " + e.getStatus().getDescription())
+                            + (cause == null || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")");
                 }
                 long now = System.nanoTime();
                 if (now >= deadline) {
