@@ -35,6 +35,7 @@ public final class LocalWorkers {
     private final Path runDir;
     private final PrintWriter err;
     private final List<String> jvmOptions;
+    private final List<Process> processes = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public LocalWorkers(int workers, List<String> gameArgs, Path runDir, PrintWriter err, List<String> jvmOptions) {
         this.workers = workers;
@@ -53,7 +54,7 @@ public final class LocalWorkers {
             peers.append(r == 0 ? "" : ",").append("127.0.0.1:").append(ports[r]);
         }
         String job = "local-" + ProcessHandle.current().pid();
-        List<Process> processes = new ArrayList<>();
+        List<Process> processes = this.processes;
         List<Thread> pumps = new ArrayList<>();
         Thread stopAll = new Thread(() -> processes.forEach(LocalWorkers::stop), "dgan-stop-workers");
         Runtime.getRuntime().addShutdownHook(stopAll);
@@ -105,6 +106,11 @@ public final class LocalWorkers {
             params[r] = readParams(runDir.resolve("params-rank" + r + ".f32"), playerLengths);
         }
         return params;
+    }
+
+    /** The worker processes started so far, by rank. */
+    List<ProcessHandle> processes() {
+        return processes.stream().map(Process::toHandle).toList();
     }
 
     /** The curve of a multi-process run: its start and its end, measured like the in-process runner does. */

@@ -155,13 +155,23 @@ public final class WorkerCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         game.spec = gameCli.getCommandSpec();
-        Algorithm algorithm = game.parseAlgorithm();
-        game.validate();
-        String topologyName = game.topology != null ? game.topology
-                : algorithm == Algorithm.RAND_DP_OADAM ? "random-ring" : "ring";
-        MixingSchedule schedule = game.buildTopology(topologyName);
-        Game g = game.buildGame();
-        OptimizerConfig config = game.buildConfig(algorithm);
+        Algorithm algorithm;
+        String topologyName;
+        MixingSchedule schedule;
+        Game g;
+        OptimizerConfig config;
+        try {
+            algorithm = game.parseAlgorithm();
+            game.validate();
+            topologyName = game.topology != null ? game.topology
+                    : algorithm == Algorithm.RAND_DP_OADAM ? "random-ring" : "ring";
+            schedule = game.buildTopology(topologyName);
+            g = game.buildGame();
+            config = game.buildConfig(algorithm);
+        } catch (ParameterException e) {
+            // Reported as this command's error (one line on this command's stderr, exit 2).
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         GradientOracle oracle = g.oracle(rank);
         List<Player> players = oracle.players();
         long[] lengths = players.stream().mapToLong(Player::length).toArray();
