@@ -72,6 +72,9 @@ public final class GrpcTransport implements Transport {
             NettyServerBuilder builder = NettyServerBuilder.forAddress(
                     new InetSocketAddress(config.bindHost, config.port));
             NettyTuning.apply(config, builder::withChildOption);
+            if (config.maxFrameBytes > 16384) {
+                builder.protocolNegotiator(new LargeFrameNegotiator(config.maxFrameBytes));
+            }
             this.server = builder
                     .directExecutor()
                     .addService(service.definition())

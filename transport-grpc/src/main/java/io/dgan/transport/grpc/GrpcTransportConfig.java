@@ -28,6 +28,7 @@ public final class GrpcTransportConfig {
     final int writeBufferHighWater;
     final int readBufferMax;
     final boolean checksums;
+    final int maxFrameBytes;
     final long maxVectorLength;
     final int maxPendingPerPeer;
     final Duration callTimeout;
@@ -48,6 +49,11 @@ public final class GrpcTransportConfig {
         this.writeBufferHighWater = b.writeBufferHighWater;
         this.readBufferMax = b.readBufferMax;
         this.checksums = b.checksums;
+        this.maxFrameBytes = b.maxFrameBytes;
+        if (maxFrameBytes != 0 && (maxFrameBytes < 16384 || maxFrameBytes > 16777215)) {
+            throw new IllegalArgumentException("HTTP/2 frame size: expected 0 (default) or 16384..16777215, got "
+                    + maxFrameBytes);
+        }
         long longest = Arrays.stream(vectorLengths).max().orElse(0);
         this.maxVectorLength = b.maxVectorLength > 0 ? b.maxVectorLength : (longest > 0 ? longest : 1L << 28);
         this.maxPendingPerPeer = b.maxPendingPerPeer;
@@ -135,6 +141,7 @@ public final class GrpcTransportConfig {
         private int writeBufferHighWater = 4 << 20;
         private int readBufferMax = 1 << 20;
         private boolean checksums = true;
+        private int maxFrameBytes = 1 << 20;
         private long maxVectorLength;
         private int maxPendingPerPeer = 64;
         private Duration callTimeout = Duration.ofSeconds(60);
@@ -207,6 +214,15 @@ public final class GrpcTransportConfig {
          */
         public Builder checksums(boolean checksums) {
             this.checksums = checksums;
+            return this;
+        }
+
+        /**
+         * Largest HTTP/2 DATA frame this worker's server accepts (announced to connecting peers); 0 keeps HTTP/2's
+         * 16 KiB. See {@link LargeFrameNegotiator}.
+         */
+        public Builder maxFrameBytes(int maxFrameBytes) {
+            this.maxFrameBytes = maxFrameBytes;
             return this;
         }
 

@@ -56,6 +56,10 @@ public final class BenchTransportCommand implements Callable<Integer> {
             description = "largest Netty read buffer, 0 = Netty's 64 KiB (default ${DEFAULT-VALUE})")
     String readBuffer;
 
+    @Option(names = "--frame", defaultValue = "1MiB",
+            description = "largest HTTP/2 frame the receiver announces, 0 = HTTP/2's 16 KiB (default ${DEFAULT-VALUE})")
+    String frame;
+
     @Option(names = "--no-checksums", description = "send chunks without CRC-32C")
     boolean noChecksums;
 
@@ -84,6 +88,10 @@ public final class BenchTransportCommand implements Callable<Integer> {
         int windowBytes = intSize("--window", window, 65535);
         int highWaterBytes = intSize("--high-water", highWater, 0);
         int readBufferBytes = intSize("--read-buffer", readBuffer, 0);
+        int frameBytes = intSize("--frame", frame, 0);
+        if (frameBytes != 0 && (frameBytes < 16384 || frameBytes > 16777215)) {
+            throw bad("--frame", "expected 0 or 16KiB..16MiB-1, got " + frame);
+        }
         if (chunkBytes % 4 != 0) {
             throw bad("--chunk", "must be a multiple of 4 bytes, got " + chunk);
         }
@@ -93,7 +101,7 @@ public final class BenchTransportCommand implements Callable<Integer> {
                         + "2 processes on loopback%n", bytes, bytes / 4, pattern, wire, warmup, reps);
         err.flush();
         TransportBench.Result r = TransportBench.run(new TransportBench.Options(bytes, reps, warmup, wire, pattern,
-                chunkBytes, windowBytes, highWaterBytes, readBufferBytes, !noChecksums, List.of()), msg -> { });
+                chunkBytes, windowBytes, highWaterBytes, readBufferBytes, !noChecksums, frameBytes, List.of()), msg -> { });
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("bytes", bytes);
         out.put("floats", r.floats());
@@ -110,7 +118,8 @@ public final class BenchTransportCommand implements Callable<Integer> {
         out.put("grpcSamplesSeconds", r.grpcSamples());
         out.put("tcpSamplesSeconds", r.tcpSamples());
         out.put("settings", Map.of("chunkBytes", chunkBytes, "flowControlWindow", windowBytes,
-                "writeHighWater", highWaterBytes, "readBufferMax", readBufferBytes, "checksums", !noChecksums));
+                "writeHighWater", highWaterBytes, "readBufferMax", readBufferBytes, "checksums", !noChecksums,
+                "maxFrameBytes", frameBytes));
         if (json) {
             PrintWriter stdout = spec.commandLine().getOut();
             stdout.println(JsonOutput.toJson(out));

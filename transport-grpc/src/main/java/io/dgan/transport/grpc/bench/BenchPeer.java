@@ -48,6 +48,7 @@ public final class BenchPeer {
                 .writeBufferHighWater(Integer.parseInt(a.getOrDefault("high-water", "4194304")))
                 .readBufferMax(Integer.parseInt(a.getOrDefault("read-buffer", "1048576")))
                 .checksums(Boolean.parseBoolean(a.getOrDefault("checksums", "true")))
+                .maxFrameBytes(Integer.parseInt(a.getOrDefault("frame", "1048576")))
                 .vectorLengths(floats)
                 .connectTimeout(Duration.ofSeconds(60))
                 .build();

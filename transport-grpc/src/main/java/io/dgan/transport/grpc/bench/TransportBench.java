@@ -28,9 +28,11 @@ public final class TransportBench {
      * @param highWater  Netty write high-water mark (0: Netty's default)
      * @param readBuffer Netty's largest read buffer (0: Netty's default)
      * @param checksums  whether gRPC chunks carry a CRC-32C
+     * @param frameBytes largest HTTP/2 frame the receiver announces (0: HTTP/2's 16 KiB)
      */
     public record Options(long bytes, int reps, int warmup, String wire, String pattern, int chunkBytes, int window,
-                          int highWater, int readBuffer, boolean checksums, List<String> jvmOptions) {
+                          int highWater, int readBuffer, boolean checksums, int frameBytes,
+                          List<String> jvmOptions) {
     }
 
     /**
@@ -63,7 +65,7 @@ public final class TransportBench {
                         "--pattern", o.pattern, "--wire", o.wire,
                         "--chunk-bytes", Integer.toString(o.chunkBytes), "--window", Integer.toString(o.window),
                         "--high-water", Integer.toString(o.highWater), "--read-buffer", Integer.toString(o.readBuffer),
-                        "--checksums", Boolean.toString(o.checksums),
+                        "--checksums", Boolean.toString(o.checksums), "--frame", Integer.toString(o.frameBytes),
                         "--grpc-ports", ports[0] + "," + ports[1], "--tcp-port", Integer.toString(ports[2])));
                 processes.add(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start());
             }
