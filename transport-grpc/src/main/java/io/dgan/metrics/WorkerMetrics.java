@@ -83,6 +83,12 @@ public final class WorkerMetrics implements TransportListener, AutoCloseable {
         steps.inc();
     }
 
+    public void stepsCompleted(long n) {
+        if (n > 0) {
+            steps.inc(n);
+        }
+    }
+
     public void loss(String player, double value) {
         loss.labelValues(player).set(value);
     }

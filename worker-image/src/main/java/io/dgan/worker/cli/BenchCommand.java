@@ -3,10 +3,11 @@ package io.dgan.worker.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code dgan bench}: benchmarks that print ratios against a reference measured in the same run. */
+/** {@code dgan bench}: the benchmarks, one subcommand each. Register new ones in {@code subcommands}. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmarks (each prints its figure and a reference measured in the same run).",
+        description = "Benchmarks that print their figures next to a reference measured in the same run.",
         subcommands = {
+                BenchMixingCommand.class,
                 BenchTransportCommand.class,
         })
 public final class BenchCommand implements Runnable {
@@ -15,6 +16,7 @@ public final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.err);
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                "bench: missing subcommand; one of " + String.join(", ", spec.subcommands().keySet()));
     }
 }

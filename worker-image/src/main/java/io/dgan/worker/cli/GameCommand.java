@@ -115,7 +115,7 @@ public final class GameCommand implements Callable<Integer> {
 
     /** Flags of this command that concern only the launcher, not the workers it starts with --processes. */
     private static final java.util.Set<String> LAUNCHER_ONLY = java.util.Set.of("--processes", "--json", "--out",
-            "--every", "--workers");
+            "--workers");
 
     @Override
     public Integer call() throws IOException {

@@ -1,13 +1,13 @@
 package io.dgan.worker.cli;
 
 import io.dgan.games.Game;
+import io.dgan.games.GameWorker;
+import io.dgan.games.RunResult;
+import io.dgan.transport.InMemoryNetwork;
+import io.dgan.transport.Transport;
 import io.dgan.metrics.WorkerMetrics;
 import io.dgan.optimizer.Algorithm;
-import io.dgan.optimizer.DecentralizedOptimizer;
-import io.dgan.optimizer.GradientOracle;
 import io.dgan.optimizer.OptimizerConfig;
-import io.dgan.optimizer.Optimizers;
-import io.dgan.optimizer.Player;
 import io.dgan.topology.MixingSchedule;
 import io.dgan.transport.TransportException;
 import io.dgan.transport.grpc.GrpcTransport;
@@ -172,9 +172,9 @@ public final class WorkerCommand implements Callable<Integer> {
             // Reported as this command's error (one line on this command's stderr, exit 2).
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        GradientOracle oracle = g.oracle(rank);
-        List<Player> players = oracle.players();
-        long[] lengths = players.stream().mapToLong(Player::length).toArray();
+        List<String> playerNames = g.playerNames();
+        float[][] initial = g.initialPoint();
+        long[] lengths = java.util.Arrays.stream(initial).mapToLong(a -> a.length).toArray();
 
         PrintWriter err = spec.commandLine().getErr();
         String prefix = "[rank " + rank + "] ";
@@ -183,7 +183,7 @@ public final class WorkerCommand implements Callable<Integer> {
         metrics.topologyEpoch(0);
         GrpcTransportConfig transportConfig = GrpcTransportConfig.builder(job, rank, workers)
                 .bindHost(bind).port(gossipPort)
-                .layoutHash(layoutHash(g, players, gameArgs))
+                .layoutHash(layoutHash(g, lengths, gameArgs))
                 .vectorLengths(lengths)
                 .wire(wireFormat)
                 .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
@@ -206,29 +206,43 @@ public final class WorkerCommand implements Callable<Integer> {
                 err.flush();
                 transport.awaitPeers(neighbours);
             }
-            DecentralizedOptimizer optimizer = Optimizers.create(config, oracle,
-                    transport == null ? new io.dgan.transport.InMemoryNetwork(1).transport(0) : transport, schedule);
+            // GameWorker: the optimizer loop plus metrics by collectives (x̄ and the consensus distance by
+            // all-reduce every --every iterations), bit-identical to the in-process runner.
+            Transport channel = transport != null ? transport : new InMemoryNetwork(1).transport(0);
             long iterations = game.iterations;
-            long reportEvery = Math.max(1, iterations / 10);
+            long reportEvery = Math.max(game.every, (iterations / 10 / game.every) * game.every);
             long loopStart = System.nanoTime();
-            for (long k = 1; k <= iterations; k++) {
-                optimizer.step(k);
-                metrics.stepCompleted();
-                if (k % reportEvery == 0 || k == iterations) {
+            long[] counted = {0};
+            RunResult result = new GameWorker(g, config, schedule, channel).every(game.every).progress(p -> {
+                metrics.stepsCompleted(p.iteration() - counted[0]);
+                counted[0] = p.iteration();
+                metrics.consensusDistance(p.consensusDistance());
+                if (p.iteration() % reportEvery == 0 || p.iteration() == iterations) {
                     double seconds = (System.nanoTime() - loopStart) / 1e9;
-                    err.printf(Locale.ROOT, "%sk=%d (%.0f it/s)%n", prefix, k, k / Math.max(seconds, 1e-9));
+                    err.printf(Locale.ROOT, "%sk=%d residual=%.4g consensus=%.4g (%.0f it/s)%n", prefix,
+                            p.iteration(), p.residual(), p.consensusDistance(),
+                            p.iteration() / Math.max(seconds, 1e-9));
                     err.flush();
                 }
+            }).run(iterations);
+            if (result.diverged()) {
+                err.printf(Locale.ROOT, "%sdiverged at iteration %d; stopped%n", prefix, result.iterations());
             }
-            Path paramsFile = runDir == null ? null : writeParams(players);
+            Path paramsFile = runDir == null ? null : writeParams(result.finalParameters()[0]);
             Map<String, Object> summary = new LinkedHashMap<>();
             summary.put("rank", rank);
             summary.put("workers", workers);
             summary.put("algorithm", algorithm.cliName());
             summary.put("topology", topologyName);
-            summary.put("iterations", iterations);
+            summary.put("iterations", result.iterations());
+            summary.put("finalResidual", Double.isFinite(result.finalResidual()) ? result.finalResidual() : null);
+            summary.put("consensusDistance", result.last().consensusDistance());
             summary.put("wallSeconds", (System.nanoTime() - started) / 1e9);
-            summary.put("players", players.stream().map(p -> Map.of("name", p.name(), "length", p.length())).toList());
+            List<Map<String, Object>> playerList = new ArrayList<>();
+            for (int i = 0; i < playerNames.size(); i++) {
+                playerList.add(Map.of("name", playerNames.get(i), "length", lengths[i]));
+            }
+            summary.put("players", playerList);
             summary.put("paramsFile", paramsFile == null ? null : paramsFile.toString());
             if (json) {
                 PrintWriter out = spec.commandLine().getOut();
@@ -245,12 +259,17 @@ public final class WorkerCommand implements Callable<Integer> {
         }
     }
 
-    /** Ranks this worker exchanges with: its graph neighbours for a static topology, else everybody it may meet. */
+    /**
+     * Ranks this worker exchanges with: its ring neighbours (all-reduce) and its graph neighbours for a static
+     * topology, else everybody it may meet.
+     */
     private List<Integer> neighbours(MixingSchedule schedule, Algorithm algorithm) {
         TreeSet<Integer> ranks = new TreeSet<>();
+        // Ring all-reduce (cp-oadam's gradients, and the metrics' x̄): successor and predecessor.
+        ranks.add((rank + 1) % workers);
+        ranks.add((rank + workers - 1) % workers);
         if (algorithm == Algorithm.CP_OADAM) {
-            ranks.add((rank + 1) % workers);            // ring all-reduce: successor and predecessor
-            ranks.add((rank + workers - 1) % workers);
+            // nothing else
         } else if (schedule.period() == 1) {
             for (int j : schedule.at(1).neighbours(rank)) {
                 ranks.add(j);
@@ -265,10 +284,10 @@ public final class WorkerCommand implements Callable<Integer> {
     }
 
     /** Peers must agree on the game and the parameter layout: hash the game's name, players and flags. */
-    static long layoutHash(Game g, List<Player> players, List<String> gameArgs) {
+    static long layoutHash(Game g, long[] lengths, List<String> gameArgs) {
         StringBuilder sb = new StringBuilder(g.name());
-        for (Player p : players) {
-            sb.append('|').append(p.name()).append(':').append(p.length());
+        for (int i = 0; i < lengths.length; i++) {
+            sb.append('|').append(g.playerNames().get(i)).append(':').append(lengths[i]);
         }
         new TreeSet<>(gameArgs).forEach(a -> sb.append('|').append(a));
         long h = 1125899906842597L;
@@ -279,15 +298,15 @@ public final class WorkerCommand implements Callable<Integer> {
     }
 
     /** Writes every player's parameters, in order, as little-endian float32, atomically. */
-    private Path writeParams(List<Player> players) throws IOException {
+    private Path writeParams(float[][] players) throws IOException {
         Files.createDirectories(runDir);
         Path target = runDir.resolve("params-rank" + rank + ".f32");
         Path tmp = runDir.resolve("params-rank" + rank + ".f32.tmp");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            for (Player p : players) {
-                ByteBuffer bytes = ByteBuffer.allocate(p.length() * 4).order(ByteOrder.LITTLE_ENDIAN);
-                bytes.asFloatBuffer().put(p.params().duplicate());
+            for (float[] p : players) {
+                ByteBuffer bytes = ByteBuffer.allocate(p.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                bytes.asFloatBuffer().put(p);
                 while (bytes.hasRemaining()) {
                     ch.write(bytes);
                 }
