@@ -200,7 +200,15 @@ final class GossipService {
             finished = true;
             cancelTimer();
             long bytes = nextOffset * wire.bytesPerElement();
-            mailbox.complete(key, new Mailbox.Arrived(first.getVectorLength(), wire, List.copyOf(chunks)));
+            Mailbox.Arrived arrived = new Mailbox.Arrived(first.getVectorLength(), wire, List.copyOf(chunks));
+            Mailbox.Key arrivedKey = key;
+            long latencyNanos = config.emulation.latency().toNanos();
+            if (latencyNanos > 0) {
+                // Emulated latency: the vector becomes visible α after it arrived.
+                timer.schedule(() -> mailbox.complete(arrivedKey, arrived), latencyNanos, TimeUnit.NANOSECONDS);
+            } else {
+                mailbox.complete(key, arrived);
+            }
             chunks.clear();
             listener.bytesReceived(key.sender(), bytes);
             reply.onNext(PushAck.newBuilder().setElements(nextOffset).build());

@@ -188,6 +188,7 @@ public final class GrpcTransport implements Transport {
                     crc.update(data, 0, bytes);
                     header.setCrc32C((int) crc.getValue());
                 }
+                link.pacer.pace(bytes); // emulated bandwidth, if any
                 call.sendMessage(new VectorChunk(header.build(), data, bytes, pool));
                 offset += count;
             } while (offset < length);

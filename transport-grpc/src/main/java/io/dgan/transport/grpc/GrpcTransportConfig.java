@@ -29,6 +29,7 @@ public final class GrpcTransportConfig {
     final int readBufferMax;
     final boolean checksums;
     final int maxFrameBytes;
+    final LinkEmulation emulation;
     final long maxVectorLength;
     final int maxPendingPerPeer;
     final Duration callTimeout;
@@ -50,6 +51,7 @@ public final class GrpcTransportConfig {
         this.readBufferMax = b.readBufferMax;
         this.checksums = b.checksums;
         this.maxFrameBytes = b.maxFrameBytes;
+        this.emulation = b.emulation;
         if (maxFrameBytes != 0 && (maxFrameBytes < 16384 || maxFrameBytes > 16777215)) {
             throw new IllegalArgumentException("HTTP/2 frame size: expected 0 (default) or 16384..16777215, got "
                     + maxFrameBytes);
@@ -142,6 +144,7 @@ public final class GrpcTransportConfig {
         private int readBufferMax = 1 << 20;
         private boolean checksums = true;
         private int maxFrameBytes = 1 << 20;
+        private LinkEmulation emulation = LinkEmulation.NONE;
         private long maxVectorLength;
         private int maxPendingPerPeer = 64;
         private Duration callTimeout = Duration.ofSeconds(60);
@@ -223,6 +226,12 @@ public final class GrpcTransportConfig {
          */
         public Builder maxFrameBytes(int maxFrameBytes) {
             this.maxFrameBytes = maxFrameBytes;
+            return this;
+        }
+
+        /** Emulated latency per message and bandwidth per link (benchmarks of the α–β model); none by default. */
+        public Builder emulation(LinkEmulation emulation) {
+            this.emulation = java.util.Objects.requireNonNull(emulation);
             return this;
         }
 

@@ -35,6 +35,7 @@ final class PeerLink {
     private volatile boolean handshaken;
     private final AtomicReference<String> failure = new AtomicReference<>();
     private final Set<CountDownLatch> pending = ConcurrentHashMap.newKeySet();
+    final LinkEmulation.Pacer pacer;
 
     PeerLink(int peer, String address, GrpcTransportConfig config, TransportListener listener, Consumer<String> log) {
         this.peer = peer;
@@ -42,6 +43,7 @@ final class PeerLink {
         this.config = config;
         this.listener = listener;
         this.log = log;
+        this.pacer = new LinkEmulation.Pacer(config.emulation.bytesPerSecond());
         NettyChannelBuilder builder = NettyChannelBuilder.forTarget(address);
         NettyTuning.apply(config, builder::withOption);
         this.channel = builder

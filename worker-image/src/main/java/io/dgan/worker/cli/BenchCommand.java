@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {
                 BenchMixingCommand.class,
                 BenchTransportCommand.class,
+                BenchCommCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
