@@ -12,6 +12,7 @@ import io.dgan.topology.MixingSchedule;
 import io.dgan.transport.TransportException;
 import io.dgan.transport.grpc.GrpcTransport;
 import io.dgan.transport.grpc.GrpcTransportConfig;
+import io.dgan.transport.grpc.LinkEmulation;
 import io.dgan.transport.grpc.PeerDirectory;
 import io.dgan.transport.grpc.TransportListener;
 import io.dgan.transport.grpc.WireFormat;
@@ -106,6 +107,14 @@ public final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--wire", defaultValue = "float32", description = "float32 | bf16 (default ${DEFAULT-VALUE})")
     String wire;
 
+    @Option(names = "--emulate-latency", defaultValue = "0ms",
+            description = "emulated delay per message, e.g. 50ms (default none)")
+    String emulateLatency;
+
+    @Option(names = "--emulate-bandwidth", defaultValue = "0",
+            description = "emulated bandwidth per link, e.g. 1gbit (default unlimited)")
+    String emulateBandwidth;
+
     @Option(names = "--connect-timeout", defaultValue = "300",
             description = "seconds to wait for the neighbours to resolve and answer (default ${DEFAULT-VALUE})")
     long connectTimeoutSeconds;
@@ -143,6 +152,10 @@ public final class WorkerCommand implements Callable<Integer> {
         }
         PeerDirectory directory = peerDirectory();
         WireFormat wireFormat = parse("--wire", () -> WireFormat.parse(wire));
+        LinkEmulation emulation = new LinkEmulation(
+                parse("--emulate-latency", () -> LinkEmulation.parseLatency("--emulate-latency", emulateLatency)),
+                parse("--emulate-bandwidth", () -> LinkEmulation.parseBandwidth("--emulate-bandwidth",
+                        emulateBandwidth)));
 
         // The oracle: a validation game configured by the remaining flags, built exactly as `dgan game` builds it.
         GameCommand game = new GameCommand();
@@ -186,6 +199,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 .layoutHash(layoutHash(g, lengths, gameArgs))
                 .vectorLengths(lengths)
                 .wire(wireFormat)
+                .emulation(emulation)
                 .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
                 .receiveTimeout(Duration.ofSeconds(receiveTimeoutSeconds))
                 .build();

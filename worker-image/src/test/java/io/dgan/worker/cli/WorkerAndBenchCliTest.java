@@ -41,6 +41,11 @@ class WorkerAndBenchCliTest {
         assertThat(badGameFlag.code()).isEqualTo(2);
         assertThat(badGameFlag.err()).contains("--dim");
 
+        Run badEmulation = run("worker", "--rank", "0", "--workers", "2", "--peers", "a:1,b:2",
+                "--emulate-bandwidth", "fast");
+        assertThat(badEmulation.code()).isEqualTo(2);
+        assertThat(badEmulation.err()).contains("--emulate-bandwidth");
+
         Run badWire = run("worker", "--rank", "0", "--workers", "2", "--peers", "a:1,b:2", "--wire", "fp8");
         assertThat(badWire.code()).isEqualTo(2);
         assertThat(badWire.err()).contains("--wire");
@@ -72,6 +77,24 @@ class WorkerAndBenchCliTest {
         Run badSize = run("bench", "transport", "--size", "3B");
         assertThat(badSize.code()).isEqualTo(2);
         assertThat(badSize.err()).contains("--size");
+    }
+
+    @Test
+    void benchCommComparesThePatternsToTheModel() {
+        Run comm = run("bench", "comm", "--workers", "4", "--payload", "64KB", "--emulate-latency", "20ms",
+                "--emulate-bandwidth", "100mbit", "--reps", "2", "--json");
+        assertThat(comm.code()).as(comm.err()).isZero();
+        JsonNode r = parse(comm.out());
+        assertThat(r.path("patterns")).hasSize(3);
+        for (JsonNode p : r.path("patterns")) {
+            // Emulation adds at least the modelled time (the model leaves the real cost out).
+            assertThat(p.path("measuredSeconds").asDouble()).isGreaterThanOrEqualTo(p.path("modelSeconds").asDouble() * 0.95);
+        }
+        assertThat(r.path("patterns").get(2).path("modelSeconds").asDouble()).as("all-reduce: 6 alphas")
+                .isGreaterThan(0.12);
+        Run notPowerOfTwo = run("bench", "comm", "--workers", "6");
+        assertThat(notPowerOfTwo.code()).isEqualTo(2);
+        assertThat(notPowerOfTwo.err()).contains("--workers");
     }
 
     private static JsonNode parse(String stdout) {
