@@ -162,7 +162,11 @@ class MixingKernelTest {
                 MixingKernel.mix(directSelf, 0.2f, directNb, w, count);
             }
             long allocated = threads.getCurrentThreadAllocatedBytes() - before;
-            assertThat(allocated).as("bytes allocated by 1000 mix calls with %d neighbours", count).isZero();
+            // Under one byte per call: a per-call allocation (≥ 16 bytes, the smallest object) is impossible. Exactly
+            // zero is too strict, since the JIT's own bookkeeping (deoptimisation, OSR) occasionally allocates a few
+            // bytes on the measuring thread (128 bytes once, seen on a loaded machine).
+            assertThat(allocated).as("bytes allocated by 1000 mix calls with %d neighbours", count)
+                    .isLessThan(1000);
         }
     }
 

@@ -95,9 +95,6 @@ public final class GameCommand implements Callable<Integer> {
                     + " matters); quadratic shard offsets δ_i (default 0: iid shards)")
     Double heterogeneityOption;
 
-    /** Resolved in {@link #validate()}: the per-game default when the flag is absent. */
-    double heterogeneity;
-
     @Option(names = "--noise", defaultValue = "0.0", description = "quadratic: gradient noise σ (default ${DEFAULT-VALUE})")
     double noise;
 
@@ -222,6 +219,14 @@ public final class GameCommand implements Callable<Integer> {
         }
     }
 
+    /** The --heterogeneity flag, or the per-game default when it is absent. */
+    double heterogeneity() {
+        if (heterogeneityOption != null) {
+            return heterogeneityOption;
+        }
+        return "bilinear".equals(game) ? DEFAULT_BILINEAR_HETEROGENEITY : 0.0;
+    }
+
     void validate() {
         if (!game.equals("bilinear") && !game.equals("quadratic")) {
             throw bad("--game", "expected bilinear or quadratic, got '" + game + "'");
@@ -252,10 +257,8 @@ public final class GameCommand implements Callable<Integer> {
         if (gossipRounds < 0) {
             throw bad("--gossip-rounds", "must be >= 0, got " + gossipRounds);
         }
-        heterogeneity = heterogeneityOption != null ? heterogeneityOption
-                : "bilinear".equals(game) ? DEFAULT_BILINEAR_HETEROGENEITY : 0.0;
-        if (!(heterogeneity >= 0)) {
-            throw bad("--heterogeneity", "must be >= 0, got " + heterogeneity);
+        if (!(heterogeneity() >= 0)) {
+            throw bad("--heterogeneity", "must be >= 0, got " + heterogeneity());
         }
         if (!(noise >= 0)) {
             throw bad("--noise", "must be >= 0, got " + noise);
@@ -287,8 +290,8 @@ public final class GameCommand implements Callable<Integer> {
 
     Game buildGame() {
         return game.equals("bilinear")
-                ? new BilinearGame(dim, workers, heterogeneity, seed)
-                : new QuadraticGame(dim, workers, heterogeneity, noise, batch, seed);
+                ? new BilinearGame(dim, workers, heterogeneity(), seed)
+                : new QuadraticGame(dim, workers, heterogeneity(), noise, batch, seed);
     }
 
     OptimizerConfig buildConfig(Algorithm algo) {
@@ -314,7 +317,7 @@ public final class GameCommand implements Callable<Integer> {
         s.put("iterations", r.iterations());
         s.put("lr", lr);
         s.put("gossipRounds", gossipRounds);
-        s.put("heterogeneity", heterogeneity);
+        s.put("heterogeneity", heterogeneity());
         s.put("seed", seed);
         s.put("initialResidual", finite(r.initialResidual()));
         s.put("finalResidual", finite(r.finalResidual()));
