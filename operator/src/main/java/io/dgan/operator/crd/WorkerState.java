@@ -14,4 +14,6 @@ public class WorkerState {
     public Long lastStep;
     public String lastHeartbeat;
     public Integer lastExitCode;
+    /** UID of the last failed pod of this rank already acted on (a failure is counted once). */
+    public String handledFailureUid;
 }

@@ -28,7 +28,7 @@ public final class TopologyConfigMap {
                 .withMetadata(Owners.ownedMetadata(job, Names.topologyConfigMap(job.getMetadata().getName())))
                 .addToData(KEY, toJson(plan))
                 .build();
-        cm.getMetadata().setAnnotations(Map.of(EPOCH_ANNOTATION, Long.toString(plan.epoch())));
+        cm.getMetadata().setAnnotations(new LinkedHashMap<>(Map.of(EPOCH_ANNOTATION, Long.toString(plan.epoch()))));
         return cm;
     }
 
