@@ -167,6 +167,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             if (condition(JobConditions.SUSPENDED, false, "Resumed", "")) {
                 status.startTime = now.toString(); // the deadline counts from the resume, like a Job's
             }
+            if (PHASE_SUSPENDED.equals(status.phase)) status.phase = PHASE_PENDING;
             if (status.startTime == null) status.startTime = now.toString();
             Long deadline = spec.runPolicy.activeDeadlineSeconds;
             if (deadline != null && !Instant.parse(status.startTime).plusSeconds(deadline).isAfter(now)) {
