@@ -2,7 +2,6 @@ package io.dgan.operator.resources;
 
 import io.dgan.operator.crd.DecentralizedGANJob;
 import io.dgan.operator.crd.DecentralizedGANJobSpec;
-import io.fabric8.kubernetes.api.model.Capabilities;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
@@ -105,7 +104,7 @@ public final class WorkerPod {
             worker.setSecurityContext(new SecurityContextBuilder()
                     .withAllowPrivilegeEscalation(false)
                     .withRunAsNonRoot(true)
-                    .withCapabilities(new Capabilities(null, List.of("ALL")))
+                    .withNewCapabilities().addToDrop("ALL").endCapabilities()
                     .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
                     .build());
         }
