@@ -17,8 +17,8 @@ import io.fabric8.kubernetes.model.annotation.SpecReplicas;
         + "[1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]",
         message = "spec.topology.type Hypercube and OnePeerHypercube need spec.workers to be a power of two",
         reason = "FieldValueInvalid")
-@ValidationRule(value = "!has(self.topology) || !has(self.topology.type) || self.topology.type != 'Torus' || self.workers >= 9",
-        message = "spec.topology.type Torus needs spec.workers = rows x cols with rows, cols >= 3",
+@ValidationRule(value = "!has(self.topology) || !has(self.topology.type) || self.topology.type != 'Torus' || self.workers >= 4",
+        message = "spec.topology.type Torus needs spec.workers = rows x cols with rows, cols >= 2",
         reason = "FieldValueInvalid")
 @ValidationRule(value = "!has(self.failurePolicy) || !has(self.failurePolicy.minHealthyWorkers) "
         + "|| self.failurePolicy.minHealthyWorkers <= self.workers",

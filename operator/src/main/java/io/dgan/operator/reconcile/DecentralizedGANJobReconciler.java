@@ -277,6 +277,10 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 status.restarts++;
                 worker.restarts = worker.restarts == null ? 1 : worker.restarts + 1;
                 String action = policy.onWorkerFailure;
+                if (FailurePolicy.REWIRE_AND_REPLACE.equals(action) && TopologyPlanner.isSchedule(spec.topology.type)) {
+                    // The workers draw W_k themselves from type and seed: there is no published W to rewire.
+                    action = FailurePolicy.REPLACE;
+                }
                 if (FailurePolicy.REWIRE_AND_REPLACE.equals(action)) {
                     TreeSet<Integer> excluded = new TreeSet<>(status.topology.excludedRanks);
                     excluded.add(rank);

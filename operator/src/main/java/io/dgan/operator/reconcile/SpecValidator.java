@@ -7,7 +7,7 @@ import io.dgan.operator.crd.FailurePolicy;
 import io.dgan.operator.crd.ModelSpec;
 import io.dgan.operator.crd.OptimizerSpec;
 import io.dgan.operator.crd.TopologySpec;
-import io.dgan.operator.topology.CommunicationGraph;
+import io.dgan.operator.topology.TopologyPlanner;
 import io.fabric8.kubernetes.api.model.Container;
 import java.util.ArrayList;
 import java.util.List;
@@ -123,9 +123,9 @@ public final class SpecValidator {
         }
         if (spec.workers == null || spec.workers < 1) return;
         try {
-            CommunicationGraph.of(t.type, spec.workers, t.seed == null ? 0 : t.seed);
-        } catch (IllegalArgumentException e) {
-            errors.add("spec.topology.type: " + e.getMessage() + " (spec.workers)");
+            TopologyPlanner.schedule(t.type, spec.workers, t.seed == null ? 0 : t.seed);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            errors.add("spec.topology.type: " + t.type + " on spec.workers=" + spec.workers + ": " + e.getMessage());
         }
     }
 

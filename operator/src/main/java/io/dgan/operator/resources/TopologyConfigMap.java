@@ -34,7 +34,7 @@ public final class TopologyConfigMap {
 
     /** The contract's type names: CRD {@code OnePeerHypercube} is {@code one-peer-hypercube} on the CLI. */
     public static String contractType(String crdType) {
-        return crdType.replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(java.util.Locale.ROOT);
+        return io.dgan.operator.topology.TopologyPlanner.typeOf(crdType).cliName();
     }
 
     public static String toJson(TopologyPlan plan) {

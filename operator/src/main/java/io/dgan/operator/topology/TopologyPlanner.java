@@ -1,74 +1,90 @@
 package io.dgan.operator.topology;
 
+import io.dgan.topology.Edge;
+import io.dgan.topology.MixingAnalysis;
+import io.dgan.topology.MixingMatrix;
+import io.dgan.topology.MixingSchedule;
+import io.dgan.topology.Topologies;
+import io.dgan.topology.TopologySpec;
+import io.dgan.topology.TopologyType;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.TreeSet;
 
 /**
- * Builds the mixing matrix for a job: Metropolis-Hastings weights W_ij = 1/(1 + max(d_i, d_j)) on the graph of
- * the surviving ranks, the diagonal taking the rest. On the full regular graphs this is exactly the uniform
- * weighting of the design (ring 1/3, torus 1/5, hypercube 1/(log2 M + 1), complete 1/M); on a graph with a rank
- * removed it is still symmetric and doubly stochastic, which is why RewireAndReplace uses it.
+ * The operator's view of a job's graph, built on the topology package (io.dgan.topology, the same code the
+ * workers use): W of the first iteration, ρ, spectral gap and connectivity from {@link MixingAnalysis}.
+ *
+ * <p>With ranks cut out (RewireAndReplace), the survivors keep the edges they had among themselves and get
+ * Metropolis–Hastings weights on that graph (the topology package's {@code graph} type): W stays symmetric and
+ * doubly stochastic. An excluded rank keeps only W_ii = 1. If the survivors' graph is disconnected the plan says
+ * so (connected = false, gap 0) and the reconciler restarts the job instead. Schedules (W_k redrawn every
+ * iteration by the workers) are not rewired: their plan is always the full one.
  */
 public final class TopologyPlanner {
 
+    /** CRD type name (e.g. OnePeerHypercube) to the topology package's type (one-peer-hypercube). */
+    public static TopologyType typeOf(String crdType) {
+        return TopologyType.fromName(crdType.replaceAll("([a-z])([A-Z])", "$1-$2").toLowerCase(Locale.ROOT));
+    }
+
+    public static boolean isSchedule(String crdType) {
+        return typeOf(crdType).isSchedule();
+    }
+
+    /** Throws IllegalArgumentException (naming the problem) when the type cannot be built on that many workers. */
+    public static MixingSchedule schedule(String crdType, int workers, long seed) {
+        return Topologies.create(TopologySpec.of(typeOf(crdType), workers).withSeed(seed));
+    }
+
     public TopologyPlan plan(String type, int workers, int gossipRounds, long seed, long epoch,
                              Collection<Integer> excluded) {
+        MixingSchedule full = schedule(type, workers, seed);
         TreeSet<Integer> out = new TreeSet<>(excluded);
-        CommunicationGraph graph = CommunicationGraph.of(type, workers, seed);
-        int[] degree = new int[workers];
-        for (int i = 0; i < workers; i++) {
-            if (out.contains(i)) continue;
-            for (int j : graph.neighbours(i)) {
-                if (!out.contains(j)) degree[i]++;
-            }
+        if (out.isEmpty() || full.period() != 1) {
+            MixingAnalysis a = MixingAnalysis.of(full);
+            return new TopologyPlan(type, workers, epoch, gossipRounds, seed, List.copyOf(out),
+                    full.at(1).toArray(), a.rho(), a.spectralGap(), a.connected());
         }
-        double[][] w = new double[workers][workers];
-        for (int i = 0; i < workers; i++) {
-            if (out.contains(i)) {
-                w[i][i] = 1.0;
-                continue;
-            }
-            double offDiagonal = 0;
-            for (int j : graph.neighbours(i)) {
-                if (out.contains(j)) continue;
-                w[i][j] = 1.0 / (1 + Math.max(degree[i], degree[j]));
-                offDiagonal += w[i][j];
-            }
-            w[i][i] = 1.0 - offDiagonal;
-        }
+        return rewired(type, workers, gossipRounds, seed, epoch, out, full.at(1));
+    }
+
+    private static TopologyPlan rewired(String type, int workers, int gossipRounds, long seed, long epoch,
+                                        TreeSet<Integer> out, MixingMatrix w) {
         List<Integer> survivors = new ArrayList<>();
-        for (int i = 0; i < workers; i++) if (!out.contains(i)) survivors.add(i);
-        boolean connected = isConnected(graph, survivors, out);
-        double rho = survivors.size() <= 1 ? 0.0 : secondLargestModulus(w, survivors);
-        if (!connected) rho = 1.0;
-        return new TopologyPlan(type, workers, epoch, gossipRounds, seed, List.copyOf(out), w, rho, 1.0 - rho,
-                connected);
-    }
-
-    private static boolean isConnected(CommunicationGraph graph, List<Integer> survivors, TreeSet<Integer> out) {
-        if (survivors.isEmpty()) return false;
-        TreeSet<Integer> seen = new TreeSet<>();
-        List<Integer> stack = new ArrayList<>(List.of(survivors.get(0)));
-        while (!stack.isEmpty()) {
-            int i = stack.remove(stack.size() - 1);
-            if (!seen.add(i)) continue;
-            for (int j : graph.neighbours(i)) if (!out.contains(j) && !seen.contains(j)) stack.add(j);
+        int[] index = new int[workers];
+        for (int i = 0; i < workers; i++) {
+            index[i] = out.contains(i) ? -1 : survivors.size();
+            if (!out.contains(i)) survivors.add(i);
         }
-        return seen.size() == survivors.size();
-    }
-
-    /** rho = max(|lambda_2|, |lambda_n|) of W restricted to the survivors, by cyclic Jacobi rotations. */
-    static double secondLargestModulus(double[][] w, List<Integer> survivors) {
-        int n = survivors.size();
-        double[][] a = new double[n][n];
-        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) a[i][j] = w[survivors.get(i)][survivors.get(j)];
-        double[] eig = SymmetricEigen.eigenvalues(a);
-        // The largest eigenvalue of a doubly stochastic W is 1 (the consensus direction); drop it.
-        java.util.Arrays.sort(eig);
-        double rho = 0;
-        for (int k = 0; k < n - 1; k++) rho = Math.max(rho, Math.abs(eig[k]));
-        return Math.min(1.0, rho);
+        double[][] weights = new double[workers][workers];
+        for (int r : out) weights[r][r] = 1.0;
+        if (survivors.isEmpty()) {
+            return new TopologyPlan(type, workers, epoch, gossipRounds, seed, List.copyOf(out), weights, 1.0, 0.0, false);
+        }
+        List<Edge> edges = new ArrayList<>();
+        for (int i : survivors) {
+            for (int j : w.neighbours(i)) {
+                if (j > i && index[j] >= 0) edges.add(new Edge(index[i], index[j]));
+            }
+        }
+        MixingSchedule survivorsGraph;
+        try {
+            survivorsGraph = Topologies.create(TopologySpec.of(TopologyType.GRAPH, survivors.size()).withEdges(edges));
+        } catch (IllegalArgumentException | IllegalStateException disconnected) {
+            for (int i : survivors) weights[i][i] = 1.0;
+            return new TopologyPlan(type, workers, epoch, gossipRounds, seed, List.copyOf(out), weights, 1.0, 0.0, false);
+        }
+        double[][] small = survivorsGraph.at(1).toArray();
+        for (int a = 0; a < survivors.size(); a++) {
+            for (int b = 0; b < survivors.size(); b++) {
+                weights[survivors.get(a)][survivors.get(b)] = small[a][b];
+            }
+        }
+        MixingAnalysis analysis = MixingAnalysis.of(survivorsGraph);
+        return new TopologyPlan(type, workers, epoch, gossipRounds, seed, List.copyOf(out), weights,
+                analysis.rho(), analysis.spectralGap(), analysis.connected());
     }
 }

@@ -29,9 +29,9 @@ class SpecRulesTest {
     }
 
     @Test
-    void aTorusNeedsTwoFactorsOfAtLeastThree() {
-        assertThat(validator.validate(TestJobs.job("gan", 9, "Torus"))).isEmpty();
-        assertThat(validator.validate(TestJobs.job("gan", 10, "Torus"))).singleElement()
+    void aTorusNeedsTwoFactorsOfAtLeastTwo() {
+        assertThat(validator.validate(TestJobs.job("gan", 10, "Torus"))).isEmpty();
+        assertThat(validator.validate(TestJobs.job("gan", 7, "Torus"))).singleElement()
                 .asString().startsWith("spec.topology.type");
     }
 

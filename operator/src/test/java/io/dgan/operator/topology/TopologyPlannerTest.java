@@ -59,8 +59,11 @@ class TopologyPlannerTest {
     @Test
     void schedulesPublishTheirFirstIterationsGraph() {
         TopologyPlan pairing = planner.plan("OnePeerHypercube", 8, 1, 0, 1, List.of());
-        assertThat(pairing.weights()[0][1]).isEqualTo(0.5);
-        assertThat(pairing.connected()).isFalse(); // a single pairing round; the product of log2 M rounds averages
+        for (double[] row : pairing.weights()) {
+            assertThat(java.util.Arrays.stream(row).filter(x -> x == 0.5).count()).isEqualTo(2); // self and one peer
+        }
+        assertThat(pairing.connected()).isTrue(); // over its period of log2 M rounds
+        assertThat(pairing.rho()).isCloseTo(0.0, offset(1e-9)); // the product of the rounds is exact averaging
         TopologyPlan randomRing = planner.plan("RandomRing", 8, 1, 42, 1, List.of());
         for (double[] row : randomRing.weights()) assertThat(java.util.Arrays.stream(row).sum()).isCloseTo(1, offset(1e-12));
         assertThat(randomRing.connected()).isTrue();
@@ -68,8 +71,8 @@ class TopologyPlannerTest {
 
     @Test
     void shapesThatCannotBeBuiltAreRejected() {
-        assertThatThrownBy(() -> CommunicationGraph.of("Hypercube", 6, 0)).hasMessageContaining("power-of-two");
-        assertThatThrownBy(() -> CommunicationGraph.of("Torus", 8, 0)).hasMessageContaining("rows, cols >= 3");
-        assertThatThrownBy(() -> CommunicationGraph.of("Star", 8, 0)).hasMessageContaining("unknown topology");
+        assertThatThrownBy(() -> TopologyPlanner.schedule("Hypercube", 6, 0)).hasMessageContaining("power of two");
+        assertThatThrownBy(() -> TopologyPlanner.schedule("Torus", 7, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> TopologyPlanner.schedule("Star", 8, 0)).hasMessageContaining("unknown topology");
     }
 }
