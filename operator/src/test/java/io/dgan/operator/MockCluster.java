@@ -26,6 +26,11 @@ public final class MockCluster implements AutoCloseable {
     public final OperatorMetrics metrics = new OperatorMetrics(registry);
 
     public MockCluster(KubernetesClient client) {
+        this(client, Duration.ofMillis(300));
+    }
+
+    /** @param progressInterval how often a job is re-checked without an event (production default: 30 s) */
+    public MockCluster(KubernetesClient client, Duration progressInterval) {
         this.client = client;
         operator = new Operator(o -> o.withKubernetesClient(client)
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
@@ -34,7 +39,7 @@ public final class MockCluster implements AutoCloseable {
                 .checkingCRDAndValidateLocalModel(false)
                 .withConcurrentReconciliationThreads(8)
                 .withReconciliationTerminationTimeout(Duration.ofSeconds(2)));
-        operator.register(new DecentralizedGANJobReconciler(progress, metrics, clock, Duration.ofMillis(300)));
+        operator.register(new DecentralizedGANJobReconciler(progress, metrics, clock, progressInterval));
         operator.start();
     }
 
