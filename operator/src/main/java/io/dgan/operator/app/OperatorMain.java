@@ -10,69 +10,115 @@ import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Set;
+import java.util.HashSet;
+import java.util.concurrent.atomic.AtomicBoolean;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code java -jar dgan-operator.jar}: in a cluster (service account) or outside one (KUBECONFIG or
- * ~/.kube/config; Fabric8 picks whichever exists). Settings come from the environment:
- * <ul>
- *   <li>{@code WATCH_NAMESPACES}: comma-separated namespaces to watch; empty = all</li>
- *   <li>{@code METRICS_PORT} (default 8080; 0 = off)</li>
- *   <li>{@code LEADER_ELECTION_NAMESPACE}: enables leader election with a Lease named dgan-operator-leader there
- *       (set by the Helm chart; leave empty when running a single copy out of cluster)</li>
- *   <li>{@code PROGRESS_INTERVAL_SECONDS} (default 30): how often a running job's workers are sampled</li>
- * </ul>
+ * ~/.kube/config; Fabric8 picks whichever exists). Settings from the environment ({@link OperatorSettings}).
  */
-public final class OperatorMain {
+public final class OperatorMain implements AutoCloseable {
+    public static final String LEASE_NAME = "dgan-operator-leader";
     private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
+    private final Operator operator;
+    private final HTTPServer metricsServer;
 
-    private OperatorMain() {
+    private final AtomicBoolean stopping;
+
+    private OperatorMain(Operator operator, HTTPServer metricsServer, AtomicBoolean stopping) {
+        this.operator = operator;
+        this.metricsServer = metricsServer;
+        this.stopping = stopping;
     }
 
-    public static void main(String[] args) throws IOException {
-        int metricsPort = Integer.parseInt(env("METRICS_PORT", "8080"));
-        Duration interval = Duration.ofSeconds(Long.parseLong(env("PROGRESS_INTERVAL_SECONDS", "30")));
-        String leaseNamespace = env("LEADER_ELECTION_NAMESPACE", "");
-        String namespaces = env("WATCH_NAMESPACES", "");
+    public static void main(String[] args) {
+        OperatorSettings settings;
+        try {
+            settings = OperatorSettings.fromEnvironment(System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        OperatorMain running = start(settings, new KubernetesClientBuilder().build());
+        // Graceful shutdown: stop taking events, let running reconciles finish (bounded), release the lease,
+        // then close the metrics endpoint.
+        Runtime.getRuntime().addShutdownHook(new Thread(running::close, "operator-shutdown"));
+    }
 
+    /** Starts the operator on {@code client}; returns once its informers are running. */
+    public static OperatorMain start(OperatorSettings settings, KubernetesClient client) {
+        AtomicBoolean stopping = new AtomicBoolean(false);
+        LOG.info("operator starting master={} namespaces={} leaderElection={} metricsPort={}",
+                client.getMasterUrl(), settings.watchNamespaces().isEmpty() ? "all" : settings.watchNamespaces(),
+                settings.leaderElection() ? settings.leaderElectionNamespace() : "off", settings.metricsPort());
         PrometheusRegistry registry = new PrometheusRegistry();
         OperatorMetrics metrics = new OperatorMetrics(registry);
-        KubernetesClient client = new KubernetesClientBuilder().build();
-        LOG.info("operator starting master={} namespaces={} leaderElection={} metricsPort={}",
-                client.getMasterUrl(), namespaces.isEmpty() ? "all" : namespaces,
-                leaseNamespace.isEmpty() ? "off" : leaseNamespace, metricsPort);
-
         Operator operator = new Operator(o -> {
             o.withKubernetesClient(client);
             // One code path in tests and production: the Fabric8 mock cannot serve server-side apply, and the
-            // dependents here are objects the operator owns entirely, so a client-side match loses nothing.
+            // dependents are objects the operator owns entirely, so a client-side match loses nothing
+            // (docs/operator.md, "Server-side apply").
             o.withSSABasedCreateUpdateMatchForDependentResources(false);
             o.withUseSSAToPatchPrimaryResource(false);
             o.withReconciliationTerminationTimeout(Duration.ofSeconds(20));
-            if (!leaseNamespace.isEmpty()) {
-                o.withLeaderElectionConfiguration(new LeaderElectionConfiguration("dgan-operator-leader", leaseNamespace));
+            if (settings.leaderElection()) {
+                // Losing the lease while running means another replica leads now: exit so Kubernetes restarts this
+                // one as a follower. Losing it because we are stopping is expected (JOSDK's own exit-on-stop would
+                // call System.exit from inside the shutdown hook, which blocks the JVM forever).
+                LeaderCallbacks callbacks = new LeaderCallbacks(
+                        () -> LOG.info("leader election: leading lease={}/{}", settings.leaderElectionNamespace(), LEASE_NAME),
+                        () -> {
+                            if (!stopping.get()) {
+                                LOG.error("leader election: lost the lease while running; exiting");
+                                new Thread(() -> System.exit(1), "lost-lease-exit").start();
+                            }
+                        },
+                        leader -> LOG.info("leader election: leader={}", leader));
+                o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(LEASE_NAME,
+                        settings.leaderElectionNamespace(), LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+                        LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+                        LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, null, callbacks, false));
             }
         });
         DecentralizedGANJobReconciler reconciler = new DecentralizedGANJobReconciler(
-                new HttpProgressSource(Duration.ofSeconds(2)), metrics, Clock.systemUTC(), interval);
+                new HttpProgressSource(Duration.ofSeconds(2)), metrics, Clock.systemUTC(), settings.progressInterval());
         operator.register(reconciler, c -> {
-            if (!namespaces.isEmpty()) c.settingNamespaces(Set.of(namespaces.split(",")));
+            if (!settings.watchNamespaces().isEmpty()) c.settingNamespaces(new HashSet<>(settings.watchNamespaces()));
         });
-        HTTPServer server = metricsPort == 0 ? null
-                : HTTPServer.builder().port(metricsPort).registry(registry).buildAndStart();
-        // Graceful shutdown: stop taking events, let running reconciles finish (bounded), release the lease.
-        operator.installShutdownHook(Duration.ofSeconds(20));
-        if (server != null) Runtime.getRuntime().addShutdownHook(new Thread(server::close, "metrics-shutdown"));
+        HTTPServer server = null;
+        if (settings.metricsPort() > 0) {
+            try {
+                server = HTTPServer.builder().port(settings.metricsPort()).registry(registry).buildAndStart();
+            } catch (IOException e) {
+                throw new UncheckedIOException("metrics port " + settings.metricsPort(), e);
+            }
+        }
         operator.start();
         LOG.info("operator started");
+        return new OperatorMain(operator, server, stopping);
     }
 
-    private static String env(String name, String fallback) {
-        String v = System.getenv(name);
-        return v == null || v.isBlank() ? fallback : v.trim();
+    /** The port the metrics endpoint listens on (useful when started with port 0 in tests: not supported, -1). */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.getPort();
+    }
+
+    @Override
+    public void close() {
+        LOG.info("operator stopping");
+        stopping.set(true);
+        try {
+            operator.stop();
+        } finally {
+            if (metricsServer != null) metricsServer.close();
+        }
+        LOG.info("operator stopped");
     }
 }
