@@ -70,4 +70,32 @@ class LifecycleMockTest {
         assertThat(progress.consensusDistance).isEqualTo(0.04);
         assertThat(progress.lastEvalFid).isEqualTo(37.0);
     }
+
+    @Test
+    void aRestartedOperatorResumesFromTheStatus() {
+        DecentralizedGANJob job = TestJobs.job("resume", 4, "Ring");
+        job.getSpec().failurePolicy.onWorkerFailure = "RewireAndReplace";
+        cluster.create(job);
+        Eventually.await("4 pods", WAIT, () -> cluster.workers(NS, "resume").size() == 4);
+        cluster.markAllReady(NS, "resume");
+        Eventually.await("Running", WAIT, () -> "Running".equals(cluster.phase(NS, "resume")));
+        cluster.terminate(cluster.pod(NS, "resume-worker-3"), "Failed", 1);
+        Eventually.await("Degraded at epoch 2", WAIT, () -> "Degraded".equals(cluster.phase(NS, "resume"))
+                && cluster.get(NS, "resume").getStatus().topology.epoch == 2);
+        Eventually.await("rank 3 recreated", WAIT, () -> cluster.workers(NS, "resume").size() == 4);
+        java.util.Map<String, String> uids = new java.util.HashMap<>();
+        cluster.workers(NS, "resume").forEach(p -> uids.put(p.getMetadata().getName(), p.getMetadata().getUid()));
+
+        cluster.close(); // the operator goes away mid-replacement ...
+        cluster = new MockCluster(client); // ... and a new one (another replica, or a restart) takes over
+        cluster.markReady(cluster.pod(NS, "resume-worker-3"));
+        Eventually.await("rank 3 rejoined at epoch 3", WAIT, () -> "Running".equals(cluster.phase(NS, "resume"))
+                && cluster.get(NS, "resume").getStatus().topology.epoch == 3);
+        DecentralizedGANJob after = cluster.get(NS, "resume");
+        assertThat(after.getStatus().restarts).isEqualTo(1); // the failure was not counted twice
+        assertThat(after.getStatus().topology.excludedRanks).isEmpty();
+        java.util.Map<String, String> now = new java.util.HashMap<>();
+        cluster.workers(NS, "resume").forEach(p -> now.put(p.getMetadata().getName(), p.getMetadata().getUid()));
+        assertThat(now).isEqualTo(uids); // no pod was recreated by the new operator
+    }
 }
