@@ -52,9 +52,9 @@ class OperatorMainTest {
             Lease lease = client.leases().inNamespace("dgan-system").withName(OperatorMain.LEASE_NAME).get();
             assertThat(lease.getSpec().getHolderIdentity()).isNotBlank();
 
-            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + operator.metricsPort() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            Eventually.await("job Pending in the metrics", Duration.ofSeconds(30),
+                    () -> scrape(operator).contains("dgan_operator_jobs{phase=\"Pending\"} 1.0"));
+            String metrics = scrape(operator);
             assertThat(metrics).contains("dgan_operator_jobs{phase=\"Pending\"} 1.0",
                     "dgan_operator_jobs_created_total 1.0", "dgan_operator_reconcile_duration_seconds_count",
                     "# TYPE dgan_operator_time_to_running_seconds histogram");
@@ -82,6 +82,16 @@ class OperatorMainTest {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
+    }
+
+    static String scrape(OperatorMain operator) {
+        try {
+            return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + operator.metricsPort() + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static int freePort() throws IOException {

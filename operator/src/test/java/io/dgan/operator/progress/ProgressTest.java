@@ -2,12 +2,14 @@ package io.dgan.operator.progress;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpServer;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Labels;
 import io.dgan.operator.crd.ProgressStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -54,24 +56,26 @@ class ProgressTest {
     }
 
     @Test
-    void httpSourceScrapesARealEndpointAndSkipsUnreachablePods() throws Exception {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext("/metrics", ex -> {
-            byte[] body = EXPOSITION.getBytes(StandardCharsets.UTF_8);
-            ex.sendResponseHeaders(200, body.length);
-            ex.getResponseBody().write(body);
-            ex.close();
-        });
-        server.start();
-        try {
-            int port = server.getAddress().getPort();
+    void httpSourceScrapesARealPrometheusExporterAndSkipsUnreachablePods() throws Exception {
+        // The worker side as the transport module builds it (io.dgan.metrics.WorkerMetrics on the grpc branch): the
+        // same client library, names and labels, served by its HTTP exporter.
+        PrometheusRegistry registry = new PrometheusRegistry();
+        Labels constant = Labels.of("namespace", "training", "job", "gan", "rank", "0");
+        Counter steps = Counter.builder().name("dgan_worker_steps_total").constLabels(constant).register(registry);
+        Gauge distance = Gauge.builder().name("dgan_consensus_distance").constLabels(constant).register(registry);
+        Gauge.builder().name("dgan_eval_fid").constLabels(constant).register(registry).set(31.4);
+        Counter.builder().name("dgan_gossip_bytes_sent_total").constLabels(constant).labelNames("peer")
+                .register(registry).labelValues("1").inc(1e6);
+        steps.inc(1234);
+        distance.set(0.0125);
+        try (HTTPServer server = HTTPServer.builder().port(0).registry(registry).buildAndStart()) {
             Pod up = pod("gan-worker-0", "127.0.0.1");
             Pod noIp = pod("gan-worker-1", null);
-            Map<String, WorkerSample> samples = new HttpProgressSource(Duration.ofSeconds(2)).sample(List.of(up, noIp), port);
+            Pod unreachable = pod("gan-worker-2", "192.0.2.1"); // TEST-NET-1: never answers
+            Map<String, WorkerSample> samples = new HttpProgressSource(Duration.ofMillis(500))
+                    .sample(List.of(up, noIp, unreachable), server.getPort());
             assertThat(samples).containsOnlyKeys("gan-worker-0");
-            assertThat(samples.get("gan-worker-0").steps()).isEqualTo(1234);
-        } finally {
-            server.stop(0);
+            assertThat(samples.get("gan-worker-0")).isEqualTo(new WorkerSample(1234, 0.0125, 31.4));
         }
     }
 
