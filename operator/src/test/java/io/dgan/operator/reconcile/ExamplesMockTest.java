@@ -94,6 +94,26 @@ class ExamplesMockTest {
         assertThat(cluster.get("training", "gpu-hypercube").getStatus().topology.spectralGap).isEqualTo(0.5); // hypercube M=8: rho = 1/2
     }
 
+    @Test
+    void turningMonitoringOffDeletesThePodMonitor() throws IOException {
+        DecentralizedGANJob job = load(Path.of("../examples/gpu-hypercube.yaml"));
+        job.getMetadata().setName("monitored");
+        cluster.create(job);
+        Eventually.await("PodMonitor", WAIT, () ->
+                client.resources(PodMonitor.class).inNamespace("training").withName("monitored-workers").get() != null);
+        PodMonitor monitor = client.resources(PodMonitor.class).inNamespace("training").withName("monitored-workers").get();
+        assertThat(monitor.getSpec().podMetricsEndpoints.get(0).interval).isEqualTo("15s");
+        assertThat(monitor.getMetadata().getOwnerReferences()).singleElement()
+                .satisfies(o -> assertThat(o.getName()).isEqualTo("monitored"));
+        client.resources(DecentralizedGANJob.class).inNamespace("training").withName("monitored")
+                .edit(j -> {
+                    j.getSpec().monitoring.podMonitor = false;
+                    return j;
+                });
+        Eventually.await("PodMonitor deleted", WAIT, () ->
+                client.resources(PodMonitor.class).inNamespace("training").withName("monitored-workers").get() == null);
+    }
+
     static DecentralizedGANJob load(Path file) {
         try {
             return Serialization.unmarshal(Files.readString(file), DecentralizedGANJob.class);

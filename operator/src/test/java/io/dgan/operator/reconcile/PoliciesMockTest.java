@@ -61,6 +61,18 @@ class PoliciesMockTest {
     }
 
     @Test
+    void scalingDownRemovesTheHighestRanksOnly() {
+        Map<String, String> before = running("shrink", 6, "Ring", j -> { });
+        edit("shrink", j -> j.getSpec().workers = 4);
+        Eventually.await("4 pods", WAIT, () -> uids("shrink").size() == 4);
+        before.remove("shrink-worker-4");
+        before.remove("shrink-worker-5");
+        assertThat(uids("shrink")).isEqualTo(before);
+        Eventually.await("Running with 4/4", WAIT, () -> "4/4".equals(cluster.get(NS, "shrink").getStatus().ready));
+        assertThat(topology("shrink").get("workers").asInt()).isEqualTo(4);
+    }
+
+    @Test
     void rewiringRingToHypercubeBumpsTheEpochWithoutTouchingPods() {
         Map<String, String> before = running("rewire", 4, "Ring", j -> { });
         edit("rewire", j -> j.getSpec().topology.type = "Hypercube");
