@@ -18,14 +18,17 @@ public class PodMonitorSpec {
         public String port;
         public String path;
         public String interval;
+        /** Keep the worker's own {@code job} label (the DGAN job) instead of Prometheus' scrape-job label. */
+        public Boolean honorLabels;
 
         public Endpoint() {
         }
 
-        public Endpoint(String port, String path, String interval) {
+        public Endpoint(String port, String path, String interval, Boolean honorLabels) {
             this.port = port;
             this.path = path;
             this.interval = interval;
+            this.honorLabels = honorLabels;
         }
     }
 }

@@ -109,6 +109,7 @@ class BuildersTest {
                   - port: metrics
                     path: /metrics
                     interval: 30s
+                    honorLabels: true
                 """)));
     }
 
