@@ -159,7 +159,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             }
             List<String> errors = validator.validate(job);
             if (!errors.isEmpty()) return invalid(String.join("; ", errors));
-            condition(JobConditions.VALIDATION_FAILED, false, "SpecValid", "");
+            if (condition(JobConditions.VALIDATION_FAILED, false, "SpecValid", "")) status.message = "";
             if (PHASE_VALIDATION_FAILED.equals(status.phase)) status.phase = null;
 
             applySpec();
@@ -453,7 +453,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             t.gossipRounds = plan.gossipRounds();
             t.seed = plan.seed();
 
-            int ready = 0, addressed = 0, existing = 0;
+            int ready = 0, addressed = 0, existing = 0, finished = 0;
             List<Pod> running = new ArrayList<>();
             for (int rank = 0; rank < spec.workers; rank++) {
                 Pod pod = pods.get(rank);
@@ -461,6 +461,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 existing++;
                 if (pod.getStatus() != null && pod.getStatus().getPodIP() != null) addressed++;
                 if (ready(pod) && currentHash(pod)) ready++;
+                if ("Succeeded".equals(phaseOf(pod))) finished++;
                 if ("Running".equals(phaseOf(pod))) running.add(pod);
             }
             status.replicas = existing;
@@ -472,13 +473,16 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
 
             if (!PHASE_SUCCEEDED.equals(status.phase) && !PHASE_FAILED.equals(status.phase)
                     && !PHASE_SUSPENDED.equals(status.phase)) {
-                boolean allReady = ready == spec.workers;
-                condition(JobConditions.PEERS_READY, addressed == spec.workers,
-                        addressed == spec.workers ? "AllPeersAddressed" : "WaitingForPeers",
+                // Ranks finish a few steps apart: one that already exited 0 is done, not missing.
+                boolean allReady = ready + finished == spec.workers && ready > 0;
+                boolean peersAddressed = addressed + finished >= spec.workers;
+                condition(JobConditions.PEERS_READY, peersAddressed,
+                        peersAddressed ? "AllPeersAddressed" : "WaitingForPeers",
                         addressed + "/" + spec.workers + " workers have an address");
                 if (allReady && t.excludedRanks.isEmpty()) {
                     status.phase = PHASE_RUNNING;
-                    condition(JobConditions.RUNNING, true, "AllWorkersReady", ready + " workers ready");
+                    condition(JobConditions.RUNNING, true, "AllWorkersReady", ready + " workers ready"
+                            + (finished > 0 ? ", " + finished + " finished" : ""));
                     condition(JobConditions.RESTARTING, false, "AllWorkersReady", "");
                     condition(JobConditions.DEGRADED, false, "AllWorkersReady", "");
                     if (status.runningTime == null) {
