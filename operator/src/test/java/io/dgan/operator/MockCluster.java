@@ -46,7 +46,26 @@ public final class MockCluster implements AutoCloseable {
     public DecentralizedGANJob create(DecentralizedGANJob job) {
         job.getMetadata().setUid(null);
         job.getMetadata().setGeneration(null);
-        return client.resource(job).create();
+        try {
+            return client.resource(job).create();
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            // On a starved machine the client may time out and resend a POST that did go through.
+            if (e.getCode() != 409) throw e;
+            return get(job.getMetadata().getNamespace(), job.getMetadata().getName());
+        }
+    }
+
+    /** A status write as a kubelet makes it: re-read and retry when the pod changed in between. */
+    private void writeStatus(Pod pod, java.util.function.UnaryOperator<Pod> change) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+                        .editStatus(change);
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= 5) throw e;
+            }
+        }
     }
 
     public DecentralizedGANJob get(String ns, String name) {
@@ -65,8 +84,7 @@ public final class MockCluster implements AutoCloseable {
     /** What a kubelet reports once the worker container is up and its readiness probe passes. */
     public void markReady(Pod pod) {
         int rank = Integer.parseInt(pod.getMetadata().getLabels().get(Labels.RANK));
-        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-                .editStatus(p -> {
+        writeStatus(pod, p -> {
                     if (p.getStatus() == null) p.setStatus(new io.fabric8.kubernetes.api.model.PodStatus());
                     p.getStatus().setPhase("Running");
                     p.getStatus().setPodIP("10.0.0." + (rank + 10));
@@ -84,8 +102,7 @@ public final class MockCluster implements AutoCloseable {
 
     /** What a kubelet reports when the worker process exits with {@code exitCode}. */
     public void terminate(Pod pod, String phase, int exitCode) {
-        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-                .editStatus(p -> {
+        writeStatus(pod, p -> {
                     if (p.getStatus() == null) p.setStatus(new io.fabric8.kubernetes.api.model.PodStatus());
                     p.getStatus().setPhase(phase);
                     p.getStatus().setConditions(List.of(new PodConditionBuilder().withType("Ready")

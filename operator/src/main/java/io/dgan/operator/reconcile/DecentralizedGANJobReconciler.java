@@ -22,7 +22,9 @@ import io.dgan.operator.resources.RestartHash;
 import io.dgan.operator.resources.WorkerPod;
 import io.dgan.operator.topology.TopologyPlan;
 import io.dgan.operator.topology.TopologyPlanner;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.dgan.operator.resources.TopologyConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -136,6 +138,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
         final Long generation;
         final String phaseBefore;
         final Map<Integer, Pod> pods = new TreeMap<>();
+        /** Epoch of the topology ConfigMap the workers already have (0 if none). */
+        final long publishedEpoch;
 
         Pass(DecentralizedGANJob job, Context<DecentralizedGANJob> context) {
             this.job = job;
@@ -146,6 +150,10 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             this.events = new JobEvents(context.getClient());
             this.generation = job.getMetadata().getGeneration();
             this.phaseBefore = status.phase;
+            this.publishedEpoch = publishedTopology(context, job)
+                    .map(cm -> cm.getMetadata().getAnnotations())
+                    .map(a -> a.get(TopologyConfigMap.EPOCH_ANNOTATION))
+                    .map(Long::parseLong).orElse(0L);
             for (Pod pod : context.getSecondaryResources(Pod.class)) {
                 String rank = pod.getMetadata().getLabels() == null ? null
                         : pod.getMetadata().getLabels().get(Labels.RANK);
@@ -548,8 +556,15 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                     }));
         }
 
+        /**
+         * The epoch in force: the status's, but never below what the workers were already given. A status write
+         * can fail after the ConfigMap was published (the pass is then retried from the older status); epochs
+         * must still only grow, since workers order topology changes by them.
+         */
         long epoch() {
-            return status.topology.epoch == null ? 1L : status.topology.epoch;
+            long recorded = status.topology.epoch == null ? 1L : status.topology.epoch;
+            if (publishedEpoch > recorded) status.topology.epoch = publishedEpoch;
+            return Math.max(recorded, publishedEpoch);
         }
 
         /** Sets a condition and records an Event when it flips. */
@@ -599,6 +614,19 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
         String key() {
             return job.getMetadata().getNamespace() + "/" + job.getMetadata().getName();
         }
+    }
+
+    /** The topology ConfigMap as the dependent's informer last saw it (two ConfigMap dependents share a kind). */
+    @SuppressWarnings("unchecked")
+    static java.util.Optional<ConfigMap> publishedTopology(Context<DecentralizedGANJob> context, DecentralizedGANJob job) {
+        var source = context.eventSourceRetriever().getEventSourceFor(ConfigMap.class, "topology-configmap");
+        if (!(source instanceof io.javaoperatorsdk.operator.processing.event.source.informer.ManagedInformerEventSource<?, ?, ?> informer)) {
+            return java.util.Optional.empty();
+        }
+        return ((io.javaoperatorsdk.operator.processing.event.source.informer.ManagedInformerEventSource<ConfigMap, ?, ?>) informer)
+                .get(new io.javaoperatorsdk.operator.processing.event.ResourceID(
+                        io.dgan.operator.resources.Names.topologyConfigMap(job.getMetadata().getName()),
+                        job.getMetadata().getNamespace()));
     }
 
     static String phaseOf(Pod pod) {

@@ -98,4 +98,19 @@ class LifecycleMockTest {
         cluster.workers(NS, "resume").forEach(p -> now.put(p.getMetadata().getName(), p.getMetadata().getUid()));
         assertThat(now).isEqualTo(uids); // no pod was recreated by the new operator
     }
+
+    @Test
+    void epochsNeverGoBackwardsEvenIfTheStatusLostThem() throws Exception {
+        cluster.create(TestJobs.job("epochs", 2, "Ring"));
+        Eventually.await("topology published", WAIT, () -> client.configMaps().inNamespace(NS).withName("epochs-topology").get() != null);
+        // The workers hold epoch 7 while the status says 1: what a status write that failed after publishing leaves.
+        client.configMaps().inNamespace(NS).withName("epochs-topology").edit(cm -> {
+            cm.getMetadata().getAnnotations().put("dgan.io/topology-epoch", "7");
+            cm.getData().put("topology.json", cm.getData().get("topology.json").replace("\"epoch\":1", "\"epoch\":7"));
+            return cm;
+        });
+        Eventually.await("status adopts epoch 7", WAIT, () -> cluster.get(NS, "epochs").getStatus().topology.epoch == 7);
+        String json = client.configMaps().inNamespace(NS).withName("epochs-topology").get().getData().get("topology.json");
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(json).get("epoch").asLong()).isEqualTo(7);
+    }
 }

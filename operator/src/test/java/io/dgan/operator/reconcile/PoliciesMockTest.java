@@ -174,6 +174,7 @@ class PoliciesMockTest {
         cluster.terminate(cluster.pod(NS, "rewired-worker-1"), "Failed", 1);
         Eventually.await("epoch 2 without rank 1", WAIT, () -> topology("rewired").get("epoch").asLong() == 2);
         JsonNode topology = topology("rewired");
+        assertThat(topology.get("epoch").asLong()).as("epochs only grow").isEqualTo(2);
         assertThat(topology.get("excludedRanks").get(0).asInt()).isEqualTo(1);
         double[][] w = JSON.convertValue(topology.get("weights"), double[][].class);
         assertThat(w[1][1]).isEqualTo(1.0);
