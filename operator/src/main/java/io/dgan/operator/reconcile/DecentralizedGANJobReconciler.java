@@ -31,6 +31,7 @@ import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfig
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
@@ -93,6 +94,15 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
     private final SpecValidator validator = new SpecValidator();
     private final TopologyPlanner planner = new TopologyPlanner();
     private volatile boolean cacheObserved;
+    /**
+     * What this process already acted on, by UID (jobs counted as created, failed pods handled). The status holds
+     * the same facts, but a reconcile can start from a cached copy older than our last status write; these sets
+     * keep such a pass from counting a job or a failure twice. After an operator restart the status is the truth.
+     */
+    private final java.util.Set<String> jobsCounted = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.Set<String> failuresHandled = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The job as our last status write returned it, by UID: newer than the informer's copy until the watch catches up. */
+    private final Map<String, DecentralizedGANJob> lastWritten = new java.util.concurrent.ConcurrentHashMap<>();
 
     public DecentralizedGANJobReconciler(ProgressSource progress, OperatorMetrics metrics, Clock clock,
                                          Duration progressInterval) {
@@ -145,6 +155,10 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             this.job = job;
             this.context = context;
             this.spec = job.getSpec();
+            DecentralizedGANJob mine = lastWritten.get(String.valueOf(job.getMetadata().getUid()));
+            if (mine != null && newer(mine.getMetadata().getResourceVersion(), job.getMetadata().getResourceVersion())) {
+                job.setStatus(Serialization.clone(mine.getStatus())); // the cache has not seen our last write yet
+            }
             if (job.getStatus() == null) job.setStatus(new DecentralizedGANJobStatus());
             this.status = job.getStatus();
             this.events = new JobEvents(context.getClient());
@@ -190,7 +204,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             reconcileDependents(plan);
             reconcilePods();
             report(plan);
-            return UpdateControl.patchStatus(job).rescheduleAfter(nextCheck());
+            return writeStatus().rescheduleAfter(nextCheck());
         }
 
         // ---- steps -------------------------------------------------------------------------------------------
@@ -203,7 +217,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             status.message = message;
             status.observedGeneration = generation;
             recordPhaseChange();
-            return UpdateControl.patchStatus(job);
+            return writeStatus();
         }
 
         void applySpec() {
@@ -213,9 +227,14 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 status.topology.epoch = 1L;
                 status.phase = PHASE_PENDING;
                 status.selector = Labels.selectorString(job.getMetadata().getName());
-                condition(JobConditions.CREATED, true, "JobCreated", spec.workers + " workers on a "
-                        + spec.topology.type + " graph");
-                metrics.jobCreated();
+                if (jobsCounted.add(String.valueOf(job.getMetadata().getUid()))) {
+                    condition(JobConditions.CREATED, true, "JobCreated", spec.workers + " workers on a "
+                            + spec.topology.type + " graph");
+                    metrics.jobCreated();
+                } else {
+                    JobConditions.set(status, JobConditions.CREATED, true, "JobCreated", spec.workers
+                            + " workers on a " + spec.topology.type + " graph", generation, now);
+                }
                 return;
             }
             SpecChange change = SpecChange.classify(status.applied, spec);
@@ -258,7 +277,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             reconcileDependents(plan);
             pods.clear();
             report(plan);
-            return UpdateControl.patchStatus(job);
+            return writeStatus();
         }
 
         /** Acts on each newly failed rank by the failure policy; returns a control when the job ends or restarts. */
@@ -270,7 +289,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 if (rank >= spec.workers || !"Failed".equals(phaseOf(pod)) || deleting(pod)) continue;
                 WorkerState worker = workerState(rank);
                 String uid = pod.getMetadata().getUid();
-                if (uid != null && uid.equals(worker.handledFailureUid)) continue;
+                if (uid != null && (uid.equals(worker.handledFailureUid) || !failuresHandled.add(uid))) continue;
                 worker.handledFailureUid = uid;
                 Integer exitCode = exitCode(pod);
                 worker.lastExitCode = exitCode;
@@ -366,7 +385,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             metrics.jobSucceeded();
             cleanPods();
             report(plan());
-            return UpdateControl.patchStatus(job).rescheduleAfter(shorter(ttlRemaining(), progressInterval));
+            return writeStatus().rescheduleAfter(shorter(ttlRemaining(), progressInterval));
         }
 
         UpdateControl<DecentralizedGANJob> fail(String reason, String message) {
@@ -378,7 +397,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             metrics.jobFailed(reason);
             cleanPods();
             report(plan());
-            return UpdateControl.patchStatus(job).rescheduleAfter(shorter(ttlRemaining(), progressInterval));
+            return writeStatus().rescheduleAfter(shorter(ttlRemaining(), progressInterval));
         }
 
         UpdateControl<DecentralizedGANJob> finished() {
@@ -390,6 +409,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 events.normal(job, "TTLExpired", "deleting the job " + ttl + "s after it finished");
                 LOG.info("job={} ttl expired, deleting", key());
                 context.getClient().resource(job).delete();
+                lastWritten.remove(String.valueOf(job.getMetadata().getUid()));
                 return UpdateControl.noUpdate();
             }
             return UpdateControl.<DecentralizedGANJob>noUpdate().rescheduleAfter(shorter(left, progressInterval));
@@ -567,6 +587,31 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             return Math.max(recorded, publishedEpoch);
         }
 
+        /**
+         * Writes the status now, based on the server's current object (GET, then a JSON patch of the difference,
+         * retried on a conflict), and remembers the result: JOSDK's own status patch is computed against the cached
+         * copy, which fails or is lost when that copy is stale, and the next pass would not see it either.
+         */
+        UpdateControl<DecentralizedGANJob> writeStatus() {
+            String ns = job.getMetadata().getNamespace();
+            String name = job.getMetadata().getName();
+            DecentralizedGANJobStatus written = Serialization.clone(status);
+            for (int attempt = 0; ; attempt++) {
+                try {
+                    DecentralizedGANJob updated = context.getClient().resources(DecentralizedGANJob.class)
+                            .inNamespace(ns).withName(name).editStatus(fresh -> {
+                                fresh.setStatus(Serialization.clone(written));
+                                return fresh;
+                            });
+                    lastWritten.put(String.valueOf(job.getMetadata().getUid()), updated);
+                    return UpdateControl.noUpdate();
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() == 404) return UpdateControl.noUpdate(); // deleted meanwhile
+                    if (e.getCode() != 409 || attempt >= 4) throw e;
+                }
+            }
+        }
+
         /** Sets a condition and records an Event when it flips. */
         boolean condition(String type, boolean value, String reason, String message) {
             boolean flipped = JobConditions.set(status, type, value, reason, message, generation, now);
@@ -627,6 +672,15 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 .get(new io.javaoperatorsdk.operator.processing.event.ResourceID(
                         io.dgan.operator.resources.Names.topologyConfigMap(job.getMetadata().getName()),
                         job.getMetadata().getNamespace()));
+    }
+
+    /** Resource versions are opaque, but numeric on every API server in practice; non-numeric ones never win. */
+    static boolean newer(String a, String b) {
+        try {
+            return Long.parseLong(a) > Long.parseLong(b);
+        } catch (NumberFormatException | NullPointerException e) {
+            return false;
+        }
     }
 
     static String phaseOf(Pod pod) {

@@ -187,8 +187,10 @@ class PoliciesMockTest {
             return p != null && !p.getMetadata().getUid().equals(before.get("rewired-worker-1"));
         });
         cluster.markReady(cluster.pod(NS, "rewired-worker-1"));
-        Eventually.await("epoch 3 with every rank", WAIT, () -> topology("rewired").get("epoch").asLong() == 3);
-        assertThat(topology("rewired").get("excludedRanks")).isEmpty();
+        // Rejoining bumps the epoch again (3; one more if a reconcile started from a cached status older than the
+        // operator's last write — epochs only need to grow).
+        Eventually.await("a newer epoch with every rank", WAIT, () -> topology("rewired").get("epoch").asLong() >= 3
+                && topology("rewired").get("excludedRanks").isEmpty());
         Eventually.await("Running", WAIT, () -> "Running".equals(cluster.phase(NS, "rewired")));
         Map<String, String> after = uids("rewired");
         before.remove("rewired-worker-1");
