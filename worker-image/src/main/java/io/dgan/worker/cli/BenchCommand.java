@@ -8,6 +8,8 @@ import picocli.CommandLine.Command;
         description = "Benchmarks that print their figures next to a reference measured in the same run.",
         subcommands = {
                 BenchMixingCommand.class,
+                BenchTransportCommand.class,
+                BenchCommCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec
@@ -16,6 +18,6 @@ public final class BenchCommand implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(spec.commandLine(),
-                "bench: missing subcommand; one of " + String.join(", ", spec.subcommands().keySet()));
+                "missing subcommand; one of " + String.join(", ", spec.subcommands().keySet()));
     }
 }

@@ -19,7 +19,9 @@ import java.io.PrintWriter;
         description = "Decentralized GAN training (DPOSG / DP-OAdam): topologies, optimizers, games, training.",
         subcommands = {
                 TopologyCommand.class,
+                GameCommand.class,
                 BenchCommand.class,
+                WorkerCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class DganCli implements Runnable {
