@@ -1,0 +1,91 @@
+package io.dgan.operator.resources;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dgan.operator.TestJobs;
+import io.dgan.operator.crd.DecentralizedGANJob;
+import io.dgan.operator.topology.TopologyPlanner;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The real `dgan worker` entry point (worker-image, the one local mode uses) started as two processes with the
+ * environment of two rendered worker pods and the rendered topology ConfigMap as its topology file. What a pod has
+ * and a laptop does not is replaced, and only that: the mount paths point into a temp dir, and the peer DNS name in
+ * DGAN_PEER_TEMPLATE becomes a loopback address per rank (127.0.1.<rank>, each rank binding its own).
+ *
+ * <p>Needs worker-image/target/dgan-worker.jar (built by `./dgan` or `./mvnw -pl worker-image -am package`); the
+ * test is skipped, saying so, when it is absent, so the operator module's own build does not build DL4J.
+ */
+class WorkerProcessTest {
+    static final Path JAR = Path.of("../worker-image/target/dgan-worker.jar");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void twoRenderedPodsRunTheWorkerEntryPointToTheEnd() throws Exception {
+        Assumptions.assumeTrue(Files.isRegularFile(JAR), "worker jar not built: " + JAR.toAbsolutePath());
+        DecentralizedGANJob job = TestJobs.job("gan", 2, "Ring");
+        Path topology = dir.resolve("topology.json");
+        Files.writeString(topology, TopologyConfigMap.desired(job, new TopologyPlanner().plan("Ring", 2, 1, 0, 1,
+                List.of())).getData().get(TopologyConfigMap.KEY));
+        Path config = dir.resolve("config.json");
+        Files.writeString(config, TrainingConfigMap.desired(job).getData().get(TrainingConfigMap.KEY));
+
+        List<Process> ranks = new ArrayList<>();
+        for (int rank = 0; rank < 2; rank++) {
+            Pod pod = WorkerPod.desired(job, rank);
+            Map<String, String> env = new HashMap<>();
+            for (EnvVar e : pod.getSpec().getContainers().get(0).getEnv()) env.put(e.getName(), e.getValue());
+            env.put("DGAN_TOPOLOGY_FILE", topology.toString());
+            env.put("DGAN_CONFIG_FILE", config.toString());
+            Path runDir = Files.createDirectories(dir.resolve("run-" + rank));
+            env.put("DGAN_RUN_DIR", runDir.toString());
+            env.put("DGAN_CHECKPOINT_DIR", dir.resolve("ckpt").toString());
+            env.put("DGAN_METRICS_PORT", "0");
+            String dns = "gan-worker-{rank}.gan-peers.training.svc";
+            assertThat(env.get("DGAN_PEER_TEMPLATE")).startsWith(dns);
+            env.put("DGAN_PEER_TEMPLATE", env.get("DGAN_PEER_TEMPLATE").replace(dns, "127.0.1.{rank}"));
+            env.put("DGAN_BIND", "127.0.1." + rank);
+
+            List<String> command = new ArrayList<>(List.of(javaBin(), "-jar", JAR.toString()));
+            command.addAll(pod.getSpec().getContainers().get(0).getArgs()); // [worker], as the image runs it
+            command.addAll(List.of("--json", "--iterations", "20", "--connect-timeout", "60"));
+            ProcessBuilder pb = new ProcessBuilder(command).redirectError(dir.resolve("rank-" + rank + ".err").toFile());
+            pb.environment().putAll(env);
+            ranks.add(pb.start());
+        }
+        for (int rank = 0; rank < 2; rank++) {
+            Process p = ranks.get(rank);
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            String err = Files.readString(dir.resolve("rank-" + rank + ".err"));
+            assertThat(p.exitValue()).as(err).isZero();
+            JsonNode summary = new ObjectMapper().readTree(out);
+            assertThat(summary.get("rank").asInt()).isEqualTo(rank);
+            assertThat(summary.get("workers").asInt()).isEqualTo(2);
+            assertThat(summary.get("topology").asText()).isEqualTo("ring"); // taken from the topology file
+            assertThat(summary.get("iterations").asLong()).isEqualTo(20);
+        }
+    }
+
+    static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java" + (File.separatorChar == '\\' ? ".exe" : ""))
+                .toString();
+    }
+}
