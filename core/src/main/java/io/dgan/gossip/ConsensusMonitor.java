@@ -1,0 +1,62 @@
+package io.dgan.gossip;
+
+import io.dgan.transport.RingAllReduce;
+import io.dgan.transport.Transport;
+
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The consensus distance (1/M) Σ_i ‖x_i − x̄‖² for ranks in separate processes: all-reduce a copy of x to get x̄
+ * (bit-identical on every rank), take ‖x_i − x̄‖² locally in double, and all-reduce that scalar. Computing
+ * mean ‖x‖² − ‖x̄‖² instead would cancel catastrophically near consensus, exactly where the value matters.
+ *
+ * <p>Collective: every rank must call {@link #distance} for the same iterations. Uses tag channels
+ * {@code RingAllReduce.CHANNEL_BASE + channelOffset + b}; pick an offset no other reducer of the job uses.
+ * The copy buffers are allocated once at construction.
+ */
+public final class ConsensusMonitor {
+    private final List<FloatBuffer> blocks;
+    private final List<FloatBuffer> copies = new ArrayList<>();
+    private final List<RingAllReduce> reducers = new ArrayList<>();
+    private final RingAllReduce scalarReducer;
+    private final FloatBuffer scalar = FloatBuffer.allocate(1);
+    private final int workers;
+
+    public ConsensusMonitor(Transport transport, List<FloatBuffer> blocks, int channelOffset) {
+        this.blocks = List.copyOf(blocks);
+        this.workers = transport.size();
+        for (int b = 0; b < blocks.size(); b++) {
+            int n = blocks.get(b).limit();
+            copies.add(FloatBuffer.allocate(n));
+            reducers.add(new RingAllReduce(transport, n, RingAllReduce.CHANNEL_BASE + channelOffset + b));
+        }
+        scalarReducer = new RingAllReduce(transport, 1,
+                RingAllReduce.CHANNEL_BASE + channelOffset + blocks.size());
+    }
+
+    /** Collective call; returns the same value on every rank. */
+    public double distance(long epoch, long iteration) {
+        if (workers == 1) {
+            return 0;
+        }
+        double local = 0;
+        for (int b = 0; b < blocks.size(); b++) {
+            FloatBuffer x = blocks.get(b);
+            FloatBuffer mean = copies.get(b);
+            int n = x.limit();
+            for (int k = 0; k < n; k++) {
+                mean.put(k, x.get(k));
+            }
+            reducers.get(b).average(mean, epoch, iteration);
+            for (int k = 0; k < n; k++) {
+                double d = (double) x.get(k) - mean.get(k);
+                local += d * d;
+            }
+        }
+        scalar.put(0, (float) local);
+        scalarReducer.average(scalar, epoch, iteration);
+        return scalar.get(0);
+    }
+}

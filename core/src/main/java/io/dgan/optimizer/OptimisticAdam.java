@@ -1,0 +1,145 @@
+package io.dgan.optimizer;
+
+import io.dgan.gossip.Gossip;
+import io.dgan.topology.MixingSchedule;
+import io.dgan.transport.RingAllReduce;
+import io.dgan.transport.Transport;
+
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Optimistic Adam, decentralized (dp-oadam, rand-dp-oadam) or centralized (cp-oadam), per algorithm.md:
+ * <pre>
+ *   x̂ = gossip_t(x)                      (dp: in place; cp: no gossip, x is identical everywhere)
+ *   z = x̂ − η d_prev                     in place; the oracle evaluates at z
+ *   g = ĝ(z)                             (cp: all-reduce-averaged, bit-identical on every worker)
+ *   m = β1 m + (1−β1) g;  v = β2 v + (1−β2) g²;  s += 1
+ *   d = (m / (1−β1^s)) / (sqrt(v / (1−β2^s)) + eps)
+ *   x = z + η (d_prev − d)  (= x̂ − η d);  d_prev = d     one fused pass
+ * </pre>
+ * State per player: "name.m", "name.v", "name.previousDirection"; the step count is s.
+ */
+final class OptimisticAdam extends AbstractOptimizer {
+    private final FloatBuffer[] m;
+    private final FloatBuffer[] v;
+    private final FloatBuffer[] previous;
+    private final float[] beta1;
+    private final float[] beta2;
+    private final float[] eps;
+    private final double[] beta1d;
+    private final double[] beta2d;
+    private final RingAllReduce[] gradientAverage;  // cp-oadam only
+    private final Gossip momentGossip;              // dp with averageMoments only
+
+    OptimisticAdam(OptimizerConfig config, GradientOracle oracle, Transport transport, MixingSchedule schedule) {
+        super(config, oracle, transport, schedule);
+        int n = players.size();
+        m = new FloatBuffer[n];
+        v = new FloatBuffer[n];
+        previous = new FloatBuffer[n];
+        beta1 = new float[n];
+        beta2 = new float[n];
+        eps = new float[n];
+        beta1d = new double[n];
+        beta2d = new double[n];
+        List<FloatBuffer> moments = new ArrayList<>();
+        for (int p = 0; p < n; p++) {
+            Player player = players.get(p);
+            PlayerSettings s = config.settingsFor(player.name());
+            m[p] = stateBuffer(player, "m");
+            v[p] = stateBuffer(player, "v");
+            previous[p] = stateBuffer(player, "previousDirection");
+            beta1[p] = (float) s.beta1();
+            beta2[p] = (float) s.beta2();
+            eps[p] = (float) s.eps();
+            beta1d[p] = s.beta1();
+            beta2d[p] = s.beta2();
+            moments.add(m[p]);
+            moments.add(v[p]);
+        }
+        if (config.algorithm() == Algorithm.CP_OADAM) {
+            gradientAverage = new RingAllReduce[n];
+            for (int p = 0; p < n; p++) {
+                gradientAverage[p] = new RingAllReduce(transport, players.get(p).length(),
+                        RingAllReduce.CHANNEL_BASE + p);
+            }
+            momentGossip = null;
+        } else {
+            gradientAverage = null;
+            // Moments travel on channels after the parameter blocks: n .. 3n−1.
+            momentGossip = config.averageMoments()
+                    ? new Gossip(transport, schedule, moments, config.gossipRounds(), n)
+                    : null;
+            if (momentGossip != null) {
+                momentGossip.setEpoch(config.epoch());
+            }
+        }
+    }
+
+    @Override
+    public void step(long iteration) {
+        checkIteration(iteration);
+        if (steps == 0 && config.initialDirection() == InitialDirection.ORACLE) {
+            oracle.computeGradients(0);  // g_0 = ĝ(x_0); d_0 is its Adam direction (s = 1)
+            averageGradients(0);
+            adamDirection(false);
+        }
+        if (paramGossip != null) {
+            paramGossip.run(iteration);
+        }
+        if (momentGossip != null) {
+            momentGossip.run(iteration);
+        }
+        for (int p = 0; p < players.size(); p++) {
+            FloatBuffer x = players.get(p).params();
+            FloatBuffer d = previous[p];
+            float eta = lr[p];
+            for (int i = 0, len = x.limit(); i < len; i++) {
+                x.put(i, x.get(i) - eta * d.get(i));
+            }
+        }
+        oracle.computeGradients(iteration);
+        averageGradients(iteration);
+        adamDirection(true);
+    }
+
+    private void averageGradients(long iteration) {
+        if (gradientAverage != null) {
+            for (int p = 0; p < players.size(); p++) {
+                gradientAverage[p].average(players.get(p).grads(), config.epoch(), iteration);
+            }
+        }
+    }
+
+    /** s += 1; m, v, d from the gradient in the grads buffers; if {@code update}, x += η (d_prev − d). */
+    private void adamDirection(boolean update) {
+        steps++;
+        for (int p = 0; p < players.size(); p++) {
+            FloatBuffer x = players.get(p).params();
+            FloatBuffer g = players.get(p).grads();
+            FloatBuffer mp = m[p];
+            FloatBuffer vp = v[p];
+            FloatBuffer d = previous[p];
+            float b1 = beta1[p];
+            float b2 = beta2[p];
+            float c1 = (float) (1.0 / (1.0 - Math.pow(beta1d[p], steps)));
+            float c2 = (float) (1.0 / (1.0 - Math.pow(beta2d[p], steps)));
+            float e = eps[p];
+            float eta = lr[p];
+            for (int i = 0, len = x.limit(); i < len; i++) {
+                float gi = g.get(i);
+                float mi = b1 * mp.get(i) + (1f - b1) * gi;
+                float vi = b2 * vp.get(i) + (1f - b2) * gi * gi;
+                float di = (mi * c1) / ((float) Math.sqrt(vi * c2) + e);
+                mp.put(i, mi);
+                vp.put(i, vi);
+                if (update) {
+                    x.put(i, x.get(i) + eta * (d.get(i) - di));
+                }
+                d.put(i, di);
+            }
+        }
+    }
+}

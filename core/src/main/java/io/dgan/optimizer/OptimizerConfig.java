@@ -1,0 +1,141 @@
+package io.dgan.optimizer;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything that configures one worker's optimizer. Build with {@link #builder(Algorithm)}:
+ * <pre>{@code
+ * OptimizerConfig cfg = OptimizerConfig.builder(Algorithm.DP_OADAM)
+ *         .learningRate(2e-4).betas(0.5, 0.999)     // defaults for every player
+ *         .learningRate("D", 4e-4)                  // TTUR: override per player name
+ *         .gossipRounds(1).build();
+ * }</pre>
+ *
+ * @param algorithm        the update rule
+ * @param defaults         hyperparameters of players without an override
+ * @param perPlayer        overrides by player name (e.g. "G", "D", "u", "v")
+ * @param gossipRounds     t gossip rounds per iteration (default 1)
+ * @param averageMoments   also gossip the Adam moments m and v (default off; reconstructed, not read)
+ * @param initialDirection how d_0 is obtained (default ORACLE, as algorithm.md)
+ * @param epoch            topology epoch written into every message tag (default 0)
+ */
+public record OptimizerConfig(Algorithm algorithm, PlayerSettings defaults, Map<String, PlayerSettings> perPlayer,
+                              int gossipRounds, boolean averageMoments, InitialDirection initialDirection,
+                              long epoch) {
+    public OptimizerConfig {
+        Objects.requireNonNull(algorithm, "algorithm");
+        Objects.requireNonNull(defaults, "defaults");
+        perPlayer = Map.copyOf(perPlayer);
+        Objects.requireNonNull(initialDirection, "initialDirection");
+        if (gossipRounds < 0) {
+            throw new IllegalArgumentException("gossip rounds must be >= 0, got " + gossipRounds);
+        }
+    }
+
+    /** The hyperparameters in force for the player called {@code name}. */
+    public PlayerSettings settingsFor(String name) {
+        return perPlayer.getOrDefault(name, defaults);
+    }
+
+    public static Builder builder(Algorithm algorithm) {
+        return new Builder(algorithm);
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder(algorithm);
+        b.defaults = defaults;
+        b.perPlayer.putAll(perPlayer);
+        b.gossipRounds = gossipRounds;
+        b.averageMoments = averageMoments;
+        b.initialDirection = initialDirection;
+        b.epoch = epoch;
+        return b;
+    }
+
+    public static final class Builder {
+        private Algorithm algorithm;
+        private PlayerSettings defaults = PlayerSettings.DEFAULT;
+        private final Map<String, PlayerSettings> perPlayer = new LinkedHashMap<>();
+        private int gossipRounds = 1;
+        private boolean averageMoments;
+        private InitialDirection initialDirection = InitialDirection.ORACLE;
+        private long epoch;
+
+        private Builder(Algorithm algorithm) {
+            this.algorithm = algorithm;
+        }
+
+        public Builder algorithm(Algorithm a) {
+            this.algorithm = a;
+            return this;
+        }
+
+        /** Learning rate of every player without an override. */
+        public Builder learningRate(double lr) {
+            defaults = defaults.withLearningRate(lr);
+            return this;
+        }
+
+        public Builder betas(double beta1, double beta2) {
+            defaults = defaults.withBetas(beta1, beta2);
+            return this;
+        }
+
+        public Builder eps(double eps) {
+            defaults = defaults.withEps(eps);
+            return this;
+        }
+
+        public Builder defaults(PlayerSettings settings) {
+            defaults = Objects.requireNonNull(settings);
+            return this;
+        }
+
+        /** Learning rate of one player; its betas and eps stay those of the defaults at build time unless set. */
+        public Builder learningRate(String player, double lr) {
+            perPlayer.put(player, current(player).withLearningRate(lr));
+            return this;
+        }
+
+        public Builder betas(String player, double beta1, double beta2) {
+            perPlayer.put(player, current(player).withBetas(beta1, beta2));
+            return this;
+        }
+
+        public Builder player(String player, PlayerSettings settings) {
+            perPlayer.put(player, Objects.requireNonNull(settings));
+            return this;
+        }
+
+        public Builder gossipRounds(int t) {
+            this.gossipRounds = t;
+            return this;
+        }
+
+        public Builder averageMoments(boolean on) {
+            this.averageMoments = on;
+            return this;
+        }
+
+        public Builder initialDirection(InitialDirection d) {
+            this.initialDirection = d;
+            return this;
+        }
+
+        public Builder epoch(long e) {
+            this.epoch = e;
+            return this;
+        }
+
+        private PlayerSettings current(String player) {
+            return perPlayer.getOrDefault(player, defaults);
+        }
+
+        public OptimizerConfig build() {
+            return new OptimizerConfig(algorithm, defaults, perPlayer, gossipRounds, averageMoments,
+                    initialDirection, epoch);
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package io.dgan.transport;
+
+import java.nio.FloatBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * M ranks in one JVM (one thread each): hands out one {@link Transport} per rank. A send copies the vector into the
+ * receiver's mailbox under (sender, tag); a receive blocks until exactly that (sender, tag) is there, so a message
+ * with another tag is never consumed by it, whatever the arrival order.
+ *
+ * <p>Each mailbox is a small map guarded by its own monitor: only the owning rank waits on it, so a send wakes at
+ * most one thread. Copies are plain {@code float[]}s; no locking across ranks.
+ */
+public final class InMemoryNetwork implements AutoCloseable {
+    /** Default receive timeout: generous, because ranks are threads on a possibly busy machine. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+
+    private final Mailbox[] mailboxes;
+    private final Duration timeout;
+
+    public InMemoryNetwork(int workers) {
+        this(workers, DEFAULT_TIMEOUT);
+    }
+
+    public InMemoryNetwork(int workers, Duration receiveTimeout) {
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be >= 1, got " + workers);
+        }
+        this.timeout = Objects.requireNonNull(receiveTimeout, "receiveTimeout");
+        this.mailboxes = new Mailbox[workers];
+        for (int i = 0; i < workers; i++) {
+            mailboxes[i] = new Mailbox();
+        }
+    }
+
+    public int size() {
+        return mailboxes.length;
+    }
+
+    /** The transport of {@code rank}; each call returns a new handle onto the same mailbox. */
+    public Transport transport(int rank) {
+        if (rank < 0 || rank >= mailboxes.length) {
+            throw new IllegalArgumentException("rank " + rank + " outside 0.." + (mailboxes.length - 1));
+        }
+        return new Endpoint(rank);
+    }
+
+    /** Messages delivered to {@code rank} but not yet received (for tests and leak checks). */
+    public int pending(int rank) {
+        return mailboxes[rank].pending();
+    }
+
+    /** Wakes every blocked receive with a TransportException. */
+    @Override
+    public void close() {
+        for (Mailbox m : mailboxes) {
+            m.close();
+        }
+    }
+
+    private record Key(int sender, MessageTag tag) {
+    }
+
+    private static final class Mailbox {
+        private final Map<Key, Object> slots = new HashMap<>();  // float[] or ArrayDeque<float[]> for duplicates
+        private int pending;
+        private boolean closed;
+
+        synchronized void put(Key key, float[] data) {
+            if (closed) {
+                throw new TransportException("in-memory network closed: cannot deliver " + key.tag()
+                        + " from rank " + key.sender());
+            }
+            Object old = slots.putIfAbsent(key, data);
+            if (old != null) {
+                // Rare: the same (sender, tag) sent again before the first was received. Keep FIFO order.
+                ArrayDeque<float[]> queue;
+                if (old instanceof ArrayDeque<?>) {
+                    @SuppressWarnings("unchecked") ArrayDeque<float[]> q = (ArrayDeque<float[]>) old;
+                    queue = q;
+                } else {
+                    queue = new ArrayDeque<>();
+                    queue.add((float[]) old);
+                    slots.put(key, queue);
+                }
+                queue.add(data);
+            }
+            pending++;
+            notifyAll();
+        }
+
+        synchronized float[] take(Key key, long timeoutNanos, int receiver) {
+            long deadline = System.nanoTime() + timeoutNanos;
+            while (true) {
+                Object slot = slots.get(key);
+                if (slot != null) {
+                    pending--;
+                    if (slot instanceof ArrayDeque<?>) {
+                        @SuppressWarnings("unchecked") ArrayDeque<float[]> q = (ArrayDeque<float[]>) slot;
+                        float[] data = q.poll();
+                        if (q.isEmpty()) {
+                            slots.remove(key);
+                        }
+                        return data;
+                    }
+                    slots.remove(key);
+                    return (float[]) slot;
+                }
+                if (closed) {
+                    throw new TransportException("rank " + receiver + ": network closed while waiting for "
+                            + key.tag() + " from rank " + key.sender());
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new TransportException("rank " + receiver + ": timed out waiting for " + key.tag()
+                            + " from peer rank " + key.sender());
+                }
+                try {
+                    wait(left / 1_000_000, (int) (left % 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new TransportException("rank " + receiver + ": interrupted waiting for " + key.tag()
+                            + " from peer rank " + key.sender(), e);
+                }
+            }
+        }
+
+        synchronized int pending() {
+            return pending;
+        }
+
+        synchronized void close() {
+            closed = true;
+            notifyAll();
+        }
+    }
+
+    private final class Endpoint implements Transport {
+        private final int rank;
+        private volatile boolean closed;
+
+        Endpoint(int rank) {
+            this.rank = rank;
+        }
+
+        @Override
+        public int rank() {
+            return rank;
+        }
+
+        @Override
+        public int size() {
+            return mailboxes.length;
+        }
+
+        @Override
+        public void send(int peer, MessageTag tag, FloatBuffer src) {
+            checkPeer(peer, tag);
+            int from = src.position();
+            float[] copy = new float[src.limit() - from];
+            src.get(from, copy);  // absolute bulk get: src's position and limit stay as they were
+            mailboxes[peer].put(new Key(rank, tag), copy);
+        }
+
+        @Override
+        public void receive(int peer, MessageTag tag, FloatBuffer dst) {
+            checkPeer(peer, tag);
+            float[] data = mailboxes[rank].take(new Key(peer, tag), timeout.toNanos(), rank);
+            int n = dst.limit() - dst.position();
+            if (data.length != n) {
+                throw new TransportException("rank " + rank + ": " + tag + " from peer rank " + peer + " has "
+                        + data.length + " floats, expected " + n);
+            }
+            dst.put(dst.position(), data);
+        }
+
+        private void checkPeer(int peer, MessageTag tag) {
+            if (closed) {
+                throw new TransportException("rank " + rank + ": transport closed (" + tag + ", peer " + peer + ")");
+            }
+            if (peer < 0 || peer >= mailboxes.length || peer == rank) {
+                throw new TransportException("rank " + rank + ": invalid peer rank " + peer + " for " + tag
+                        + " (size " + mailboxes.length + ")");
+            }
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+    }
+}
