@@ -102,8 +102,13 @@ public final class GanModels {
 
     /** Builds a pair from explicit architectures. G and D get distinct seeds derived from {@code seed}. */
     public static GanModel create(String kind, Architecture g, Architecture d, long seed) {
-        ModelNetwork gen = new ModelNetwork(g, seed * 2 + 1, DataType.FLOAT);
-        ModelNetwork disc = new ModelNetwork(d, seed * 2 + 2, DataType.FLOAT);
+        return create(kind, g, d, seed, DataType.FLOAT);
+    }
+
+    /** As above in a given precision (double for gradient checks; training needs FLOAT players). */
+    public static GanModel create(String kind, Architecture g, Architecture d, long seed, DataType dataType) {
+        ModelNetwork gen = new ModelNetwork(g, seed * 2 + 1, dataType);
+        ModelNetwork disc = new ModelNetwork(d, seed * 2 + 2, dataType);
         Shape sample = d.input();
         return new GanModel(kind, gen, disc, g.input().length(), sample);
     }
