@@ -19,6 +19,7 @@ import java.io.PrintWriter;
         description = "Decentralized GAN training (DPOSG / DP-OAdam): topologies, optimizers, games, training.",
         subcommands = {
                 TopologyCommand.class,
+                TrainCommand.class,
                 GameCommand.class,
                 CommandLine.HelpCommand.class,
         })
