@@ -20,6 +20,7 @@ import java.io.PrintWriter;
         subcommands = {
                 TopologyCommand.class,
                 TrainCommand.class,
+                ClassifierCommand.class,
                 GameCommand.class,
                 CommandLine.HelpCommand.class,
         })
