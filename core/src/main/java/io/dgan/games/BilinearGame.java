@@ -37,6 +37,13 @@ public final class BilinearGame implements Game {
         double[][] u = LinearAlgebra.randomOrthogonal(d, rnd);
         double[][] v = LinearAlgebra.randomOrthogonal(d, rnd);
         this.a = LinearAlgebra.fromSvd(u, LinearAlgebra.spread(d, 0.5, 1.5), v);
+        // x_0 before the perturbations: A and x_0 depend on the seed only, not on M or h (comparable runs).
+        this.initial = new float[2][d];
+        for (int p = 0; p < 2; p++) {
+            for (int k = 0; k < d; k++) {
+                initial[p][k] = (float) rnd.nextGaussian();
+            }
+        }
         double[][][] delta = new double[workers][][];
         for (int i = 0; i < workers; i++) {
             delta[i] = LinearAlgebra.gaussian(d, d, 1 / Math.sqrt(d), rnd);
@@ -51,12 +58,6 @@ public final class BilinearGame implements Game {
                 }
             }
             local[i] = LinearAlgebra.toFloats(ai);
-        }
-        this.initial = new float[2][d];
-        for (int p = 0; p < 2; p++) {
-            for (int k = 0; k < d; k++) {
-                initial[p][k] = (float) rnd.nextGaussian();
-            }
         }
     }
 

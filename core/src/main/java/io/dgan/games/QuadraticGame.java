@@ -73,6 +73,13 @@ public final class QuadraticGame implements Game {
         for (int i = 0; i < n; i++) {
             solution[i] = rnd.nextGaussian();
         }
+        // x_0 before the offsets: H, x* and x_0 depend on the seed only, not on M or h (comparable runs).
+        initial = new float[2][d];
+        for (int pl = 0; pl < 2; pl++) {
+            for (int i = 0; i < d; i++) {
+                initial[pl][i] = (float) (solution[pl * d + i] + 2 * rnd.nextGaussian());
+            }
+        }
         double[][][] delta = new double[workers][1][n];
         for (int w = 0; w < workers; w++) {
             for (int i = 0; i < n; i++) {
@@ -84,12 +91,6 @@ public final class QuadraticGame implements Game {
         for (int w = 0; w < workers; w++) {
             for (int i = 0; i < n; i++) {
                 target[w][i] = (float) (solution[i] + delta[w][0][i]);
-            }
-        }
-        initial = new float[2][d];
-        for (int pl = 0; pl < 2; pl++) {
-            for (int i = 0; i < d; i++) {
-                initial[pl][i] = (float) (solution[pl * d + i] + 2 * rnd.nextGaussian());
             }
         }
     }

@@ -38,6 +38,12 @@ public record RunResult(List<CurvePoint> curve, long iterations, boolean diverge
         return curve.stream().mapToDouble(CurvePoint::consensusDistance).max().orElse(0);
     }
 
+    /** Mean residual over the sampled points with iteration > fromIteration (a steadier "end" than the last). */
+    public double meanResidual(long fromIteration) {
+        return curve.stream().filter(p -> p.iteration() > fromIteration)
+                .mapToDouble(CurvePoint::residual).average().orElse(Double.NaN);
+    }
+
     /** Mean of ‖x̄ − x*‖² over the sampled points with iteration > fromIteration. */
     public double meanError(long fromIteration) {
         return curve.stream().filter(p -> p.iteration() > fromIteration)

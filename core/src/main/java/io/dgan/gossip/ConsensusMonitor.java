@@ -12,6 +12,9 @@ import java.util.List;
  * (bit-identical on every rank), take ‖x_i − x̄‖² locally in double, and all-reduce that scalar. Computing
  * mean ‖x‖² − ‖x̄‖² instead would cancel catastrophically near consensus, exactly where the value matters.
  *
+ * <p>Precision: x̄ is the float all-reduced mean, so identical vectors give not 0 but the rounding floor
+ * ~ n·(ulp(x)/2)² (about 1e-14 for unit-sized parameters); the in-process {@link ConsensusDistance} is exact.
+ *
  * <p>Collective: every rank must call {@link #distance} for the same iterations. Uses tag channels
  * {@code RingAllReduce.CHANNEL_BASE + channelOffset + b}; pick an offset no other reducer of the job uses.
  * The copy buffers are allocated once at construction.
@@ -23,6 +26,16 @@ public final class ConsensusMonitor {
     private final RingAllReduce scalarReducer;
     private final FloatBuffer scalar = FloatBuffer.allocate(1);
     private final int workers;
+
+    /**
+     * Default channel offset: clear of the optimizers' own collectives (cp-oadam uses CHANNEL_BASE + player
+     * index), so the monitor can run between steps of any algorithm.
+     */
+    public static final int DEFAULT_CHANNEL_OFFSET = 1 << 16;
+
+    public ConsensusMonitor(Transport transport, List<FloatBuffer> blocks) {
+        this(transport, blocks, DEFAULT_CHANNEL_OFFSET);
+    }
 
     public ConsensusMonitor(Transport transport, List<FloatBuffer> blocks, int channelOffset) {
         this.blocks = List.copyOf(blocks);
@@ -36,11 +49,13 @@ public final class ConsensusMonitor {
                 RingAllReduce.CHANNEL_BASE + channelOffset + blocks.size());
     }
 
+    /** Block b of the network average x̄ from the last {@link #distance} call (float, bit-identical on every rank). */
+    public FloatBuffer mean(int b) {
+        return copies.get(b).asReadOnlyBuffer();
+    }
+
     /** Collective call; returns the same value on every rank. */
     public double distance(long epoch, long iteration) {
-        if (workers == 1) {
-            return 0;
-        }
         double local = 0;
         for (int b = 0; b < blocks.size(); b++) {
             FloatBuffer x = blocks.get(b);
@@ -54,6 +69,9 @@ public final class ConsensusMonitor {
                 double d = (double) x.get(k) - mean.get(k);
                 local += d * d;
             }
+        }
+        if (workers == 1) {
+            return 0;
         }
         scalar.put(0, (float) local);
         scalarReducer.average(scalar, epoch, iteration);

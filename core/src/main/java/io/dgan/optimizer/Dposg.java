@@ -33,33 +33,17 @@ final class Dposg extends AbstractOptimizer {
         if (steps == 0 && config.initialDirection() == InitialDirection.ORACLE) {
             oracle.computeGradients(0);  // g_0 = ĝ(x_0): x_0 is the same on every worker
             for (int p = 0; p < players.size(); p++) {
-                FloatBuffer g = players.get(p).grads();
-                FloatBuffer d = previous[p];
-                for (int i = 0, n = g.limit(); i < n; i++) {
-                    d.put(i, g.get(i));
-                }
+                UpdateKernels.copy(players.get(p).grads(), previous[p]);
             }
         }
         paramGossip.run(iteration);
         for (int p = 0; p < players.size(); p++) {
-            FloatBuffer x = players.get(p).params();
-            FloatBuffer d = previous[p];
-            float eta = lr[p];
-            for (int i = 0, n = x.limit(); i < n; i++) {
-                x.put(i, x.get(i) - eta * d.get(i));
-            }
+            UpdateKernels.axpy(players.get(p).params(), -lr[p], previous[p]);  // z = x̂ − η g_prev
         }
         oracle.computeGradients(iteration);
         for (int p = 0; p < players.size(); p++) {
-            FloatBuffer x = players.get(p).params();
-            FloatBuffer g = players.get(p).grads();
-            FloatBuffer d = previous[p];
-            float eta = lr[p];
-            for (int i = 0, n = x.limit(); i < n; i++) {
-                float gi = g.get(i);
-                x.put(i, x.get(i) + eta * (d.get(i) - gi));
-                d.put(i, gi);
-            }
+            Player player = players.get(p);
+            UpdateKernels.optimisticFinish(player.params(), player.grads(), previous[p], lr[p]);
         }
         steps++;
     }

@@ -79,6 +79,14 @@ final class OptimisticAdam extends AbstractOptimizer {
     }
 
     @Override
+    public void setTopology(long epoch, MixingSchedule schedule) {
+        super.setTopology(epoch, schedule);
+        if (momentGossip != null) {
+            momentGossip.setTopology(epoch, schedule);
+        }
+    }
+
+    @Override
     public void step(long iteration) {
         checkIteration(iteration);
         if (steps == 0 && config.initialDirection() == InitialDirection.ORACLE) {
@@ -93,12 +101,7 @@ final class OptimisticAdam extends AbstractOptimizer {
             momentGossip.run(iteration);
         }
         for (int p = 0; p < players.size(); p++) {
-            FloatBuffer x = players.get(p).params();
-            FloatBuffer d = previous[p];
-            float eta = lr[p];
-            for (int i = 0, len = x.limit(); i < len; i++) {
-                x.put(i, x.get(i) - eta * d.get(i));
-            }
+            UpdateKernels.axpy(players.get(p).params(), -lr[p], previous[p]);  // z = x̂ − η d_prev
         }
         oracle.computeGradients(iteration);
         averageGradients(iteration);
@@ -117,29 +120,11 @@ final class OptimisticAdam extends AbstractOptimizer {
     private void adamDirection(boolean update) {
         steps++;
         for (int p = 0; p < players.size(); p++) {
-            FloatBuffer x = players.get(p).params();
-            FloatBuffer g = players.get(p).grads();
-            FloatBuffer mp = m[p];
-            FloatBuffer vp = v[p];
-            FloatBuffer d = previous[p];
-            float b1 = beta1[p];
-            float b2 = beta2[p];
+            Player player = players.get(p);
             float c1 = (float) (1.0 / (1.0 - Math.pow(beta1d[p], steps)));
             float c2 = (float) (1.0 / (1.0 - Math.pow(beta2d[p], steps)));
-            float e = eps[p];
-            float eta = lr[p];
-            for (int i = 0, len = x.limit(); i < len; i++) {
-                float gi = g.get(i);
-                float mi = b1 * mp.get(i) + (1f - b1) * gi;
-                float vi = b2 * vp.get(i) + (1f - b2) * gi * gi;
-                float di = (mi * c1) / ((float) Math.sqrt(vi * c2) + e);
-                mp.put(i, mi);
-                vp.put(i, vi);
-                if (update) {
-                    x.put(i, x.get(i) + eta * (d.get(i) - di));
-                }
-                d.put(i, di);
-            }
+            UpdateKernels.adam(player.params(), player.grads(), m[p], v[p], previous[p], beta1[p], beta2[p], c1, c2,
+                    eps[p], lr[p], update);
         }
     }
 }

@@ -9,7 +9,7 @@ import java.util.Objects;
  * <pre>{@code
  * OptimizerConfig cfg = OptimizerConfig.builder(Algorithm.DP_OADAM)
  *         .learningRate(2e-4).betas(0.5, 0.999)     // defaults for every player
- *         .learningRate("D", 4e-4)                  // TTUR: override per player name
+ *         .learningRate("D", 4e-4)                  // TTUR: override per player name (any order)
  *         .gossipRounds(1).build();
  * }</pre>
  *
@@ -46,7 +46,7 @@ public record OptimizerConfig(Algorithm algorithm, PlayerSettings defaults, Map<
     public Builder toBuilder() {
         Builder b = new Builder(algorithm);
         b.defaults = defaults;
-        b.perPlayer.putAll(perPlayer);
+        b.fullOverrides.putAll(perPlayer);
         b.gossipRounds = gossipRounds;
         b.averageMoments = averageMoments;
         b.initialDirection = initialDirection;
@@ -57,7 +57,11 @@ public record OptimizerConfig(Algorithm algorithm, PlayerSettings defaults, Map<
     public static final class Builder {
         private Algorithm algorithm;
         private PlayerSettings defaults = PlayerSettings.DEFAULT;
-        private final Map<String, PlayerSettings> perPlayer = new LinkedHashMap<>();
+        // Per-player overrides are kept field by field and resolved against the defaults in build(), so the order
+        // of the calls does not matter (.learningRate("D", x).betas(..) still gives D the new betas).
+        private final Map<String, PlayerSettings> fullOverrides = new LinkedHashMap<>();
+        private final Map<String, Double> lrOverrides = new LinkedHashMap<>();
+        private final Map<String, double[]> betaOverrides = new LinkedHashMap<>();
         private int gossipRounds = 1;
         private boolean averageMoments;
         private InitialDirection initialDirection = InitialDirection.ORACLE;
@@ -93,19 +97,23 @@ public record OptimizerConfig(Algorithm algorithm, PlayerSettings defaults, Map<
             return this;
         }
 
-        /** Learning rate of one player; its betas and eps stay those of the defaults at build time unless set. */
+        /** Learning rate of one player (TTUR); its other settings follow the defaults. */
         public Builder learningRate(String player, double lr) {
-            perPlayer.put(player, current(player).withLearningRate(lr));
+            lrOverrides.put(player, lr);
             return this;
         }
 
+        /** Adam betas of one player; its other settings follow the defaults. */
         public Builder betas(String player, double beta1, double beta2) {
-            perPlayer.put(player, current(player).withBetas(beta1, beta2));
+            betaOverrides.put(player, new double[] {beta1, beta2});
             return this;
         }
 
+        /** All settings of one player, replacing any per-field override of it. */
         public Builder player(String player, PlayerSettings settings) {
-            perPlayer.put(player, Objects.requireNonNull(settings));
+            fullOverrides.put(player, Objects.requireNonNull(settings));
+            lrOverrides.remove(player);
+            betaOverrides.remove(player);
             return this;
         }
 
@@ -129,11 +137,25 @@ public record OptimizerConfig(Algorithm algorithm, PlayerSettings defaults, Map<
             return this;
         }
 
-        private PlayerSettings current(String player) {
-            return perPlayer.getOrDefault(player, defaults);
-        }
-
         public OptimizerConfig build() {
+            Map<String, PlayerSettings> perPlayer = new LinkedHashMap<>(fullOverrides);
+            for (String name : lrOverrides.keySet()) {
+                perPlayer.putIfAbsent(name, defaults);
+            }
+            for (String name : betaOverrides.keySet()) {
+                perPlayer.putIfAbsent(name, defaults);
+            }
+            perPlayer.replaceAll((name, s) -> {
+                PlayerSettings r = s;
+                if (lrOverrides.containsKey(name)) {
+                    r = r.withLearningRate(lrOverrides.get(name));
+                }
+                if (betaOverrides.containsKey(name)) {
+                    double[] b = betaOverrides.get(name);
+                    r = r.withBetas(b[0], b[1]);
+                }
+                return r;
+            });
             return new OptimizerConfig(algorithm, defaults, perPlayer, gossipRounds, averageMoments,
                     initialDirection, epoch);
         }

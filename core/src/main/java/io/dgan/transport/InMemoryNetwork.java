@@ -6,6 +6,8 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * M ranks in one JVM (one thread each): hands out one {@link Transport} per rank. A send copies the vector into the
@@ -13,14 +15,20 @@ import java.util.Objects;
  * with another tag is never consumed by it, whatever the arrival order.
  *
  * <p>Each mailbox is a small map guarded by its own monitor: only the owning rank waits on it, so a send wakes at
- * most one thread. Copies are plain {@code float[]}s; no locking across ranks.
+ * most one thread. Copies are plain {@code float[]}s; large ones are recycled through a per-length pool once the
+ * receiver has copied them out (parameter-sized messages every iteration would otherwise churn the heap).
  */
 public final class InMemoryNetwork implements AutoCloseable {
     /** Default receive timeout: generous, because ranks are threads on a possibly busy machine. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
 
+    /** Messages below this many floats are cheap to allocate and are not pooled. */
+    private static final int POOLED_MIN_LENGTH = 1024;
+    private static final int POOL_PER_LENGTH = 32;
+
     private final Mailbox[] mailboxes;
     private final Duration timeout;
+    private final Map<Integer, ArrayBlockingQueue<float[]>> pool = new ConcurrentHashMap<>();
 
     public InMemoryNetwork(int workers) {
         this(workers, DEFAULT_TIMEOUT);
@@ -59,6 +67,23 @@ public final class InMemoryNetwork implements AutoCloseable {
     public void close() {
         for (Mailbox m : mailboxes) {
             m.close();
+        }
+    }
+
+    private float[] borrow(int length) {
+        if (length >= POOLED_MIN_LENGTH) {
+            ArrayBlockingQueue<float[]> q = pool.get(length);
+            float[] a = q == null ? null : q.poll();
+            if (a != null) {
+                return a;
+            }
+        }
+        return new float[length];
+    }
+
+    private void recycle(float[] a) {
+        if (a.length >= POOLED_MIN_LENGTH) {
+            pool.computeIfAbsent(a.length, n -> new ArrayBlockingQueue<>(POOL_PER_LENGTH)).offer(a);
         }
     }
 
@@ -161,7 +186,7 @@ public final class InMemoryNetwork implements AutoCloseable {
         public void send(int peer, MessageTag tag, FloatBuffer src) {
             checkPeer(peer, tag);
             int from = src.position();
-            float[] copy = new float[src.limit() - from];
+            float[] copy = borrow(src.limit() - from);
             src.get(from, copy);  // absolute bulk get: src's position and limit stay as they were
             mailboxes[peer].put(new Key(rank, tag), copy);
         }
@@ -176,6 +201,7 @@ public final class InMemoryNetwork implements AutoCloseable {
                         + data.length + " floats, expected " + n);
             }
             dst.put(dst.position(), data);
+            recycle(data);
         }
 
         private void checkPeer(int peer, MessageTag tag) {

@@ -85,12 +85,7 @@ public final class RingAllReduce {
             MessageTag tag = new MessageTag(epoch, iteration, step, channel);
             transport.send(next, tag, segment(base, sendSeg));
             receiveSegment(prev, tag, recvSeg);
-            int from = base + segmentStart[recvSeg];
-            int n = segmentStart[recvSeg + 1] - segmentStart[recvSeg];
-            for (int i = 0; i < n; i++) {
-                // received partial sum first, own value last: the same order on every run
-                data.put(from + i, incoming.get(i) + data.get(from + i));
-            }
+            addIncoming(data, base + segmentStart[recvSeg], segmentStart[recvSeg + 1] - segmentStart[recvSeg]);
         }
         // This rank now holds the full sum of segment (rank + 1): average it once, here only.
         int owned = (rank + 1) % workers;
@@ -105,11 +100,22 @@ public final class RingAllReduce {
             int recvSeg = Math.floorMod(rank - step, workers);
             MessageTag tag = new MessageTag(epoch, iteration, workers - 1 + step, channel);
             transport.send(next, tag, segment(base, sendSeg));
-            receiveSegment(prev, tag, recvSeg);
-            int to = base + segmentStart[recvSeg];
-            int len = segmentStart[recvSeg + 1] - segmentStart[recvSeg];
-            for (int i = 0; i < len; i++) {
-                data.put(to + i, incoming.get(i));
+            transport.receive(prev, tag, segment(base, recvSeg));  // verbatim, straight into place
+        }
+    }
+
+    /** data[from + i] = incoming[i] + data[from + i]: received partial sum first, own value last, every run. */
+    private void addIncoming(FloatBuffer data, int from, int n) {
+        float[] in = incoming.array();
+        if (data.hasArray()) {
+            float[] d = data.array();
+            int o = data.arrayOffset() + from;
+            for (int i = 0; i < n; i++) {
+                d[o + i] = in[i] + d[o + i];
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                data.put(from + i, in[i] + data.get(from + i));
             }
         }
     }

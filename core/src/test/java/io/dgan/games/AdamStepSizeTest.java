@@ -38,8 +38,6 @@ class AdamStepSizeTest {
     }
 
     static double endResidual(RunResult r) {
-        long from = r.iterations() - r.iterations() / 10;
-        return r.curve().stream().filter(p -> p.iteration() > from).mapToDouble(CurvePoint::residual)
-                .average().orElseThrow();
+        return r.meanResidual(r.iterations() - r.iterations() / 10);
     }
 }

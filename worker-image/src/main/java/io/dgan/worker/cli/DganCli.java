@@ -22,6 +22,7 @@ import java.io.PrintWriter;
                 TrainCommand.class,
                 ClassifierCommand.class,
                 GameCommand.class,
+                BenchCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class DganCli implements Runnable {

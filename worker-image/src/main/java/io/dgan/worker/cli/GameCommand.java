@@ -260,6 +260,7 @@ public final class GameCommand implements Callable<Integer> {
         s.put("initialResidual", finite(r.initialResidual()));
         s.put("finalResidual", finite(r.finalResidual()));
         s.put("reduction", finite(r.reduction()));
+        s.put("tailResidual", finite(r.meanResidual(r.iterations() - r.iterations() / 10)));
         s.put("consensusDistance", finite(r.last().consensusDistance()));
         s.put("maxConsensusDistance", finite(r.maxConsensusDistance()));
         s.put("diverged", r.diverged());

@@ -1,0 +1,118 @@
+package io.dgan.games;
+
+import io.dgan.gossip.ConsensusMonitor;
+import io.dgan.optimizer.DecentralizedOptimizer;
+import io.dgan.optimizer.GradientOracle;
+import io.dgan.optimizer.OptimizerConfig;
+import io.dgan.optimizer.Optimizers;
+import io.dgan.optimizer.Player;
+import io.dgan.topology.MixingSchedule;
+import io.dgan.transport.Transport;
+
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
+/**
+ * One rank of a game run over any {@link Transport} (one per process for gRPC; {@link GameRunner} is the
+ * in-process equivalent with all ranks as threads). Every rank builds the same {@link Game} from the same seed and
+ * calls {@link #run} with the same arguments; the parameters are bit-identical to a {@link GameRunner} run of the
+ * same configuration.
+ *
+ * <p>Metrics come from collectives ({@link ConsensusMonitor}: x̄ by all-reduce), so every rank sees the same curve
+ * and takes the same decision to stop on divergence. x̄ is the float all-reduced mean here (GameRunner uses a
+ * double mean), so metric values agree with GameRunner's to float precision, the parameters exactly.
+ */
+public final class GameWorker {
+    private final Game game;
+    private final OptimizerConfig config;
+    private final MixingSchedule schedule;
+    private final Transport transport;
+    private long every = 10;
+    private double divergenceFactor = 1e6;
+    private Consumer<CurvePoint> progress = p -> { };
+
+    public GameWorker(Game game, OptimizerConfig config, MixingSchedule schedule, Transport transport) {
+        this.game = Objects.requireNonNull(game, "game");
+        this.config = Objects.requireNonNull(config, "config");
+        this.schedule = schedule;
+        this.transport = Objects.requireNonNull(transport, "transport");
+        if (transport.size() != game.workers()) {
+            throw new IllegalArgumentException("transport has " + transport.size() + " ranks, game has "
+                    + game.workers() + " workers");
+        }
+    }
+
+    public GameWorker every(long k) {
+        if (k < 1) {
+            throw new IllegalArgumentException("every must be >= 1, got " + k);
+        }
+        this.every = k;
+        return this;
+    }
+
+    public GameWorker divergenceFactor(double factor) {
+        this.divergenceFactor = factor;
+        return this;
+    }
+
+    public GameWorker progress(Consumer<CurvePoint> listener) {
+        this.progress = Objects.requireNonNull(listener);
+        return this;
+    }
+
+    /**
+     * Collective: runs the iterations on this rank. The result's {@code finalParameters()[0]} is this rank's
+     * parameters (one array per player).
+     */
+    public RunResult run(long iterations) {
+        long started = System.nanoTime();
+        GradientOracle oracle = game.oracle(transport.rank());
+        List<FloatBuffer> params = oracle.players().stream().map(Player::params).toList();
+        DecentralizedOptimizer opt = Optimizers.create(config, oracle, transport, schedule);
+        ConsensusMonitor monitor = new ConsensusMonitor(transport, params);
+        List<CurvePoint> curve = new ArrayList<>();
+        CurvePoint start = measure(monitor, params.size(), 0);
+        curve.add(start);
+        progress.accept(start);
+        double limit = start.residual() * divergenceFactor;
+        boolean diverged = false;
+        long done = 0;
+        for (long k = 1; k <= iterations; k++) {
+            opt.step(k);
+            done = k;
+            if (k % every == 0 || k == iterations) {
+                CurvePoint p = measure(monitor, params.size(), k);
+                curve.add(p);
+                progress.accept(p);
+                if (!(p.residual() <= limit)) {  // the same value on every rank: all stop together
+                    diverged = true;
+                    break;
+                }
+            }
+        }
+        float[][] mine = new float[params.size()][];
+        for (int b = 0; b < params.size(); b++) {
+            mine[b] = new float[params.get(b).limit()];
+            params.get(b).get(0, mine[b]);
+        }
+        return new RunResult(List.copyOf(curve), done, diverged, new float[][][] {mine},
+                (System.nanoTime() - started) / 1e9);
+    }
+
+    private CurvePoint measure(ConsensusMonitor monitor, int blocks, long k) {
+        double consensus = monitor.distance(config.epoch(), k);
+        double[][] mean = new double[blocks][];
+        for (int b = 0; b < blocks; b++) {
+            FloatBuffer m = monitor.mean(b);
+            mean[b] = new double[m.limit()];
+            for (int i = 0; i < mean[b].length; i++) {
+                mean[b][i] = m.get(i);
+            }
+        }
+        return new CurvePoint(k, game.residual(mean), consensus,
+                game.hasKnownSolution() ? game.error(mean) : Double.NaN);
+    }
+}
