@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
         description = "Benchmarks that print their figures next to a reference measured in the same run.",
         subcommands = {
                 BenchMixingCommand.class,
+                BenchStepCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec

@@ -71,6 +71,7 @@ public final class ClassifierCommand implements Runnable {
                         + "(fashion-mnist, mnist, cifar10), got " + dataset);
             }
             PrintStream stdout = System.out;
+        java.io.PrintWriter jsonOut = spec.commandLine().getOut();
             System.setOut(System.err);
             try {
                 ImageDataset train = Datasets.load(src, true);
@@ -88,7 +89,8 @@ public final class ClassifierCommand implements Runnable {
                 System.err.printf("test accuracy %.4f on %d images; saved to %s%n", c.info().get("testAccuracy"),
                         test.size(), target);
                 if (json) {
-                    JsonOutput.print(stdout, out);
+                    jsonOut.println(JsonOutput.toJson(out));
+                    jsonOut.flush();
                 }
             } finally {
                 System.setOut(stdout);

@@ -136,6 +136,7 @@ public final class TrainCommand implements Callable<Integer> {
                 iterations, lrG != null ? lrG : lr, lrD != null ? lrD : lr, beta1, beta2, gossipRounds, seed,
                 threadsPerWorker, logEvery, evalEvery, checkpointEvery, evalSamples, classifierDir);
         PrintStream stdout = System.out;
+        java.io.PrintWriter jsonOut = spec.commandLine().getOut();
         // Libraries (ND4J's banner among them) may print to System.out: keep stdout for the one JSON object.
         System.setOut(System.err);
         try {
@@ -143,7 +144,8 @@ public final class TrainCommand implements Callable<Integer> {
             System.err.printf("run directory: %s (%.1f s, %.2f it/s)%n", dir, summary.wallSeconds(),
                     summary.iterationsPerSecond());
             if (json) {
-                JsonOutput.print(stdout, summary);
+                jsonOut.println(JsonOutput.toJson(summary));
+                jsonOut.flush();
             }
         } finally {
             System.setOut(stdout);
