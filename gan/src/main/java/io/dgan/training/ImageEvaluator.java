@@ -24,28 +24,43 @@ import java.util.SplittableRandom;
  */
 public final class ImageEvaluator implements Evaluator {
     private final long seed;
-    private final FeatureClassifier classifier;
-    private final ImageDataset testSet;
+    private final Datasets.Source source;
+    private final Path classifierDir;
+    private final PrintStream log;
     private final int samples;
+    private FeatureClassifier classifier;
+    private ImageDataset testSet;
     private double[][] realFeatures;
 
-    ImageEvaluator(long seed, FeatureClassifier classifier, ImageDataset testSet, int samples) {
+    ImageEvaluator(long seed, Datasets.Source source, Path classifierDir, int samples, PrintStream log) {
         this.seed = seed;
-        this.classifier = classifier;
-        this.testSet = testSet;
+        this.source = source;
+        this.classifierDir = classifierDir;
         this.samples = samples;
+        this.log = log;
     }
 
     static Evaluator create(Datasets.Source source, TrainConfig config, PrintStream log) {
         Path dir = config.classifierDir() != null ? Path.of(config.classifierDir())
                 : FeatureClassifier.defaultDir(source.name());
-        FeatureClassifier c = FeatureClassifier.loadIfPresent(dir);
-        if (c == null) {
-            log.println("no feature classifier in " + dir + ": FID/KID/IS skipped (train one with 'dgan classifier train')");
-            return new ImageEvaluator(config.seed(), null, null, config.evalSamples());
+        ImageEvaluator e = new ImageEvaluator(config.seed(), source, dir, config.evalSamples(), log);
+        if (!e.classifierReady()) {
+            log.println("no feature classifier in " + dir + " yet: FID/KID/IS skipped until one is there "
+                    + "(train one with 'dgan classifier train')");
         }
-        log.println("FID/KID/IS from the classifier in " + dir + " " + c.info());
-        return new ImageEvaluator(config.seed(), c, Datasets.load(source, false), config.evalSamples());
+        return e;
+    }
+
+    /** Looks for the classifier again at each evaluation until found (it may be trained while a run goes on). */
+    private boolean classifierReady() {
+        if (classifier == null) {
+            classifier = FeatureClassifier.loadIfPresent(classifierDir);
+            if (classifier != null) {
+                log.println("FID/KID/IS from the classifier in " + classifierDir + " " + classifier.info());
+                testSet = Datasets.load(source, false);
+            }
+        }
+        return classifier != null;
     }
 
     @Override
@@ -56,7 +71,7 @@ public final class ImageEvaluator implements Evaluator {
         Images.writePng(grid, runDir.resolve("samples").resolve(String.format("iter-%07d.png", iteration)));
         Images.writePng(grid, runDir.resolve("samples.png"));
         Map<String, Object> m = new LinkedHashMap<>();
-        if (classifier != null) {
+        if (classifierReady()) {
             m.putAll(scores(model));
         }
         return m;
