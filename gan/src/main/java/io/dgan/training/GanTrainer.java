@@ -50,7 +50,8 @@ import java.util.concurrent.CyclicBarrier;
  * the consensus distance, evaluation of the network average, atomic checkpoints of every rank.
  *
  * <p>Run directory: config.json, metrics.jsonl, samples/ (grids or scatter plots per evaluation), curves
- * (losses.png, consensus.png, and fid.png or modes.png), checkpoints/rank-R.ckpt + checkpoints/latest.json,
+ * (losses.png, consensus.png, and one PNG per evaluation metric: fid.png, kid.png, inceptionScore.png or
+ * modesCovered.png, highQualityFraction.png), checkpoints/rank-R.ckpt + checkpoints/latest.json,
  * summary.json.
  */
 public final class GanTrainer {
@@ -409,21 +410,22 @@ public final class GanTrainer {
         void writePlots() {
             Curves losses = new Curves("Losses (mean over workers)", "loss", false);
             Curves consensus = new Curves("Consensus distance (1/M) Σ‖x_i − x̄‖²", "consensus distance", true);
-            Curves quality = new Curves("Evaluation of the network average", "value", false);
+            Map<String, Curves> quality = new LinkedHashMap<>();
             for (Map<String, Object> r : records) {
                 double k = ((Number) r.get("iteration")).doubleValue();
                 losses.add("G", k, num(r.get("lossG")));
                 losses.add("D", k, num(r.get("lossD")));
                 consensus.add("consensus", k, num(r.get("consensus")));
-                for (String key : List.of("fid", "kid", "highQualityFraction", "modesCovered", "inceptionScore")) {
+                for (String key : List.of("fid", "kid", "inceptionScore", "modesCovered", "highQualityFraction")) {
                     if (r.containsKey(key)) {
-                        quality.add(key, k, num(r.get(key)));
+                        quality.computeIfAbsent(key, q -> new Curves(q + " of the network average", q, false))
+                                .add(key, k, num(r.get(key)));
                     }
                 }
             }
             losses.writePng(dir.resolve("losses.png"), 800, 450);
             consensus.writePng(dir.resolve("consensus.png"), 800, 450);
-            quality.writePng(dir.resolve("evaluation.png"), 800, 450);
+            quality.forEach((key, c) -> c.writePng(dir.resolve(key + ".png"), 800, 450));
         }
 
         private static double num(Object o) {

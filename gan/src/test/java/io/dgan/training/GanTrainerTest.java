@@ -68,7 +68,7 @@ class GanTrainerTest {
         GanTrainer.Summary s = new GanTrainer(small("dp-oadam").withReporting(2, 5, 0, 300), dir, false,
                 new PrintStream(err)).run();
         for (String f : List.of("config.json", "metrics.jsonl", "summary.json", "losses.png", "consensus.png",
-                "evaluation.png", "samples.png", "samples/iter-0000005.png", "samples/iter-0000011.png",
+                "modesCovered.png", "highQualityFraction.png", "samples.png", "samples/iter-0000005.png", "samples/iter-0000011.png",
                 "checkpoints/rank-0.ckpt", "checkpoints/latest.json")) {
             assertThat(dir.resolve(f)).as(f).isNotEmptyFile();
         }

@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a GAN with M decentralized workers (threads of this process for now: --in-process).",
-                "Writes config.json, metrics.jsonl, samples/, losses.png, consensus.png, evaluation.png, "
+                "Writes config.json, metrics.jsonl, samples/, losses.png, consensus.png, one PNG per evaluation metric (fid, modesCovered, ...), "
                         + "checkpoints/ and summary.json into --run-dir; --resume continues a run exactly."})
 public final class TrainCommand implements Callable<Integer> {
     @Spec
@@ -39,7 +39,7 @@ public final class TrainCommand implements Callable<Integer> {
             description = "gda | dposg | dp-oadam | rand-dp-oadam | cp-oadam (default ${DEFAULT-VALUE})")
     String algorithm;
 
-    @Option(names = "--model", defaultValue = "mlp", description = "mlp | dcgan (default ${DEFAULT-VALUE})")
+    @Option(names = "--model", defaultValue = "mlp", description = "mlp | dcgan | dcgan-small (width 32) (default ${DEFAULT-VALUE})")
     String model;
 
     @Option(names = "--dataset", defaultValue = "ring8",
