@@ -28,8 +28,16 @@ public record TrainConfig(int workers, String topology, String algorithm, String
         if (workers < 1) {
             throw new IllegalArgumentException("--workers must be >= 1, got " + workers);
         }
-        TopologyType.fromName(topology);
-        Algorithm.fromCliName(algorithm);
+        try {
+            TopologyType.fromName(topology);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--topology: " + e.getMessage(), e);
+        }
+        try {
+            Algorithm.fromCliName(algorithm);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--algorithm: " + e.getMessage(), e);
+        }
         if (!GanModels.NAMES.contains(model)) {
             throw new IllegalArgumentException("--model: expected one of " + GanModels.NAMES + ", got '" + model + "'");
         }

@@ -44,6 +44,9 @@ class TrainCommandTest {
         GameCommandTest.Run badShard = GameCommandTest.run("train", "--in-process", "--shard", "dirichlet:0");
         assertThat(badShard.exit()).isEqualTo(2);
         assertThat(badShard.err()).contains("--shard");
+        GameCommandTest.Run badTopology = GameCommandTest.run("train", "--in-process", "--topology", "moebius");
+        assertThat(badTopology.exit()).isEqualTo(2);
+        assertThat(badTopology.err()).contains("--topology");
         GameCommandTest.Run missingData = GameCommandTest.run("train", "--in-process", "--model", "dcgan",
                 "--dataset", "mnist", "--data-dir", dir.resolve("nothing").toString(), "--run-dir", dir.resolve("r").toString());
         assertThat(missingData.exit()).isEqualTo(2);
