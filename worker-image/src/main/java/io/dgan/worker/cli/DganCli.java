@@ -21,6 +21,7 @@ import java.io.PrintWriter;
                 TopologyCommand.class,
                 TrainCommand.class,
                 ClassifierCommand.class,
+                EvalCommand.class,
                 GameCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class,
