@@ -1,5 +1,7 @@
 package io.dgan.worker.cli;
 
+import io.dgan.transport.grpc.FreePorts;
+
 import io.dgan.games.CurvePoint;
 import io.dgan.games.Game;
 import io.dgan.games.RunResult;
@@ -9,9 +11,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -48,7 +47,7 @@ public final class LocalWorkers {
     /** Runs the workers to completion; finalParameters[rank][player] in the game's player order. */
     public float[][][] run(int[] playerLengths) throws IOException, InterruptedException {
         Files.createDirectories(runDir);
-        int[] ports = freePorts(workers);
+        int[] ports = FreePorts.pick(workers);
         StringBuilder peers = new StringBuilder();
         for (int r = 0; r < workers; r++) {
             peers.append(r == 0 ? "" : ",").append("127.0.0.1:").append(ports[r]);
@@ -188,20 +187,4 @@ public final class LocalWorkers {
         return out;
     }
 
-    static int[] freePorts(int count) {
-        ServerSocket[] sockets = new ServerSocket[count];
-        int[] ports = new int[count];
-        try {
-            for (int i = 0; i < count; i++) {
-                sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                ports[i] = sockets[i].getLocalPort();
-            }
-            for (ServerSocket s : sockets) {
-                s.close();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return ports;
-    }
 }

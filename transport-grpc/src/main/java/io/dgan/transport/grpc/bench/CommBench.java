@@ -2,6 +2,7 @@ package io.dgan.transport.grpc.bench;
 
 import io.dgan.transport.MessageTag;
 import io.dgan.transport.RingAllReduce;
+import io.dgan.transport.grpc.FreePorts;
 import io.dgan.transport.grpc.GrpcTransport;
 import io.dgan.transport.grpc.GrpcTransportConfig;
 import io.dgan.transport.grpc.LinkEmulation;
@@ -66,7 +67,7 @@ public final class CommBench {
     private static Map<String, Double> measure(Options o, int floats, LinkEmulation emulation, Consumer<String> log)
             throws Exception {
         int m = o.workers;
-        int[] ports = TransportBench.freePorts(m);
+        int[] ports = FreePorts.pick(m);
         List<String> addresses = new ArrayList<>();
         for (int port : ports) {
             addresses.add("127.0.0.1:" + port);

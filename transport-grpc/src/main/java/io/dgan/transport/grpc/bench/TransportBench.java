@@ -1,11 +1,11 @@
 package io.dgan.transport.grpc.bench;
 
+import io.dgan.transport.grpc.FreePorts;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -52,7 +52,7 @@ public final class TransportBench {
             throw new IllegalArgumentException("--size: expected a multiple of 4 bytes up to 2 GiB, got " + o.bytes);
         }
         int floats = (int) (o.bytes / 4);
-        int[] ports = freePorts(3);
+        int[] ports = FreePorts.pick(3);
         List<Process> processes = new ArrayList<>();
         try {
             for (int rank = 0; rank < 2; rank++) {
@@ -152,20 +152,4 @@ public final class TransportBench {
         return sorted.length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
     }
 
-    static int[] freePorts(int count) {
-        ServerSocket[] sockets = new ServerSocket[count];
-        int[] ports = new int[count];
-        try {
-            for (int i = 0; i < count; i++) {
-                sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                ports[i] = sockets[i].getLocalPort();
-            }
-            for (ServerSocket s : sockets) {
-                s.close();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return ports;
-    }
 }

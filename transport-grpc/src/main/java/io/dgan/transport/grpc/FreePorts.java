@@ -5,11 +5,12 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 
-final class FreePorts {
+/** Free loopback ports for local workers, benchmarks and tests: all held open together, so they are distinct. */
+public final class FreePorts {
     private FreePorts() {
     }
 
-    static int[] pick(int count) {
+    public static int[] pick(int count) {
         ServerSocket[] sockets = new ServerSocket[count];
         int[] ports = new int[count];
         try {
