@@ -1,0 +1,37 @@
+package io.dgan.operator.crd;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/**
+ * A decentralized GAN training job: M workers, each training its own G and D, averaging parameters with its
+ * neighbours in a communication graph. Printer columns: Phase, Ready (ready/desired), Topology, Step, Age.
+ */
+@Group(DecentralizedGANJob.GROUP)
+@Version(DecentralizedGANJob.VERSION)
+@Kind("DecentralizedGANJob")
+@Plural("decentralizedganjobs")
+@Singular("decentralizedganjob")
+@ShortNames({"dganjob", "dgj"})
+@AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.ready", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Topology", jsonPath = ".spec.topology.type", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Step", jsonPath = ".status.progress.medianStep", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+public class DecentralizedGANJob extends CustomResource<DecentralizedGANJobSpec, DecentralizedGANJobStatus>
+        implements Namespaced {
+    public static final String GROUP = "dgan.io";
+    public static final String VERSION = "v1alpha1";
+
+    @Override
+    protected DecentralizedGANJobStatus initStatus() {
+        return new DecentralizedGANJobStatus();
+    }
+}

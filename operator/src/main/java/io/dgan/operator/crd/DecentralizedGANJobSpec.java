@@ -1,0 +1,56 @@
+package io.dgan.operator.crd;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.model.annotation.SpecReplicas;
+
+/**
+ * What the user asks for. The CEL rules check what can be checked without running anything; the reconciler's
+ * {@code SpecValidator} repeats every check (a cluster without CEL, or the mock, must still reject bad specs).
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "!has(self.topology) || !has(self.topology.type) || !(self.topology.type in ['Hypercube', 'OnePeerHypercube']) || self.workers in "
+        + "[1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]",
+        message = "spec.topology.type Hypercube and OnePeerHypercube need spec.workers to be a power of two",
+        reason = "FieldValueInvalid")
+@ValidationRule(value = "!has(self.topology) || !has(self.topology.type) || self.topology.type != 'Torus' || self.workers >= 4",
+        message = "spec.topology.type Torus needs spec.workers = rows x cols with rows, cols >= 2",
+        reason = "FieldValueInvalid")
+@ValidationRule(value = "!has(self.failurePolicy) || !has(self.failurePolicy.minHealthyWorkers) "
+        + "|| self.failurePolicy.minHealthyWorkers <= self.workers",
+        message = "spec.failurePolicy.minHealthyWorkers must not exceed spec.workers", reason = "FieldValueInvalid")
+public class DecentralizedGANJobSpec {
+    @Required
+    @Min(1)
+    @SpecReplicas
+    @JsonPropertyDescription("Number of workers M (ranks 0..M-1). Scale subresource target.")
+    public Integer workers;
+
+    @Required
+    public ModelSpec model;
+
+    @Required
+    public DatasetSpec dataset;
+
+    @Required
+    public OptimizerSpec optimizer;
+
+    public TrainingSpec training = new TrainingSpec();
+
+    public TopologySpec topology = new TopologySpec();
+
+    @Required
+    @JsonPropertyDescription("Pod template for every worker; the container named 'worker' (or the first) runs "
+            + "`dgan worker`. Resources (e.g. nvidia.com/gpu), node selectors, tolerations, volumes go here.")
+    public PodTemplateSpec template;
+
+    public FailurePolicy failurePolicy = new FailurePolicy();
+
+    public RunPolicy runPolicy = new RunPolicy();
+
+    public MonitoringSpec monitoring = new MonitoringSpec();
+}

@@ -1,0 +1,19 @@
+package io.dgan.operator.crd;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/** Progress aggregated over the workers' metrics. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ProgressStatus {
+    public Long minStep;
+    public Long medianStep;
+    public Long maxStep;
+    /** Largest consensus distance reported by any worker. */
+    public Double consensusDistance;
+    public Double lastEvalFid;
+    /** Steps per second of the median worker, measured between two samples. */
+    public Double stepsPerSecond;
+    public Long etaSeconds;
+    public String sampledAt;
+    public Integer reportingWorkers;
+}

@@ -1,0 +1,25 @@
+package io.dgan.operator.crd;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Min;
+
+/** How long to train and how often to checkpoint and evaluate (in iterations). */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class TrainingSpec {
+    @Min(1)
+    @Default("20000")
+    public Long iterations = 20000L;
+
+    @Min(1)
+    @Default("1000")
+    public Long checkpointEvery = 1000L;
+
+    @Min(0)
+    @Default("1000")
+    public Long evalEvery = 1000L;
+
+    /** Where checkpoints go inside the worker (a volume of the pod template, shared per rank). */
+    @Default("/checkpoints")
+    public String checkpointDir = "/checkpoints";
+}

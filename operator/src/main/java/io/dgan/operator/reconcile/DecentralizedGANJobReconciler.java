@@ -1,0 +1,645 @@
+package io.dgan.operator.reconcile;
+
+import io.dgan.operator.crd.DecentralizedGANJob;
+import io.dgan.operator.crd.DecentralizedGANJobSpec;
+import io.dgan.operator.crd.DecentralizedGANJobStatus;
+import io.dgan.operator.crd.FailurePolicy;
+import io.dgan.operator.crd.TopologyStatus;
+import io.dgan.operator.crd.WorkerState;
+import io.dgan.operator.dependents.MonitoringEnabled;
+import io.dgan.operator.dependents.NetworkPolicyDependent;
+import io.dgan.operator.dependents.PeerServiceDependent;
+import io.javaoperatorsdk.operator.processing.dependent.workflow.CRDPresentActivationCondition;
+import io.dgan.operator.dependents.PodMonitorDependent;
+import io.dgan.operator.dependents.TopologyConfigMapDependent;
+import io.dgan.operator.dependents.TrainingConfigMapDependent;
+import io.dgan.operator.metrics.OperatorMetrics;
+import io.dgan.operator.progress.ProgressAggregator;
+import io.dgan.operator.progress.ProgressSource;
+import io.dgan.operator.progress.WorkerSample;
+import io.dgan.operator.resources.Labels;
+import io.dgan.operator.resources.RestartHash;
+import io.dgan.operator.resources.WorkerPod;
+import io.dgan.operator.topology.TopologyPlan;
+import io.dgan.operator.topology.TopologyPlanner;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.Mappers;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Observe, validate, act, report. One reconcile:
+ * <ol>
+ *   <li>a finished job only waits for its TTL;</li>
+ *   <li>an invalid spec sets ValidationFailed and touches nothing else (running workers are left alone);</li>
+ *   <li>a spec change is classified ({@link SpecChange}) and gets the least disruptive action;</li>
+ *   <li>suspend, deadline, failed workers (by failure policy and restart budget), success;</li>
+ *   <li>the dependents (Service, ConfigMaps, NetworkPolicy, PodMonitor) are reconciled by the JOSDK workflow,
+ *       then the worker pods, which the reconciler owns directly (see {@link WorkerPod} for why);</li>
+ *   <li>status: phase, conditions, per-worker state, topology, progress; an Event on every transition.</li>
+ * </ol>
+ * All state is in the job's status (timestamps, epoch, applied spec, restart counts), so a restarted operator
+ * resumes where the previous one stopped.
+ */
+@Workflow(explicitInvocation = true, dependents = {
+        @Dependent(name = "peer-service", type = PeerServiceDependent.class),
+        @Dependent(name = "topology-configmap", type = TopologyConfigMapDependent.class),
+        @Dependent(name = "training-configmap", type = TrainingConfigMapDependent.class),
+        @Dependent(name = "network-policy", type = NetworkPolicyDependent.class),
+        @Dependent(name = "pod-monitor", type = PodMonitorDependent.class,
+                activationCondition = CRDPresentActivationCondition.class, reconcilePrecondition = MonitoringEnabled.class)
+})
+@ControllerConfiguration(name = DecentralizedGANJobReconciler.NAME)
+public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGANJob> {
+    public static final String NAME = "decentralizedganjob";
+    public static final String PHASE_PENDING = "Pending";
+    public static final String PHASE_RUNNING = "Running";
+    public static final String PHASE_DEGRADED = "Degraded";
+    public static final String PHASE_RESTARTING = "Restarting";
+    public static final String PHASE_SUSPENDED = "Suspended";
+    public static final String PHASE_SUCCEEDED = "Succeeded";
+    public static final String PHASE_FAILED = "Failed";
+    public static final String PHASE_VALIDATION_FAILED = "ValidationFailed";
+    private static final Logger LOG = LoggerFactory.getLogger(DecentralizedGANJobReconciler.class);
+
+    private final ProgressSource progress;
+    private final OperatorMetrics metrics;
+    private final Clock clock;
+    private final Duration progressInterval;
+    private final SpecValidator validator = new SpecValidator();
+    private final TopologyPlanner planner = new TopologyPlanner();
+    private volatile boolean cacheObserved;
+
+    public DecentralizedGANJobReconciler(ProgressSource progress, OperatorMetrics metrics, Clock clock,
+                                         Duration progressInterval) {
+        this.progress = progress;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.progressInterval = progressInterval;
+    }
+
+    @Override
+    public List<EventSource<?, DecentralizedGANJob>> prepareEventSources(EventSourceContext<DecentralizedGANJob> context) {
+        InformerEventSourceConfiguration<Pod> pods = InformerEventSourceConfiguration
+                .from(Pod.class, DecentralizedGANJob.class)
+                .withName("worker-pods")
+                .withLabelSelector(Labels.MANAGED_BY + "=" + Labels.OPERATOR)
+                .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(DecentralizedGANJob.class))
+                .build();
+        return List.of(new InformerEventSource<>(pods, context));
+    }
+
+    @Override
+    public UpdateControl<DecentralizedGANJob> reconcile(DecentralizedGANJob job, Context<DecentralizedGANJob> context) {
+        long started = System.nanoTime();
+        if (!cacheObserved) {
+            metrics.observeJobs(() -> context.getPrimaryCache().list());
+            cacheObserved = true;
+        }
+        try {
+            return new Pass(job, context).run();
+        } finally {
+            metrics.reconciled((System.nanoTime() - started) / 1e9);
+        }
+    }
+
+    /** One reconcile of one job: the state it reads and writes, so the steps below stay short. */
+    private final class Pass {
+        final DecentralizedGANJob job;
+        final Context<DecentralizedGANJob> context;
+        final DecentralizedGANJobSpec spec;
+        final DecentralizedGANJobStatus status;
+        final JobEvents events;
+        final Instant now = clock.instant();
+        final Long generation;
+        final String phaseBefore;
+        final Map<Integer, Pod> pods = new TreeMap<>();
+
+        Pass(DecentralizedGANJob job, Context<DecentralizedGANJob> context) {
+            this.job = job;
+            this.context = context;
+            this.spec = job.getSpec();
+            if (job.getStatus() == null) job.setStatus(new DecentralizedGANJobStatus());
+            this.status = job.getStatus();
+            this.events = new JobEvents(context.getClient());
+            this.generation = job.getMetadata().getGeneration();
+            this.phaseBefore = status.phase;
+            for (Pod pod : context.getSecondaryResources(Pod.class)) {
+                String rank = pod.getMetadata().getLabels() == null ? null
+                        : pod.getMetadata().getLabels().get(Labels.RANK);
+                if (rank != null) pods.put(Integer.parseInt(rank), pod);
+            }
+        }
+
+        UpdateControl<DecentralizedGANJob> run() {
+            if (PHASE_SUCCEEDED.equals(status.phase) || PHASE_FAILED.equals(status.phase)) {
+                return finished();
+            }
+            List<String> errors = validator.validate(job);
+            if (!errors.isEmpty()) return invalid(String.join("; ", errors));
+            if (condition(JobConditions.VALIDATION_FAILED, false, "SpecValid", "")) status.message = "";
+            if (PHASE_VALIDATION_FAILED.equals(status.phase)) status.phase = null;
+
+            applySpec();
+            if (Boolean.TRUE.equals(spec.runPolicy.suspend)) return suspended();
+            if (condition(JobConditions.SUSPENDED, false, "Resumed", "")) {
+                status.startTime = now.toString(); // the deadline counts from the resume, like a Job's
+            }
+            if (PHASE_SUSPENDED.equals(status.phase)) status.phase = PHASE_PENDING;
+            if (status.startTime == null) status.startTime = now.toString();
+            Long deadline = spec.runPolicy.activeDeadlineSeconds;
+            if (deadline != null && !Instant.parse(status.startTime).plusSeconds(deadline).isAfter(now)) {
+                return fail("DeadlineExceeded", "ran longer than spec.runPolicy.activeDeadlineSeconds=" + deadline);
+            }
+            UpdateControl<DecentralizedGANJob> terminal = handleFailedWorkers();
+            if (terminal != null) return terminal;
+            if (allSucceeded()) return succeed();
+
+            rejoinReplacedRanks();
+            TopologyPlan plan = plan();
+            reconcileDependents(plan);
+            reconcilePods();
+            report(plan);
+            return UpdateControl.patchStatus(job).rescheduleAfter(nextCheck());
+        }
+
+        // ---- steps -------------------------------------------------------------------------------------------
+
+        UpdateControl<DecentralizedGANJob> invalid(String message) {
+            if (condition(JobConditions.VALIDATION_FAILED, true, "InvalidSpec", message)) {
+                LOG.warn("job={} validation failed: {}", key(), message);
+            }
+            if (status.phase == null) status.phase = PHASE_VALIDATION_FAILED;
+            status.message = message;
+            status.observedGeneration = generation;
+            recordPhaseChange();
+            return UpdateControl.patchStatus(job);
+        }
+
+        void applySpec() {
+            if (status.topology == null) status.topology = new TopologyStatus();
+            if (status.applied == null) {
+                status.applied = SpecChange.snapshot(spec);
+                status.topology.epoch = 1L;
+                status.phase = PHASE_PENDING;
+                status.selector = Labels.selectorString(job.getMetadata().getName());
+                condition(JobConditions.CREATED, true, "JobCreated", spec.workers + " workers on a "
+                        + spec.topology.type + " graph");
+                metrics.jobCreated();
+                return;
+            }
+            SpecChange change = SpecChange.classify(status.applied, spec);
+            if (change == SpecChange.IGNORE) {
+                status.applied = SpecChange.snapshot(spec); // fields outside the classes are not tracked
+                return;
+            }
+            boolean graphChanged = !Objects.equals(status.applied.workers, spec.workers)
+                    || !Objects.equals(status.applied.topologyType, spec.topology.type)
+                    || !Objects.equals(status.applied.gossipRounds, spec.topology.gossipRounds)
+                    || !Objects.equals(status.applied.topologySeed, spec.topology.seed);
+            String what = switch (change) {
+                case SCALE -> "scale " + status.applied.workers + " -> " + spec.workers + " workers";
+                case REWIRE -> "rewire " + status.applied.topologyType + " -> " + spec.topology.type
+                        + ", gossipRounds " + spec.topology.gossipRounds;
+                case RESTART -> "restart: pod template, model, dataset, optimizer or training changed";
+                default -> "";
+            };
+            if (graphChanged) {
+                status.topology.epoch = epoch() + 1;
+                status.topology.excludedRanks.removeIf(r -> r >= spec.workers);
+            }
+            if (change == SpecChange.RESTART) {
+                condition(JobConditions.RESTARTING, true, "SpecChanged", what);
+            }
+            events.normal(job, "SpecChanged", change + ": " + what);
+            metrics.specChanged(change.name());
+            LOG.info("job={} specChange={} action=\"{}\" epoch={}", key(), change, what, epoch());
+            status.applied = SpecChange.snapshot(spec);
+        }
+
+        UpdateControl<DecentralizedGANJob> suspended() {
+            deletePods(pods.values(), "suspend");
+            condition(JobConditions.SUSPENDED, true, "Suspended", "spec.runPolicy.suspend is true; "
+                    + "workers removed, progress kept in checkpoints");
+            condition(JobConditions.RUNNING, false, "Suspended", "");
+            condition(JobConditions.PEERS_READY, false, "Suspended", "");
+            status.phase = PHASE_SUSPENDED;
+            TopologyPlan plan = plan();
+            reconcileDependents(plan);
+            pods.clear();
+            report(plan);
+            return UpdateControl.patchStatus(job);
+        }
+
+        /** Acts on each newly failed rank by the failure policy; returns a control when the job ends or restarts. */
+        UpdateControl<DecentralizedGANJob> handleFailedWorkers() {
+            FailurePolicy policy = spec.failurePolicy;
+            for (Map.Entry<Integer, Pod> e : new ArrayList<>(pods.entrySet())) {
+                int rank = e.getKey();
+                Pod pod = e.getValue();
+                if (rank >= spec.workers || !"Failed".equals(phaseOf(pod)) || deleting(pod)) continue;
+                WorkerState worker = workerState(rank);
+                String uid = pod.getMetadata().getUid();
+                if (uid != null && uid.equals(worker.handledFailureUid)) continue;
+                worker.handledFailureUid = uid;
+                Integer exitCode = exitCode(pod);
+                worker.lastExitCode = exitCode;
+                if (exitCode != null && policy.nonRetryableExitCodes.contains(exitCode)) {
+                    return fail("NonRetryableExitCode", "rank " + rank + " exited with " + exitCode
+                            + ", listed in spec.failurePolicy.nonRetryableExitCodes");
+                }
+                if (status.restarts >= policy.maxRestarts) {
+                    return fail("RestartBudgetExhausted", "rank " + rank + " failed after " + status.restarts
+                            + " restarts (spec.failurePolicy.maxRestarts=" + policy.maxRestarts + ")");
+                }
+                status.restarts++;
+                worker.restarts = worker.restarts == null ? 1 : worker.restarts + 1;
+                String action = policy.onWorkerFailure;
+                if (FailurePolicy.REWIRE_AND_REPLACE.equals(action) && TopologyPlanner.isSchedule(spec.topology.type)) {
+                    // The workers draw W_k themselves from type and seed: there is no published W to rewire.
+                    action = FailurePolicy.REPLACE;
+                }
+                if (FailurePolicy.REWIRE_AND_REPLACE.equals(action)) {
+                    TreeSet<Integer> excluded = new TreeSet<>(status.topology.excludedRanks);
+                    excluded.add(rank);
+                    TopologyPlan rewired = planner.plan(spec.topology.type, spec.workers, spec.topology.gossipRounds,
+                            spec.topology.seed, epoch() + 1, excluded);
+                    int healthy = spec.workers - excluded.size();
+                    int minHealthy = policy.minHealthyWorkers == null ? 1 : policy.minHealthyWorkers;
+                    if (!rewired.connected() || healthy < minHealthy) {
+                        restartJob("rank " + rank + " failed and the " + healthy + " survivors "
+                                + (rewired.connected() ? "are fewer than spec.failurePolicy.minHealthyWorkers=" + minHealthy
+                                : "form a disconnected graph") + "; restarting the job");
+                        return null;
+                    }
+                    status.topology.excludedRanks = new ArrayList<>(excluded);
+                    status.topology.epoch = epoch() + 1;
+                    deletePods(List.of(pod), "replace");
+                    pods.remove(rank);
+                    metrics.workerReplaced(action);
+                    events.warning(job, "WorkerFailed", "rank " + rank + " failed (exit " + exitCode
+                            + "); rewired the survivors to topology epoch " + epoch() + " and replacing it");
+                    condition(JobConditions.DEGRADED, true, "WorkerReplaced", "ranks " + excluded
+                            + " cut out of the graph while they are replaced");
+                } else if (FailurePolicy.RESTART_JOB.equals(action)) {
+                    restartJob("rank " + rank + " failed (exit " + exitCode + "); restarting all workers");
+                    metrics.workerReplaced(action);
+                    return null;
+                } else {
+                    deletePods(List.of(pod), "replace");
+                    pods.remove(rank);
+                    metrics.workerReplaced(action);
+                    events.warning(job, "WorkerFailed", "rank " + rank + " failed (exit " + exitCode
+                            + "); replacing that rank only");
+                    condition(JobConditions.DEGRADED, true, "WorkerReplaced", "rank " + rank + " is being replaced");
+                }
+            }
+            return null;
+        }
+
+        void restartJob(String why) {
+            deletePods(pods.values(), "restart");
+            status.topology.excludedRanks = new ArrayList<>();
+            condition(JobConditions.RESTARTING, true, "WorkerFailed", why);
+            events.warning(job, "JobRestarted", why);
+            pods.clear();
+        }
+
+        /** A replaced rank re-enters the graph once its new pod is ready: full W again, new epoch. */
+        void rejoinReplacedRanks() {
+            List<Integer> back = new ArrayList<>();
+            for (int rank : status.topology.excludedRanks) {
+                Pod pod = pods.get(rank);
+                if (pod != null && ready(pod) && !deleting(pod) && currentHash(pod)) back.add(rank);
+            }
+            if (back.isEmpty()) return;
+            status.topology.excludedRanks.removeAll(back);
+            status.topology.epoch = epoch() + 1;
+            events.normal(job, "WorkerRejoined", "ranks " + back + " are ready again; topology epoch " + epoch());
+        }
+
+        boolean allSucceeded() {
+            if (pods.isEmpty()) return false;
+            for (int rank = 0; rank < spec.workers; rank++) {
+                Pod pod = pods.get(rank);
+                if (pod == null || !"Succeeded".equals(phaseOf(pod))) return false;
+            }
+            return true;
+        }
+
+        UpdateControl<DecentralizedGANJob> succeed() {
+            status.phase = PHASE_SUCCEEDED;
+            status.completionTime = now.toString();
+            condition(JobConditions.SUCCEEDED, true, "AllWorkersSucceeded", "all " + spec.workers
+                    + " workers finished " + spec.training.iterations + " iterations");
+            condition(JobConditions.RUNNING, false, "Succeeded", "");
+            metrics.jobSucceeded();
+            cleanPods();
+            report(plan());
+            return UpdateControl.patchStatus(job).rescheduleAfter(shorter(ttlRemaining(), progressInterval));
+        }
+
+        UpdateControl<DecentralizedGANJob> fail(String reason, String message) {
+            status.phase = PHASE_FAILED;
+            status.completionTime = now.toString();
+            status.message = message;
+            condition(JobConditions.FAILED, true, reason, message);
+            condition(JobConditions.RUNNING, false, reason, "");
+            metrics.jobFailed(reason);
+            cleanPods();
+            report(plan());
+            return UpdateControl.patchStatus(job).rescheduleAfter(shorter(ttlRemaining(), progressInterval));
+        }
+
+        UpdateControl<DecentralizedGANJob> finished() {
+            cleanPods();
+            Long ttl = spec.runPolicy == null ? null : spec.runPolicy.ttlSecondsAfterFinished;
+            if (ttl == null || status.completionTime == null) return UpdateControl.noUpdate();
+            Duration left = ttlRemaining();
+            if (left.isZero()) {
+                events.normal(job, "TTLExpired", "deleting the job " + ttl + "s after it finished");
+                LOG.info("job={} ttl expired, deleting", key());
+                context.getClient().resource(job).delete();
+                return UpdateControl.noUpdate();
+            }
+            return UpdateControl.<DecentralizedGANJob>noUpdate().rescheduleAfter(shorter(left, progressInterval));
+        }
+
+        Duration ttlRemaining() {
+            Long ttl = spec.runPolicy == null ? null : spec.runPolicy.ttlSecondsAfterFinished;
+            if (ttl == null || status.completionTime == null) return Duration.ofHours(1);
+            Duration left = Duration.between(now, Instant.parse(status.completionTime).plusSeconds(ttl));
+            return left.isNegative() ? Duration.ZERO : left;
+        }
+
+        /** cleanPodPolicy All deletes every pod, Running the ones still running (failed ones stay for logs). */
+        void cleanPods() {
+            String policy = spec.runPolicy == null ? "Running" : spec.runPolicy.cleanPodPolicy;
+            List<Pod> doomed = new ArrayList<>();
+            for (Pod pod : pods.values()) {
+                String phase = phaseOf(pod);
+                if ("All".equals(policy) || ("Running".equals(policy)
+                        && !"Succeeded".equals(phase) && !"Failed".equals(phase))) doomed.add(pod);
+            }
+            deletePods(doomed, "finished");
+        }
+
+        TopologyPlan plan() {
+            return planner.plan(spec.topology.type, spec.workers, spec.topology.gossipRounds, spec.topology.seed,
+                    epoch(), status.topology.excludedRanks);
+        }
+
+        void reconcileDependents(TopologyPlan plan) {
+            context.managedWorkflowAndDependentResourceContext().put(TopologyConfigMapDependent.PLAN_KEY, plan);
+            context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+        }
+
+        /** Delete pods of removed ranks and pods from an older restart hash; create every missing rank. */
+        void reconcilePods() {
+            String hash = RestartHash.of(spec);
+            for (Map.Entry<Integer, Pod> e : new ArrayList<>(pods.entrySet())) {
+                Pod pod = e.getValue();
+                if (deleting(pod)) continue;
+                if (e.getKey() >= spec.workers) {
+                    deletePods(List.of(pod), "scale-down");
+                    pods.remove(e.getKey());
+                } else if (!hash.equals(annotation(pod, RestartHash.ANNOTATION))) {
+                    deletePods(List.of(pod), "restart");
+                    pods.remove(e.getKey());
+                }
+            }
+            for (int rank = 0; rank < spec.workers; rank++) {
+                if (pods.containsKey(rank)) continue;
+                Pod desired = WorkerPod.desired(job, rank);
+                try {
+                    context.getClient().pods().inNamespace(job.getMetadata().getNamespace()).resource(desired).create();
+                    LOG.debug("job={} created pod={}", key(), desired.getMetadata().getName());
+                } catch (KubernetesClientException ex) {
+                    if (ex.getCode() != 409) throw ex; // the cache had not seen it yet, or an old one is terminating
+                }
+            }
+        }
+
+        void report(TopologyPlan plan) {
+            TopologyStatus t = status.topology;
+            t.type = plan.type();
+            t.workers = plan.workers();
+            t.epoch = plan.epoch();
+            t.spectralGap = round(plan.spectralGap());
+            t.rho = round(plan.rho());
+            t.connected = plan.connected();
+            t.gossipRounds = plan.gossipRounds();
+            t.seed = plan.seed();
+
+            int ready = 0, addressed = 0, existing = 0, finished = 0;
+            List<Pod> running = new ArrayList<>();
+            for (int rank = 0; rank < spec.workers; rank++) {
+                Pod pod = pods.get(rank);
+                if (pod == null || deleting(pod)) continue;
+                existing++;
+                if (pod.getStatus() != null && pod.getStatus().getPodIP() != null) addressed++;
+                if (ready(pod) && currentHash(pod)) ready++;
+                if ("Succeeded".equals(phaseOf(pod))) finished++;
+                if ("Running".equals(phaseOf(pod))) running.add(pod);
+            }
+            status.replicas = existing;
+            status.readyWorkers = ready;
+            status.ready = ready + "/" + spec.workers;
+            status.selector = Labels.selectorString(job.getMetadata().getName());
+            sampleProgress(running);
+            status.workers = workerStates();
+
+            if (!PHASE_SUCCEEDED.equals(status.phase) && !PHASE_FAILED.equals(status.phase)
+                    && !PHASE_SUSPENDED.equals(status.phase)) {
+                // Ranks finish a few steps apart: one that already exited 0 is done, not missing.
+                boolean allReady = ready + finished == spec.workers && ready > 0;
+                boolean peersAddressed = addressed + finished >= spec.workers;
+                condition(JobConditions.PEERS_READY, peersAddressed,
+                        peersAddressed ? "AllPeersAddressed" : "WaitingForPeers",
+                        addressed + "/" + spec.workers + " workers have an address");
+                if (allReady && t.excludedRanks.isEmpty()) {
+                    status.phase = PHASE_RUNNING;
+                    condition(JobConditions.RUNNING, true, "AllWorkersReady", ready + " workers ready"
+                            + (finished > 0 ? ", " + finished + " finished" : ""));
+                    condition(JobConditions.RESTARTING, false, "AllWorkersReady", "");
+                    condition(JobConditions.DEGRADED, false, "AllWorkersReady", "");
+                    if (status.runningTime == null) {
+                        status.runningTime = now.toString();
+                        String created = job.getMetadata().getCreationTimestamp();
+                        if (created != null) {
+                            metrics.reachedRunning(Duration.between(Instant.parse(created), now).toMillis() / 1000.0);
+                        }
+                    }
+                } else if (JobConditions.isTrue(status, JobConditions.RESTARTING)) {
+                    status.phase = PHASE_RESTARTING;
+                } else if (!t.excludedRanks.isEmpty() || status.runningTime != null) {
+                    status.phase = PHASE_DEGRADED;
+                    condition(JobConditions.DEGRADED, true, t.excludedRanks.isEmpty() ? "WorkersNotReady"
+                            : "WorkerReplaced", ready + "/" + spec.workers + " workers ready"
+                            + (t.excludedRanks.isEmpty() ? "" : ", ranks " + t.excludedRanks + " cut out"));
+                } else {
+                    status.phase = PHASE_PENDING;
+                }
+            }
+            status.observedGeneration = generation;
+            recordPhaseChange();
+        }
+
+        void sampleProgress(List<Pod> running) {
+            if (running.isEmpty()) return;
+            Map<String, WorkerSample> samples = progress.sample(running, spec.monitoring.metricsPort);
+            if (samples.isEmpty()) return;
+            status.progress = ProgressAggregator.aggregate(status.progress, samples.values(),
+                    spec.training.iterations, now);
+            for (Pod pod : running) {
+                WorkerSample s = samples.get(pod.getMetadata().getName());
+                if (s == null) continue;
+                WorkerState w = workerState(rank(pod));
+                w.lastStep = s.steps();
+                w.lastHeartbeat = now.toString();
+            }
+        }
+
+        List<WorkerState> workerStates() {
+            List<WorkerState> out = new ArrayList<>();
+            for (int rank = 0; rank < spec.workers; rank++) {
+                WorkerState w = workerState(rank);
+                Pod pod = pods.get(rank);
+                w.pod = pod == null ? null : pod.getMetadata().getName();
+                w.node = pod == null || pod.getSpec() == null ? null : pod.getSpec().getNodeName();
+                w.phase = pod == null || deleting(pod) ? "Missing" : ready(pod) ? "Ready" : phaseOf(pod);
+                out.add(w);
+            }
+            return out;
+        }
+
+        // ---- helpers -----------------------------------------------------------------------------------------
+
+        private final Map<Integer, WorkerState> workerStates = new HashMap<>();
+
+        WorkerState workerState(int rank) {
+            return workerStates.computeIfAbsent(rank, r -> status.workers.stream()
+                    .filter(w -> Objects.equals(w.rank, r)).findFirst().orElseGet(() -> {
+                        WorkerState w = new WorkerState();
+                        w.rank = r;
+                        return w;
+                    }));
+        }
+
+        long epoch() {
+            return status.topology.epoch == null ? 1L : status.topology.epoch;
+        }
+
+        /** Sets a condition and records an Event when it flips. */
+        boolean condition(String type, boolean value, String reason, String message) {
+            boolean flipped = JobConditions.set(status, type, value, reason, message, generation, now);
+            if (flipped) {
+                String text = type + "=" + (value ? "True" : "False") + " (" + reason + ")"
+                        + (message == null || message.isEmpty() ? "" : ": " + message);
+                boolean bad = value && (type.equals(JobConditions.FAILED) || type.equals(JobConditions.DEGRADED)
+                        || type.equals(JobConditions.VALIDATION_FAILED));
+                if (bad) events.warning(job, type, text); else events.normal(job, type, text);
+            }
+            return flipped;
+        }
+
+        void recordPhaseChange() {
+            if (!Objects.equals(phaseBefore, status.phase)) {
+                events.normal(job, "Phase" + status.phase, "phase " + phaseBefore + " -> " + status.phase);
+                LOG.info("job={} phase={} previous={} ready={} epoch={}", key(), status.phase, phaseBefore,
+                        status.ready, status.topology == null ? null : status.topology.epoch);
+            }
+        }
+
+        void deletePods(java.util.Collection<Pod> doomed, String why) {
+            for (Pod pod : doomed) {
+                if (deleting(pod)) continue;
+                LOG.info("job={} deleting pod={} reason={}", key(), pod.getMetadata().getName(), why);
+                context.getClient().pods().inNamespace(pod.getMetadata().getNamespace())
+                        .withName(pod.getMetadata().getName()).delete();
+            }
+        }
+
+        Duration nextCheck() {
+            Duration next = progressInterval;
+            Long deadline = spec.runPolicy.activeDeadlineSeconds;
+            if (deadline != null && status.startTime != null) {
+                Duration left = Duration.between(now, Instant.parse(status.startTime).plusSeconds(deadline));
+                if (left.compareTo(next) < 0) next = left.isNegative() ? Duration.ofMillis(1) : left;
+            }
+            return next;
+        }
+
+        boolean currentHash(Pod pod) {
+            return RestartHash.of(spec).equals(annotation(pod, RestartHash.ANNOTATION));
+        }
+
+        String key() {
+            return job.getMetadata().getNamespace() + "/" + job.getMetadata().getName();
+        }
+    }
+
+    static String phaseOf(Pod pod) {
+        return pod.getStatus() == null || pod.getStatus().getPhase() == null ? "Pending" : pod.getStatus().getPhase();
+    }
+
+    static boolean ready(Pod pod) {
+        return "Running".equals(phaseOf(pod)) && pod.getStatus().getConditions() != null
+                && pod.getStatus().getConditions().stream()
+                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    static boolean deleting(Pod pod) {
+        return pod.getMetadata().getDeletionTimestamp() != null;
+    }
+
+    static int rank(Pod pod) {
+        return Integer.parseInt(pod.getMetadata().getLabels().get(Labels.RANK));
+    }
+
+    static String annotation(Pod pod, String key) {
+        return pod.getMetadata().getAnnotations() == null ? null : pod.getMetadata().getAnnotations().get(key);
+    }
+
+    static Integer exitCode(Pod pod) {
+        if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) return null;
+        for (ContainerStatus cs : pod.getStatus().getContainerStatuses()) {
+            if (cs.getState() != null && cs.getState().getTerminated() != null) {
+                return cs.getState().getTerminated().getExitCode();
+            }
+        }
+        return null;
+    }
+
+    /** Timers are re-checked at least every progress interval: they are computed from timestamps, so a late
+     * check costs nothing, and the clock may jump (tests) or the operator may have been down. */
+    static Duration shorter(Duration a, Duration b) {
+        return a.compareTo(b) < 0 ? a : b;
+    }
+
+    static double round(double x) {
+        return Math.round(x * 1e6) / 1e6;
+    }
+}

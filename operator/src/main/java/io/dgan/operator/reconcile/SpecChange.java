@@ -1,0 +1,41 @@
+package io.dgan.operator.reconcile;
+
+import io.dgan.operator.crd.AppliedSpec;
+import io.dgan.operator.crd.DecentralizedGANJobSpec;
+import io.dgan.operator.resources.RestartHash;
+import java.util.Objects;
+
+/**
+ * The class of a spec change, by the least disruptive action that applies it. Ordered: a change that touches
+ * several classes gets the most disruptive one's action (a restart also applies a new worker count and graph).
+ */
+public enum SpecChange {
+    /** Nothing the workers see changed (TTL, deadline, monitoring, labels). */
+    IGNORE,
+    /** Only the graph changed (type, gossip rounds, seed): new topology epoch, no restart. */
+    REWIRE,
+    /** The worker count changed: add or remove ranks, new epoch; the other ranks keep running. */
+    SCALE,
+    /** Image, template, model, dataset, optimizer or training changed: the workers restart from checkpoints. */
+    RESTART;
+
+    public static SpecChange classify(AppliedSpec applied, DecentralizedGANJobSpec spec) {
+        if (applied == null) return IGNORE;
+        if (!Objects.equals(applied.restartHash, RestartHash.of(spec))) return RESTART;
+        if (!Objects.equals(applied.workers, spec.workers)) return SCALE;
+        if (!Objects.equals(applied.topologyType, spec.topology.type)
+                || !Objects.equals(applied.gossipRounds, spec.topology.gossipRounds)
+                || !Objects.equals(applied.topologySeed, spec.topology.seed)) return REWIRE;
+        return IGNORE;
+    }
+
+    public static AppliedSpec snapshot(DecentralizedGANJobSpec spec) {
+        AppliedSpec a = new AppliedSpec();
+        a.workers = spec.workers;
+        a.topologyType = spec.topology.type;
+        a.gossipRounds = spec.topology.gossipRounds;
+        a.topologySeed = spec.topology.seed;
+        a.restartHash = RestartHash.of(spec);
+        return a;
+    }
+}

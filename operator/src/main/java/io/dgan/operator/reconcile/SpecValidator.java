@@ -1,0 +1,151 @@
+package io.dgan.operator.reconcile;
+
+import io.dgan.operator.crd.DatasetSpec;
+import io.dgan.operator.crd.DecentralizedGANJob;
+import io.dgan.operator.crd.DecentralizedGANJobSpec;
+import io.dgan.operator.crd.FailurePolicy;
+import io.dgan.operator.crd.ModelSpec;
+import io.dgan.operator.crd.OptimizerSpec;
+import io.dgan.operator.crd.TopologySpec;
+import io.dgan.operator.topology.TopologyPlanner;
+import io.fabric8.kubernetes.api.model.Container;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Repeats in the reconciler every check the CRD schema and its CEL rules make, plus those CEL cannot express
+ * (torus shape, name length). A cluster that skips validation, an older API server without CEL, or the test
+ * mock must still get a ValidationFailed condition naming the field rather than broken pods. Each message
+ * starts with the field's path.
+ */
+public final class SpecValidator {
+    /** Pod hostnames are DNS labels (63 chars): {@code <job>-worker-<rank>} must fit. */
+    static final int MAX_JOB_NAME = 45;
+
+    public List<String> validate(DecentralizedGANJob job) {
+        List<String> errors = new ArrayList<>();
+        String name = job.getMetadata().getName();
+        if (name != null && name.length() > MAX_JOB_NAME) {
+            errors.add("metadata.name: at most " + MAX_JOB_NAME + " characters (pod hostnames are DNS labels)");
+        }
+        DecentralizedGANJobSpec spec = job.getSpec();
+        if (spec == null) {
+            errors.add("spec: required");
+            return errors;
+        }
+        if (spec.workers == null) {
+            errors.add("spec.workers: required");
+        } else if (spec.workers < 1) {
+            errors.add("spec.workers: must be at least 1, got " + spec.workers);
+        }
+        if (spec.model == null) {
+            errors.add("spec.model: required");
+        } else {
+            oneOf(errors, "spec.model.type", spec.model.type, ModelSpec.TYPES, "model");
+            if (spec.model.latentDim != null && spec.model.latentDim < 1) {
+                errors.add("spec.model.latentDim: must be at least 1, got " + spec.model.latentDim);
+            }
+        }
+        if (spec.dataset == null) {
+            errors.add("spec.dataset: required");
+        } else {
+            oneOf(errors, "spec.dataset.type", spec.dataset.type, DatasetSpec.TYPES, "dataset");
+            oneOf(errors, "spec.dataset.partition", spec.dataset.partition, DatasetSpec.PARTITIONS, "partition");
+        }
+        if (spec.optimizer == null) {
+            errors.add("spec.optimizer: required");
+        } else {
+            OptimizerSpec o = spec.optimizer;
+            oneOf(errors, "spec.optimizer.algorithm", o.algorithm, OptimizerSpec.ALGORITHMS, "algorithm");
+            positive(errors, "spec.optimizer.lrGenerator", o.lrGenerator);
+            positive(errors, "spec.optimizer.lrDiscriminator", o.lrDiscriminator);
+            unitInterval(errors, "spec.optimizer.beta1", o.beta1);
+            unitInterval(errors, "spec.optimizer.beta2", o.beta2);
+            if (o.batchSize != null && o.batchSize < 1) {
+                errors.add("spec.optimizer.batchSize: must be at least 1, got " + o.batchSize);
+            }
+        }
+        if (spec.training != null) {
+            if (spec.training.iterations != null && spec.training.iterations < 1) {
+                errors.add("spec.training.iterations: must be at least 1, got " + spec.training.iterations);
+            }
+            if (spec.training.checkpointEvery != null && spec.training.checkpointEvery < 1) {
+                errors.add("spec.training.checkpointEvery: must be at least 1, got " + spec.training.checkpointEvery);
+            }
+        }
+        validateTopology(errors, spec);
+        if (spec.template == null || spec.template.getSpec() == null
+                || spec.template.getSpec().getContainers() == null
+                || spec.template.getSpec().getContainers().isEmpty()) {
+            errors.add("spec.template.spec.containers: at least one container (the worker) is required");
+        } else {
+            Container worker = io.dgan.operator.resources.WorkerPod.workerContainer(spec.template.getSpec());
+            if (worker.getImage() == null || worker.getImage().isBlank()) {
+                errors.add("spec.template.spec.containers[" + worker.getName() + "].image: required");
+            }
+        }
+        if (spec.failurePolicy != null) {
+            FailurePolicy f = spec.failurePolicy;
+            oneOf(errors, "spec.failurePolicy.onWorkerFailure", f.onWorkerFailure,
+                    List.of(FailurePolicy.REPLACE, FailurePolicy.REWIRE_AND_REPLACE, FailurePolicy.RESTART_JOB), "policy");
+            if (f.maxRestarts != null && f.maxRestarts < 0) {
+                errors.add("spec.failurePolicy.maxRestarts: must not be negative, got " + f.maxRestarts);
+            }
+            if (f.minHealthyWorkers != null && spec.workers != null && f.minHealthyWorkers > spec.workers) {
+                errors.add("spec.failurePolicy.minHealthyWorkers: " + f.minHealthyWorkers
+                        + " exceeds spec.workers " + spec.workers);
+            }
+        }
+        if (spec.runPolicy != null) {
+            oneOf(errors, "spec.runPolicy.cleanPodPolicy", spec.runPolicy.cleanPodPolicy,
+                    List.of("All", "Running", "None"), "policy");
+            if (spec.runPolicy.activeDeadlineSeconds != null && spec.runPolicy.activeDeadlineSeconds < 1) {
+                errors.add("spec.runPolicy.activeDeadlineSeconds: must be at least 1");
+            }
+            if (spec.runPolicy.ttlSecondsAfterFinished != null && spec.runPolicy.ttlSecondsAfterFinished < 0) {
+                errors.add("spec.runPolicy.ttlSecondsAfterFinished: must not be negative");
+            }
+        }
+        return errors;
+    }
+
+    private static void validateTopology(List<String> errors, DecentralizedGANJobSpec spec) {
+        TopologySpec t = spec.topology;
+        if (t == null) return;
+        if (!TopologySpec.TYPES.contains(t.type)) {
+            errors.add("spec.topology.type: unknown topology '" + t.type + "' (expected one of "
+                    + String.join(", ", TopologySpec.TYPES) + ")");
+            return;
+        }
+        if (t.gossipRounds != null && t.gossipRounds < 1) {
+            errors.add("spec.topology.gossipRounds: must be at least 1, got " + t.gossipRounds);
+        }
+        if (spec.workers == null || spec.workers < 1) return;
+        try {
+            TopologyPlanner.schedule(t.type, spec.workers, t.seed == null ? 0 : t.seed);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            errors.add("spec.topology.type: " + t.type + " on spec.workers=" + spec.workers + ": " + e.getMessage());
+        }
+    }
+
+    private static void oneOf(List<String> errors, String field, String value, List<String> allowed, String what) {
+        if (value == null) {
+            errors.add(field + ": required");
+        } else if (!Set.copyOf(allowed).contains(value)) {
+            errors.add(field + ": unknown " + what + " '" + value + "' (expected one of " + String.join(", ", allowed) + ")");
+        }
+    }
+
+    private static void positive(List<String> errors, String field, Double value) {
+        if (value != null && !(value > 0)) {
+            errors.add(field + ": must be positive, got " + value);
+        }
+    }
+
+    private static void unitInterval(List<String> errors, String field, Double value) {
+        if (value != null && !(value >= 0 && value < 1)) {
+            errors.add(field + ": must be in [0, 1), got " + value);
+        }
+    }
+}

@@ -1,0 +1,188 @@
+package io.dgan.operator.resources;
+
+import io.dgan.operator.crd.DecentralizedGANJob;
+import io.dgan.operator.crd.DecentralizedGANJobSpec;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.ContainerPortBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One worker pod (rank i) from the job's pod template. The operator owns the pods directly rather than through a
+ * StatefulSet or an Indexed Job: a single failed rank must be replaceable on its own and, under RewireAndReplace,
+ * cut out of the graph first; a StatefulSet would restart it in place with no hook for the rewire, and an Indexed
+ * Job's pod template is immutable and its failure handling is per job, not per rank.
+ *
+ * <p>What the operator sets (and overrides if the template sets it): name and hostname {@code <job>-worker-<i>},
+ * subdomain {@code <job>-peers} (peer DNS), the contract's env vars, the topology and config mounts, the gossip
+ * and metrics ports, {@code restartPolicy: Never} (a crash must reach the operator, which applies the failure
+ * policy; the kubelet restarting the container in place would hide it). What it adds only if the template has
+ * none: args {@code [worker]}, a readiness probe on the gossip port, a restricted security context.
+ */
+public final class WorkerPod {
+    public static final String CONTAINER = "worker";
+    public static final String TOPOLOGY_VOLUME = "dgan-topology";
+    public static final String CONFIG_VOLUME = "dgan-config";
+    public static final String RUN_VOLUME = "dgan-run";
+    public static final String RUN_DIR = "/var/run/dgan";
+
+    private WorkerPod() {
+    }
+
+    public static Pod desired(DecentralizedGANJob job, int rank) {
+        DecentralizedGANJobSpec spec = job.getSpec();
+        String jobName = job.getMetadata().getName();
+        String namespace = job.getMetadata().getNamespace();
+        PodTemplateSpec template = Serialization.clone(spec.template);
+        PodSpec podSpec = template.getSpec() == null ? new PodSpec() : template.getSpec();
+
+        ObjectMeta meta = Owners.ownedMetadata(job, Names.workerPod(jobName, rank));
+        Map<String, String> labels = new LinkedHashMap<>();
+        if (template.getMetadata() != null && template.getMetadata().getLabels() != null) {
+            labels.putAll(template.getMetadata().getLabels());
+        }
+        labels.putAll(Labels.forWorker(jobName, rank));
+        meta.setLabels(labels);
+        Map<String, String> annotations = new LinkedHashMap<>();
+        if (template.getMetadata() != null && template.getMetadata().getAnnotations() != null) {
+            annotations.putAll(template.getMetadata().getAnnotations());
+        }
+        annotations.put(RestartHash.ANNOTATION, RestartHash.of(spec));
+        meta.setAnnotations(annotations);
+
+        podSpec.setHostname(Names.workerPod(jobName, rank));
+        podSpec.setSubdomain(Names.peerService(jobName));
+        podSpec.setRestartPolicy("Never");
+        addVolume(podSpec, new VolumeBuilder().withName(TOPOLOGY_VOLUME).withNewConfigMap()
+                .withName(Names.topologyConfigMap(jobName)).endConfigMap().build());
+        addVolume(podSpec, new VolumeBuilder().withName(CONFIG_VOLUME).withNewConfigMap()
+                .withName(Names.trainingConfigMap(jobName)).endConfigMap().build());
+        addVolume(podSpec, new VolumeBuilder().withName(RUN_VOLUME).withNewEmptyDir().endEmptyDir().build());
+
+        Container worker = workerContainer(podSpec);
+        if (worker.getArgs() == null || worker.getArgs().isEmpty()) {
+            if (worker.getCommand() == null || worker.getCommand().isEmpty()) worker.setArgs(List.of("worker"));
+        }
+        worker.setEnv(mergedEnv(worker.getEnv(), contractEnv(job, rank)));
+        addMount(worker, new VolumeMountBuilder().withName(TOPOLOGY_VOLUME)
+                .withMountPath(TopologyConfigMap.MOUNT_DIR).withReadOnly(true).build());
+        addMount(worker, new VolumeMountBuilder().withName(CONFIG_VOLUME)
+                .withMountPath(TrainingConfigMap.MOUNT_DIR).withReadOnly(true).build());
+        addMount(worker, new VolumeMountBuilder().withName(RUN_VOLUME).withMountPath(RUN_DIR).build());
+        if (spec.dataset.volume != null) {
+            addMount(worker, new VolumeMountBuilder().withName(spec.dataset.volume)
+                    .withMountPath(spec.dataset.path).withReadOnly(true).build());
+        }
+        worker.setPorts(mergedPorts(worker.getPorts(), List.of(
+                new ContainerPortBuilder().withName("gossip").withContainerPort(spec.topology.gossipPort)
+                        .withProtocol("TCP").build(),
+                new ContainerPortBuilder().withName("metrics").withContainerPort(spec.monitoring.metricsPort)
+                        .withProtocol("TCP").build())));
+        if (worker.getReadinessProbe() == null) {
+            worker.setReadinessProbe(new ProbeBuilder().withNewTcpSocket()
+                    .withPort(new IntOrString("gossip")).endTcpSocket()
+                    .withPeriodSeconds(5).build());
+        }
+        if (worker.getSecurityContext() == null) {
+            worker.setSecurityContext(new SecurityContextBuilder()
+                    .withAllowPrivilegeEscalation(false)
+                    .withRunAsNonRoot(true)
+                    .withNewCapabilities().addToDrop("ALL").endCapabilities()
+                    .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                    .build());
+        }
+        Pod pod = new Pod();
+        pod.setApiVersion("v1");
+        pod.setKind("Pod");
+        pod.setMetadata(meta);
+        pod.setSpec(podSpec);
+        return pod;
+    }
+
+    /** The contract's environment (docs/worker-contract.md) for rank {@code rank}. */
+    public static List<EnvVar> contractEnv(DecentralizedGANJob job, int rank) {
+        DecentralizedGANJobSpec spec = job.getSpec();
+        String jobName = job.getMetadata().getName();
+        String namespace = job.getMetadata().getNamespace();
+        List<EnvVar> env = new ArrayList<>();
+        env.add(env("RANK", Integer.toString(rank)));
+        env.add(env("WORLD_SIZE", Integer.toString(spec.workers)));
+        env.add(env("DGAN_JOB_NAME", jobName));
+        env.add(env("DGAN_NAMESPACE", namespace));
+        env.add(env("DGAN_PEER_TEMPLATE", Names.peerTemplate(jobName, namespace, spec.topology.gossipPort)));
+        env.add(env("DGAN_GOSSIP_PORT", Integer.toString(spec.topology.gossipPort)));
+        env.add(env("DGAN_METRICS_PORT", Integer.toString(spec.monitoring.metricsPort)));
+        env.add(env("DGAN_TOPOLOGY_FILE", TopologyConfigMap.FILE));
+        env.add(env("DGAN_CONFIG_FILE", TrainingConfigMap.FILE));
+        env.add(env("DGAN_RUN_DIR", RUN_DIR));
+        env.add(env("DGAN_CHECKPOINT_DIR", spec.training.checkpointDir));
+        return env;
+    }
+
+    public static Container workerContainer(PodSpec spec) {
+        List<Container> containers = spec.getContainers();
+        if (containers == null || containers.isEmpty()) {
+            throw new IllegalArgumentException("spec.template.spec.containers is empty");
+        }
+        return containers.stream().filter(c -> CONTAINER.equals(c.getName())).findFirst().orElse(containers.get(0));
+    }
+
+    private static EnvVar env(String name, String value) {
+        return new EnvVarBuilder().withName(name).withValue(value).build();
+    }
+
+    private static List<EnvVar> mergedEnv(List<EnvVar> fromTemplate, List<EnvVar> owned) {
+        List<EnvVar> env = new ArrayList<>();
+        if (fromTemplate != null) {
+            for (EnvVar e : fromTemplate) {
+                if (owned.stream().noneMatch(o -> o.getName().equals(e.getName()))) env.add(e);
+            }
+        }
+        env.addAll(owned);
+        return env;
+    }
+
+    private static List<ContainerPort> mergedPorts(List<ContainerPort> fromTemplate, List<ContainerPort> owned) {
+        List<ContainerPort> ports = new ArrayList<>();
+        if (fromTemplate != null) {
+            for (ContainerPort p : fromTemplate) {
+                if (owned.stream().noneMatch(o -> o.getName().equals(p.getName())
+                        || o.getContainerPort().equals(p.getContainerPort()))) ports.add(p);
+            }
+        }
+        ports.addAll(owned);
+        return ports;
+    }
+
+    private static void addVolume(PodSpec spec, Volume volume) {
+        List<Volume> volumes = spec.getVolumes() == null ? new ArrayList<>() : new ArrayList<>(spec.getVolumes());
+        volumes.removeIf(v -> v.getName().equals(volume.getName()));
+        volumes.add(volume);
+        spec.setVolumes(volumes);
+    }
+
+    private static void addMount(Container c, VolumeMount mount) {
+        List<VolumeMount> mounts = c.getVolumeMounts() == null ? new ArrayList<>() : new ArrayList<>(c.getVolumeMounts());
+        if (mounts.stream().anyMatch(m -> m.getMountPath().equals(mount.getMountPath()))) return;
+        mounts.removeIf(m -> m.getName().equals(mount.getName()) && m.getMountPath().equals(mount.getMountPath()));
+        mounts.add(mount);
+        c.setVolumeMounts(mounts);
+    }
+}

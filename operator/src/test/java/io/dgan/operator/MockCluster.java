@@ -1,0 +1,108 @@
+package io.dgan.operator;
+
+import io.dgan.operator.crd.DecentralizedGANJob;
+import io.dgan.operator.metrics.OperatorMetrics;
+import io.dgan.operator.reconcile.DecentralizedGANJobReconciler;
+import io.dgan.operator.resources.Labels;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The operator running against the Fabric8 mock server (CRUD mode). There is no kubelet: tests move pods
+ * through their phases by writing pod status, exactly what a kubelet would report.
+ */
+public final class MockCluster implements AutoCloseable {
+    public final KubernetesClient client;
+    public final Operator operator;
+    public final FakeProgressSource progress = new FakeProgressSource();
+    public final TestClock clock = new TestClock();
+    public final PrometheusRegistry registry = new PrometheusRegistry();
+    public final OperatorMetrics metrics = new OperatorMetrics(registry);
+
+    public MockCluster(KubernetesClient client) {
+        this(client, Duration.ofMillis(300));
+    }
+
+    /** @param progressInterval how often a job is re-checked without an event (production default: 30 s) */
+    public MockCluster(KubernetesClient client, Duration progressInterval) {
+        this.client = client;
+        operator = new Operator(o -> o.withKubernetesClient(client)
+                .withSSABasedCreateUpdateMatchForDependentResources(false)
+                .withUseSSAToPatchPrimaryResource(false)
+                .withCloseClientOnStop(false)
+                .checkingCRDAndValidateLocalModel(false)
+                .withConcurrentReconciliationThreads(8)
+                .withReconciliationTerminationTimeout(Duration.ofSeconds(2)));
+        operator.register(new DecentralizedGANJobReconciler(progress, metrics, clock, progressInterval));
+        operator.start();
+    }
+
+    public DecentralizedGANJob create(DecentralizedGANJob job) {
+        job.getMetadata().setUid(null);
+        job.getMetadata().setGeneration(null);
+        return client.resource(job).create();
+    }
+
+    public DecentralizedGANJob get(String ns, String name) {
+        return client.resources(DecentralizedGANJob.class).inNamespace(ns).withName(name).get();
+    }
+
+    public String phase(String ns, String name) {
+        DecentralizedGANJob j = get(ns, name);
+        return j == null || j.getStatus() == null ? null : j.getStatus().phase;
+    }
+
+    public List<Pod> workers(String ns, String job) {
+        return client.pods().inNamespace(ns).withLabel(Labels.JOB, job).list().getItems();
+    }
+
+    /** What a kubelet reports once the worker container is up and its readiness probe passes. */
+    public void markReady(Pod pod) {
+        int rank = Integer.parseInt(pod.getMetadata().getLabels().get(Labels.RANK));
+        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+                .editStatus(p -> {
+                    if (p.getStatus() == null) p.setStatus(new io.fabric8.kubernetes.api.model.PodStatus());
+                    p.getStatus().setPhase("Running");
+                    p.getStatus().setPodIP("10.0.0." + (rank + 10));
+                    p.getStatus().setConditions(List.of(new PodConditionBuilder().withType("Ready")
+                            .withStatus("True").build()));
+                    return p;
+                });
+    }
+
+    public void markAllReady(String ns, String job) {
+        for (Pod pod : workers(ns, job)) {
+            if (!"Running".equals(pod.getStatus() == null ? null : pod.getStatus().getPhase())) markReady(pod);
+        }
+    }
+
+    /** What a kubelet reports when the worker process exits with {@code exitCode}. */
+    public void terminate(Pod pod, String phase, int exitCode) {
+        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
+                .editStatus(p -> {
+                    if (p.getStatus() == null) p.setStatus(new io.fabric8.kubernetes.api.model.PodStatus());
+                    p.getStatus().setPhase(phase);
+                    p.getStatus().setConditions(List.of(new PodConditionBuilder().withType("Ready")
+                            .withStatus("False").build()));
+                    p.getStatus().setContainerStatuses(List.of(new ContainerStatusBuilder().withName("worker")
+                            .withNewState().withNewTerminated().withExitCode(exitCode).endTerminated().endState()
+                            .build()));
+                    return p;
+                });
+    }
+
+    public Pod pod(String ns, String name) {
+        return client.pods().inNamespace(ns).withName(name).get();
+    }
+
+    @Override
+    public void close() {
+        operator.stop();
+    }
+}

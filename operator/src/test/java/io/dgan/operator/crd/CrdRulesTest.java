@@ -1,0 +1,99 @@
+package io.dgan.operator.crd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The committed CRD's schema and CEL rules applied to real manifests (the examples) and to the invalid specs the
+ * issue names, offline (see {@link SchemaCheck}: min/max, required, CEL via cel-java). What a real API server
+ * does beyond that is listed in docs/operator.md, "What the mock does not check".
+ */
+class CrdRulesTest {
+    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    static final JSONSchemaProps SCHEMA = schema();
+
+    @Test
+    void everyExampleIsAdmitted() throws Exception {
+        try (Stream<Path> files = Files.list(Path.of("../examples"))) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).toList()) {
+                assertThat(SchemaCheck.violations(SCHEMA, YAML.readTree(file.toFile()), null)).as(file.toString()).isEmpty();
+            }
+        }
+    }
+
+    @Test
+    void zeroWorkersIsRejected() throws Exception {
+        assertThat(check(spec -> spec.put("workers", 0))).containsExactly(".spec.workers: should be >= 1.0");
+    }
+
+    @Test
+    void aHypercubeOnSixWorkersIsRejected() throws Exception {
+        assertThat(check(spec -> {
+            spec.put("workers", 6);
+            ((ObjectNode) spec.get("topology")).put("type", "Hypercube");
+        })).containsExactly(".spec: spec.topology.type Hypercube and OnePeerHypercube need spec.workers to be a power of two");
+    }
+
+    @Test
+    void aNegativeLearningRateIsRejected() throws Exception {
+        assertThat(check(spec -> ((ObjectNode) spec.get("optimizer")).put("lrGenerator", -2e-4)))
+                .containsExactly(".spec.optimizer.lrGenerator: should be > 0.0");
+    }
+
+    @Test
+    void anUnknownModelIsRejected() throws Exception {
+        assertThat(check(spec -> ((ObjectNode) spec.get("model")).put("type", "stylegan9")))
+                .containsExactly(".spec.model.type: spec.model.type must be one of dcgan, mlp, resnet-wgan-gp");
+    }
+
+    @Test
+    void theModelAndDatasetAreImmutableOnUpdate() throws Exception {
+        JsonNode old = example();
+        JsonNode changed = example();
+        ((ObjectNode) changed.at("/spec/model")).put("type", "mlp");
+        ((ObjectNode) changed.at("/spec/dataset")).put("partition", "shard");
+        assertThat(SchemaCheck.violations(SCHEMA, changed, old)).containsExactlyInAnyOrder(
+                ".spec.model.type: spec.model.type is immutable", ".spec.dataset: spec.dataset is immutable");
+        JsonNode scaled = example();
+        ((ObjectNode) scaled.get("spec")).put("workers", 8);
+        assertThat(SchemaCheck.violations(SCHEMA, scaled, old)).as("workers may change").isEmpty();
+    }
+
+    @Test
+    void aSpecWithoutTopologyIsAdmitted() throws Exception {
+        assertThat(check(spec -> spec.remove("topology"))).isEmpty();
+    }
+
+    static List<String> check(Consumer<ObjectNode> change) throws Exception {
+        JsonNode job = example();
+        change.accept((ObjectNode) job.get("spec"));
+        return SchemaCheck.violations(SCHEMA, job, null);
+    }
+
+    static JsonNode example() throws Exception {
+        return YAML.readTree(Path.of("../examples/cpu-ring.yaml").toFile());
+    }
+
+    static JSONSchemaProps schema() {
+        try {
+            CustomResourceDefinition crd = Serialization.unmarshal(
+                    Files.readString(Path.of("../crds/decentralizedganjobs.dgan.io-v1.yml")), CustomResourceDefinition.class);
+            return crd.getSpec().getVersions().get(0).getSchema().getOpenAPIV3Schema();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

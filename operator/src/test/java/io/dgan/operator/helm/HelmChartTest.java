@@ -1,0 +1,133 @@
+package io.dgan.operator.helm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The chart linted (strict) and rendered with helm-java's embedded Helm, offline. */
+class HelmChartTest {
+    static final Path CHART = Path.of("../helm/dgan-operator");
+
+    @Test
+    void chartLintsCleanInStrictMode() {
+        LintResult lint = new Helm(CHART).lint().strict().call();
+        assertThat(lint.isFailed()).as(String.join("\n", lint.getMessages())).isFalse();
+    }
+
+    @Test
+    void rendersAOperatorWithLeaderElectionAndLeastPrivilegeRbac() {
+        List<HasMetadata> objects = render(new Helm(CHART).template().withName("dgan").withNamespace("dgan-system").call());
+        assertThat(objects).extracting(HasMetadata::getKind).contains("ServiceAccount", "ClusterRole",
+                "ClusterRoleBinding", "Role", "RoleBinding", "Deployment", "Service").doesNotContain("ServiceMonitor");
+
+        Deployment deployment = only(objects, Deployment.class);
+        var container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertThat(container.getImage()).isEqualTo("ghcr.io/dgan/dgan-operator:0.1.0");
+        assertThat(container.getEnv()).anyMatch(e -> e.getName().equals("LEADER_ELECTION_NAMESPACE")
+                && e.getValue().equals("dgan-system"));
+        assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+        assertThat(deployment.getSpec().getTemplate().getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
+
+        ClusterRole role = only(objects, ClusterRole.class);
+        List<PolicyRule> rules = role.getRules();
+        assertThat(rules).noneMatch(r -> r.getVerbs().contains("*") || r.getResources().contains("*")
+                || r.getApiGroups().contains("*"));
+        assertThat(rules).filteredOn(r -> r.getResources().contains("pods")).singleElement()
+                .satisfies(r -> assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch", "create", "delete"));
+        assertThat(rules).filteredOn(r -> r.getResources().contains("secrets")).isEmpty();
+        assertThat(rules).filteredOn(r -> r.getResources().contains("customresourcedefinitions")).singleElement()
+                .satisfies(r -> assertThat(r.getVerbs()).containsExactly("get"));
+    }
+
+    @Test
+    void serviceMonitorAndSingleReplicaAreOptional() {
+        String yaml = new Helm(CHART).template().withName("dgan").withNamespace("ops")
+                .set("serviceMonitor.enabled", true).set("leaderElection.enabled", false).set("replicaCount", 1)
+                .call();
+        assertThat(yaml).contains("kind: ServiceMonitor");
+        List<HasMetadata> objects = render(yaml);
+        assertThat(objects).extracting(HasMetadata::getKind).doesNotContain("Role", "RoleBinding");
+        assertThat(only(objects, Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+                .anyMatch(e -> e.getName().equals("LEADER_ELECTION_NAMESPACE") && e.getValue().isEmpty());
+    }
+
+    @Test
+    void alertRulesPassPromtoolAndRenderAsAPrometheusRule() throws Exception {
+        Path rules = CHART.resolve("files/alerts.yaml");
+        Path promtool = Path.of("/usr/bin/promtool");
+        if (java.nio.file.Files.isExecutable(promtool)) {
+            Process p = new ProcessBuilder(promtool.toString(), "check", "rules", rules.toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertThat(p.waitFor()).as(out).isZero();
+            assertThat(out).contains("SUCCESS: 6 rules found");
+        }
+        String yaml = new Helm(CHART).template().withName("dgan").withNamespace("ops")
+                .set("prometheusRule.enabled", true).call();
+        String rule = java.util.Arrays.stream(yaml.split("(?m)^---\\s*$"))
+                .filter(d -> d.contains("kind: PrometheusRule")).findFirst().orElseThrow();
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper(new com.fasterxml.jackson.dataformat.yaml.YAMLFactory());
+        assertThat(mapper.readTree(rule).at("/spec/groups")).isEqualTo(mapper.readTree(rules.toFile()).get("groups"));
+    }
+
+    @Test
+    void dashboardQueriesAreValidPromqlOverTheDocumentedMetrics() throws Exception {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        var dashboard = mapper.readTree(CHART.resolve("files/dashboard.json").toFile());
+        List<String> exprs = new ArrayList<>();
+        dashboard.get("panels").forEach(p -> p.get("targets").forEach(t -> exprs.add(t.get("expr").asText())));
+        assertThat(exprs).hasSize(10).allMatch(e -> e.contains("dgan_"));
+        // promtool parses PromQL in rule files: wrap every panel query as a recording rule (template variables
+        // replaced by literals, as Grafana would) and check the file.
+        Path promtool = Path.of("/usr/bin/promtool");
+        if (java.nio.file.Files.isExecutable(promtool)) {
+            StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
+            for (int i = 0; i < exprs.size(); i++) {
+                String expr = exprs.get(i).replace("$namespace", "training").replace("$job", "gan");
+                rules.append("      - record: dashboard:panel").append(i).append("\n        expr: ")
+                        .append(mapper.writeValueAsString(expr)).append("\n");
+            }
+            Path file = java.nio.file.Files.createTempFile("dashboard-rules", ".yaml");
+            java.nio.file.Files.writeString(file, rules);
+            Process p = new ProcessBuilder(promtool.toString(), "check", "rules", file.toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes());
+            assertThat(p.waitFor()).as(out).isZero();
+        }
+        String yaml = new Helm(CHART).template().withName("dgan").withNamespace("ops")
+                .set("grafanaDashboard.enabled", true).call();
+        HasMetadata cm = render(yaml).stream().filter(o -> o.getMetadata().getName().equals("dgan-dgan-operator-dashboard"))
+                .findFirst().orElseThrow();
+        var data = ((io.fabric8.kubernetes.api.model.ConfigMap) cm).getData().get("dgan-training.json");
+        assertThat(mapper.readTree(data)).isEqualTo(dashboard);
+        assertThat(cm.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+    }
+
+    static List<HasMetadata> render(String yaml) {
+        List<HasMetadata> out = new ArrayList<>();
+        for (String doc : yaml.split("(?m)^---\\s*$")) {
+            if (doc.strip().isEmpty() || !doc.contains("kind:")) continue;
+            if (doc.contains("kind: ServiceMonitor") || doc.contains("kind: PrometheusRule")
+                    || doc.contains("CustomResourceDefinition")) continue;
+            out.add(Serialization.unmarshal(doc, HasMetadata.class));
+        }
+        return out;
+    }
+
+    static <T> T only(List<HasMetadata> objects, Class<T> type) {
+        return objects.stream().filter(type::isInstance).map(type::cast).reduce((a, b) -> {
+            throw new AssertionError("more than one " + type.getSimpleName());
+        }).orElseThrow();
+    }
+}

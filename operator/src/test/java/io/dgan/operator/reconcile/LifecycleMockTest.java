@@ -1,0 +1,101 @@
+package io.dgan.operator.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dgan.operator.Eventually;
+import io.dgan.operator.MockCluster;
+import io.dgan.operator.TestJobs;
+import io.dgan.operator.crd.DecentralizedGANJob;
+import io.dgan.operator.progress.WorkerSample;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+@EnableKubernetesMockClient(crud = true)
+class LifecycleMockTest {
+    static final String NS = "training";
+    static final Duration WAIT = Duration.ofSeconds(20);
+    KubernetesClient client;
+    MockCluster cluster;
+
+    @BeforeEach
+    void start() {
+        cluster = new MockCluster(client);
+    }
+
+    @AfterEach
+    void stop() {
+        cluster.close();
+    }
+
+    @Test
+    void createdJobGetsEveryDependentAndReachesRunning() {
+        cluster.create(TestJobs.job("gan", 4, "Ring"));
+        Eventually.await("4 worker pods", WAIT, () -> cluster.workers(NS, "gan").size() == 4);
+
+        assertThat(client.services().inNamespace(NS).withName("gan-peers").get().getSpec().getPublishNotReadyAddresses()).isTrue();
+        ConfigMap topology = client.configMaps().inNamespace(NS).withName("gan-topology").get();
+        assertThat(topology.getData().get("topology.json")).contains("\"epoch\":1", "\"type\":\"ring\"");
+        assertThat(client.configMaps().inNamespace(NS).withName("gan-config").get().getData()).containsKey("config.json");
+        assertThat(client.network().v1().networkPolicies().inNamespace(NS).withName("gan-gossip").get()).isNotNull();
+        DecentralizedGANJob job = cluster.get(NS, "gan");
+        for (Pod pod : cluster.workers(NS, "gan")) {
+            assertThat(pod.getMetadata().getOwnerReferences()).singleElement()
+                    .satisfies(o -> assertThat(o.getUid()).isEqualTo(job.getMetadata().getUid()));
+        }
+        assertThat(topology.getMetadata().getOwnerReferences()).hasSize(1);
+        assertThat(cluster.phase(NS, "gan")).isEqualTo("Pending");
+
+        cluster.markAllReady(NS, "gan");
+        Eventually.await("phase Running", WAIT, () -> "Running".equals(cluster.phase(NS, "gan")));
+        DecentralizedGANJob running = cluster.get(NS, "gan");
+        assertThat(running.getStatus().ready).isEqualTo("4/4");
+        assertThat(running.getStatus().topology.spectralGap).isCloseTo(1 - 1.0 / 3, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(running.getStatus().conditions).extracting(c -> c.getType() + "=" + c.getStatus())
+                .contains("Created=True", "PeersReady=True", "Running=True", "ValidationFailed=False");
+        assertThat(client.v1().events().inNamespace(NS).list().getItems())
+                .extracting(e -> e.getReason()).contains("Created", "PeersReady", "Running", "PhaseRunning");
+
+        for (int r = 0; r < 4; r++) cluster.progress.set("gan-worker-" + r, new WorkerSample(100 + r * 10, 0.01 * (r + 1), 40.0 - r));
+        Eventually.await("progress in status", WAIT, () -> cluster.get(NS, "gan").getStatus().progress != null
+                && cluster.get(NS, "gan").getStatus().progress.maxStep == 130);
+        var progress = cluster.get(NS, "gan").getStatus().progress;
+        assertThat(progress.minStep).isEqualTo(100);
+        assertThat(progress.medianStep).isEqualTo(110);
+        assertThat(progress.consensusDistance).isEqualTo(0.04);
+        assertThat(progress.lastEvalFid).isEqualTo(37.0);
+    }
+
+    @Test
+    void aRestartedOperatorResumesFromTheStatus() {
+        DecentralizedGANJob job = TestJobs.job("resume", 4, "Ring");
+        job.getSpec().failurePolicy.onWorkerFailure = "RewireAndReplace";
+        cluster.create(job);
+        Eventually.await("4 pods", WAIT, () -> cluster.workers(NS, "resume").size() == 4);
+        cluster.markAllReady(NS, "resume");
+        Eventually.await("Running", WAIT, () -> "Running".equals(cluster.phase(NS, "resume")));
+        cluster.terminate(cluster.pod(NS, "resume-worker-3"), "Failed", 1);
+        Eventually.await("Degraded at epoch 2", WAIT, () -> "Degraded".equals(cluster.phase(NS, "resume"))
+                && cluster.get(NS, "resume").getStatus().topology.epoch == 2);
+        Eventually.await("rank 3 recreated", WAIT, () -> cluster.workers(NS, "resume").size() == 4);
+        java.util.Map<String, String> uids = new java.util.HashMap<>();
+        cluster.workers(NS, "resume").forEach(p -> uids.put(p.getMetadata().getName(), p.getMetadata().getUid()));
+
+        cluster.close(); // the operator goes away mid-replacement ...
+        cluster = new MockCluster(client); // ... and a new one (another replica, or a restart) takes over
+        cluster.markReady(cluster.pod(NS, "resume-worker-3"));
+        Eventually.await("rank 3 rejoined at epoch 3", WAIT, () -> "Running".equals(cluster.phase(NS, "resume"))
+                && cluster.get(NS, "resume").getStatus().topology.epoch == 3);
+        DecentralizedGANJob after = cluster.get(NS, "resume");
+        assertThat(after.getStatus().restarts).isEqualTo(1); // the failure was not counted twice
+        assertThat(after.getStatus().topology.excludedRanks).isEmpty();
+        java.util.Map<String, String> now = new java.util.HashMap<>();
+        cluster.workers(NS, "resume").forEach(p -> now.put(p.getMetadata().getName(), p.getMetadata().getUid()));
+        assertThat(now).isEqualTo(uids); // no pod was recreated by the new operator
+    }
+}
