@@ -8,6 +8,8 @@ import picocli.CommandLine.Command;
         description = "Benchmarks that print their figures next to a reference measured in the same run.",
         subcommands = {
                 BenchMixingCommand.class,
+                BenchTransportCommand.class,
+                BenchCommCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec

@@ -21,6 +21,7 @@ import java.io.PrintWriter;
                 TopologyCommand.class,
                 GameCommand.class,
                 BenchCommand.class,
+                WorkerCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class DganCli implements Runnable {

@@ -26,6 +26,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -115,6 +116,14 @@ public final class GameCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON summary on stdout")
     boolean json;
 
+    @Option(names = "--processes", description = "run each worker as its own JVM ('dgan worker'), gossiping over "
+            + "gRPC on loopback, instead of threads in this process")
+    boolean processes;
+
+    /** Flags of this command that concern only the launcher, not the workers it starts with --processes. */
+    private static final java.util.Set<String> LAUNCHER_ONLY = java.util.Set.of("--processes", "--json", "--out",
+            "--workers");
+
     @Override
     public Integer call() throws IOException {
         Algorithm algo = parseAlgorithm();
@@ -134,7 +143,7 @@ public final class GameCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "game %s d=%d M=%d topology=%s algorithm=%s iterations=%d lr=%g%n",
                 g.name(), dim, workers, topologyName, algo.cliName(), iterations, lr);
         err.flush();
-        RunResult r = new GameRunner(g, cfg, schedule).every(every).progress(p -> {
+        RunResult r = processes ? runProcesses(g) : new GameRunner(g, cfg, schedule).every(every).progress(p -> {
             if (p.iteration() % reportEvery == 0 || p.iteration() == iterations) {
                 err.printf(Locale.ROOT, "k=%d residual=%.4g consensus=%.4g%s%n", p.iteration(), p.residual(),
                         p.consensusDistance(), g instanceof QuadraticGame ? String.format(Locale.ROOT,
@@ -164,7 +173,36 @@ public final class GameCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Algorithm parseAlgorithm() {
+    /** --processes: the same run, each rank a `dgan worker` JVM; the curve then has its start and end only. */
+    private RunResult runProcesses(Game g) throws IOException {
+        List<String> workerArgs = new java.util.ArrayList<>();
+        List<String> original = spec.commandLine().getParseResult().originalArgs();
+        // originalArgs holds the whole command line (e.g. "game --dim 10"): keep what follows this subcommand.
+        int first = original.indexOf(spec.name()) + 1;
+        for (int i = first; i < original.size(); i++) {
+            String arg = original.get(i);
+            String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+            if (LAUNCHER_ONLY.contains(name)) {
+                boolean takesValue = !name.equals("--processes") && !name.equals("--json") && !arg.contains("=");
+                i += takesValue ? 1 : 0;
+                continue;
+            }
+            workerArgs.add(arg);
+        }
+        Path dir = out != null ? out.resolve("workers") : Files.createTempDirectory("dgan-game-");
+        int[] lengths = java.util.Arrays.stream(g.initialPoint()).mapToInt(a -> a.length).toArray();
+        long start = System.nanoTime();
+        try {
+            float[][][] finalParams = new LocalWorkers(workers, workerArgs, dir, spec.commandLine().getErr(),
+                    List.of("-XX:+UseSerialGC", "-Xmx256m")).run(lengths);
+            return LocalWorkers.result(g, iterations, finalParams, (System.nanoTime() - start) / 1e9);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    Algorithm parseAlgorithm() {
         try {
             return Algorithm.fromCliName(algorithm);
         } catch (IllegalArgumentException e) {
@@ -172,7 +210,7 @@ public final class GameCommand implements Callable<Integer> {
         }
     }
 
-    private void validate() {
+    void validate() {
         if (!game.equals("bilinear") && !game.equals("quadratic")) {
             throw bad("--game", "expected bilinear or quadratic, got '" + game + "'");
         }
@@ -227,7 +265,7 @@ public final class GameCommand implements Callable<Integer> {
         }
     }
 
-    private MixingSchedule buildTopology(String name) {
+    MixingSchedule buildTopology(String name) {
         try {
             return Topologies.create(TopologySpec.of(TopologyType.fromName(name), workers).withSeed(seed));
         } catch (IllegalArgumentException | IllegalStateException e) {
@@ -235,13 +273,13 @@ public final class GameCommand implements Callable<Integer> {
         }
     }
 
-    private Game buildGame() {
+    Game buildGame() {
         return game.equals("bilinear")
                 ? new BilinearGame(dim, workers, heterogeneity, seed)
                 : new QuadraticGame(dim, workers, heterogeneity, noise, batch, seed);
     }
 
-    private OptimizerConfig buildConfig(Algorithm algo) {
+    OptimizerConfig buildConfig(Algorithm algo) {
         OptimizerConfig.Builder b = OptimizerConfig.builder(algo)
                 .defaults(new PlayerSettings(lr, beta1, beta2, eps))
                 .gossipRounds(gossipRounds).averageMoments(averageMoments);
@@ -254,7 +292,7 @@ public final class GameCommand implements Callable<Integer> {
         return b.build();
     }
 
-    private Map<String, Object> summary(RunResult r, Game g, String topologyName, Algorithm algo) {
+    Map<String, Object> summary(RunResult r, Game g, String topologyName, Algorithm algo) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("game", g.name());
         s.put("algorithm", algo.cliName());
@@ -288,7 +326,7 @@ public final class GameCommand implements Callable<Integer> {
         return Double.isFinite(v) ? v : null;
     }
 
-    private void writeCurve(RunResult r, Game g, String topologyName, Algorithm algo) throws IOException {
+    void writeCurve(RunResult r, Game g, String topologyName, Algorithm algo) throws IOException {
         Files.createDirectories(out);
         boolean withError = g instanceof QuadraticGame;
         StringBuilder csv = new StringBuilder(withError ? "iteration,residual,consensus_distance,error\n"

@@ -1,0 +1,130 @@
+package io.dgan.metrics;
+
+import io.dgan.transport.grpc.TransportListener;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Labels;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The worker's Prometheus metrics (names from docs/operator design: base units, {@code _total} counters,
+ * {@code _seconds} histograms), each labelled {@code namespace}, {@code job}, {@code rank}, plus {@code peer},
+ * {@code player} or {@code code} where they apply; JVM metrics beside them. Served over HTTP on {@code /metrics}.
+ *
+ * <p>The exposed {@code job} label clashes with the {@code job} label Prometheus gives every target: scrape with
+ * {@code honor_labels: true} (the chart's PodMonitor does) or find it as {@code exported_job}.
+ *
+ * <p>Implements {@link TransportListener}, so the gRPC transport feeds the per-peer traffic metrics directly.
+ */
+public final class WorkerMetrics implements TransportListener, AutoCloseable {
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+    private final Counter steps;
+    private final Gauge loss;
+    private final Histogram roundDuration;
+    private final Counter bytesSent;
+    private final Counter bytesReceived;
+    private final Counter failures;
+    private final Gauge consensusDistance;
+    private final Gauge topologyEpoch;
+    private final Gauge evalFid;
+    private HTTPServer server;
+
+    public WorkerMetrics(String namespace, String job, int rank) {
+        Labels constant = Labels.of("namespace", namespace == null ? "" : namespace, "job", job,
+                "rank", Integer.toString(rank));
+        steps = Counter.builder().name("dgan_worker_steps_total").help("Optimizer iterations completed")
+                .constLabels(constant).register(registry);
+        loss = Gauge.builder().name("dgan_worker_loss").help("Latest loss of each player on this worker")
+                .constLabels(constant).labelNames("player").register(registry);
+        roundDuration = Histogram.builder().name("dgan_gossip_round_duration_seconds")
+                .help("Time from sending a vector to a peer until the peer acknowledged it complete and valid")
+                .constLabels(constant).labelNames("peer").classicOnly()
+                .classicExponentialUpperBounds(0.0005, 2, 18).register(registry);
+        bytesSent = Counter.builder().name("dgan_gossip_bytes_sent_total")
+                .help("Payload bytes of vectors sent to and acknowledged by each peer")
+                .constLabels(constant).labelNames("peer").register(registry);
+        bytesReceived = Counter.builder().name("dgan_gossip_bytes_received_total")
+                .help("Payload bytes of complete, validated vectors received from each peer")
+                .constLabels(constant).labelNames("peer").register(registry);
+        failures = Counter.builder().name("dgan_gossip_failures_total")
+                .help("Failed exchanges with a peer, by gRPC status code (peer \"unknown\": never identified)")
+                .constLabels(constant).labelNames("peer", "code").register(registry);
+        consensusDistance = Gauge.builder().name("dgan_consensus_distance")
+                .help("Consensus distance (1/M) sum_i ||x_i - mean x||^2 at the last measurement")
+                .constLabels(constant).register(registry);
+        topologyEpoch = Gauge.builder().name("dgan_topology_epoch").help("Topology epoch in force")
+                .constLabels(constant).register(registry);
+        evalFid = Gauge.builder().name("dgan_eval_fid").help("FID at the last evaluation (lower is better)")
+                .constLabels(constant).register(registry);
+        JvmMetrics.builder().register(registry);
+    }
+
+    /** Serves {@code /metrics} on {@code port} (0: any free port); returns the port bound. */
+    public int serve(String host, int port) {
+        try {
+            server = HTTPServer.builder().hostname(host).port(port).registry(registry).buildAndStart();
+            return server.getPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot serve metrics on " + host + ":" + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    public void stepCompleted() {
+        steps.inc();
+    }
+
+    public void stepsCompleted(long n) {
+        if (n > 0) {
+            steps.inc(n);
+        }
+    }
+
+    public void loss(String player, double value) {
+        loss.labelValues(player).set(value);
+    }
+
+    public void consensusDistance(double value) {
+        consensusDistance.set(value);
+    }
+
+    public void topologyEpoch(long epoch) {
+        topologyEpoch.set(epoch);
+    }
+
+    public void evalFid(double fid) {
+        evalFid.set(fid);
+    }
+
+    @Override
+    public void bytesSent(int peer, long bytes, double seconds) {
+        bytesSent.labelValues(Integer.toString(peer)).inc(bytes);
+        roundDuration.labelValues(Integer.toString(peer)).observe(seconds);
+    }
+
+    @Override
+    public void bytesReceived(int peer, long bytes) {
+        bytesReceived.labelValues(Integer.toString(peer)).inc(bytes);
+    }
+
+    @Override
+    public void failure(int peer, String code) {
+        failures.labelValues(peer < 0 ? "unknown" : Integer.toString(peer), code).inc();
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.close();
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package io.dgan.transport.grpc;
+
+import io.dgan.transport.grpc.proto.Hello;
+import io.dgan.transport.grpc.proto.PushAck;
+import io.grpc.MethodDescriptor;
+import io.grpc.protobuf.ProtoUtils;
+
+/** The two RPCs of {@code dgan.transport.v1.Gossip} (see dgan_transport.proto), built by hand around our marshaller. */
+final class GossipMethods {
+    static final String SERVICE = "dgan.transport.v1.Gossip";
+
+    private GossipMethods() {
+    }
+
+    static MethodDescriptor<Hello, Hello> hello() {
+        return MethodDescriptor.<Hello, Hello>newBuilder()
+                .setType(MethodDescriptor.MethodType.UNARY)
+                .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Hello"))
+                .setRequestMarshaller(ProtoUtils.marshaller(Hello.getDefaultInstance()))
+                .setResponseMarshaller(ProtoUtils.marshaller(Hello.getDefaultInstance()))
+                .build();
+    }
+
+    static MethodDescriptor<VectorChunk, PushAck> push(ChunkPool pool) {
+        return MethodDescriptor.<VectorChunk, PushAck>newBuilder()
+                .setType(MethodDescriptor.MethodType.CLIENT_STREAMING)
+                .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Push"))
+                .setRequestMarshaller(new ChunkMarshaller(pool))
+                .setResponseMarshaller(ProtoUtils.marshaller(PushAck.getDefaultInstance()))
+                .build();
+    }
+}

@@ -1,0 +1,285 @@
+package io.dgan.transport.grpc;
+
+import io.dgan.transport.MessageTag;
+import io.dgan.transport.Transport;
+import io.dgan.transport.TransportException;
+import io.dgan.transport.grpc.proto.ChunkHeader;
+import io.dgan.transport.grpc.proto.PushAck;
+import io.dgan.transport.grpc.proto.Tag;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.FloatBuffer;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.zip.CRC32C;
+
+/**
+ * {@link Transport} between worker processes over gRPC (HTTP/2, Netty). Each worker serves
+ * {@code dgan.transport.v1.Gossip} and holds one channel per peer it talks to.
+ *
+ * <p>{@link #send} streams the vector as chunks of little-endian float32 (or bfloat16) in {@code bytes}; each chunk is
+ * copied once from the caller's buffer into a pooled array, which is then written into gRPC's buffer without another
+ * copy (see {@link ChunkMarshaller}), so {@code send} returns as soon as the data is in flight and the caller's buffer
+ * is free. The push is acknowledged asynchronously; a failed push is reported by the next call concerning that peer.
+ *
+ * <p>{@link #receive} waits for the complete, validated vector with that peer and tag, then bulk-copies it into the
+ * caller's buffer. The caller's buffer is untouched unless a complete vector of the right length arrived.
+ */
+public final class GrpcTransport implements Transport {
+    private final GrpcTransportConfig config;
+    private final PeerDirectory peers;
+    private final TransportListener listener;
+    private final Consumer<String> log;
+    private final ChunkPool pool;
+    private final Mailbox mailbox;
+    private final MethodDescriptor<VectorChunk, PushAck> push;
+    private final ScheduledExecutorService timer;
+    private final Server server;
+    private final PeerLink[] links;
+    private volatile boolean closed;
+
+    /** Starts serving at once (so that peers can handshake with this worker while it waits for them). */
+    public GrpcTransport(GrpcTransportConfig config, PeerDirectory peers, TransportListener listener,
+                         Consumer<String> log) {
+        this.config = config;
+        this.peers = peers;
+        this.listener = listener == null ? TransportListener.NONE : listener;
+        this.log = log == null ? msg -> System.err.println("[rank " + config.rank + "] " + msg) : log;
+        this.pool = new ChunkPool(config.chunkBytes, 256);
+        this.mailbox = new Mailbox(config.maxPendingPerPeer);
+        this.push = GossipMethods.push(pool);
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "dgan-transport-timer-" + config.rank);
+            t.setDaemon(true);
+            return t;
+        });
+        this.links = new PeerLink[config.size];
+        GossipService service = new GossipService(config, mailbox, pool, this.listener, timer);
+        try {
+            NettyServerBuilder builder = NettyServerBuilder.forAddress(
+                    new InetSocketAddress(config.bindHost, config.port));
+            NettyTuning.apply(config, builder::withChildOption);
+            if (config.maxFrameBytes > 16384) {
+                builder.protocolNegotiator(new LargeFrameNegotiator(config.maxFrameBytes));
+            }
+            this.server = builder
+                    .directExecutor()
+                    .addService(service.definition())
+                    .flowControlWindow(config.flowControlWindow)
+                    .maxInboundMessageSize(config.chunkBytes + ChunkMarshaller.MAX_HEADER_BYTES + 64)
+                    .maxInboundMetadataSize(16 << 10)
+                    .handshakeTimeout(10, TimeUnit.SECONDS)
+                    .maxConnectionIdle(10, TimeUnit.MINUTES)
+                    .permitKeepAliveTime(10, TimeUnit.SECONDS)
+                    .permitKeepAliveWithoutCalls(true)
+                    .build()
+                    .start();
+        } catch (IOException e) {
+            timer.shutdownNow();
+            throw new TransportException("rank " + config.rank + " cannot serve gossip on " + config.bindHost + ":"
+                    + config.port + ": " + e.getMessage(), e);
+        }
+    }
+
+    public GrpcTransport(GrpcTransportConfig config, PeerDirectory peers) {
+        this(config, peers, TransportListener.NONE, null);
+    }
+
+    /** The port actually bound (useful with port 0). */
+    public int port() {
+        return server.getPort();
+    }
+
+    public GrpcTransportConfig config() {
+        return config;
+    }
+
+    @Override
+    public int rank() {
+        return config.rank;
+    }
+
+    @Override
+    public int size() {
+        return config.size;
+    }
+
+    /**
+     * Waits until every rank in {@code ranks} resolves and accepts the handshake, within the connect timeout, while
+     * this worker keeps serving its own peers. Fails at once on a refused handshake (another job, another layout).
+     */
+    public void awaitPeers(Collection<Integer> ranks) {
+        long deadline = System.nanoTime() + config.connectTimeout.toNanos();
+        for (int peer : ranks) {
+            checkPeer(peer);
+            long left = Math.max(0, deadline - System.nanoTime());
+            link(peer).ensureHandshake(Duration.ofNanos(left));
+        }
+    }
+
+    @Override
+    public void send(int peer, MessageTag tag, FloatBuffer src) {
+        checkOpen();
+        checkPeer(peer);
+        PeerLink link = link(peer);
+        link.throwIfFailed();
+        link.ensureHandshake(config.connectTimeout);
+
+        WireFormat wire = config.wire;
+        int base = src.position();
+        int length = src.remaining();
+        int chunkElements = config.chunkElements();
+        long wireBytes = (long) length * wire.bytesPerElement();
+        ChunkHeader.Builder header = ChunkHeader.newBuilder()
+                .setProtocolVersion(GrpcTransportConfig.PROTOCOL_VERSION)
+                .setJob(config.job)
+                .setLayoutHash(config.layoutHash)
+                .setSenderRank(config.rank)
+                .setTag(Tag.newBuilder().setEpoch(tag.epoch()).setIteration(tag.iteration()).setRound(tag.round())
+                        .setChannel(tag.channel()))
+                .setVectorLength(length)
+                .setWire(wire.toProto());
+
+        // waitForReady: if the connection dropped, gRPC reconnects (with backoff) and the push waits for it, up to
+        // the deadline. Safe because every chunk owns a copy of its slice of src.
+        ClientCall<VectorChunk, PushAck> call = link.channel.newCall(push,
+                CallOptions.DEFAULT.withDeadlineAfter(config.callTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                        .withWaitForReady());
+        CountDownLatch done = link.track();
+        long started = System.nanoTime();
+        call.start(new ClientCall.Listener<>() {
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+                if (status.isOk()) {
+                    listener.bytesSent(peer, wireBytes, (System.nanoTime() - started) / 1e9);
+                } else {
+                    listener.failure(peer, status.getCode().name());
+                    link.recordFailure("push of " + tag + " to " + link.describe() + " failed: " + status.getCode()
+                            + (status.getDescription() == null ? "" : " " + status.getDescription()));
+                }
+                link.untrack(done);
+            }
+        }, new Metadata());
+        call.request(1);
+        try {
+            CRC32C crc = new CRC32C();
+            int offset = 0;
+            do {
+                int count = Math.min(chunkElements, length - offset);
+                byte[] data = pool.acquire();
+                int bytes = count * wire.bytesPerElement();
+                wire.encode(src, base + offset, count, data);
+                header.setOffset(offset).setElements(count);
+                if (config.checksums) {
+                    crc.reset();
+                    crc.update(data, 0, bytes);
+                    header.setCrc32C((int) crc.getValue());
+                }
+                link.pacer.pace(bytes); // emulated bandwidth, if any
+                call.sendMessage(new VectorChunk(header.build(), data, bytes, pool));
+                offset += count;
+            } while (offset < length);
+            call.halfClose();
+        } catch (RuntimeException e) {
+            call.cancel("send failed", e);
+            throw new TransportException("send of " + tag + " to " + link.describe() + " failed: " + e, e);
+        }
+    }
+
+    @Override
+    public void receive(int peer, MessageTag tag, FloatBuffer dst) {
+        checkOpen();
+        checkPeer(peer);
+        PeerLink link = link(peer);
+        link.throwIfFailed();
+        Mailbox.Arrived arrived = mailbox.take(new Mailbox.Key(peer, tag), config.receiveTimeout, link.describe());
+        try {
+            if (arrived.length() != dst.remaining()) {
+                throw new TransportException("rank " + peer + " sent " + arrived.length() + " floats for " + tag
+                        + " but " + dst.remaining() + " were expected");
+            }
+            int base = dst.position();
+            int offset = 0;
+            for (VectorChunk chunk : arrived.chunks()) {
+                arrived.wire().decode(chunk.data(), chunk.header.getElements(), dst, base + offset);
+                offset += chunk.header.getElements();
+            }
+        } finally {
+            arrived.release();
+        }
+    }
+
+    private PeerLink link(int peer) {
+        synchronized (links) {
+            if (links[peer] == null) {
+                links[peer] = new PeerLink(peer, peers.address(peer), config, listener, log);
+            }
+            return links[peer];
+        }
+    }
+
+    private void checkPeer(int peer) {
+        if (peer < 0 || peer >= config.size || peer == config.rank) {
+            throw new IllegalArgumentException("peer rank " + peer + " is not another rank of 0.." + (config.size - 1)
+                    + " (this is rank " + config.rank + ")");
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new TransportException("transport of rank " + config.rank + " is closed");
+        }
+    }
+
+    /**
+     * Waits (up to the call timeout) for this worker's pushes to be acknowledged, so that the last vectors are
+     * delivered before the process exits; then stops serving and closes the channels.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        PeerLink[] snapshot;
+        synchronized (links) {
+            snapshot = links.clone();
+        }
+        long drainMs = Math.min(config.callTimeout.toMillis(), 30_000);
+        for (PeerLink link : snapshot) {
+            if (link != null && !link.drain(drainMs)) {
+                log.accept("closing with pushes to " + link.describe() + " still unacknowledged");
+            }
+        }
+        for (PeerLink link : snapshot) {
+            if (link != null) {
+                link.shutdown();
+            }
+        }
+        server.shutdown();
+        try {
+            if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
+                server.shutdownNow();
+                server.awaitTermination(2, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.shutdownNow();
+        }
+        mailbox.close();
+        timer.shutdownNow();
+    }
+}

@@ -1,0 +1,170 @@
+package io.dgan.transport.grpc;
+
+import io.dgan.transport.MessageTag;
+import io.dgan.transport.TransportException;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Vectors that arrived from peers, keyed by (sender rank, tag), waiting for {@code receive}. Only complete, validated
+ * vectors are ever handed out; a vector under assembly is invisible. A tag can be delivered once: a second push of a
+ * tag that is pending, in progress or recently consumed is refused, so a duplicated or replayed message never lands
+ * in a later round. Pushes that failed are remembered so that the matching {@code receive} fails at once with the
+ * reason rather than timing out.
+ */
+final class Mailbox {
+    /** How many consumed tags per sender are remembered to refuse replays. */
+    private static final int CONSUMED_MEMORY = 4096;
+
+    record Key(int sender, MessageTag tag) {
+    }
+
+    /** A complete vector: chunks in offset order, covering [0, length). */
+    record Arrived(long length, WireFormat wire, List<VectorChunk> chunks) {
+        void release() {
+            chunks.forEach(VectorChunk::release);
+        }
+    }
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final Map<Key, Arrived> complete = new HashMap<>();
+    private final Set<Key> assembling = new HashSet<>();
+    private final Map<Key, String> failed = new HashMap<>();
+    private final Map<Integer, LinkedHashSet<MessageTag>> consumed = new HashMap<>();
+    private final Map<Integer, Integer> pendingPerSender = new HashMap<>();
+    private final int maxPendingPerSender;
+    private boolean closed;
+
+    Mailbox(int maxPendingPerSender) {
+        this.maxPendingPerSender = maxPendingPerSender;
+    }
+
+    /** Registers a push that is starting; returns null if accepted, else why it is refused. */
+    String begin(Key key) {
+        lock.lock();
+        try {
+            if (closed) {
+                return "transport is closing";
+            }
+            if (assembling.contains(key) || complete.containsKey(key)) {
+                return "duplicate push: a vector from rank " + key.sender() + " with " + key.tag() + " is already here";
+            }
+            if (consumed.getOrDefault(key.sender(), new LinkedHashSet<>()).contains(key.tag())) {
+                return "late duplicate: the vector from rank " + key.sender() + " with " + key.tag()
+                        + " was already received";
+            }
+            int pending = pendingPerSender.getOrDefault(key.sender(), 0);
+            if (pending >= maxPendingPerSender) {
+                return "rank " + key.sender() + " already has " + pending + " vectors waiting here (limit "
+                        + maxPendingPerSender + ")";
+            }
+            pendingPerSender.put(key.sender(), pending + 1);
+            assembling.add(key);
+            failed.remove(key);
+            return null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A push registered with {@link #begin} completed and validated. */
+    void complete(Key key, Arrived arrived) {
+        lock.lock();
+        try {
+            assembling.remove(key);
+            if (closed) {
+                arrived.release();
+                return;
+            }
+            complete.put(key, arrived);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A push registered with {@link #begin} failed; the matching receive will report {@code reason}. */
+    void fail(Key key, String reason) {
+        lock.lock();
+        try {
+            if (assembling.remove(key)) {
+                decrementPending(key.sender());
+            }
+            failed.put(key, reason);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Waits for the complete vector {@code key}. The caller owns the result and must release it.
+     *
+     * @throws TransportException on timeout, on a failed push of that vector, or when the mailbox is closed
+     */
+    Arrived take(Key key, Duration timeout, String peerDescription) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        lock.lock();
+        try {
+            while (true) {
+                Arrived arrived = complete.remove(key);
+                if (arrived != null) {
+                    decrementPending(key.sender());
+                    LinkedHashSet<MessageTag> seen = consumed.computeIfAbsent(key.sender(), s -> new LinkedHashSet<>());
+                    seen.add(key.tag());
+                    if (seen.size() > CONSUMED_MEMORY) {
+                        seen.remove(seen.iterator().next());
+                    }
+                    return arrived;
+                }
+                String failure = failed.remove(key);
+                if (failure != null) {
+                    throw new TransportException("receive from " + peerDescription + " " + key.tag()
+                            + " failed: " + failure);
+                }
+                if (closed) {
+                    throw new TransportException("receive from " + peerDescription + " " + key.tag()
+                            + ": transport closed");
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new TransportException("timed out after " + timeout.toMillis() + " ms waiting for "
+                            + peerDescription + " to send " + key.tag()
+                            + (assembling.contains(key) ? " (a push is in progress but incomplete)" : ""));
+                }
+                changed.awaitNanos(left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TransportException("interrupted while waiting for " + peerDescription + " " + key.tag(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void decrementPending(int sender) {
+        pendingPerSender.merge(sender, -1, Integer::sum);
+    }
+
+    void close() {
+        lock.lock();
+        try {
+            closed = true;
+            complete.values().forEach(Arrived::release);
+            complete.clear();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

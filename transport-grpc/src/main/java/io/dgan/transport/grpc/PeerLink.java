@@ -1,0 +1,189 @@
+package io.dgan.transport.grpc;
+
+import io.dgan.transport.TransportException;
+import io.dgan.transport.grpc.proto.Hello;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * The outgoing side of the link to one peer: a gRPC channel (which reconnects by itself), the handshake, the pushes
+ * still waiting for their acknowledgement, and the first failure of a push, reported on the next call.
+ */
+final class PeerLink {
+    private static final long INITIAL_BACKOFF_MS = 50;
+    private static final long MAX_BACKOFF_MS = 2000;
+    private static final long REPORT_EVERY_MS = 5000;
+
+    final int peer;
+    final String address;
+    final ManagedChannel channel;
+    private final GrpcTransportConfig config;
+    private final TransportListener listener;
+    private final Consumer<String> log;
+    private volatile boolean handshaken;
+    private final AtomicReference<String> failure = new AtomicReference<>();
+    private final Set<CountDownLatch> pending = ConcurrentHashMap.newKeySet();
+    final LinkEmulation.Pacer pacer;
+
+    PeerLink(int peer, String address, GrpcTransportConfig config, TransportListener listener, Consumer<String> log) {
+        this.peer = peer;
+        this.address = address;
+        this.config = config;
+        this.listener = listener;
+        this.log = log;
+        this.pacer = new LinkEmulation.Pacer(config.emulation.bytesPerSecond());
+        NettyChannelBuilder builder = NettyChannelBuilder.forTarget(address);
+        NettyTuning.apply(config, builder::withOption);
+        this.channel = builder
+                .usePlaintext()
+                .directExecutor()
+                .flowControlWindow(config.flowControlWindow)
+                .maxInboundMessageSize(1 << 16)
+                .keepAliveTime(30, TimeUnit.SECONDS)
+                .keepAliveTimeout(20, TimeUnit.SECONDS)
+                .build();
+    }
+
+    String describe() {
+        return "rank " + peer + " (" + address + ")";
+    }
+
+    /**
+     * Handshakes once; until the peer resolves and answers, retries with exponential backoff, telling the listener
+     * and the log every few seconds which rank it waits for. A refused handshake fails at once.
+     */
+    void ensureHandshake(Duration timeout) {
+        if (handshaken) {
+            return;
+        }
+        synchronized (this) {
+            if (handshaken) {
+                return;
+            }
+            Hello mine = Handshake.hello(config, peer);
+            long start = System.nanoTime();
+            long deadline = start + timeout.toNanos();
+            long backoff = INITIAL_BACKOFF_MS;
+            long lastReport = start;
+            String lastError = "no answer yet";
+            while (true) {
+                try {
+                    long attemptMs = Math.max(100, Math.min(config.callTimeout.toMillis(),
+                            TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                    Hello theirs = ClientCalls.blockingUnaryCall(channel, GossipMethods.hello(),
+                            CallOptions.DEFAULT.withDeadlineAfter(Math.min(attemptMs, 5000), TimeUnit.MILLISECONDS),
+                            mine);
+                    String mismatch = Handshake.mismatch(mine, theirs);
+                    if (mismatch != null) {
+                        listener.failure(peer, Status.Code.FAILED_PRECONDITION.name());
+                        throw new TransportException("handshake with " + describe() + " refused: " + mismatch);
+                    }
+                    handshaken = true;
+                    return;
+                } catch (StatusRuntimeException e) {
+                    if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) {
+                        throw new TransportException("handshake with " + describe() + " failed: "
+                                + e.getStatus().getDescription());
+                    }
+                    Throwable cause = e.getStatus().getCause();
+                    lastError = e.getStatus().getCode() + (e.getStatus().getDescription() == null ? ""
+                            : ": " + e.getStatus().getDescription())
+                            + (cause == null || cause.getMessage() == null ? "" : " (" + cause.getMessage() + ")");
+                }
+                long now = System.nanoTime();
+                if (now >= deadline) {
+                    listener.failure(peer, Status.Code.DEADLINE_EXCEEDED.name());
+                    throw new TransportException("timed out after " + timeout.toSeconds() + " s waiting for "
+                            + describe() + " to resolve and answer (last error: " + lastError + ")");
+                }
+                // Report every few seconds (sooner when the whole wait is short) which rank we are waiting for.
+                long reportEvery = Math.min(TimeUnit.MILLISECONDS.toNanos(REPORT_EVERY_MS), timeout.toNanos() / 3);
+                if (now - lastReport >= reportEvery) {
+                    lastReport = now;
+                    listener.waiting(peer, address, lastError);
+                    log.accept("waiting for " + describe() + " for "
+                            + TimeUnit.NANOSECONDS.toSeconds(now - start) + " s: " + lastError);
+                }
+                sleep(Math.min(backoff, TimeUnit.NANOSECONDS.toMillis(deadline - now) + 1));
+                backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+                channel.resetConnectBackoff();
+            }
+        }
+    }
+
+    boolean handshaken() {
+        return handshaken;
+    }
+
+    /** Throws the first push failure not yet reported. */
+    void throwIfFailed() {
+        String f = failure.getAndSet(null);
+        if (f != null) {
+            throw new TransportException(f);
+        }
+    }
+
+    void recordFailure(String message) {
+        failure.compareAndSet(null, message);
+    }
+
+    CountDownLatch track() {
+        CountDownLatch done = new CountDownLatch(1);
+        pending.add(done);
+        return done;
+    }
+
+    void untrack(CountDownLatch done) {
+        done.countDown();
+        pending.remove(done);
+    }
+
+    /** Waits for outstanding pushes (so that a worker's last vectors are delivered before it exits). */
+    boolean drain(long timeoutMs) {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        for (CountDownLatch latch : pending) {
+            try {
+                if (!latch.await(Math.max(0, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS)) {
+                    return false;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void shutdown() {
+        channel.shutdown();
+        try {
+            if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {
+                channel.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            channel.shutdownNow();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(Math.max(1, ms));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TransportException("interrupted while waiting for a peer", e);
+        }
+    }
+}

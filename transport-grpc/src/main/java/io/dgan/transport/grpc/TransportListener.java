@@ -1,0 +1,29 @@
+package io.dgan.transport.grpc;
+
+/**
+ * Hooks through which the transport reports traffic and failures per peer (the worker's Prometheus metrics implement
+ * it). Called from gRPC threads: implementations must be fast and thread-safe.
+ */
+public interface TransportListener {
+    TransportListener NONE = new TransportListener() {
+    };
+
+    /**
+     * A vector of {@code bytes} wire bytes reached {@code peer} and was acknowledged, {@code seconds} after
+     * {@code send} began.
+     */
+    default void bytesSent(int peer, long bytes, double seconds) {
+    }
+
+    /** A complete, validated vector of {@code bytes} wire bytes arrived from {@code peer}. */
+    default void bytesReceived(int peer, long bytes) {
+    }
+
+    /** An exchange with {@code peer} (-1: a connection that never said who it is) failed; {@code code} is a gRPC status code. */
+    default void failure(int peer, String code) {
+    }
+
+    /** The worker is waiting for {@code peer} to resolve and answer the handshake. */
+    default void waiting(int peer, String address, String reason) {
+    }
+}

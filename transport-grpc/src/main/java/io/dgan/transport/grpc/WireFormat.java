@@ -1,0 +1,78 @@
+package io.dgan.transport.grpc;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+
+/**
+ * How a float vector is laid out on the wire. Encoding and decoding move a slice of a {@link FloatBuffer} into or out
+ * of a chunk array; float32 uses bulk buffer copies (a memcpy on little-endian machines), bfloat16 a tight loop.
+ */
+public enum WireFormat {
+    /** 4 bytes per element, IEEE 754 binary32, little endian: exact. */
+    FLOAT32(4),
+    /** 2 bytes per element, the upper half of binary32 rounded to nearest even: half the bytes, ~3 significant digits. */
+    BF16(2);
+
+    private final int bytesPerElement;
+
+    WireFormat(int bytesPerElement) {
+        this.bytesPerElement = bytesPerElement;
+    }
+
+    public int bytesPerElement() {
+        return bytesPerElement;
+    }
+
+    /** Parses a command-line value: "float32" or "bf16". */
+    public static WireFormat parse(String text) {
+        return switch (text.toLowerCase(java.util.Locale.ROOT)) {
+            case "float32", "f32", "fp32" -> FLOAT32;
+            case "bf16", "bfloat16" -> BF16;
+            default -> throw new IllegalArgumentException("--wire: expected float32 or bf16, got '" + text + "'");
+        };
+    }
+
+    io.dgan.transport.grpc.proto.WireFormat toProto() {
+        return this == FLOAT32 ? io.dgan.transport.grpc.proto.WireFormat.FLOAT32_LE
+                : io.dgan.transport.grpc.proto.WireFormat.BFLOAT16_LE;
+    }
+
+    /** @return the format, or null for an unknown value */
+    static WireFormat fromProto(io.dgan.transport.grpc.proto.WireFormat proto) {
+        return switch (proto) {
+            case FLOAT32_LE -> FLOAT32;
+            case BFLOAT16_LE -> BF16;
+            default -> null;
+        };
+    }
+
+    /** Writes {@code count} elements of {@code src} starting at absolute index {@code from} into {@code out[0..)}. */
+    void encode(FloatBuffer src, int from, int count, byte[] out) {
+        if (this == FLOAT32) {
+            FloatBuffer slice = src.duplicate();
+            slice.limit(from + count).position(from);
+            ByteBuffer.wrap(out, 0, count * 4).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(slice);
+        } else {
+            for (int i = 0, b = 0; i < count; i++, b += 2) {
+                short h = Bfloat16.fromFloat(src.get(from + i));
+                out[b] = (byte) h;
+                out[b + 1] = (byte) (h >>> 8);
+            }
+        }
+    }
+
+    /** Writes {@code count} elements decoded from {@code in[0..)} into {@code dst} at absolute index {@code to}. */
+    void decode(byte[] in, int count, FloatBuffer dst, int to) {
+        if (this == FLOAT32) {
+            FloatBuffer target = dst.duplicate();
+            target.limit(to + count).position(to);
+            target.put(ByteBuffer.wrap(in, 0, count * 4).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer());
+        } else {
+            for (int i = 0, b = 0; i < count; i++, b += 2) {
+                short h = (short) ((in[b] & 0xff) | (in[b + 1] << 8));
+                dst.put(to + i, Bfloat16.toFloat(h));
+            }
+        }
+    }
+}

@@ -1,0 +1,171 @@
+package io.dgan.transport.grpc.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Runs {@link BenchPeer} as two child JVMs on loopback and reduces their timings: per repetition the slower rank's
+ * time counts, then the median over repetitions; throughput is the vector's bytes (float32, 4 per element) over
+ * that time, for the gRPC transport and for the raw-TCP reference measured in the same processes, interleaved.
+ */
+public final class TransportBench {
+    /**
+     * @param bytes      vector size in bytes as float32 (elements = bytes / 4)
+     * @param pattern    "exchange" (both directions at once) or "oneway"
+     * @param chunkBytes gRPC chunk payload size
+     * @param window     HTTP/2 flow-control window
+     * @param highWater  Netty write high-water mark (0: Netty's default)
+     * @param readBuffer Netty's largest read buffer (0: Netty's default)
+     * @param checksums  whether gRPC chunks carry a CRC-32C
+     * @param frameBytes largest HTTP/2 frame the receiver announces (0: HTTP/2's 16 KiB)
+     */
+    public record Options(long bytes, int reps, int warmup, String wire, String pattern, int chunkBytes, int window,
+                          int highWater, int readBuffer, boolean checksums, int frameBytes,
+                          List<String> jvmOptions) {
+    }
+
+    /**
+     * Times are medians over repetitions of the slower rank; CPU is both processes' CPU seconds over all repetitions
+     * per GB moved (a figure that noise from other processes on the machine disturbs less).
+     */
+    public record Result(Options options, long floats, double grpcSeconds, double tcpSeconds, double grpcGBps,
+                         double tcpGBps, double ratio, double grpcCpuSecondsPerGB, double tcpCpuSecondsPerGB,
+                         double[] grpcSamples, double[] tcpSamples) {
+    }
+
+    private TransportBench() {
+    }
+
+    public static Result run(Options o, Consumer<String> log) {
+        if (o.bytes < 4 || o.bytes % 4 != 0 || o.bytes / 4 > Integer.MAX_VALUE / 4) {
+            throw new IllegalArgumentException("--size: expected a multiple of 4 bytes up to 2 GiB, got " + o.bytes);
+        }
+        int floats = (int) (o.bytes / 4);
+        int[] ports = freePorts(3);
+        List<Process> processes = new ArrayList<>();
+        try {
+            for (int rank = 0; rank < 2; rank++) {
+                List<String> cmd = new ArrayList<>();
+                cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+                cmd.addAll(o.jvmOptions);
+                cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchPeer.class.getName(),
+                        "--rank", Integer.toString(rank), "--floats", Integer.toString(floats),
+                        "--reps", Integer.toString(o.reps), "--warmup", Integer.toString(o.warmup),
+                        "--pattern", o.pattern, "--wire", o.wire,
+                        "--chunk-bytes", Integer.toString(o.chunkBytes), "--window", Integer.toString(o.window),
+                        "--high-water", Integer.toString(o.highWater), "--read-buffer", Integer.toString(o.readBuffer),
+                        "--checksums", Boolean.toString(o.checksums), "--frame", Integer.toString(o.frameBytes),
+                        "--grpc-ports", ports[0] + "," + ports[1], "--tcp-port", Integer.toString(ports[2])));
+                processes.add(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start());
+            }
+            List<List<Double>> grpc = new ArrayList<>();
+            List<List<Double>> tcp = new ArrayList<>();
+            List<List<Double>> grpcCpu = new ArrayList<>();
+            List<List<Double>> tcpCpu = new ArrayList<>();
+            for (Process p : processes) {
+                List<Double> g = new ArrayList<>();
+                List<Double> t = new ArrayList<>();
+                List<Double> gc = new ArrayList<>();
+                List<Double> tc = new ArrayList<>();
+                boolean done = false;
+                try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = out.readLine()) != null) {
+                        String[] f = line.split(" ");
+                        if (f[0].equals("grpc") && f.length == 3) {
+                            g.add(Double.parseDouble(f[1]));
+                            gc.add(Double.parseDouble(f[2]));
+                        } else if (f[0].equals("tcp") && f.length == 3) {
+                            t.add(Double.parseDouble(f[1]));
+                            tc.add(Double.parseDouble(f[2]));
+                        } else if (line.equals("done")) {
+                            done = true;
+                        }
+                    }
+                }
+                if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0 || !done) {
+                    throw new IllegalStateException("bench process failed (exit "
+                            + (p.isAlive() ? "still running" : p.exitValue()) + "); see its stderr above");
+                }
+                grpc.add(g);
+                tcp.add(t);
+                grpcCpu.add(gc);
+                tcpCpu.add(tc);
+            }
+            double[] grpcSamples = slowerRank(grpc);
+            double[] tcpSamples = slowerRank(tcp);
+            double g = median(grpcSamples);
+            double t = median(tcpSamples);
+            // Bytes moved per repetition: one vector per direction that carries one.
+            double gb = o.bytes * ("oneway".equals(o.pattern) ? 1 : 2) / 1e9;
+            Result r = new Result(o, floats, g, t, o.bytes / g / 1e9, o.bytes / t / 1e9, t / g,
+                    total(grpcCpu) / (gb * grpcSamples.length), total(tcpCpu) / (gb * tcpSamples.length),
+                    grpcSamples, tcpSamples);
+            log.accept(String.format("gRPC %.3f GB/s, raw TCP %.3f GB/s, ratio %.2f; CPU s/GB gRPC %.2f, TCP %.2f",
+                    r.grpcGBps, r.tcpGBps, r.ratio, r.grpcCpuSecondsPerGB, r.tcpCpuSecondsPerGB));
+            return r;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } finally {
+            for (Process p : processes) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    private static double[] slowerRank(List<List<Double>> perRank) {
+        int n = Math.min(perRank.get(0).size(), perRank.get(1).size());
+        double[] out = new double[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = Math.max(perRank.get(0).get(i), perRank.get(1).get(i));
+        }
+        return out;
+    }
+
+    /** Both ranks' CPU seconds over all repetitions (the OS counts CPU in 10 ms ticks: sum, don't take medians). */
+    private static double total(List<List<Double>> perRank) {
+        return perRank.stream().flatMap(List::stream).mapToDouble(Double::doubleValue).sum();
+    }
+
+    static double median(double[] values) {
+        if (values.length == 0) {
+            throw new IllegalStateException("no timed repetitions");
+        }
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int m = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[m] : (sorted[m - 1] + sorted[m]) / 2;
+    }
+
+    static int[] freePorts(int count) {
+        ServerSocket[] sockets = new ServerSocket[count];
+        int[] ports = new int[count];
+        try {
+            for (int i = 0; i < count; i++) {
+                sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                ports[i] = sockets[i].getLocalPort();
+            }
+            for (ServerSocket s : sockets) {
+                s.close();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return ports;
+    }
+}

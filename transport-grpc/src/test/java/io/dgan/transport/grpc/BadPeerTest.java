@@ -1,0 +1,383 @@
+package io.dgan.transport.grpc;
+
+import io.dgan.transport.MessageTag;
+import io.dgan.transport.TransportException;
+import io.dgan.transport.grpc.proto.ChunkHeader;
+import io.dgan.transport.grpc.proto.PushAck;
+import io.dgan.transport.grpc.proto.Tag;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.CRC32C;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Peers that misbehave, talking to a real transport over real sockets: each gets a clear error or a timeout, the
+ * worker never hangs, and the destination buffer is untouched unless a complete, validated vector arrived.
+ */
+class BadPeerTest {
+    private static final long LAYOUT = 0x1234_5678_9abcL;
+    private static final int CHUNK_BYTES = 1024;
+    private TransportPair pair;
+    private ManagedChannel rogue;
+
+    @BeforeEach
+    void start() {
+        pair = TransportPair.start(2, b -> b.chunkBytes(CHUNK_BYTES).vectorLengths(512)
+                .callTimeout(Duration.ofMillis(800)).receiveTimeout(Duration.ofSeconds(3)));
+        rogue = NettyChannelBuilder.forAddress("127.0.0.1", pair.get(1).port()).usePlaintext().build();
+    }
+
+    @AfterEach
+    void stop() {
+        rogue.shutdownNow();
+        pair.close();
+    }
+
+    private static ChunkHeader.Builder header(int sender, MessageTag tag, long length, long offset, int elements) {
+        return ChunkHeader.newBuilder().setProtocolVersion(GrpcTransportConfig.PROTOCOL_VERSION).setJob("test-job")
+                .setLayoutHash(LAYOUT).setSenderRank(sender)
+                .setTag(Tag.newBuilder().setEpoch(tag.epoch()).setIteration(tag.iteration()).setRound(tag.round())
+                        .setChannel(tag.channel()))
+                .setVectorLength(length).setOffset(offset).setElements(elements)
+                .setWire(io.dgan.transport.grpc.proto.WireFormat.FLOAT32_LE);
+    }
+
+    private static byte[] payload(int elements, float value) {
+        byte[] data = new byte[elements * 4];
+        FloatBuffer view = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        for (int i = 0; i < elements; i++) {
+            view.put(i, value);
+        }
+        return data;
+    }
+
+    private static int crc(byte[] data) {
+        CRC32C c = new CRC32C();
+        c.update(data, 0, data.length);
+        return (int) c.getValue();
+    }
+
+    /** Pushes the given chunks on a raw call; completes with the call's final status. */
+    private CompletableFuture<Status> push(List<VectorChunk> chunks, boolean halfClose) {
+        ChunkPool pool = new ChunkPool(1 << 20, 4);
+        ClientCall<VectorChunk, PushAck> call = rogue.newCall(GossipMethods.push(pool),
+                CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS));
+        CompletableFuture<Status> done = new CompletableFuture<>();
+        call.start(new ClientCall.Listener<>() {
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+                done.complete(status);
+            }
+        }, new Metadata());
+        call.request(1);
+        chunks.forEach(call::sendMessage);
+        if (halfClose) {
+            call.halfClose();
+        }
+        return done;
+    }
+
+    private static VectorChunk chunk(ChunkHeader header, byte[] data) {
+        return new VectorChunk(header, data, data.length, new ChunkPool(data.length == 0 ? 1024 : data.length, 0));
+    }
+
+    private static FloatBuffer sentinel(int n) {
+        FloatBuffer b = FloatBuffer.allocate(n);
+        for (int i = 0; i < n; i++) {
+            b.put(i, 42f);
+        }
+        return b;
+    }
+
+    private static void assertUntouched(FloatBuffer b) {
+        for (int i = 0; i < b.limit(); i++) {
+            assertThat(b.get(i)).as("element %d", i).isEqualTo(42f);
+        }
+    }
+
+    @Test
+    void aValidRawPushIsAccepted() throws Exception {
+        // The reference for the tests below: the same raw client, playing by the rules, is delivered bit for bit.
+        MessageTag tag = new MessageTag(0, 1, 0, 0);
+        byte[] data = payload(256, 1.5f);
+        byte[] rest = payload(256, 2.5f);
+        Status status = push(List.of(
+                chunk(header(0, tag, 512, 0, 256).setCrc32C(crc(data)).build(), data),
+                chunk(header(0, tag, 512, 256, 256).setCrc32C(crc(rest)).build(), rest)), true).get(5, TimeUnit.SECONDS);
+        assertThat(status.isOk()).as(status.toString()).isTrue();
+        FloatBuffer dst = sentinel(512);
+        pair.get(1).receive(0, tag, dst);
+        assertThat(dst.get(0)).isEqualTo(1.5f);
+        assertThat(dst.get(511)).isEqualTo(2.5f);
+    }
+
+    @Test
+    void aWrongLayoutHashIsRefusedAndTheReceiverFailsAtOnce() throws Exception {
+        MessageTag tag = new MessageTag(0, 1, 0, 0);
+        byte[] data = payload(256, 7f);
+        Status status = push(List.of(chunk(header(0, tag, 512, 0, 256).setLayoutHash(99).build(), data)), true)
+                .get(5, TimeUnit.SECONDS);
+        assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(status.getDescription()).contains("layout hash");
+        FloatBuffer dst = sentinel(512);
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> pair.get(1).receive(0, tag, dst))
+                .isInstanceOf(TransportException.class).hasMessageContaining("layout hash");
+        assertThat(System.nanoTime() - t0).isLessThan(TimeUnit.SECONDS.toNanos(2));
+        assertUntouched(dst);
+    }
+
+    @Test
+    void aCorruptChunkIsRefusedAndNothingIsDelivered() throws Exception {
+        MessageTag tag = new MessageTag(0, 2, 0, 0);
+        byte[] good = payload(256, 1f);
+        byte[] bad = payload(256, 1f);
+        int crcOfIntended = crc(bad);
+        bad[100] ^= 0x10; // one bit flipped in flight
+        Status status = push(List.of(chunk(header(0, tag, 512, 0, 256).setCrc32C(crc(good)).build(), good),
+                chunk(header(0, tag, 512, 256, 256).setCrc32C(crcOfIntended).build(), bad)), true)
+                .get(5, TimeUnit.SECONDS);
+        assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(status.getDescription()).contains("checksum");
+        FloatBuffer dst = sentinel(512);
+        assertThatThrownBy(() -> pair.get(1).receive(0, tag, dst))
+                .isInstanceOf(TransportException.class).hasMessageContaining("checksum");
+        assertUntouched(dst);
+    }
+
+    @Test
+    void chunksOutOfOrderOrOverflowingTheVectorAreRefused() throws Exception {
+        MessageTag tag = new MessageTag(0, 3, 0, 0);
+        byte[] data = payload(256, 1f);
+        Status gap = push(List.of(chunk(header(0, tag, 512, 256, 256).build(), data)), true).get(5, TimeUnit.SECONDS);
+        assertThat(gap.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(gap.getDescription()).contains("offset 256, expected 0");
+
+        MessageTag tag2 = new MessageTag(0, 4, 0, 0);
+        Status overflow = push(List.of(chunk(header(0, tag2, 100, 0, 256).build(), data)), true)
+                .get(5, TimeUnit.SECONDS);
+        assertThat(overflow.getDescription()).contains("does not fit a vector of 100");
+
+        MessageTag tag3 = new MessageTag(0, 5, 0, 0);
+        Status huge = push(List.of(chunk(header(0, tag3, 1L << 40, 0, 256).build(), data)), true)
+                .get(5, TimeUnit.SECONDS);
+        assertThat(huge.getDescription()).contains("exceeds the limit of 512");
+    }
+
+    @Test
+    void anOversizedMessageIsRejectedByTheSizeLimit() throws Exception {
+        MessageTag tag = new MessageTag(0, 6, 0, 0);
+        byte[] tooBig = payload(4 * CHUNK_BYTES, 3f); // 16 KiB in one message, limit ~5 KiB
+        Status status = push(List.of(chunk(header(0, tag, 512, 0, 4 * CHUNK_BYTES).build(), tooBig)), true)
+                .get(5, TimeUnit.SECONDS);
+        assertThat(status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(status.getDescription()).contains("exceeds");
+        FloatBuffer dst = sentinel(512);
+        assertThatThrownBy(() -> pair.get(1).receive(0, tag, dst)).isInstanceOf(TransportException.class);
+        assertUntouched(dst);
+    }
+
+    @Test
+    void garbageInsideAGrpcMessageIsRejectedAsMalformed() throws Exception {
+        MethodDescriptor<byte[], PushAck> raw = GossipMethods.push(new ChunkPool(1 << 20, 0)).toBuilder(
+                new BytesMarshaller(), io.grpc.protobuf.ProtoUtils.marshaller(PushAck.getDefaultInstance())).build();
+        ClientCall<byte[], PushAck> call = rogue.newCall(raw, CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS));
+        CompletableFuture<Status> done = new CompletableFuture<>();
+        call.start(new ClientCall.Listener<>() {
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+                done.complete(status);
+            }
+        }, new Metadata());
+        byte[] garbage = new byte[3000];
+        new Random(1).nextBytes(garbage);
+        garbage[0] = 0x55;
+        call.sendMessage(garbage);
+        call.halfClose();
+        Status status = done.get(5, TimeUnit.SECONDS);
+        assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(status.getDescription()).contains("malformed chunk");
+        // The transport keeps working for well-behaved peers.
+        FloatBuffer v = FloatBuffer.wrap(new float[] {1, 2, 3});
+        MessageTag tag = new MessageTag(0, 7, 0, 0);
+        pair.get(0).send(1, tag, v);
+        FloatBuffer dst = FloatBuffer.allocate(3);
+        pair.get(1).receive(0, tag, dst);
+        assertThat(dst.array()).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void anIncompleteVectorIsNeverDelivered() throws Exception {
+        MessageTag tag = new MessageTag(0, 8, 0, 0);
+        byte[] half = payload(256, 5f);
+        Status status = push(List.of(chunk(header(0, tag, 512, 0, 256).build(), half)), true).get(5, TimeUnit.SECONDS);
+        assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(status.getDescription()).contains("incomplete vector: 256 of 512");
+        FloatBuffer dst = sentinel(512);
+        assertThatThrownBy(() -> pair.get(1).receive(0, tag, dst))
+                .isInstanceOf(TransportException.class).hasMessageContaining("incomplete");
+        assertUntouched(dst);
+    }
+
+    @Test
+    void aPushThatStallsIsCutOffAndTheReceiverFails() throws Exception {
+        MessageTag tag = new MessageTag(0, 9, 0, 0);
+        byte[] half = payload(256, 5f);
+        CompletableFuture<Status> status = push(List.of(chunk(header(0, tag, 512, 0, 256).build(), half)), false);
+        FloatBuffer dst = sentinel(512);
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> pair.get(1).receive(0, tag, dst))
+                .isInstanceOf(TransportException.class).hasMessageContaining("stalled");
+        assertThat(System.nanoTime() - t0).isLessThan(TimeUnit.SECONDS.toNanos(3));
+        assertThat(status.get(5, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+        assertUntouched(dst);
+    }
+
+    @Test
+    void aChunkClaimingAnotherJobOrItselfIsRefused() throws Exception {
+        MessageTag tag = new MessageTag(0, 10, 0, 0);
+        byte[] data = payload(256, 1f);
+        Status otherJob = push(List.of(chunk(header(0, tag, 256, 0, 256).setJob("other").build(), data)), true)
+                .get(5, TimeUnit.SECONDS);
+        assertThat(otherJob.getDescription()).contains("job 'other'");
+        Status self = push(List.of(chunk(header(1, tag, 256, 0, 256).build(), data)), true).get(5, TimeUnit.SECONDS);
+        assertThat(self.getDescription()).contains("sender rank 1 is not a peer");
+    }
+
+    @Test
+    void rawGarbageOnTheSocketIsDroppedAndTheWorkerKeepsServing() throws Exception {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", pair.get(1).port()), 2000);
+            socket.setSoTimeout(5000);
+            byte[] garbage = new byte[8192];
+            new Random(2).nextBytes(garbage);
+            OutputStream out = socket.getOutputStream();
+            out.write(garbage);
+            out.flush();
+            InputStream in = socket.getInputStream();
+            // The server answers with at most a GOAWAY and closes the connection.
+            byte[] sink = new byte[4096];
+            int total = 0;
+            int n;
+            try {
+                while ((n = in.read(sink)) >= 0) {
+                    total += n;
+                }
+            } catch (IOException closedHard) {
+                // connection reset: closed as well
+            }
+            assertThat(total).isLessThan(4096);
+        }
+        try (Socket silent = new Socket()) {
+            // A connection that says nothing at all does not block anyone else.
+            silent.connect(new InetSocketAddress("127.0.0.1", pair.get(1).port()), 2000);
+            MessageTag tag = new MessageTag(0, 11, 0, 0);
+            pair.get(0).send(1, tag, FloatBuffer.wrap(new float[] {4, 5}));
+            FloatBuffer dst = FloatBuffer.allocate(2);
+            pair.get(1).receive(0, tag, dst);
+            assertThat(dst.array()).containsExactly(4, 5);
+        }
+    }
+
+    @Test
+    void aPeerThatNeverAnswersTimesOutNamingItsRankAndAddress() {
+        int[] ports = FreePorts.pick(2);
+        List<String> logged = new ArrayList<>();
+        List<String> addresses = List.of("127.0.0.1:" + ports[0], "127.0.0.1:" + ports[1]);
+        try (GrpcTransport lonely = new GrpcTransport(GrpcTransportConfig.builder("job", 0, 2).bindHost("127.0.0.1")
+                .port(ports[0]).connectTimeout(Duration.ofMillis(1500)).build(), PeerDirectory.list(addresses, 2),
+                TransportListener.NONE, logged::add)) {
+            assertThatThrownBy(() -> lonely.awaitPeers(List.of(1)))
+                    .isInstanceOf(TransportException.class)
+                    .hasMessageContaining("rank 1 (127.0.0.1:" + ports[1] + ")").hasMessageContaining("UNAVAILABLE");
+            assertThat(logged).anySatisfy(line -> assertThat(line).startsWith("waiting for rank 1"));
+        }
+    }
+
+    @Test
+    void aNameThatDoesNotResolveIsWaitedForThenReported() {
+        int[] ports = FreePorts.pick(1);
+        List<String> logged = new ArrayList<>();
+        PeerDirectory dns = PeerDirectory.template("test-worker-{rank}.dgan-peers.invalid:" + ports[0]);
+        try (GrpcTransport lonely = new GrpcTransport(GrpcTransportConfig.builder("job", 0, 2).bindHost("127.0.0.1")
+                .port(ports[0]).connectTimeout(Duration.ofMillis(1500)).build(), dns, TransportListener.NONE,
+                logged::add)) {
+            assertThatThrownBy(() -> lonely.awaitPeers(List.of(1)))
+                    .isInstanceOf(TransportException.class)
+                    .hasMessageContaining("rank 1 (test-worker-1.dgan-peers.invalid:" + ports[0] + ")");
+        }
+    }
+
+    @Test
+    void aPeerThatStartsLateIsWaitedForWhileServing() throws Exception {
+        int[] ports = FreePorts.pick(2);
+        List<String> addresses = List.of("127.0.0.1:" + ports[0], "127.0.0.1:" + ports[1]);
+        try (GrpcTransport early = new GrpcTransport(GrpcTransportConfig.builder("job", 0, 2).bindHost("127.0.0.1")
+                .port(ports[0]).connectTimeout(Duration.ofSeconds(20)).build(), PeerDirectory.list(addresses, 2),
+                TransportListener.NONE, msg -> { })) {
+            CompletableFuture<Void> waiting = CompletableFuture.runAsync(() -> early.awaitPeers(List.of(1)));
+            Thread.sleep(1200);
+            assertThat(waiting).isNotDone();
+            try (GrpcTransport late = new GrpcTransport(GrpcTransportConfig.builder("job", 1, 2)
+                    .bindHost("127.0.0.1").port(ports[1]).build(), PeerDirectory.list(addresses, 2),
+                    TransportListener.NONE, msg -> { })) {
+                late.awaitPeers(List.of(0)); // early serves while it waits
+                waiting.get(10, TimeUnit.SECONDS);
+                MessageTag tag = new MessageTag(0, 1, 0, 0);
+                early.send(1, tag, FloatBuffer.wrap(new float[] {9}));
+                FloatBuffer dst = FloatBuffer.allocate(1);
+                late.receive(0, tag, dst);
+                assertThat(dst.get(0)).isEqualTo(9f);
+            }
+        }
+    }
+
+    @Test
+    void peerDirectoriesValidateTheirInput() {
+        assertThatThrownBy(() -> PeerDirectory.template("worker.svc:7070"))
+                .hasMessageContaining("--peer-template").hasMessageContaining("{rank}");
+        assertThatThrownBy(() -> PeerDirectory.list("a:1,b:2", 3)).hasMessageContaining("--peers: expected 3");
+        assertThatThrownBy(() -> PeerDirectory.list("a:1,b", 2)).hasMessageContaining("host:port");
+        assertThat(PeerDirectory.template("j-worker-{rank}.j-peers.ns.svc:7070").address(3))
+                .isEqualTo("j-worker-3.j-peers.ns.svc:7070");
+    }
+
+    /** Sends arbitrary bytes as a gRPC message body. */
+    private static final class BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            throw new UnsupportedOperationException();
+        }
+    }
+}

@@ -1,0 +1,207 @@
+package io.dgan.worker.cli;
+
+import io.dgan.games.CurvePoint;
+import io.dgan.games.Game;
+import io.dgan.games.RunResult;
+import io.dgan.gossip.ConsensusDistance;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Local multi-process mode: starts M {@code dgan worker} JVMs on loopback ports (one rank each, real gRPC between
+ * them), streams their progress to stderr, and stops all of them when one fails, when the launcher is interrupted
+ * (Ctrl-C: a shutdown hook) or when it dies outright (each worker watches its parent). Returns the workers' final
+ * parameters.
+ */
+public final class LocalWorkers {
+    private final int workers;
+    private final List<String> gameArgs;
+    private final Path runDir;
+    private final PrintWriter err;
+    private final List<String> jvmOptions;
+    private final List<Process> processes = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    public LocalWorkers(int workers, List<String> gameArgs, Path runDir, PrintWriter err, List<String> jvmOptions) {
+        this.workers = workers;
+        this.gameArgs = List.copyOf(gameArgs);
+        this.runDir = runDir;
+        this.err = err;
+        this.jvmOptions = List.copyOf(jvmOptions);
+    }
+
+    /** Runs the workers to completion; finalParameters[rank][player] in the game's player order. */
+    public float[][][] run(int[] playerLengths) throws IOException, InterruptedException {
+        Files.createDirectories(runDir);
+        int[] ports = freePorts(workers);
+        StringBuilder peers = new StringBuilder();
+        for (int r = 0; r < workers; r++) {
+            peers.append(r == 0 ? "" : ",").append("127.0.0.1:").append(ports[r]);
+        }
+        String job = "local-" + ProcessHandle.current().pid();
+        List<Process> processes = this.processes;
+        List<Thread> pumps = new ArrayList<>();
+        Thread stopAll = new Thread(() -> processes.forEach(LocalWorkers::stop), "dgan-stop-workers");
+        Runtime.getRuntime().addShutdownHook(stopAll);
+        try {
+            for (int r = 0; r < workers; r++) {
+                List<String> cmd = new ArrayList<>();
+                cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+                cmd.addAll(jvmOptions);
+                cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), DganCli.class.getName(), "worker",
+                        "--rank", Integer.toString(r), "--workers", Integer.toString(workers), "--job", job,
+                        "--peers", peers.toString(), "--gossip-port", Integer.toString(ports[r]),
+                        "--bind", "127.0.0.1", "--metrics-port", "0", "--run-dir", runDir.toString(),
+                        "--connect-timeout", "120", "--exit-with-parent"));
+                cmd.addAll(gameArgs);
+                Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                processes.add(p);
+                pumps.add(pump(p));
+            }
+            // Wait for all; the first failure stops the rest.
+            while (true) {
+                int running = 0;
+                for (int r = 0; r < workers; r++) {
+                    Process p = processes.get(r);
+                    if (p.isAlive()) {
+                        running++;
+                    } else if (p.exitValue() != 0) {
+                        processes.forEach(LocalWorkers::stop);
+                        joinAll(pumps);
+                        throw new IllegalStateException("worker rank " + r + " exited with code " + p.exitValue()
+                                + "; stopped the other workers (see its messages above)");
+                    }
+                }
+                if (running == 0) {
+                    break;
+                }
+                processes.get(0).waitFor(100, TimeUnit.MILLISECONDS);
+            }
+            joinAll(pumps);
+        } finally {
+            processes.forEach(LocalWorkers::stop);
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopAll);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it stops the workers
+            }
+        }
+        float[][][] params = new float[workers][][];
+        for (int r = 0; r < workers; r++) {
+            params[r] = readParams(runDir.resolve("params-rank" + r + ".f32"), playerLengths);
+        }
+        return params;
+    }
+
+    /** The worker processes started so far, by rank. */
+    List<ProcessHandle> processes() {
+        return processes.stream().map(Process::toHandle).toList();
+    }
+
+    /** The curve of a multi-process run: its start and its end, measured like the in-process runner does. */
+    public static RunResult result(Game game, long iterations, float[][][] finalParams, double wallSeconds) {
+        float[][][] initial = new float[game.workers()][][];
+        Arrays.fill(initial, game.initialPoint());
+        return new RunResult(List.of(measure(game, initial, 0), measure(game, finalParams, iterations)), iterations,
+                false, finalParams, wallSeconds);
+    }
+
+    private static CurvePoint measure(Game game, float[][][] params, long iteration) {
+        List<List<FloatBuffer>> ranks = new ArrayList<>();
+        for (float[][] rank : params) {
+            ranks.add(Arrays.stream(rank).map(FloatBuffer::wrap).toList());
+        }
+        double[][] avg = ConsensusDistance.average(ranks);
+        return new CurvePoint(iteration, game.residual(avg), ConsensusDistance.distance(ranks, avg),
+                game.hasKnownSolution() ? game.error(avg) : Double.NaN);
+    }
+
+    private Thread pump(Process p) {
+        Thread t = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getErrorStream(),
+                    StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    synchronized (err) {
+                        err.println(line);
+                        err.flush();
+                    }
+                }
+            } catch (IOException ignored) {
+                // the worker went away
+            }
+        }, "dgan-worker-log");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static void joinAll(List<Thread> threads) throws InterruptedException {
+        for (Thread t : threads) {
+            t.join(5000);
+        }
+    }
+
+    /** SIGTERM, then SIGKILL after a grace period; the worker's gossip port is free once it has exited. */
+    private static void stop(Process p) {
+        if (!p.isAlive()) {
+            return;
+        }
+        p.destroy();
+        try {
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static float[][] readParams(Path file, int[] lengths) throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        int expected = Arrays.stream(lengths).sum() * 4;
+        if (bytes.remaining() != expected) {
+            throw new IOException(file + ": " + bytes.remaining() + " bytes, expected " + expected);
+        }
+        FloatBuffer floats = bytes.asFloatBuffer();
+        float[][] out = new float[lengths.length][];
+        for (int i = 0; i < lengths.length; i++) {
+            out[i] = new float[lengths[i]];
+            floats.get(out[i]);
+        }
+        return out;
+    }
+
+    static int[] freePorts(int count) {
+        ServerSocket[] sockets = new ServerSocket[count];
+        int[] ports = new int[count];
+        try {
+            for (int i = 0; i < count; i++) {
+                sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                ports[i] = sockets[i].getLocalPort();
+            }
+            for (ServerSocket s : sockets) {
+                s.close();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return ports;
+    }
+}

@@ -1,0 +1,359 @@
+package io.dgan.worker.cli;
+
+import io.dgan.games.Game;
+import io.dgan.games.GameWorker;
+import io.dgan.games.RunResult;
+import io.dgan.transport.InMemoryNetwork;
+import io.dgan.transport.Transport;
+import io.dgan.metrics.WorkerMetrics;
+import io.dgan.optimizer.Algorithm;
+import io.dgan.optimizer.OptimizerConfig;
+import io.dgan.topology.MixingSchedule;
+import io.dgan.transport.TransportException;
+import io.dgan.transport.grpc.GrpcTransport;
+import io.dgan.transport.grpc.GrpcTransportConfig;
+import io.dgan.transport.grpc.LinkEmulation;
+import io.dgan.transport.grpc.PeerDirectory;
+import io.dgan.transport.grpc.TransportListener;
+import io.dgan.transport.grpc.WireFormat;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Unmatched;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code dgan worker}: runs ONE rank (docs/worker-contract.md). Builds the gRPC transport, waits for its neighbours,
+ * then runs the optimizer on the configured oracle. Until the GAN oracle lands, the oracle is a validation game:
+ * every flag the worker does not know is a {@code dgan game} flag ({@code --game --dim --algorithm --topology --lr
+ * --iterations --seed ...}), parsed and built exactly as {@code dgan game} does, so M workers reproduce the
+ * in-process run bit for bit.
+ */
+@Command(name = "worker", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run one rank of a job: serve gossip, wait for the neighbours, train.",
+                "Each flag may come from the environment variable in brackets (flags win). Any other flag is a "
+                        + "game flag (see 'dgan game --help')."})
+public final class WorkerCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--rank", defaultValue = "${env:RANK}", description = "this worker's rank [RANK]")
+    Integer rank;
+
+    @Option(names = "--workers", defaultValue = "${env:WORLD_SIZE}", description = "number of workers M [WORLD_SIZE]")
+    Integer workers;
+
+    @Option(names = "--job", defaultValue = "${env:DGAN_JOB_NAME:-dgan}", description = "job name [DGAN_JOB_NAME]")
+    String job;
+
+    @Option(names = "--namespace", defaultValue = "${env:DGAN_NAMESPACE:-}", description = "namespace label [DGAN_NAMESPACE]")
+    String namespace;
+
+    @Option(names = "--peer-template", defaultValue = "${env:DGAN_PEER_TEMPLATE}",
+            description = "peer address with {rank}, e.g. job-worker-{rank}.job-peers.ns.svc:7070 [DGAN_PEER_TEMPLATE]")
+    String peerTemplate;
+
+    @Option(names = "--peers", defaultValue = "${env:DGAN_PEERS}",
+            description = "static comma-separated host:port list indexed by rank [DGAN_PEERS]")
+    String peers;
+
+    @Option(names = "--gossip-port", defaultValue = "${env:DGAN_GOSSIP_PORT:-7070}",
+            description = "port to serve gossip on [DGAN_GOSSIP_PORT] (default 7070)")
+    int gossipPort;
+
+    @Option(names = "--metrics-port", defaultValue = "${env:DGAN_METRICS_PORT:-9090}",
+            description = "Prometheus metrics port, 0 = off [DGAN_METRICS_PORT] (default 9090)")
+    int metricsPort;
+
+    @Option(names = "--bind", defaultValue = "${env:DGAN_BIND:-0.0.0.0}", description = "address to serve on (default 0.0.0.0)")
+    String bind;
+
+    @Option(names = "--topology-file", defaultValue = "${env:DGAN_TOPOLOGY_FILE}",
+            description = "topology JSON [DGAN_TOPOLOGY_FILE] (not read yet: games take --topology)")
+    Path topologyFile;
+
+    @Option(names = "--config", defaultValue = "${env:DGAN_CONFIG_FILE}",
+            description = "training configuration JSON [DGAN_CONFIG_FILE] (not read yet: games take flags)")
+    Path configFile;
+
+    @Option(names = "--run-dir", defaultValue = "${env:DGAN_RUN_DIR}",
+            description = "where final parameters (params-rank<r>.f32) and the summary go [DGAN_RUN_DIR]")
+    Path runDir;
+
+    @Option(names = "--checkpoint-dir", defaultValue = "${env:DGAN_CHECKPOINT_DIR}",
+            description = "checkpoints [DGAN_CHECKPOINT_DIR] (not written by game runs)")
+    Path checkpointDir;
+
+    @Option(names = "--wire", defaultValue = "float32", description = "float32 | bf16 (default ${DEFAULT-VALUE})")
+    String wire;
+
+    @Option(names = "--emulate-latency", defaultValue = "0ms",
+            description = "emulated delay per message, e.g. 50ms (default none)")
+    String emulateLatency;
+
+    @Option(names = "--emulate-bandwidth", defaultValue = "0",
+            description = "emulated bandwidth per link, e.g. 1gbit (default unlimited)")
+    String emulateBandwidth;
+
+    @Option(names = "--connect-timeout", defaultValue = "300",
+            description = "seconds to wait for the neighbours to resolve and answer (default ${DEFAULT-VALUE})")
+    long connectTimeoutSeconds;
+
+    @Option(names = "--receive-timeout", defaultValue = "120",
+            description = "seconds to wait for a neighbour's vector (default ${DEFAULT-VALUE})")
+    long receiveTimeoutSeconds;
+
+    @Option(names = "--exit-with-parent", hidden = true,
+            description = "exit when the launching process dies (local multi-process mode: no orphans)")
+    boolean exitWithParent;
+
+    @Option(names = "--json", description = "print one JSON summary on stdout at the end")
+    boolean json;
+
+    @Unmatched
+    List<String> gameArgs = new ArrayList<>();
+
+    @Override
+    public Integer call() throws IOException {
+        if (exitWithParent) {
+            ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> {
+                System.err.println("[rank " + rank + "] launcher exited; stopping");
+                Runtime.getRuntime().halt(3);
+            }));
+        }
+        if (rank == null) {
+            throw bad("--rank", "required (or set RANK)");
+        }
+        if (workers == null || workers < 1) {
+            throw bad("--workers", "required, at least 1 (or set WORLD_SIZE)");
+        }
+        if (rank < 0 || rank >= workers) {
+            throw bad("--rank", "expected 0.." + (workers - 1) + ", got " + rank);
+        }
+        PeerDirectory directory = peerDirectory();
+        WireFormat wireFormat = parse("--wire", () -> WireFormat.parse(wire));
+        LinkEmulation emulation = new LinkEmulation(
+                parse("--emulate-latency", () -> LinkEmulation.parseLatency("--emulate-latency", emulateLatency)),
+                parse("--emulate-bandwidth", () -> LinkEmulation.parseBandwidth("--emulate-bandwidth",
+                        emulateBandwidth)));
+
+        // The oracle: a validation game configured by the remaining flags, built exactly as `dgan game` builds it.
+        GameCommand game = new GameCommand();
+        List<String> args = new ArrayList<>(gameArgs);
+        args.add("--workers=" + workers);
+        CommandLine gameCli = new CommandLine(game);
+        try {
+            gameCli.parseArgs(args.toArray(String[]::new));
+        } catch (ParameterException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        game.spec = gameCli.getCommandSpec();
+        Algorithm algorithm;
+        String topologyName;
+        MixingSchedule schedule;
+        Game g;
+        OptimizerConfig config;
+        try {
+            algorithm = game.parseAlgorithm();
+            game.validate();
+            topologyName = game.topology != null ? game.topology
+                    : algorithm == Algorithm.RAND_DP_OADAM ? "random-ring" : "ring";
+            schedule = game.buildTopology(topologyName);
+            g = game.buildGame();
+            config = game.buildConfig(algorithm);
+        } catch (ParameterException e) {
+            // Reported as this command's error (one line on this command's stderr, exit 2).
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        List<String> playerNames = g.playerNames();
+        float[][] initial = g.initialPoint();
+        long[] lengths = java.util.Arrays.stream(initial).mapToLong(a -> a.length).toArray();
+
+        PrintWriter err = spec.commandLine().getErr();
+        String prefix = "[rank " + rank + "] ";
+        WorkerMetrics metrics = new WorkerMetrics(namespace, job, rank);
+        int metricsBound = metricsPort > 0 ? metrics.serve(bind, metricsPort) : 0;
+        metrics.topologyEpoch(0);
+        GrpcTransportConfig transportConfig = GrpcTransportConfig.builder(job, rank, workers)
+                .bindHost(bind).port(gossipPort)
+                .layoutHash(layoutHash(g, lengths, gameArgs))
+                .vectorLengths(lengths)
+                .wire(wireFormat)
+                .emulation(emulation)
+                .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
+                .receiveTimeout(Duration.ofSeconds(receiveTimeoutSeconds))
+                .build();
+        long started = System.nanoTime();
+        try (metrics; GrpcTransport transport = workers > 1
+                ? new GrpcTransport(transportConfig, directory, metrics, msg -> {
+                    err.println(prefix + msg);
+                    err.flush();
+                })
+                : null) {
+            err.printf(Locale.ROOT, "%sjob %s, %s on %s, %d workers, gossip port %d%s%n", prefix, job,
+                    algorithm.cliName(), topologyName, workers, transport == null ? 0 : transport.port(),
+                    metricsBound > 0 ? ", metrics port " + metricsBound : "");
+            err.flush();
+            if (transport != null) {
+                List<Integer> neighbours = neighbours(schedule, algorithm);
+                err.println(prefix + "waiting for ranks " + neighbours);
+                err.flush();
+                transport.awaitPeers(neighbours);
+            }
+            // GameWorker: the optimizer loop plus metrics by collectives (x̄ and the consensus distance by
+            // all-reduce every --every iterations), bit-identical to the in-process runner.
+            Transport channel = transport != null ? transport : new InMemoryNetwork(1).transport(0);
+            long iterations = game.iterations;
+            long reportEvery = Math.max(game.every, (iterations / 10 / game.every) * game.every);
+            long loopStart = System.nanoTime();
+            long[] counted = {0};
+            RunResult result = new GameWorker(g, config, schedule, channel).every(game.every).progress(p -> {
+                metrics.stepsCompleted(p.iteration() - counted[0]);
+                counted[0] = p.iteration();
+                metrics.consensusDistance(p.consensusDistance());
+                if (p.iteration() % reportEvery == 0 || p.iteration() == iterations) {
+                    double seconds = (System.nanoTime() - loopStart) / 1e9;
+                    err.printf(Locale.ROOT, "%sk=%d residual=%.4g consensus=%.4g (%.0f it/s)%n", prefix,
+                            p.iteration(), p.residual(), p.consensusDistance(),
+                            p.iteration() / Math.max(seconds, 1e-9));
+                    err.flush();
+                }
+            }).run(iterations);
+            if (result.diverged()) {
+                err.printf(Locale.ROOT, "%sdiverged at iteration %d; stopped%n", prefix, result.iterations());
+            }
+            Path paramsFile = runDir == null ? null : writeParams(result.finalParameters()[0]);
+            Map<String, Object> summary = new LinkedHashMap<>();
+            summary.put("rank", rank);
+            summary.put("workers", workers);
+            summary.put("algorithm", algorithm.cliName());
+            summary.put("topology", topologyName);
+            summary.put("iterations", result.iterations());
+            summary.put("finalResidual", Double.isFinite(result.finalResidual()) ? result.finalResidual() : null);
+            summary.put("consensusDistance", result.last().consensusDistance());
+            summary.put("wallSeconds", (System.nanoTime() - started) / 1e9);
+            List<Map<String, Object>> playerList = new ArrayList<>();
+            for (int i = 0; i < playerNames.size(); i++) {
+                playerList.add(Map.of("name", playerNames.get(i), "length", lengths[i]));
+            }
+            summary.put("players", playerList);
+            summary.put("paramsFile", paramsFile == null ? null : paramsFile.toString());
+            if (json) {
+                PrintWriter out = spec.commandLine().getOut();
+                out.println(JsonOutput.toJson(summary));
+                out.flush();
+            }
+            err.println(prefix + "done");
+            err.flush();
+            return 0;
+        } catch (TransportException e) {
+            err.println(prefix + "failed: " + e.getMessage());
+            err.flush();
+            return 1;
+        }
+    }
+
+    /**
+     * Ranks this worker exchanges with: its ring neighbours (all-reduce) and its graph neighbours for a static
+     * topology, else everybody it may meet.
+     */
+    private List<Integer> neighbours(MixingSchedule schedule, Algorithm algorithm) {
+        TreeSet<Integer> ranks = new TreeSet<>();
+        // Ring all-reduce (cp-oadam's gradients, and the metrics' x̄): successor and predecessor.
+        ranks.add((rank + 1) % workers);
+        ranks.add((rank + workers - 1) % workers);
+        if (algorithm == Algorithm.CP_OADAM) {
+            // nothing else
+        } else if (schedule.period() == 1) {
+            for (int j : schedule.at(1).neighbours(rank)) {
+                ranks.add(j);
+            }
+        } else {
+            for (int j = 0; j < workers; j++) {
+                ranks.add(j);
+            }
+        }
+        ranks.remove(rank);
+        return List.copyOf(ranks);
+    }
+
+    /** Peers must agree on the game and the parameter layout: hash the game's name, players and flags. */
+    static long layoutHash(Game g, long[] lengths, List<String> gameArgs) {
+        StringBuilder sb = new StringBuilder(g.name());
+        for (int i = 0; i < lengths.length; i++) {
+            sb.append('|').append(g.playerNames().get(i)).append(':').append(lengths[i]);
+        }
+        new TreeSet<>(gameArgs).forEach(a -> sb.append('|').append(a));
+        long h = 1125899906842597L;
+        for (int i = 0; i < sb.length(); i++) {
+            h = 31 * h + sb.charAt(i);
+        }
+        return h;
+    }
+
+    /** Writes every player's parameters, in order, as little-endian float32, atomically. */
+    private Path writeParams(float[][] players) throws IOException {
+        Files.createDirectories(runDir);
+        Path target = runDir.resolve("params-rank" + rank + ".f32");
+        Path tmp = runDir.resolve("params-rank" + rank + ".f32.tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            for (float[] p : players) {
+                ByteBuffer bytes = ByteBuffer.allocate(p.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                bytes.asFloatBuffer().put(p);
+                while (bytes.hasRemaining()) {
+                    ch.write(bytes);
+                }
+            }
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return target;
+    }
+
+    private PeerDirectory peerDirectory() {
+        if (workers == 1) {
+            return r -> "127.0.0.1:" + gossipPort;
+        }
+        if (peers != null && !peers.isBlank()) {
+            return parse("--peers", () -> PeerDirectory.list(peers, workers));
+        }
+        if (peerTemplate != null && !peerTemplate.isBlank()) {
+            return parse("--peer-template", () -> PeerDirectory.template(peerTemplate));
+        }
+        throw bad("--peers", "give --peers host:port,... or --peer-template (or DGAN_PEERS / DGAN_PEER_TEMPLATE) "
+                + "for " + workers + " workers");
+    }
+
+    private <T> T parse(String flag, java.util.function.Supplier<T> parser) {
+        try {
+            return parser.get();
+        } catch (IllegalArgumentException e) {
+            String message = e.getMessage();
+            throw new ParameterException(spec.commandLine(), message.startsWith("--") ? message : flag + ": " + message);
+        }
+    }
+
+    private ParameterException bad(String flag, String message) {
+        return new ParameterException(spec.commandLine(), flag + ": " + message);
+    }
+}

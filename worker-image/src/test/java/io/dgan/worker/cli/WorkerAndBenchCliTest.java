@@ -1,0 +1,108 @@
+package io.dgan.worker.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class WorkerAndBenchCliTest {
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        CommandLine cli = DganCli.newCommandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void workerRejectsBadConfigurationWithOneLineNamingTheFlag() {
+        Run noPeers = run("worker", "--rank", "0", "--workers", "2", "--metrics-port", "0");
+        assertThat(noPeers.code()).isEqualTo(2);
+        assertThat(noPeers.err()).contains("--peers").hasLineCount(1);
+
+        Run badRank = run("worker", "--rank", "5", "--workers", "2", "--peers", "a:1,b:2");
+        assertThat(badRank.code()).isEqualTo(2);
+        assertThat(badRank.err()).contains("--rank").contains("0..1");
+
+        Run badPeers = run("worker", "--rank", "0", "--workers", "3", "--peers", "a:1,b:2");
+        assertThat(badPeers.code()).isEqualTo(2);
+        assertThat(badPeers.err()).contains("--peers: expected 3");
+
+        Run badGameFlag = run("worker", "--rank", "0", "--workers", "2", "--peers", "a:1,b:2", "--dim", "0");
+        assertThat(badGameFlag.code()).isEqualTo(2);
+        assertThat(badGameFlag.err()).contains("--dim");
+
+        Run badEmulation = run("worker", "--rank", "0", "--workers", "2", "--peers", "a:1,b:2",
+                "--emulate-bandwidth", "fast");
+        assertThat(badEmulation.code()).isEqualTo(2);
+        assertThat(badEmulation.err()).contains("--emulate-bandwidth");
+
+        Run badWire = run("worker", "--rank", "0", "--workers", "2", "--peers", "a:1,b:2", "--wire", "fp8");
+        assertThat(badWire.code()).isEqualTo(2);
+        assertThat(badWire.err()).contains("--wire");
+    }
+
+    @Test
+    void aSingleWorkerRunsWithoutPeers() {
+        Run single = run("worker", "--rank", "0", "--workers", "1", "--metrics-port", "0", "--iterations", "5",
+                "--dim", "3", "--json");
+        assertThat(single.code()).as(single.err()).isZero();
+        JsonNode summary = parse(single.out());
+        assertThat(summary.path("iterations").asLong()).isEqualTo(5);
+        assertThat(summary.path("rank").asInt()).isZero();
+    }
+
+    @Test
+    void benchTransportPrintsOneJsonObjectWithBothThroughputsAndTheirRatio() {
+        Run bench = run("bench", "transport", "--size", "1MiB", "--reps", "3", "--warmup", "1", "--json");
+        assertThat(bench.code()).as(bench.err()).isZero();
+        JsonNode r = parse(bench.out());
+        assertThat(r.path("bytes").asLong()).isEqualTo(1 << 20);
+        assertThat(r.path("grpcGBps").asDouble()).isPositive();
+        assertThat(r.path("tcpGBps").asDouble()).isPositive();
+        assertThat(r.path("ratio").asDouble())
+                .isCloseTo(r.path("grpcGBps").asDouble() / r.path("tcpGBps").asDouble(),
+                        org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(r.path("grpcSamplesSeconds")).hasSize(3);
+
+        Run badSize = run("bench", "transport", "--size", "3B");
+        assertThat(badSize.code()).isEqualTo(2);
+        assertThat(badSize.err()).contains("--size");
+    }
+
+    @Test
+    void benchCommComparesThePatternsToTheModel() {
+        Run comm = run("bench", "comm", "--workers", "4", "--payload", "64KB", "--emulate-latency", "20ms",
+                "--emulate-bandwidth", "100mbit", "--reps", "2", "--json");
+        assertThat(comm.code()).as(comm.err()).isZero();
+        JsonNode r = parse(comm.out());
+        assertThat(r.path("patterns")).hasSize(3);
+        for (JsonNode p : r.path("patterns")) {
+            // Emulation adds at least the modelled time (the model leaves the real cost out).
+            assertThat(p.path("measuredSeconds").asDouble()).isGreaterThanOrEqualTo(p.path("modelSeconds").asDouble() * 0.95);
+        }
+        assertThat(r.path("patterns").get(2).path("modelSeconds").asDouble()).as("all-reduce: 6 alphas")
+                .isGreaterThan(0.12);
+        Run notPowerOfTwo = run("bench", "comm", "--workers", "6");
+        assertThat(notPowerOfTwo.code()).isEqualTo(2);
+        assertThat(notPowerOfTwo.err()).contains("--workers");
+    }
+
+    private static JsonNode parse(String stdout) {
+        try {
+            assertThat(stdout.strip()).doesNotContain("\n");
+            return JsonOutput.mapper().readTree(stdout);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
