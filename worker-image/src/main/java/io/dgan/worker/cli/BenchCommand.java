@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
                 BenchMixingCommand.class,
                 BenchTransportCommand.class,
                 BenchCommCommand.class,
+                BenchStepCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec

@@ -19,6 +19,8 @@ import java.io.PrintWriter;
         description = "Decentralized GAN training (DPOSG / DP-OAdam): topologies, optimizers, games, training.",
         subcommands = {
                 TopologyCommand.class,
+                TrainCommand.class,
+                ClassifierCommand.class,
                 GameCommand.class,
                 BenchCommand.class,
                 WorkerCommand.class,

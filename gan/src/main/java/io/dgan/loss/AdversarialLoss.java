@@ -1,0 +1,46 @@
+package io.dgan.loss;
+
+import java.util.List;
+
+/**
+ * The two players' losses as functions of the discriminator's scores. Implementations return the loss value and
+ * write dLoss/dScore per sample (already divided by the batch size: losses are batch means), which is the epsilon
+ * back-propagated through D.
+ */
+public interface AdversarialLoss {
+    List<String> NAMES = List.of("bce", "wgan-gp", "hinge");
+
+    String name();
+
+    /** L_D for scores on real and fake samples; fills dReal[i] = dL_D/dsReal[i], dFake[i] = dL_D/dsFake[i]. */
+    double discriminator(double[] sReal, double[] sFake, double[] dReal, double[] dFake);
+
+    /** L_G for scores on fake samples; fills dFake[i] = dL_G/dsFake[i]. */
+    double generator(double[] sFake, double[] dFake);
+
+    /** λ of the gradient penalty on D (0 = none). */
+    default double gradientPenaltyWeight() {
+        return 0;
+    }
+
+    /** "bce", "wgan-gp" (λ = 10), "wgan-gp:λ", "hinge". */
+    static AdversarialLoss parse(String spec) {
+        if (spec.equals("bce") || spec.equals("ns")) {
+            return new NonSaturatingLoss();
+        }
+        if (spec.equals("hinge")) {
+            return new HingeLoss();
+        }
+        if (spec.equals("wgan-gp")) {
+            return new WassersteinLoss(10);
+        }
+        if (spec.startsWith("wgan-gp:")) {
+            try {
+                return new WassersteinLoss(Double.parseDouble(spec.substring("wgan-gp:".length())));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--loss: expected wgan-gp:<lambda>, got '" + spec + "'");
+            }
+        }
+        throw new IllegalArgumentException("--loss: expected one of " + NAMES + ", got '" + spec + "'");
+    }
+}

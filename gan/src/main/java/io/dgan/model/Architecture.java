@@ -1,0 +1,120 @@
+package io.dgan.model;
+
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationLReLU;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.activations.impl.ActivationTanH;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.learning.config.NoOp;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.List;
+
+/**
+ * The single description of a network: it builds the DL4J network and yields the layout hash that peers compare
+ * before exchanging flat parameter vectors (same hash ⇒ same length and same order of parameters).
+ *
+ * @param name       e.g. "dcgan28-G"
+ * @param input      shape of one input sample
+ * @param layers     layers in order; the last one produces the output
+ * @param initStdDev 0 for Xavier initialisation, else N(0, initStdDev²) weights (DCGAN uses 0.02)
+ */
+public record Architecture(String name, Shape input, List<LayerSpec> layers, double initStdDev) {
+
+    public Architecture {
+        layers = List.copyOf(layers);
+        if (layers.isEmpty()) {
+            throw new IllegalArgumentException("architecture " + name + " has no layers");
+        }
+    }
+
+    /** Canonical text: everything that determines the parameter layout, and nothing else. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder("arch:").append(name).append(";in=").append(input.describe());
+        for (LayerSpec l : layers) {
+            sb.append(';').append(l.describe());
+        }
+        return sb.toString();
+    }
+
+    /** First 8 bytes of SHA-256 of {@link #describe()} plus the data type name. */
+    public long layoutHash(DataType dataType) {
+        return hash64(describe() + ";dtype=" + dataType.name());
+    }
+
+    static long hash64(String text) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            long h = 0;
+            for (int i = 0; i < 8; i++) {
+                h = (h << 8) | (d[i] & 0xff);
+            }
+            return h;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Builds and initialises the network (training workspaces on, no DL4J updater: the optimizer is ours). */
+    public MultiLayerNetwork build(long seed, DataType dataType) {
+        NeuralNetConfiguration.Builder b = new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .dataType(dataType)
+                .updater(new NoOp())
+                .trainingWorkspaceMode(WorkspaceMode.ENABLED)
+                .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
+                .convolutionMode(ConvolutionMode.Same);
+        if (initStdDev > 0) {
+            b.weightInit(new NormalDistribution(0, initStdDev));
+        } else {
+            b.weightInit(WeightInit.XAVIER);
+        }
+        NeuralNetConfiguration.ListBuilder list = b.list();
+        int index = 0;
+        for (LayerSpec spec : layers) {
+            if (spec instanceof LayerSpec.Dense d) {
+                list.layer(index++, new DenseLayer.Builder().nOut(d.nOut())
+                        .activation(activation(d.activation())).build());
+            } else if (spec instanceof LayerSpec.Conv c) {
+                list.layer(index++, new ConvolutionLayer.Builder(c.kernel(), c.kernel())
+                        .stride(c.stride(), c.stride()).nOut(c.nOut()).activation(activation(c.activation())).build());
+            } else if (spec instanceof LayerSpec.Deconv c) {
+                list.layer(index++, new Deconvolution2D.Builder(c.kernel(), c.kernel())
+                        .stride(c.stride(), c.stride()).nOut(c.nOut()).activation(activation(c.activation())).build());
+            } else if (spec instanceof LayerSpec.ToImage t) {
+                list.inputPreProcessor(index, new FeedForwardToCnnPreProcessor(t.height(), t.width(), t.channels()));
+            }
+        }
+        list.setInputType(input.isImage()
+                ? InputType.convolutional(input.height(), input.width(), input.channels())
+                : InputType.feedForward(input.length()));
+        MultiLayerNetwork net = new MultiLayerNetwork(list.build());
+        net.init();
+        net.initGradientsView();
+        return net;
+    }
+
+    private static IActivation activation(LayerSpec.Act act) {
+        return switch (act.name()) {
+            case "identity" -> new ActivationIdentity();
+            case "relu" -> new ActivationReLU();
+            case "tanh" -> new ActivationTanH();
+            case "leakyrelu" -> new ActivationLReLU(act.alpha());
+            default -> throw new IllegalArgumentException("unknown activation " + act.name());
+        };
+    }
+}

@@ -1,0 +1,131 @@
+package io.dgan.training;
+
+import io.dgan.optimizer.DecentralizedOptimizer;
+import io.dgan.optimizer.Player;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One rank's checkpoint: the iteration, the model layout hash, the optimizer's step count, and the named float
+ * blocks (the players' parameters "G.params", "D.params", then the optimizer's state buffers). Written to a
+ * temporary file, flushed to disk, then renamed over the old one: a crash leaves the old or the new checkpoint,
+ * never half of one.
+ *
+ * <p>Format: "DGANCKPT", int version, long layoutHash, long iteration, long stepCount, int blocks, then per block
+ * UTF name, int length, length big-endian floats.
+ */
+public final class Checkpoints {
+    private static final String MAGIC = "DGANCKPT";
+    private static final int VERSION = 1;
+
+    private Checkpoints() {
+    }
+
+    public static Path file(Path dir, int rank) {
+        return dir.resolve("rank-" + rank + ".ckpt");
+    }
+
+    static Map<String, FloatBuffer> blocks(DecentralizedOptimizer optimizer) {
+        Map<String, FloatBuffer> blocks = new LinkedHashMap<>();
+        for (Player p : optimizer.players()) {
+            blocks.put(p.name() + ".params", p.params());
+        }
+        blocks.putAll(optimizer.stateBuffers());
+        return blocks;
+    }
+
+    public static void save(Path dir, int rank, long layoutHash, long iteration, DecentralizedOptimizer optimizer) {
+        Path target = file(dir, rank);
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        try {
+            Files.createDirectories(dir);
+            try (var channel = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE);
+                 DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
+                         java.nio.channels.Channels.newOutputStream(channel), 1 << 16))) {
+                out.writeBytes(MAGIC);
+                out.writeInt(VERSION);
+                out.writeLong(layoutHash);
+                out.writeLong(iteration);
+                out.writeLong(optimizer.stepCount());
+                Map<String, FloatBuffer> blocks = blocks(optimizer);
+                out.writeInt(blocks.size());
+                for (Map.Entry<String, FloatBuffer> e : blocks.entrySet()) {
+                    FloatBuffer b = e.getValue();
+                    out.writeUTF(e.getKey());
+                    out.writeInt(b.limit());
+                    for (int i = 0, n = b.limit(); i < n; i++) {
+                        out.writeFloat(b.get(i));
+                    }
+                }
+                out.flush();
+                channel.force(true);
+            }
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write checkpoint " + target, e);
+        }
+    }
+
+    /** Restores rank's parameters and optimizer state in place; returns the checkpoint's iteration. */
+    public static long load(Path dir, int rank, long layoutHash, DecentralizedOptimizer optimizer) {
+        Path f = file(dir, rank);
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(f), 1 << 16))) {
+            byte[] magic = new byte[MAGIC.length()];
+            in.readFully(magic);
+            if (!MAGIC.equals(new String(magic, java.nio.charset.StandardCharsets.US_ASCII))) {
+                throw new IllegalArgumentException(f + ": not a dgan checkpoint (bad magic)");
+            }
+            int version = in.readInt();
+            if (version != VERSION) {
+                throw new IllegalArgumentException(f + ": checkpoint version " + version + ", expected " + VERSION);
+            }
+            long hash = in.readLong();
+            if (hash != layoutHash) {
+                throw new IllegalArgumentException(f + ": model layout hash " + Long.toHexString(hash)
+                        + " differs from this model's " + Long.toHexString(layoutHash) + " (another architecture?)");
+            }
+            long iteration = in.readLong();
+            long steps = in.readLong();
+            Map<String, FloatBuffer> blocks = blocks(optimizer);
+            int count = in.readInt();
+            if (count != blocks.size()) {
+                throw new IllegalArgumentException(f + ": " + count + " blocks, expected " + blocks.size() + " "
+                        + blocks.keySet() + " (another algorithm?)");
+            }
+            for (int i = 0; i < count; i++) {
+                String name = in.readUTF();
+                int length = in.readInt();
+                FloatBuffer b = blocks.get(name);
+                if (b == null || b.limit() != length) {
+                    throw new IllegalArgumentException(f + ": block " + name + "[" + length + "] does not match "
+                            + blocks.keySet());
+                }
+                for (int k = 0; k < length; k++) {
+                    b.put(k, in.readFloat());
+                }
+            }
+            optimizer.restoreStepCount(steps);
+            return iteration;
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException(f + ": no checkpoint for rank " + rank + " (nothing to resume)");
+        } catch (EOFException e) {
+            throw new IllegalArgumentException(f + ": checkpoint truncated");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read checkpoint " + f, e);
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package io.dgan.training;
+
+import io.dgan.data.SampleSource;
+import io.dgan.loss.AdversarialLoss;
+import io.dgan.loss.GradientPenalty;
+import io.dgan.model.GanModel;
+import io.dgan.model.ModelNetwork;
+import io.dgan.optimizer.GradientOracle;
+import io.dgan.optimizer.Player;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The GAN as a {@link GradientOracle}: one call computes both players' gradients at the current parameters on one
+ * fresh minibatch (a simultaneous step, G:D ratio 1:1), into the networks' gradient views, which the players alias.
+ *
+ * <p>Passes per call: G forward; D forward+backward on the fakes with the generator's loss, whose input-gradient
+ * G back-propagates (this clobbers D's gradient view, so it goes first); then [WGAN-GP only: D forward+backward on
+ * the interpolates for ∇ₓD] one D forward+backward on [real; fake (+ the penalty's shifted interpolates)] whose
+ * parameter gradient is the discriminator's final gradient.
+ *
+ * <p>Minibatch, noise and interpolation weights come from a generator seeded by (seed, rank, iteration) alone:
+ * the same call gives the same gradients, which is what makes {@code --resume} exact.
+ */
+public final class GanOracle implements GradientOracle {
+    /** Loss values of the last call (the penalty is included in {@code discriminator}). */
+    public record Losses(double generator, double discriminator, double penalty) {
+    }
+
+    private final GanModel model;
+    private final AdversarialLoss loss;
+    private final GradientPenalty penalty;
+    private final SampleSource data;
+    private final int batch;
+    private final long seed;
+    private final int rank;
+    private final List<Player> players;
+    private volatile Losses last = new Losses(Double.NaN, Double.NaN, 0);
+
+    public GanOracle(GanModel model, AdversarialLoss loss, SampleSource data, int batch, long seed, int rank) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("--batch must be >= 1, got " + batch);
+        }
+        if (!data.shape().equals(model.sampleShape())) {
+            throw new IllegalArgumentException("data samples are " + data.shape().describe() + " but model "
+                    + model.kind() + " expects " + model.sampleShape().describe());
+        }
+        this.model = model;
+        this.loss = loss;
+        this.penalty = loss.gradientPenaltyWeight() > 0
+                ? new GradientPenalty(loss.gradientPenaltyWeight(), GradientPenalty.DEFAULT_STEP) : null;
+        this.data = data;
+        this.batch = batch;
+        this.seed = seed;
+        this.rank = rank;
+        this.players = model.generator().dataType() == DataType.FLOAT ? model.players() : List.of();
+    }
+
+    @Override
+    public List<Player> players() {
+        return players;
+    }
+
+    public GanModel model() {
+        return model;
+    }
+
+    public Losses lastLosses() {
+        return last;
+    }
+
+    /** The random stream of one (seed, rank, iteration). */
+    SplittableRandom random(long iteration) {
+        return new SplittableRandom(seed * 0x9E3779B97F4A7C15L + rank * 0xC2B2AE3D27D4EB4FL + iteration);
+    }
+
+    private record Batch(INDArray real, INDArray noise, double[] mix) {
+    }
+
+    private Batch draw(long iteration) {
+        SplittableRandom rng = random(iteration);
+        INDArray real = data.batch(batch, rng).castTo(model.generator().dataType());
+        INDArray z = noise(batch, model.noiseDim(), rng, model.generator().dataType());
+        double[] u = new double[batch];
+        for (int i = 0; i < batch; i++) {
+            u[i] = rng.nextDouble();
+        }
+        return new Batch(real, z, u);
+    }
+
+    static INDArray noise(int rows, int dim, SplittableRandom rng, DataType type) {
+        float[] z = new float[rows * dim];
+        for (int i = 0; i < z.length; i++) {
+            z[i] = (float) rng.nextGaussian();
+        }
+        return Nd4j.create(z, new long[]{rows, dim}).castTo(type);
+    }
+
+    @Override
+    public void computeGradients(long iteration) {
+        ModelNetwork g = model.generator();
+        ModelNetwork d = model.discriminator();
+        Batch b = draw(iteration);
+        INDArray fake = g.forward(b.noise(), true).dup();
+
+        // Generator: L_G through D (D's parameter gradient from this pass is discarded, overwritten below).
+        double[] sFake = scores(d.forward(fake, true));
+        double[] epsG = new double[batch];
+        double lossG = loss.generator(sFake, epsG);
+        INDArray dFake = d.backward(column(epsG, d.dataType()));
+        g.backward(dFake);
+
+        // Discriminator: one pass over real, fake (detached) and, for WGAN-GP, the penalty's shifted interpolates.
+        GradientPenalty.Terms gp = null;
+        INDArray all;
+        if (penalty != null) {
+            gp = penalty.terms(d, GradientPenalty.interpolate(b.real(), fake, b.mix()));
+            all = Nd4j.concat(0, b.real(), fake, gp.samples());
+        } else {
+            all = Nd4j.concat(0, b.real(), fake);
+        }
+        double[] s = scores(d.forward(all, true));
+        double[] sReal = java.util.Arrays.copyOfRange(s, 0, batch);
+        double[] sFakeD = java.util.Arrays.copyOfRange(s, batch, 2 * batch);
+        double[] eps = new double[s.length];
+        double[] dReal = new double[batch];
+        double[] dFakeD = new double[batch];
+        double lossD = loss.discriminator(sReal, sFakeD, dReal, dFakeD);
+        System.arraycopy(dReal, 0, eps, 0, batch);
+        System.arraycopy(dFakeD, 0, eps, batch, batch);
+        if (gp != null) {
+            System.arraycopy(gp.epsilon(), 0, eps, 2 * batch, gp.epsilon().length);
+        }
+        d.backward(column(eps, d.dataType()));
+        double p = gp == null ? 0 : gp.value();
+        last = new Losses(lossG, lossD + p, p);
+    }
+
+    /** Losses at the current parameters for the minibatch of {@code iteration} (the WGAN-GP penalty overwrites D's gradient view). */
+    public Losses evaluate(long iteration) {
+        ModelNetwork g = model.generator();
+        ModelNetwork d = model.discriminator();
+        Batch b = draw(iteration);
+        INDArray fake = g.forward(b.noise(), false).dup();
+        double[] sFake = scores(d.forward(fake, false));
+        double[] sReal = scores(d.forward(b.real(), false));
+        double lossG = loss.generator(sFake, new double[batch]);
+        double lossD = loss.discriminator(sReal, sFake, new double[batch], new double[batch]);
+        double p = penalty == null ? 0 : penalty.value(d, GradientPenalty.interpolate(b.real(), fake, b.mix()));
+        return new Losses(lossG, lossD + p, p);
+    }
+
+    /** {@code count} generator samples from noise of a separate seeded stream (evaluation, sample grids). */
+    public INDArray sample(int count, long sampleSeed) {
+        INDArray z = noise(count, model.noiseDim(), new SplittableRandom(sampleSeed), model.generator().dataType());
+        return model.generator().forward(z, false).dup();
+    }
+
+    private static double[] scores(INDArray out) {
+        return out.castTo(DataType.DOUBLE).reshape(out.length()).toDoubleVector();
+    }
+
+    private static INDArray column(double[] v, DataType type) {
+        return Nd4j.createFromArray(v).castTo(type).reshape(v.length, 1);
+    }
+}

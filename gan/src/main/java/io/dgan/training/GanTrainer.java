@@ -1,0 +1,435 @@
+package io.dgan.training;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.dgan.data.Datasets;
+import io.dgan.data.ImageDataset;
+import io.dgan.data.SampleSource;
+import io.dgan.data.Sharding;
+import io.dgan.evaluation.Curves;
+import io.dgan.gossip.ConsensusDistance;
+import io.dgan.loss.AdversarialLoss;
+import io.dgan.model.GanModel;
+import io.dgan.model.GanModels;
+import io.dgan.model.Shape;
+import io.dgan.optimizer.Algorithm;
+import io.dgan.optimizer.DecentralizedOptimizer;
+import io.dgan.optimizer.OptimizerConfig;
+import io.dgan.optimizer.Optimizers;
+import io.dgan.optimizer.Player;
+import io.dgan.topology.MixingSchedule;
+import io.dgan.topology.Topologies;
+import io.dgan.topology.TopologySpec;
+import io.dgan.transport.InMemoryNetwork;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
+
+/**
+ * In-process decentralized GAN training: M workers as threads, each with its own G and D (same initial point),
+ * its own data shard and its own optimizer over the engine's in-memory transport. At sync points (every
+ * {@code logEvery} iterations, evaluations, checkpoints) the workers meet at a barrier that only observes: losses,
+ * the consensus distance, evaluation of the network average, atomic checkpoints of every rank.
+ *
+ * <p>Run directory: config.json, metrics.jsonl, samples/ (grids or scatter plots per evaluation), curves
+ * (losses.png, consensus.png, and one PNG per evaluation metric: fid.png, kid.png, inceptionScore.png or
+ * modesCovered.png, highQualityFraction.png), checkpoints/rank-R.ckpt + checkpoints/latest.json,
+ * summary.json.
+ */
+public final class GanTrainer {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper JSON_LINE = new ObjectMapper();
+    private static final long GC_EVERY = 20;
+
+    private final TrainConfig config;
+    private final Path runDir;
+    private final boolean resume;
+    private final PrintStream log;
+    private Evaluator evaluator;
+
+    /** Result of a run. {@code paramDigests}: per rank, SHA-256 (16 hex digits) of its G and D parameters. */
+    public record Summary(long iterations, long startIteration, double wallSeconds, double iterationsPerSecond,
+                          Map<String, Object> lastMetrics, Map<String, Object> finalEvaluation,
+                          List<String> paramDigests, String layoutHash, String runDir) {
+    }
+
+    public GanTrainer(TrainConfig config, Path runDir, boolean resume, PrintStream log) {
+        this.config = config;
+        this.runDir = runDir;
+        this.resume = resume;
+        this.log = log;
+    }
+
+    /** Replaces the default evaluator (mode coverage for mixtures, sample grids + FID/KID for images). */
+    public GanTrainer evaluator(Evaluator e) {
+        this.evaluator = e;
+        return this;
+    }
+
+    public static int threadsPerWorker(TrainConfig c) {
+        if (c.threadsPerWorker() > 0) {
+            return c.threadsPerWorker();
+        }
+        return Math.max(1, Runtime.getRuntime().availableProcessors() / c.workers());
+    }
+
+    public Summary run() {
+        int m = config.workers();
+        Algorithm algorithm = Algorithm.fromCliName(config.algorithm());
+        int threads = threadsPerWorker(config);
+        // One ND4J backend serves all worker threads: cap each op's OpenMP/BLAS threads so M workers share the cores.
+        Nd4j.getEnvironment().setMaxThreads(threads);
+        Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        Nd4j.factory().blas().setMaxThreads(threads);
+
+        prepareRunDirectory();
+        Datasets.Source source = new Datasets.Source(config.dataset(),
+                config.dataDir() == null ? null : Path.of(config.dataDir()));
+        Shape shape = Datasets.shapeOf(source);
+        ImageDataset trainSet = source.isMixture() ? null : Datasets.load(source, true);
+        Sharding.Spec shardSpec = Sharding.Spec.parse(config.shard());
+        AdversarialLoss loss = AdversarialLoss.parse(config.loss());
+        if (evaluator == null) {
+            evaluator = source.isMixture()
+                    ? new MixtureEvaluator(Datasets.mixture(config.dataset()), config.evalSamples(), config.seed())
+                    : ImageEvaluator.create(source, config, log);
+        }
+
+        MixingSchedule schedule = m > 1 && algorithm.usesGossip()
+                ? Topologies.create(TopologySpec.of(config.topology(), m).withSeed(config.seed())) : null;
+        OptimizerConfig oc = OptimizerConfig.builder(algorithm)
+                .betas(config.beta1(), config.beta2())
+                .learningRate(config.lrG())
+                .learningRate("G", config.lrG()).learningRate("D", config.lrD())
+                .gossipRounds(config.gossipRounds()).build();
+
+        List<GanOracle> oracles = new ArrayList<>();
+        List<DecentralizedOptimizer> optimizers = new ArrayList<>();
+        InMemoryNetwork network = new InMemoryNetwork(m);
+        for (int r = 0; r < m; r++) {
+            GanModel model = GanModels.create(config.model(), shape, config.seed()); // same x_0 on every worker
+            SampleSource shard = Datasets.shard(source, trainSet, shardSpec, m, r, config.seed());
+            GanOracle oracle = new GanOracle(model, loss, shard, config.batch(), config.seed(), r);
+            oracles.add(oracle);
+            optimizers.add(Optimizers.create(oc, oracle, network.transport(r), schedule));
+        }
+        GanModel averageModel = GanModels.create(config.model(), shape, config.seed());
+        long layoutHash = averageModel.layoutHash();
+        log.printf("dgan train: %d workers (%s), %s, %s on %s, loss %s, batch %d; G %,d + D %,d params; "
+                        + "%d ND4J thread(s) per op; layout %016x%n",
+                m, schedule == null ? "no gossip" : config.topology(), algorithm, config.model(), config.dataset(),
+                loss.name(), config.batch(), averageModel.generator().numParams(),
+                averageModel.discriminator().numParams(), threads, layoutHash);
+
+        Path checkpointDir = runDir.resolve("checkpoints");
+        long start = 0;
+        if (resume) {
+            for (int r = 0; r < m; r++) {
+                long it = Checkpoints.load(checkpointDir, r, layoutHash, optimizers.get(r));
+                if (r > 0 && it != start) {
+                    throw new IllegalArgumentException(checkpointDir + ": ranks' checkpoints are at different "
+                            + "iterations (" + start + " and " + it + ")");
+                }
+                start = it;
+            }
+            if (start >= config.iterations()) {
+                throw new IllegalArgumentException("--iterations " + config.iterations()
+                        + " must exceed the checkpoint's iteration " + start + " to resume");
+            }
+            log.printf("resuming from iteration %d%n", start);
+        }
+        Metrics metrics = new Metrics(runDir, start);
+
+        List<List<FloatBuffer>> params = new ArrayList<>();
+        for (GanOracle o : oracles) {
+            params.add(o.players().stream().map(Player::params).toList());
+        }
+        long first = start;
+        long total = config.iterations();
+        long[] at = {0};
+        Map<String, Object> lastEval = new LinkedHashMap<>();
+        long t0 = System.nanoTime();
+        Runnable observe = () -> {
+            long k = at[0];
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            double rate = (k - first) / Math.max(seconds, 1e-9);
+            Map<String, Object> rec = new LinkedHashMap<>();
+            rec.put("iteration", k);
+            double lg = 0;
+            double ld = 0;
+            double pen = 0;
+            for (GanOracle o : oracles) {
+                lg += o.lastLosses().generator() / m;
+                ld += o.lastLosses().discriminator() / m;
+                pen += o.lastLosses().penalty() / m;
+            }
+            double[][] average = ConsensusDistance.average(params);
+            double consensus = ConsensusDistance.distance(params, average);
+            rec.put("lossG", lg);
+            rec.put("lossD", ld);
+            if (loss.gradientPenaltyWeight() > 0) {
+                rec.put("penalty", pen);
+            }
+            rec.put("consensus", consensus);
+            rec.put("itPerSec", rate);
+            rec.put("elapsedS", seconds);
+            if (due(k, config.evalEvery()) || k == total) {
+                List<Player> target = averageModel.players();
+                for (int b = 0; b < target.size(); b++) {
+                    FloatBuffer dst = target.get(b).params();
+                    double[] src = average[b];
+                    for (int i = 0; i < src.length; i++) {
+                        dst.put(i, (float) src[i]);
+                    }
+                }
+                Map<String, Object> e = evaluator.evaluate(averageModel, k, runDir);
+                lastEval.clear();
+                lastEval.putAll(e);
+                rec.putAll(e);
+            }
+            if (due(k, config.checkpointEvery()) || k == total) {
+                for (int r = 0; r < m; r++) {
+                    Checkpoints.save(checkpointDir, r, layoutHash, k, optimizers.get(r));
+                }
+                writeJsonAtomically(checkpointDir.resolve("latest.json"), Map.of("iteration", k, "workers", m));
+            }
+            metrics.append(rec);
+            double eta = rate > 0 ? (total - k) / rate : Double.NaN;
+            StringBuilder line = new StringBuilder(String.format("[it %d/%d] G %.4f  D %.4f  consensus %.3g  %.2f it/s  ETA %s",
+                    k, total, lg, ld, consensus, rate, formatDuration(eta)));
+            lastEval.forEach((key, v) -> {
+                if (rec.containsKey(key) && !key.equals("modes") && !key.equals("evalSamples")) {
+                    line.append("  ").append(key).append(' ').append(v instanceof Double d ? String.format("%.4g", d) : v);
+                }
+            });
+            log.println(line);
+            if (k % GC_EVERY == 0 || k - first <= 1) {
+                System.gc(); // frees the native memory of dead ND4J arrays (finalized off-heap buffers)
+            }
+        };
+
+        CyclicBarrier barrier = new CyclicBarrier(m, observe);
+        Throwable[] failure = new Throwable[1];
+        try {
+            List<Thread> workers = new ArrayList<>();
+            for (int r = 0; r < m; r++) {
+                int rank = r;
+                Thread t = new Thread(() -> {
+                    try {
+                        DecentralizedOptimizer opt = optimizers.get(rank);
+                        for (long k = first + 1; k <= total; k++) {
+                            opt.step(k);
+                            if (k % config.logEvery() == 0 || k == total || due(k, config.evalEvery())
+                                    || due(k, config.checkpointEvery())) {
+                                at[0] = k; // every rank writes the same k; the barrier publishes it
+                                barrier.await();
+                            }
+                        }
+                    } catch (Throwable e) {
+                        synchronized (failure) {
+                            if (failure[0] == null) {
+                                failure[0] = e;
+                            }
+                        }
+                        barrier.reset();
+                        network.close();
+                    }
+                }, "dgan-worker-" + r);
+                workers.add(t);
+                t.start();
+            }
+            for (Thread t : workers) {
+                t.join();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } finally {
+            network.close();
+        }
+        if (failure[0] != null) {
+            Throwable root = failure[0];
+            if (root instanceof BrokenBarrierException && root.getCause() != null) {
+                root = root.getCause();
+            }
+            if (root instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException("worker failed: " + root, root);
+        }
+        double wall = (System.nanoTime() - t0) / 1e9;
+        metrics.writePlots();
+        List<String> digests = new ArrayList<>();
+        for (List<FloatBuffer> rank : params) {
+            digests.add(digest(rank));
+        }
+        Summary s = new Summary(total, start, wall, (total - start) / wall, metrics.last(), Map.copyOf(lastEval),
+                digests, String.format("%016x", layoutHash), runDir.toString());
+        writeJsonAtomically(runDir.resolve("summary.json"), s);
+        return s;
+    }
+
+    static boolean due(long k, long every) {
+        return every > 0 && k % every == 0;
+    }
+
+    private void prepareRunDirectory() {
+        try {
+            Files.createDirectories(runDir);
+            Path cfg = runDir.resolve("config.json");
+            if (resume) {
+                if (!Files.exists(cfg)) {
+                    throw new IllegalArgumentException("--resume: " + cfg + " not found (not a run directory?)");
+                }
+                TrainConfig saved = JSON.readValue(cfg.toFile(), TrainConfig.class);
+                if (!saved.identity().equals(config.identity())) {
+                    JsonNode a = JSON.valueToTree(saved.identity());
+                    JsonNode b = JSON.valueToTree(config.identity());
+                    List<String> diff = new ArrayList<>();
+                    a.fieldNames().forEachRemaining(f -> {
+                        if (!a.get(f).equals(b.get(f))) {
+                            diff.add(f + " (" + a.get(f) + " in the run, " + b.get(f) + " now)");
+                        }
+                    });
+                    throw new IllegalArgumentException("--resume: configuration differs from " + cfg + ": " + diff);
+                }
+            } else if (Files.exists(runDir.resolve("checkpoints").resolve("latest.json"))) {
+                throw new IllegalArgumentException("--run-dir " + runDir + " already holds a run: pass --resume "
+                        + "to continue it or choose another directory");
+            }
+            writeJsonAtomically(cfg, config);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare run directory " + runDir, e);
+        }
+    }
+
+    static void writeJsonAtomically(Path file, Object value) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            JSON.writeValue(tmp.toFile(), value);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    static String digest(List<FloatBuffer> blocks) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(4 * 4096);
+            for (FloatBuffer b : blocks) {
+                for (int i = 0; i < b.limit(); i++) {
+                    if (!bytes.hasRemaining()) {
+                        bytes.flip();
+                        md.update(bytes);
+                        bytes.clear();
+                    }
+                    bytes.putFloat(b.get(i));
+                }
+            }
+            bytes.flip();
+            md.update(bytes);
+            return HexFormat.of().formatHex(md.digest()).substring(0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String formatDuration(double seconds) {
+        if (!Double.isFinite(seconds)) {
+            return "?";
+        }
+        long s = Math.round(seconds);
+        return s >= 3600 ? String.format("%dh%02dm", s / 3600, (s % 3600) / 60)
+                : s >= 60 ? String.format("%dm%02ds", s / 60, s % 60) : s + "s";
+    }
+
+    /** metrics.jsonl (truncated to the checkpoint on resume) and the curves drawn from it. */
+    private static final class Metrics {
+        private final Path file;
+        private final Path dir;
+        private final List<Map<String, Object>> records = new ArrayList<>();
+
+        @SuppressWarnings("unchecked")
+        Metrics(Path dir, long keepUpTo) {
+            this.dir = dir;
+            this.file = dir.resolve("metrics.jsonl");
+            try {
+                List<String> kept = new ArrayList<>();
+                if (keepUpTo > 0 && Files.exists(file)) {
+                    for (String l : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                        if (l.isBlank()) {
+                            continue;
+                        }
+                        Map<String, Object> rec = JSON_LINE.readValue(l, Map.class);
+                        if (((Number) rec.get("iteration")).longValue() <= keepUpTo) {
+                            records.add(rec);
+                            kept.add(l);
+                        }
+                    }
+                }
+                Files.write(file, kept, StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot prepare " + file, e);
+            }
+        }
+
+        void append(Map<String, Object> rec) {
+            records.add(rec);
+            try (BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND)) {
+                w.write(JSON_LINE.writeValueAsString(rec));
+                w.newLine();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot append to " + file, e);
+            }
+        }
+
+        Map<String, Object> last() {
+            return records.isEmpty() ? Map.of() : records.get(records.size() - 1);
+        }
+
+        void writePlots() {
+            Curves losses = new Curves("Losses (mean over workers)", "loss", false);
+            Curves consensus = new Curves("Consensus distance (1/M) Σ‖x_i − x̄‖²", "consensus distance", true);
+            Map<String, Curves> quality = new LinkedHashMap<>();
+            for (Map<String, Object> r : records) {
+                double k = ((Number) r.get("iteration")).doubleValue();
+                losses.add("G", k, num(r.get("lossG")));
+                losses.add("D", k, num(r.get("lossD")));
+                consensus.add("consensus", k, num(r.get("consensus")));
+                for (String key : List.of("fid", "kid", "inceptionScore", "modesCovered", "highQualityFraction")) {
+                    if (r.containsKey(key)) {
+                        quality.computeIfAbsent(key, q -> new Curves(q + " of the network average", q, false))
+                                .add(key, k, num(r.get(key)));
+                    }
+                }
+            }
+            losses.writePng(dir.resolve("losses.png"), 800, 450);
+            consensus.writePng(dir.resolve("consensus.png"), 800, 450);
+            quality.forEach((key, c) -> c.writePng(dir.resolve(key + ".png"), 800, 450));
+        }
+
+        private static double num(Object o) {
+            return o instanceof Number n ? n.doubleValue() : Double.NaN;
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.dgan.loss;
+
+import io.dgan.model.Architecture;
+import io.dgan.model.LayerSpec;
+import io.dgan.model.LayerSpec.Act;
+import io.dgan.model.ModelNetwork;
+import io.dgan.model.Shape;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The finite-difference-trick parameter gradient of the penalty against a full central difference of P(θ) over
+ * every parameter, in double precision.
+ */
+class GradientPenaltyTest {
+
+    private static Architecture critic(Act act) {
+        return new Architecture("critic", Shape.vector(3),
+                List.of(new LayerSpec.Dense(6, act), new LayerSpec.Dense(5, act), new LayerSpec.Dense(1, Act.IDENTITY)), 0);
+    }
+
+    private static Architecture convCritic() {
+        return new Architecture("conv-critic", Shape.image(1, 6, 6),
+                List.of(new LayerSpec.Conv(3, 3, 2, Act.leakyRelu(0.2)), new LayerSpec.Dense(1, Act.IDENTITY)), 0);
+    }
+
+    @Test
+    void tanhCritic() {
+        assertThat(relativeError(critic(Act.TANH), DataType.DOUBLE)).isLessThan(1e-3);
+    }
+
+    @Test
+    void leakyReluCritic() {
+        assertThat(relativeError(critic(Act.leakyRelu(0.2)), DataType.DOUBLE)).isLessThan(1e-3);
+    }
+
+    @Test
+    void leakyReluConvolutionalCritic() {
+        assertThat(relativeError(convCritic(), DataType.DOUBLE)).isLessThan(1e-3);
+    }
+
+    @Test
+    void float32PathAgainstDoubleReference() {
+        // The production path runs in float32: same parameters, same interpolates, reference in double.
+        assertThat(relativeError(critic(Act.leakyRelu(0.2)), DataType.FLOAT)).isLessThan(1e-3);
+    }
+
+    /** ‖trick − reference‖ / ‖reference‖, the trick computed in {@code trickType}, the reference in double. */
+    private static double relativeError(Architecture arch, DataType trickType) {
+        ModelNetwork ref = new ModelNetwork(arch, 11, DataType.DOUBLE);
+        // Larger weights than Xavier so that ‖∇ₓD‖ is spread around 1 and (n − 1) changes sign across samples.
+        ref.params().muli(2.0);
+        Nd4j.getRandom().setSeed(5);
+        long[] shape = arch.input().batchShape(8);
+        INDArray xhat = Nd4j.rand(DataType.DOUBLE, shape).subi(0.5).muli(2);
+        GradientPenalty gp = new GradientPenalty(10, GradientPenalty.DEFAULT_STEP);
+
+        // Reference: central difference of P over each parameter.
+        int n = ref.numParams();
+        double[] reference = new double[n];
+        double delta = 1e-6;
+        INDArray params = ref.params();
+        for (int j = 0; j < n; j++) {
+            double keep = params.getDouble(j);
+            params.putScalar(j, keep + delta);
+            double up = gp.value(ref, xhat);
+            params.putScalar(j, keep - delta);
+            double down = gp.value(ref, xhat);
+            params.putScalar(j, keep);
+            reference[j] = (up - down) / (2 * delta);
+        }
+
+        ModelNetwork net = ref;
+        INDArray x = xhat;
+        if (trickType != DataType.DOUBLE) {
+            net = new ModelNetwork(arch, 11, trickType);
+            net.params().assign(ref.params().castTo(trickType));
+            x = xhat.castTo(trickType);
+        }
+        GradientPenalty.Terms terms = gp.terms(net, x);
+        assertThat(terms.value()).isGreaterThan(0);
+        net.forward(terms.samples(), true);
+        net.backward(Nd4j.createFromArray(terms.epsilon()).castTo(trickType).reshape(terms.epsilon().length, 1));
+        double[] trick = net.gradients().castTo(DataType.DOUBLE).toDoubleVector();
+
+        double diff = 0;
+        double norm = 0;
+        for (int j = 0; j < n; j++) {
+            diff += (trick[j] - reference[j]) * (trick[j] - reference[j]);
+            norm += reference[j] * reference[j];
+        }
+        assertThat(norm).isGreaterThan(1e-6);
+        double rel = Math.sqrt(diff / norm);
+        System.err.printf("GP gradient %s in %s: relative error %.3g over %d params%n", arch.name(), trickType, rel, n);
+        return rel;
+    }
+}

@@ -1,0 +1,110 @@
+package io.dgan.training;
+
+import io.dgan.data.GaussianMixture;
+import io.dgan.loss.AdversarialLoss;
+import io.dgan.model.GanModel;
+import io.dgan.model.GanModels;
+import io.dgan.model.ModelNetwork;
+import io.dgan.model.Shape;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.SplittableRandom;
+import java.util.function.ToDoubleFunction;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Both players' gradients from one oracle call against central differences of their own losses, in double. */
+class GanOracleTest {
+
+    private static GanOracle oracle(String loss, DataType type, int rank) {
+        GanModel m = GanModels.create("mlp", GanModels.mlpGenerator(4, 8, 2, 2), GanModels.mlpDiscriminator(2, 8, 2), 3, type);
+        return new GanOracle(m, AdversarialLoss.parse(loss), GaussianMixture.ring8(), 16, 42, rank);
+    }
+
+    @Test
+    void bceGradientsMatchFiniteDifferences() {
+        checkGradients("bce");
+    }
+
+    @Test
+    void hingeGradientsMatchFiniteDifferences() {
+        checkGradients("hinge");
+    }
+
+    @Test
+    void wganGpGradientsMatchFiniteDifferences() {
+        checkGradients("wgan-gp");
+    }
+
+    private static void checkGradients(String lossName) {
+        GanOracle o = oracle(lossName, DataType.DOUBLE, 1);
+        long k = 7;
+        o.computeGradients(k);
+        GanOracle.Losses atCall = o.lastLosses();
+        ModelNetwork g = o.model().generator();
+        ModelNetwork d = o.model().discriminator();
+        double[] gradG = g.gradients().toDoubleVector();
+        double[] gradD = d.gradients().toDoubleVector();
+        GanOracle.Losses evaluated = o.evaluate(k);
+        assertThat(evaluated.generator()).isCloseTo(atCall.generator(), org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(evaluated.discriminator()).isCloseTo(atCall.discriminator(), org.assertj.core.data.Offset.offset(1e-9));
+
+        double errG = maxRelativeError(g, gradG, p -> o.evaluate(k).generator());
+        double errD = maxRelativeError(d, gradD, p -> o.evaluate(k).discriminator());
+        System.err.printf("oracle %s: G grad rel. error %.2g, D grad rel. error %.2g%n", lossName, errG, errD);
+        assertThat(errG).isLessThan(1e-4);
+        assertThat(errD).isLessThan(1e-3);
+    }
+
+    /** ‖analytic − fd‖/‖fd‖ over 12 parameters spread evenly through {@code net} (every layer gets some). */
+    private static double maxRelativeError(ModelNetwork net, double[] analytic, ToDoubleFunction<Void> lossFn) {
+        INDArray params = net.params();
+        double diff = 0;
+        double norm = 0;
+        double h = 1e-6;
+        for (int probe = 0; probe < 12; probe++) {
+            int j = (int) ((long) probe * (analytic.length - 1) / 11);
+            double keep = params.getDouble(j);
+            params.putScalar(j, keep + h);
+            double up = lossFn.applyAsDouble(null);
+            params.putScalar(j, keep - h);
+            double down = lossFn.applyAsDouble(null);
+            params.putScalar(j, keep);
+            double fd = (up - down) / (2 * h);
+            diff += (fd - analytic[j]) * (fd - analytic[j]);
+            norm += fd * fd;
+        }
+        assertThat(norm).isGreaterThan(0);
+        return Math.sqrt(diff / norm);
+    }
+
+    @Test
+    void sameSeedRankAndIterationGiveBitIdenticalGradients() {
+        GanOracle a = oracle("wgan-gp", DataType.FLOAT, 2);
+        GanOracle b = oracle("wgan-gp", DataType.FLOAT, 2);
+        GanOracle other = oracle("wgan-gp", DataType.FLOAT, 3);
+        assertThat(a.players()).hasSize(2);
+        a.computeGradients(5);
+        b.computeGradients(5);
+        other.computeGradients(5);
+        float[] ga = a.model().generator().gradients().toFloatVector();
+        assertThat(ga).isEqualTo(b.model().generator().gradients().toFloatVector());
+        assertThat(a.model().discriminator().gradients().toFloatVector())
+                .isEqualTo(b.model().discriminator().gradients().toFloatVector());
+        assertThat(ga).isNotEqualTo(other.model().generator().gradients().toFloatVector());
+        b.computeGradients(6);
+        assertThat(ga).isNotEqualTo(b.model().generator().gradients().toFloatVector());
+    }
+
+    @Test
+    void mismatchedDataAndModelAreRejected() {
+        GanModel m = GanModels.create("mlp", Shape.vector(2), 1);
+        assertThatThrownBy(() -> new GanOracle(m, AdversarialLoss.parse("bce"),
+                new io.dgan.data.DatasetShard(new io.dgan.data.ImageDataset("x", Shape.image(1, 2, 2), new byte[4], new int[1], 1), new int[]{0}),
+                4, 1, 0)).hasMessageContaining("expects vector(2)");
+        assertThat(GanOracle.noise(3, 2, new SplittableRandom(1), DataType.FLOAT).shape()).containsExactly(3, 2);
+    }
+}

@@ -1,0 +1,181 @@
+package io.dgan.worker.cli;
+
+import io.dgan.data.SampleSource;
+import io.dgan.loss.AdversarialLoss;
+import io.dgan.model.GanModel;
+import io.dgan.model.GanModels;
+import io.dgan.model.Shape;
+import io.dgan.optimizer.Algorithm;
+import io.dgan.optimizer.DecentralizedOptimizer;
+import io.dgan.optimizer.OptimizerConfig;
+import io.dgan.optimizer.Optimizers;
+import io.dgan.training.GanOracle;
+import io.dgan.transport.InMemoryNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+
+/**
+ * {@code dgan bench step}: the time of one training iteration of one worker (the oracle's simultaneous G/D
+ * gradients plus the optimistic Adam update), with the BCE loss and with WGAN-GP, on random 28×28 images.
+ * When PyTorch is importable by {@code --python}, the same step in PyTorch is measured in the same run and the
+ * ratio printed; the figures documented in stack.md are printed as a labelled, not-measured-here reference.
+ */
+@Command(name = "step", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Time one training iteration (DL4J), without and with the gradient penalty, against PyTorch "
+                + "when installed.")
+public final class BenchStepCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--model", defaultValue = "dcgan", description = "dcgan | mlp (default ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--batch", defaultValue = "64", description = "minibatch (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--iterations", defaultValue = "10", description = "timed iterations (default ${DEFAULT-VALUE})")
+    int iterations;
+
+    @Option(names = "--warmup", defaultValue = "3", description = "untimed iterations first (default ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--threads", defaultValue = "2", description = "ND4J/BLAS (and torch) threads (default ${DEFAULT-VALUE})")
+    int threads;
+
+    @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "interpreter for the PyTorch reference (default ${DEFAULT-VALUE})")
+    String python;
+
+    @Option(names = "--json", description = "print one JSON object on stdout")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        if (batch < 1 || iterations < 1 || warmup < 0 || threads < 1) {
+            throw new ParameterException(spec.commandLine(),
+                    "--batch, --iterations, --threads must be >= 1 and --warmup >= 0");
+        }
+        Shape shape = model.equals("dcgan") ? Shape.image(1, 28, 28) : Shape.vector(2);
+        if (!GanModels.NAMES.contains(model)) {
+            throw new ParameterException(spec.commandLine(), "--model: expected one of " + GanModels.NAMES + ", got '" + model + "'");
+        }
+        PrintStream stdout = System.out;
+        java.io.PrintWriter jsonOut = spec.commandLine().getOut();
+        System.setOut(System.err);
+        try {
+            Nd4j.getEnvironment().setMaxThreads(threads);
+            Nd4j.factory().blas().setMaxThreads(threads);
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("model", model);
+            out.put("batch", batch);
+            out.put("threads", threads);
+            double plain = median(shape, "bce");
+            double gp = median(shape, "wgan-gp");
+            out.put("dl4jMsStep", plain);
+            out.put("dl4jMsStepGp", gp);
+            System.err.printf("DL4J: %.1f ms/step, %.1f ms/step with the gradient penalty (median of %d)%n",
+                    plain, gp, iterations);
+            if (model.equals("dcgan")) {
+                Map<String, Object> torch = torchReference();
+                if (torch != null) {
+                    double tp = ((Number) torch.get("msStep")).doubleValue();
+                    double tg = ((Number) torch.get("msStepGp")).doubleValue();
+                    out.put("torch", torch);
+                    out.put("ratioToTorch", plain / tp);
+                    out.put("ratioToTorchGp", gp / tg);
+                    System.err.printf("PyTorch %s (same run): %.1f / %.1f ms  →  DL4J is %.2f× / %.2f× its time%n",
+                            torch.get("torch"), tp, tg, plain / tp, gp / tg);
+                } else {
+                    out.put("torch", null);
+                    System.err.println("PyTorch not importable by " + python + ": no same-run reference");
+                }
+                // Documented in docs/design/stack.md (2 threads, this kind of machine), NOT measured in this run.
+                out.put("documentedTorch2xMs", Map.of("step", 72, "stepGp", 94));
+                out.put("ratioToDocumentedTorch2x", Map.of("step", plain / 72, "stepGp", gp / 94));
+            }
+            if (json) {
+                jsonOut.println(JsonOutput.toJson(out));
+                jsonOut.flush();
+            }
+        } finally {
+            System.setOut(stdout);
+        }
+        return 0;
+    }
+
+    private double median(Shape shape, String lossName) {
+        GanModel m = GanModels.create(model, shape, 1);
+        SampleSource data = new SampleSource() {
+            @Override
+            public Shape shape() {
+                return shape;
+            }
+
+            @Override
+            public INDArray batch(int size, RandomGenerator rng) {
+                float[] v = new float[size * shape.length()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = rng.nextFloat() * 2 - 1;
+                }
+                return Nd4j.create(v, shape.batchShape(size));
+            }
+        };
+        GanOracle oracle = new GanOracle(m, AdversarialLoss.parse(lossName), data, batch, 1, 0);
+        DecentralizedOptimizer opt = Optimizers.create(OptimizerConfig.builder(Algorithm.DP_OADAM).build(), oracle,
+                new InMemoryNetwork(1).transport(0), null);
+        long k = 1;
+        for (int i = 0; i < warmup; i++) {
+            opt.step(k++);
+        }
+        double[] ms = new double[iterations];
+        for (int i = 0; i < iterations; i++) {
+            long t = System.nanoTime();
+            opt.step(k++);
+            ms[i] = (System.nanoTime() - t) / 1e6;
+            if (i % 10 == 9) {
+                System.gc();
+            }
+        }
+        Arrays.sort(ms);
+        return ms[ms.length / 2];
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> torchReference() throws IOException, InterruptedException {
+        Path script = Files.createTempFile("dgan-bench-", ".py");
+        try (InputStream in = BenchStepCommand.class.getResourceAsStream("/bench/dcgan_step.py")) {
+            Files.write(script, in.readAllBytes());
+        }
+        try {
+            Process p = new ProcessBuilder(python, script.toString(), String.valueOf(batch), String.valueOf(iterations),
+                    String.valueOf(warmup), String.valueOf(threads)).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0 || text.isEmpty()) {
+                return null;
+            }
+            String last = text.substring(text.lastIndexOf('\n') + 1);
+            return JsonOutput.mapper().readValue(last, Map.class);
+        } catch (IOException e) {
+            return null; // no such interpreter
+        } finally {
+            Files.deleteIfExists(script);
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package io.dgan.worker.cli;
+
+import io.dgan.optimizer.Algorithm;
+import io.dgan.training.GanTrainer;
+import io.dgan.training.TrainConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code dgan train --in-process}: M workers as threads of this process over the in-memory transport, each training
+ * its own G and D and gossiping parameters with its graph neighbours. Progress on stderr; results in the run
+ * directory; {@code --json} prints the summary on stdout.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a GAN with M decentralized workers (threads of this process for now: --in-process).",
+                "Writes config.json, metrics.jsonl, samples/, losses.png, consensus.png, one PNG per evaluation metric (fid, modesCovered, ...), "
+                        + "checkpoints/ and summary.json into --run-dir; --resume continues a run exactly."})
+public final class TrainCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--workers", defaultValue = "4", description = "number of workers M (default ${DEFAULT-VALUE})")
+    int workers;
+
+    @Option(names = "--topology", description = "ring, torus, hypercube, exponential, complete, one-peer-hypercube, "
+            + "random-ring, random-matching (default ring; random-ring for rand-dp-oadam)")
+    String topology;
+
+    @Option(names = "--algorithm", defaultValue = "dp-oadam",
+            description = "gda | dposg | dp-oadam | rand-dp-oadam | cp-oadam (default ${DEFAULT-VALUE})")
+    String algorithm;
+
+    @Option(names = "--model", defaultValue = "mlp", description = "mlp | dcgan | dcgan-small (width 32) (default ${DEFAULT-VALUE})")
+    String model;
+
+    @Option(names = "--dataset", defaultValue = "ring8",
+            description = "ring8 | grid25 | fashion-mnist | mnist | cifar10 | folder (default ${DEFAULT-VALUE})")
+    String dataset;
+
+    @Option(names = "--data-dir", description = "folder of the dataset files (fashion-mnist defaults to "
+            + "/usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist)")
+    String dataDir;
+
+    @Option(names = "--shard", defaultValue = "iid", description = "iid | dirichlet:<alpha> (non-iid by label; default ${DEFAULT-VALUE})")
+    String shard;
+
+    @Option(names = "--loss", defaultValue = "bce", description = "bce | wgan-gp[:lambda] | hinge (default ${DEFAULT-VALUE})")
+    String loss;
+
+    @Option(names = "--batch", defaultValue = "64", description = "minibatch per worker (default ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--iterations", defaultValue = "1000", description = "total iterations (default ${DEFAULT-VALUE})")
+    long iterations;
+
+    @Option(names = "--lr", defaultValue = "2e-4", description = "learning rate of G and D (default ${DEFAULT-VALUE})")
+    double lr;
+
+    @Option(names = "--lr-g", description = "learning rate of G (overrides --lr)")
+    Double lrG;
+
+    @Option(names = "--lr-d", description = "learning rate of D (overrides --lr)")
+    Double lrD;
+
+    @Option(names = "--beta1", defaultValue = "0.5", description = "Adam β1 (default ${DEFAULT-VALUE})")
+    double beta1;
+
+    @Option(names = "--beta2", defaultValue = "0.999", description = "Adam β2 (default ${DEFAULT-VALUE})")
+    double beta2;
+
+    @Option(names = "--gossip-rounds", defaultValue = "1", description = "gossip rounds t per iteration (default ${DEFAULT-VALUE})")
+    int gossipRounds;
+
+    @Option(names = "--seed", defaultValue = "0", description = "initial point, data, noise and schedule seed (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Option(names = "--threads-per-worker", defaultValue = "0",
+            description = "ND4J/BLAS threads per op (default 0: cores / workers, at least 1)")
+    int threadsPerWorker;
+
+    @Option(names = "--log-every", defaultValue = "10", description = "iterations per progress line / metrics record (default ${DEFAULT-VALUE})")
+    long logEvery;
+
+    @Option(names = "--eval-every", defaultValue = "0", description = "iterations between evaluations (default 0: at the end only)")
+    long evalEvery;
+
+    @Option(names = "--checkpoint-every", defaultValue = "0", description = "iterations between checkpoints (default 0: at the end only)")
+    long checkpointEvery;
+
+    @Option(names = "--eval-samples", defaultValue = "2500", description = "samples per evaluation (default ${DEFAULT-VALUE})")
+    int evalSamples;
+
+    @Option(names = "--classifier-dir", description = "feature classifier for FID/KID/IS (default: see dgan classifier train --help)")
+    String classifierDir;
+
+    @Option(names = "--run-dir", description = "run directory (default runs/train-<dataset>-<algorithm>-<time>)")
+    Path runDir;
+
+    @Option(names = "--resume", description = "continue the run in --run-dir from its last checkpoint")
+    boolean resume;
+
+    @Option(names = "--in-process", description = "run the M workers as threads of this process (required for now)")
+    boolean inProcess;
+
+    @Option(names = "--json", description = "print one JSON summary on stdout")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        if (!inProcess) {
+            throw new ParameterException(spec.commandLine(), "--in-process: required for now (workers as separate "
+                    + "processes run through 'dgan worker')");
+        }
+        Algorithm algo;
+        try {
+            algo = Algorithm.fromCliName(algorithm);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--algorithm: " + e.getMessage());
+        }
+        String topo = topology != null ? topology : algo == Algorithm.RAND_DP_OADAM ? "random-ring" : "ring";
+        if (resume && runDir == null) {
+            throw new ParameterException(spec.commandLine(), "--resume: needs --run-dir");
+        }
+        Path dir = runDir != null ? runDir : Path.of("runs", "train-" + dataset + "-" + algorithm + "-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        TrainConfig config = new TrainConfig(workers, topo, algorithm, model, dataset, dataDir, shard, loss, batch,
+                iterations, lrG != null ? lrG : lr, lrD != null ? lrD : lr, beta1, beta2, gossipRounds, seed,
+                threadsPerWorker, logEvery, evalEvery, checkpointEvery, evalSamples, classifierDir);
+        PrintStream stdout = System.out;
+        java.io.PrintWriter jsonOut = spec.commandLine().getOut();
+        // Libraries (ND4J's banner among them) may print to System.out: keep stdout for the one JSON object.
+        System.setOut(System.err);
+        try {
+            GanTrainer.Summary summary = new GanTrainer(config, dir, resume, System.err).run();
+            System.err.printf("run directory: %s (%.1f s, %.2f it/s)%n", dir, summary.wallSeconds(),
+                    summary.iterationsPerSecond());
+            if (json) {
+                jsonOut.println(JsonOutput.toJson(summary));
+                jsonOut.flush();
+            }
+        } finally {
+            System.setOut(stdout);
+        }
+        return 0;
+    }
+}

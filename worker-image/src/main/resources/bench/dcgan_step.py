@@ -1,0 +1,58 @@
+"""The PyTorch reference for `dgan bench step`: the same DCGAN (28x28x1, width 64, no batch norm) and the same
+simultaneous step (G and D gradients on one minibatch, Adam on both), without and with the WGAN gradient penalty.
+Prints one JSON object: {"torch": version, "threads": n, "msStep": ..., "msStepGp": ...} (medians)."""
+import json
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+batch, iterations, warmup, threads = (int(a) for a in sys.argv[1:5])
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+
+G = nn.Sequential(nn.Linear(100, 7 * 7 * 128), nn.ReLU(), nn.Unflatten(1, (128, 7, 7)),
+                  nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.ReLU(),
+                  nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())
+D = nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2),
+                  nn.Conv2d(64, 128, 4, 2, 1), nn.LeakyReLU(0.2),
+                  nn.Flatten(), nn.Linear(7 * 7 * 128, 1))
+opt_g = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999))
+opt_d = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
+real = torch.rand(batch, 1, 28, 28) * 2 - 1
+
+
+def step(gp):
+    z = torch.randn(batch, 100)
+    fake = G(z)
+    loss_g = -D(fake).mean()
+    opt_g.zero_grad()
+    loss_g.backward()
+    fake = fake.detach()
+    loss_d = D(fake).mean() - D(real).mean()
+    if gp:
+        u = torch.rand(batch, 1, 1, 1)
+        xhat = (u * real + (1 - u) * fake).requires_grad_(True)
+        g, = torch.autograd.grad(D(xhat).sum(), xhat, create_graph=True)
+        loss_d = loss_d + 10 * ((g.flatten(1).norm(dim=1) - 1) ** 2).mean()
+    opt_d.zero_grad()
+    loss_d.backward()
+    opt_g.step()
+    opt_d.step()
+
+
+def median_ms(gp):
+    for _ in range(warmup):
+        step(gp)
+    times = []
+    for _ in range(iterations):
+        t = time.perf_counter()
+        step(gp)
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    return times[len(times) // 2]
+
+
+print(json.dumps({"torch": torch.__version__, "threads": threads,
+                  "msStep": median_ms(False), "msStepGp": median_ms(True)}))

@@ -1,0 +1,55 @@
+package io.dgan.worker.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class TrainCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void inProcessRunPrintsOneJsonSummaryAndFillsTheRunDirectory() throws Exception {
+        GameCommandTest.Run r = GameCommandTest.run("train", "--in-process", "--workers", "2", "--iterations", "6",
+                "--log-every", "3", "--batch", "8", "--eval-samples", "100", "--run-dir", dir.toString(), "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out().strip().lines()).hasSize(1);
+        JsonNode j = JsonOutput.mapper().readTree(r.out());
+        assertThat(j.get("iterations").asLong()).isEqualTo(6);
+        assertThat(j.get("paramDigests")).hasSize(2);
+        assertThat(j.get("finalEvaluation").get("modes").asInt()).isEqualTo(8);
+        assertThat(dir.resolve("summary.json")).isNotEmptyFile();
+        assertThat(Files.readAllLines(dir.resolve("metrics.jsonl"))).hasSize(2);
+
+        GameCommandTest.Run resumed = GameCommandTest.run("train", "--in-process", "--workers", "2", "--iterations", "9",
+                "--log-every", "3", "--batch", "8", "--eval-samples", "100", "--run-dir", dir.toString(), "--resume", "--json");
+        assertThat(resumed.exit()).as(resumed.err()).isZero();
+        assertThat(JsonOutput.mapper().readTree(resumed.out()).get("startIteration").asLong()).isEqualTo(6);
+    }
+
+    @Test
+    void badArgumentsGiveOneLineAndExitCode2() {
+        GameCommandTest.Run noMode = GameCommandTest.run("train", "--workers", "2");
+        assertThat(noMode.exit()).isEqualTo(2);
+        assertThat(noMode.err()).contains("--in-process");
+        GameCommandTest.Run badModel = GameCommandTest.run("train", "--in-process", "--model", "vae");
+        assertThat(badModel.exit()).isEqualTo(2);
+        assertThat(badModel.err().strip().lines()).hasSize(1);
+        assertThat(badModel.err()).contains("--model");
+        GameCommandTest.Run badShard = GameCommandTest.run("train", "--in-process", "--shard", "dirichlet:0");
+        assertThat(badShard.exit()).isEqualTo(2);
+        assertThat(badShard.err()).contains("--shard");
+        GameCommandTest.Run badTopology = GameCommandTest.run("train", "--in-process", "--topology", "moebius");
+        assertThat(badTopology.exit()).isEqualTo(2);
+        assertThat(badTopology.err()).contains("--topology");
+        GameCommandTest.Run missingData = GameCommandTest.run("train", "--in-process", "--model", "dcgan",
+                "--dataset", "mnist", "--data-dir", dir.resolve("nothing").toString(), "--run-dir", dir.resolve("r").toString());
+        assertThat(missingData.exit()).isEqualTo(2);
+        assertThat(missingData.err()).contains("train-images-idx3-ubyte.gz").contains("no such file");
+    }
+}
