@@ -48,6 +48,11 @@ public final class GanWorker {
     private final TrainSetup setup;
     private final GanModel averageModel;
     private Evaluator evaluator;
+    private java.util.function.Consumer<Progress> progress = p -> { };
+
+    /** What every rank learns at a sync point (the same values on every rank; fid only on rank 0 when evaluated). */
+    public record Progress(long iteration, double lossG, double lossD, double consensus, Double fid) {
+    }
 
     public GanWorker(TrainConfig config, Path runDir, int rank, boolean resume, PrintStream log) {
         if (rank < 0 || rank >= config.workers()) {
@@ -68,6 +73,12 @@ public final class GanWorker {
 
     public GanWorker evaluator(Evaluator e) {
         this.evaluator = e;
+        return this;
+    }
+
+    /** Called on every rank at each sync point (metrics export). */
+    public GanWorker progress(java.util.function.Consumer<Progress> listener) {
+        this.progress = java.util.Objects.requireNonNull(listener);
         return this;
     }
 
@@ -129,6 +140,7 @@ public final class GanWorker {
             losses.put(0, (float) l.generator()).put(1, (float) l.discriminator()).put(2, (float) l.penalty());
             lossReducer.average(losses, epoch, k);  // also a barrier: every checkpoint of k is on disk after it
             double consensus = monitor.distance(epoch, k);
+            Double fid = null;
             if (lead) {
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 double rate = (k - first) / Math.max(seconds, 1e-9);
@@ -151,6 +163,7 @@ public final class GanWorker {
                     lastEval.clear();
                     lastEval.putAll(e);
                     rec.putAll(e);
+                    fid = e.get("fid") instanceof Number n ? n.doubleValue() : null;
                 }
                 if (GanTrainer.due(k, config.checkpointEvery()) || k == total) {
                     GanTrainer.writeJsonAtomically(checkpointDir.resolve("latest.json"),
@@ -161,6 +174,7 @@ public final class GanWorker {
                         consensus, rate, lastEval, rec));
                 log.flush();
             }
+            progress.accept(new Progress(k, losses.get(0), losses.get(1), consensus, fid));
             if (k % GC_EVERY == 0 || k - first <= 1) {
                 System.gc(); // frees the native memory of dead ND4J arrays (finalized off-heap buffers)
             }

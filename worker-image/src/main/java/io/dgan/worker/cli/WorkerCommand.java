@@ -3,6 +3,9 @@ package io.dgan.worker.cli;
 import io.dgan.games.Game;
 import io.dgan.games.GameWorker;
 import io.dgan.games.RunResult;
+import io.dgan.training.GanTrainer;
+import io.dgan.training.GanWorker;
+import io.dgan.training.TrainConfig;
 import io.dgan.transport.InMemoryNetwork;
 import io.dgan.transport.Transport;
 import io.dgan.metrics.WorkerMetrics;
@@ -93,7 +96,7 @@ public final class WorkerCommand implements Callable<Integer> {
     Path topologyFile;
 
     @Option(names = "--config", defaultValue = "${env:DGAN_CONFIG_FILE}",
-            description = "training configuration JSON [DGAN_CONFIG_FILE] (not read yet: games take flags)")
+            description = "training configuration JSON: a run's config.json, as dgan train writes it [DGAN_CONFIG_FILE]")
     Path configFile;
 
     @Option(names = "--run-dir", defaultValue = "${env:DGAN_RUN_DIR}",
@@ -157,6 +160,9 @@ public final class WorkerCommand implements Callable<Integer> {
                 parse("--emulate-bandwidth", () -> LinkEmulation.parseBandwidth("--emulate-bandwidth",
                         emulateBandwidth)));
 
+        if (configFile != null || gameArgs.stream().anyMatch(a -> a.startsWith("--model") || a.startsWith("--dataset"))) {
+            return runGan(directory, wireFormat, emulation);
+        }
         // The oracle: a validation game configured by the remaining flags, built exactly as `dgan game` builds it.
         GameCommand game = new GameCommand();
         List<String> args = new ArrayList<>(gameArgs);
@@ -270,6 +276,122 @@ public final class WorkerCommand implements Callable<Integer> {
             err.println(prefix + "failed: " + e.getMessage());
             err.flush();
             return 1;
+        }
+    }
+
+    /**
+     * GAN training, one rank: the configuration comes from --config (a run's config.json, as `dgan train` writes
+     * it) or from `dgan train` flags among the remaining ones (--model, --dataset, --batch, ...). The rank is built
+     * and trained exactly as one thread of `dgan train --in-process` ({@link GanWorker}), over gRPC.
+     */
+    private Integer runGan(PeerDirectory directory, WireFormat wireFormat, LinkEmulation emulation) throws IOException {
+        if (runDir == null) {
+            throw bad("--run-dir", "required for GAN training (or set DGAN_RUN_DIR)");
+        }
+        TrainCommand flags = new TrainCommand();
+        CommandLine trainCli = new CommandLine(flags);
+        List<String> args = new ArrayList<>(gameArgs);
+        if (configFile == null) {
+            args.add("--workers=" + workers);
+        }
+        try {
+            trainCli.parseArgs(args.toArray(String[]::new));
+        } catch (ParameterException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        flags.spec = trainCli.getCommandSpec();
+        TrainConfig config;
+        try {
+            if (configFile != null) {
+                if (!Files.isRegularFile(configFile)) {
+                    throw bad("--config", configFile + " not found (expected a run's config.json)");
+                }
+                TrainConfig saved;
+                try {
+                    saved = new com.fasterxml.jackson.databind.ObjectMapper().readValue(configFile.toFile(),
+                            TrainConfig.class);
+                } catch (IOException | IllegalArgumentException e) {
+                    throw bad("--config", configFile + ": not a training configuration: "
+                            + e.getMessage().lines().findFirst().orElse(""));
+                }
+                config = saved.workers() == workers ? saved
+                        : saved.withWorkers(workers, saved.topology(), saved.algorithm());
+            } else {
+                config = flags.buildConfig();
+            }
+        } catch (ParameterException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        String prefix = "[rank " + rank + "] ";
+        java.io.PrintStream stdout = System.out;
+        System.setOut(System.err); // ND4J's banner and other library output stay off stdout
+        java.io.PrintStream log = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
+        long started = System.nanoTime();
+        WorkerMetrics metrics = new WorkerMetrics(namespace, job, rank);
+        try (metrics) {
+            GanWorker gan = new GanWorker(config, runDir, rank, flags.resume, log);
+            int metricsBound = metricsPort > 0 ? metrics.serve(bind, metricsPort) : 0;
+            metrics.topologyEpoch(0);
+            Algorithm algorithm = gan.setup().algorithm();
+            GrpcTransportConfig transportConfig = GrpcTransportConfig.builder(job, rank, workers)
+                    .bindHost(bind).port(gossipPort)
+                    .layoutHash(gan.layoutHash())
+                    .vectorLengths(gan.vectorLengths())
+                    .wire(wireFormat)
+                    .emulation(emulation)
+                    .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
+                    .receiveTimeout(Duration.ofSeconds(receiveTimeoutSeconds))
+                    .build();
+            try (GrpcTransport transport = workers > 1
+                    ? new GrpcTransport(transportConfig, directory, metrics, msg -> {
+                        err.println(prefix + msg);
+                        err.flush();
+                    })
+                    : null) {
+                err.printf(Locale.ROOT, "%sjob %s, %s %s on %s (%s, %d workers), gossip port %d%s, layout %016x%n",
+                        prefix, job, config.model(), algorithm.cliName(), config.dataset(), config.topology(), workers,
+                        transport == null ? 0 : transport.port(),
+                        metricsBound > 0 ? ", metrics port " + metricsBound : "", gan.layoutHash());
+                err.flush();
+                if (transport != null) {
+                    List<Integer> neighbours = neighbours(gan.setup().schedule(), algorithm);
+                    transport.awaitPeers(neighbours);
+                }
+                Transport channel = transport != null ? transport : new InMemoryNetwork(1).transport(0);
+                long[] counted = {0};
+                GanTrainer.Summary s = gan.progress(p -> {
+                    metrics.stepsCompleted(p.iteration() - counted[0]);
+                    counted[0] = p.iteration();
+                    metrics.loss("G", p.lossG());
+                    metrics.loss("D", p.lossD());
+                    metrics.consensusDistance(p.consensus());
+                    if (p.fid() != null) {
+                        metrics.evalFid(p.fid());
+                    }
+                }).run(channel);
+                err.printf(Locale.ROOT, "%sdone: %d iterations in %.1f s%n", prefix, s.iterations(),
+                        (System.nanoTime() - started) / 1e9);
+                err.flush();
+                if (json) {
+                    PrintWriter out = spec.commandLine().getOut();
+                    out.println(JsonOutput.toJson(s));
+                    out.flush();
+                }
+                return 0;
+            } catch (TransportException e) {
+                err.println(prefix + "failed: " + e.getMessage());
+                err.flush();
+                return 1;
+            }
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            err.println(prefix + "failed: " + e);
+            err.flush();
+            return 1;
+        } finally {
+            System.setOut(stdout);
         }
     }
 
