@@ -47,15 +47,18 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code dgan worker}: runs ONE rank (docs/worker-contract.md). Builds the gRPC transport, waits for its neighbours,
- * then runs the optimizer on the configured oracle. Until the GAN oracle lands, the oracle is a validation game:
- * every flag the worker does not know is a {@code dgan game} flag ({@code --game --dim --algorithm --topology --lr
- * --iterations --seed ...}), parsed and built exactly as {@code dgan game} does, so M workers reproduce the
- * in-process run bit for bit.
+ * then runs the optimizer on the configured oracle. GAN training when {@code --config} (a run's config.json) or
+ * {@code dgan train} flags ({@code --model}, {@code --dataset}, ...) are given: the rank is built and trained
+ * exactly as one thread of {@code dgan train --in-process} ({@link GanWorker}). Otherwise the oracle is a validation
+ * game: every flag the worker does not know is a {@code dgan game} flag ({@code --game --dim --algorithm --topology
+ * --lr --iterations --seed ...}), parsed and built exactly as {@code dgan game} does. Either way M workers reproduce
+ * the in-process run bit for bit.
  */
 @Command(name = "worker", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run one rank of a job: serve gossip, wait for the neighbours, train.",
-                "Each flag may come from the environment variable in brackets (flags win). Any other flag is a "
-                        + "game flag (see 'dgan game --help')."})
+                "Each flag may come from the environment variable in brackets (flags win). GAN training with --config "
+                        + "(a run's config.json) or 'dgan train' flags (--model, --dataset, ...); otherwise any other "
+                        + "flag is a game flag (see 'dgan game --help')."})
 public final class WorkerCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
