@@ -2,7 +2,9 @@ package io.dgan.transport.grpc;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.dgan.transport.grpc.proto.ChunkHeader;
+import io.grpc.Detachable;
 import io.grpc.Drainable;
+import io.grpc.HasByteBuffer;
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -12,6 +14,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
 
 /**
  * Writes and parses the protobuf message {@code dgan.transport.v1.Chunk} by hand, so that the payload is copied once
@@ -25,6 +29,8 @@ final class ChunkMarshaller implements MethodDescriptor.Marshaller<VectorChunk> 
     private static final int HEADER_FIELD = (1 << 3) | 2;
     private static final int DATA_FIELD = (2 << 3) | 2;
     static final int MAX_HEADER_BYTES = 4096;
+    /** Chunks received without copying (kept in gRPC's buffers); tests check that the zero-copy path is taken. */
+    static final java.util.concurrent.atomic.AtomicLong RETAINED_CHUNKS = new java.util.concurrent.atomic.AtomicLong();
 
     private final ChunkPool pool;
 
@@ -62,13 +68,31 @@ final class ChunkMarshaller implements MethodDescriptor.Marshaller<VectorChunk> 
                 throw Status.RESOURCE_EXHAUSTED.withDescription("chunk of " + dataLength
                         + " bytes exceeds the limit of " + pool.chunkBytes() + " bytes").asRuntimeException();
             }
+            if (in instanceof Detachable detachable && in instanceof HasByteBuffer direct && in instanceof KnownLength
+                    && direct.byteBufferSupported() && (!header.hasCrc32C() || in.markSupported())) {
+                // Zero copy: keep gRPC's (Netty's) buffers until the payload is decoded into the caller's buffer.
+                if (in.available() != dataLength) {
+                    throw garbage("chunk data is " + (in.available() < dataLength ? "truncated"
+                            : "followed by trailing bytes"));
+                }
+                InputStream kept = detachable.detach();
+                RETAINED_CHUNKS.incrementAndGet();
+                int crc = header.hasCrc32C() ? crcOf(kept, dataLength) : 0;
+                return VectorChunk.retained(header, kept, dataLength, crc);
+            }
             byte[] data = pool.acquire();
             int read = in.readNBytes(data, 0, dataLength);
             if (read != dataLength || in.read() != -1) {
                 pool.release(data);
                 throw garbage("chunk data is " + (read != dataLength ? "truncated" : "followed by trailing bytes"));
             }
-            return new VectorChunk(header, data, dataLength, pool);
+            int crc = 0;
+            if (header.hasCrc32C()) {
+                CRC32C c = new CRC32C();
+                c.update(data, 0, dataLength);
+                crc = (int) c.getValue();
+            }
+            return VectorChunk.received(header, data, dataLength, pool, crc);
         } catch (InvalidProtocolBufferException e) {
             return VectorChunk.unreadable(Status.INVALID_ARGUMENT.withDescription("malformed chunk: unreadable header: "
                     + e.getMessage()));
@@ -77,6 +101,31 @@ final class ChunkMarshaller implements MethodDescriptor.Marshaller<VectorChunk> 
         } catch (IOException e) {
             return VectorChunk.unreadable(Status.INTERNAL.withDescription("reading a chunk: " + e));
         }
+    }
+
+    /** CRC-32C of the next {@code length} bytes of a retained stream, read through its ByteBuffers, then rewound. */
+    private static int crcOf(InputStream kept, int length) throws IOException {
+        CRC32C crc = new CRC32C();
+        kept.mark(length);
+        int left = length;
+        while (left > 0) {
+            ByteBuffer current = ((HasByteBuffer) kept).getByteBuffer();
+            if (current == null || !current.hasRemaining()) {
+                byte[] one = kept.readNBytes(Math.min(left, 8192));
+                if (one.length == 0) {
+                    throw garbage("chunk data is truncated");
+                }
+                crc.update(one);
+                left -= one.length;
+                continue;
+            }
+            int n = Math.min(current.remaining(), left);
+            crc.update(current.slice().limit(n));
+            VectorChunk.skipFully(kept, n);
+            left -= n;
+        }
+        kept.reset();
+        return (int) crc.getValue();
     }
 
     private static RuntimeException garbage(String what) {

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.CRC32C;
 
 /**
  * The server side of a worker: answers handshakes and assembles pushed vectors into the {@link Mailbox}. Every chunk
@@ -164,12 +163,8 @@ final class GossipService {
             if (chunk.dataLength != elements * wire.bytesPerElement()) {
                 return "chunk declares " + elements + " elements but carries " + chunk.dataLength + " bytes";
             }
-            if (h.hasCrc32C()) {
-                CRC32C crc = new CRC32C();
-                crc.update(chunk.data(), 0, chunk.dataLength);
-                if ((int) crc.getValue() != h.getCrc32C()) {
-                    return "checksum mismatch in chunk at offset " + h.getOffset();
-                }
+            if (h.hasCrc32C() && chunk.crc() != h.getCrc32C()) {
+                return "checksum mismatch in chunk at offset " + h.getOffset();
             }
             return null;
         }

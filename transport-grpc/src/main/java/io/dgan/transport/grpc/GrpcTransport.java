@@ -214,7 +214,7 @@ public final class GrpcTransport implements Transport {
             int base = dst.position();
             int offset = 0;
             for (VectorChunk chunk : arrived.chunks()) {
-                arrived.wire().decode(chunk.data(), chunk.header.getElements(), dst, base + offset);
+                chunk.decodeInto(arrived.wire(), dst, base + offset);
                 offset += chunk.header.getElements();
             }
         } finally {

@@ -1,57 +1,140 @@
 package io.dgan.transport.grpc;
 
+import io.dgan.transport.TransportException;
 import io.dgan.transport.grpc.proto.ChunkHeader;
+import io.grpc.HasByteBuffer;
+import io.grpc.Status;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 
 /**
- * One chunk of a streamed vector as it travels through gRPC: the header and a pooled array holding
- * {@code header.elements × bytesPerElement} payload bytes. The array goes back to the pool exactly once, when the
- * chunk was written out (sender) or copied into the caller's buffer (receiver).
+ * One chunk of a streamed vector as it travels through gRPC: the header and its {@code header.elements ×
+ * bytesPerElement} payload bytes, held either in a pooled array (sender; receiver fallback) or, on the receiver, in
+ * Netty's own buffers kept from the wire (zero copy: gRPC's {@code Detachable} stream) until the payload is decoded
+ * into the caller's buffer. The payload is released exactly once, after it was written out (sender) or decoded or
+ * dropped (receiver).
  */
 final class VectorChunk {
     final ChunkHeader header;
-    private byte[] data;
     final int dataLength;
+    private byte[] data;
+    private InputStream retained;
     private final ChunkPool pool;
+    private final int crc;
 
     /** Why the bytes could not be parsed, or null: the service reports it with the right status and text. */
-    final io.grpc.Status unreadable;
+    final Status unreadable;
 
     VectorChunk(ChunkHeader header, byte[] data, int dataLength, ChunkPool pool) {
-        this.header = header;
-        this.data = data;
-        this.dataLength = dataLength;
-        this.pool = pool;
-        this.unreadable = null;
+        this(header, data, null, dataLength, pool, 0, null);
     }
 
-    private VectorChunk(io.grpc.Status unreadable) {
-        this.header = ChunkHeader.getDefaultInstance();
-        this.data = null;
-        this.dataLength = 0;
-        this.pool = null;
+    private VectorChunk(ChunkHeader header, byte[] data, InputStream retained, int dataLength, ChunkPool pool, int crc,
+                        Status unreadable) {
+        this.header = header;
+        this.data = data;
+        this.retained = retained;
+        this.dataLength = dataLength;
+        this.pool = pool;
+        this.crc = crc;
         this.unreadable = unreadable;
+    }
+
+    /** A received chunk whose payload is in a pooled array; {@code crc} of the payload (if the header has one). */
+    static VectorChunk received(ChunkHeader header, byte[] data, int dataLength, ChunkPool pool, int crc) {
+        return new VectorChunk(header, data, null, dataLength, pool, crc, null);
+    }
+
+    /** A received chunk whose payload stays in gRPC's buffers ({@code retained} implements {@link HasByteBuffer}). */
+    static VectorChunk retained(ChunkHeader header, InputStream retained, int dataLength, int crc) {
+        return new VectorChunk(header, null, retained, dataLength, null, crc, null);
     }
 
     /**
      * A message that could not be parsed. Returned instead of thrown by the marshaller because gRPC turns an
      * exception from a marshaller into a bare UNKNOWN "Application error processing RPC".
      */
-    static VectorChunk unreadable(io.grpc.Status status) {
-        return new VectorChunk(status);
+    static VectorChunk unreadable(Status status) {
+        return new VectorChunk(ChunkHeader.getDefaultInstance(), null, null, 0, null, 0, status);
+    }
+
+    /** CRC-32C of the payload as received (meaningful when the header carries one). */
+    int crc() {
+        return crc;
     }
 
     byte[] data() {
         byte[] d = data;
         if (d == null) {
-            throw new IllegalStateException("chunk already released");
+            throw new IllegalStateException("chunk has no array payload (released or retained)");
         }
         return d;
+    }
+
+    /** Decodes the whole payload into {@code dst} from absolute index {@code to}, with bulk copies. */
+    void decodeInto(WireFormat wire, FloatBuffer dst, int to) {
+        if (data != null) {
+            wire.decode(data, header.getElements(), dst, to);
+            return;
+        }
+        InputStream in = retained;
+        if (in == null) {
+            throw new IllegalStateException("chunk already released");
+        }
+        int bpe = wire.bytesPerElement();
+        int left = dataLength;
+        int at = to;
+        byte[] straddle = new byte[bpe];
+        try {
+            while (left > 0) {
+                ByteBuffer current = ((HasByteBuffer) in).getByteBuffer();
+                int usable = current == null ? 0 : Math.min(current.remaining(), left) / bpe * bpe;
+                if (usable > 0) {
+                    ByteBuffer slice = current.slice().limit(usable).order(ByteOrder.LITTLE_ENDIAN);
+                    wire.decode(slice, usable / bpe, dst, at);
+                    skipFully(in, usable);
+                } else {
+                    // An element split across two of Netty's buffers (or no direct view): go through the stream.
+                    usable = bpe;
+                    if (in.readNBytes(straddle, 0, bpe) != bpe) {
+                        throw new TransportException("chunk payload shorter than announced");
+                    }
+                    wire.decode(straddle, 1, dst, at);
+                }
+                left -= usable;
+                at += usable / bpe;
+            }
+        } catch (IOException e) {
+            throw new TransportException("reading a received chunk: " + e, e);
+        }
+    }
+
+    static void skipFully(InputStream in, long n) throws IOException {
+        while (n > 0) {
+            long skipped = in.skip(n);
+            if (skipped <= 0) {
+                throw new IOException("could not skip " + n + " bytes");
+            }
+            n -= skipped;
+        }
     }
 
     synchronized void release() {
         if (data != null && pool != null) {
             pool.release(data);
-            data = null;
+        }
+        data = null;
+        if (retained != null) {
+            try {
+                retained.close();
+            } catch (IOException ignored) {
+                // releasing Netty buffers does not fail
+            }
+            retained = null;
         }
     }
 }

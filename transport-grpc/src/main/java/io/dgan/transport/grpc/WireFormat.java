@@ -62,6 +62,23 @@ public enum WireFormat {
         }
     }
 
+    /** Writes {@code count} elements decoded from little-endian {@code in[position..)} into {@code dst} at {@code to}. */
+    void decode(ByteBuffer in, int count, FloatBuffer dst, int to) {
+        if (this == FLOAT32) {
+            FloatBuffer target = dst.duplicate();
+            target.limit(to + count).position(to);
+            ByteBuffer source = in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            source.limit(source.position() + count * 4);
+            target.put(source.asFloatBuffer());
+        } else {
+            int p = in.position();
+            ByteBuffer le = in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < count; i++) {
+                dst.put(to + i, Bfloat16.toFloat(le.getShort(p + 2 * i)));
+            }
+        }
+    }
+
     /** Writes {@code count} elements decoded from {@code in[0..)} into {@code dst} at absolute index {@code to}. */
     void decode(byte[] in, int count, FloatBuffer dst, int to) {
         if (this == FLOAT32) {

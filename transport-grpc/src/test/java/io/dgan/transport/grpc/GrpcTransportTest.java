@@ -48,12 +48,15 @@ class GrpcTransportTest {
             pair.get(0).send(1, tag, a);
             pair.get(1).send(0, tag, b);
 
+            long retainedBefore = ChunkMarshaller.RETAINED_CHUNKS.get();
             FloatBuffer intoHeap = FloatBuffer.allocate(n);
             FloatBuffer intoDirect = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
             pair.get(1).receive(0, tag, intoHeap);
             pair.get(0).receive(1, tag, intoDirect);
             assertBitIdentical(a, intoHeap);
             assertBitIdentical(b, intoDirect);
+            // The chunks were decoded straight from gRPC's buffers (no copy into pooled arrays on receipt).
+            assertThat(ChunkMarshaller.RETAINED_CHUNKS.get() - retainedBefore).isGreaterThan(0);
             assertThat(a.position()).isZero();
             assertThat(intoHeap.position()).isZero();
             assertThat(intoHeap.limit()).isEqualTo(n);

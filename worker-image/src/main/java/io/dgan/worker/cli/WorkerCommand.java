@@ -95,7 +95,8 @@ public final class WorkerCommand implements Callable<Integer> {
     String bind;
 
     @Option(names = "--topology-file", defaultValue = "${env:DGAN_TOPOLOGY_FILE}",
-            description = "topology JSON [DGAN_TOPOLOGY_FILE] (not read yet: games take --topology)")
+            description = "topology JSON (epoch, type, workers, gossipRounds, seed, weights) [DGAN_TOPOLOGY_FILE]; "
+                    + "read at start, wins over --topology")
     Path topologyFile;
 
     @Option(names = "--config", defaultValue = "${env:DGAN_CONFIG_FILE}",
@@ -194,6 +195,19 @@ public final class WorkerCommand implements Callable<Integer> {
             // Reported as this command's error (one line on this command's stderr, exit 2).
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        long epoch = 0;
+        if (topologyFile != null) {
+            // The operator's topology (possibly re-weighted after a failure) wins over --topology.
+            TopologyFile topo = parse("--topology-file", () -> TopologyFile.read(topologyFile));
+            if (topo.workers() != workers) {
+                throw bad("--topology-file", topologyFile + " describes " + topo.workers() + " workers, but --workers is "
+                        + workers);
+            }
+            epoch = topo.epoch();
+            schedule = topo.schedule();
+            topologyName = topo.type();
+            config = config.toBuilder().epoch(epoch).gossipRounds(topo.gossipRounds()).build();
+        }
         List<String> playerNames = g.playerNames();
         float[][] initial = g.initialPoint();
         long[] lengths = java.util.Arrays.stream(initial).mapToLong(a -> a.length).toArray();
@@ -202,7 +216,7 @@ public final class WorkerCommand implements Callable<Integer> {
         String prefix = "[rank " + rank + "] ";
         WorkerMetrics metrics = new WorkerMetrics(namespace, job, rank);
         int metricsBound = metricsPort > 0 ? metrics.serve(bind, metricsPort) : 0;
-        metrics.topologyEpoch(0);
+        metrics.topologyEpoch(epoch);
         GrpcTransportConfig transportConfig = GrpcTransportConfig.builder(job, rank, workers)
                 .bindHost(bind).port(gossipPort)
                 .layoutHash(layoutHash(g, lengths, gameArgs))

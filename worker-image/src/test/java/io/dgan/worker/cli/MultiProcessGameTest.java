@@ -28,6 +28,45 @@ import static org.assertj.core.api.Assertions.assertThat;
 class MultiProcessGameTest {
     private static final int WORKERS = 4;
 
+    @org.junit.jupiter.api.Test
+    void workersTakeTheirTopologyFromTheOperatorsTopologyFile(@TempDir Path dir) throws Exception {
+        // topology.json as the operator publishes it: ring weights, epoch 3 (epochs only tag messages: same math).
+        MixingSchedule ring = io.dgan.topology.Topologies.create(io.dgan.topology.TopologySpec.of("ring", WORKERS));
+        java.util.Map<String, Object> topo = new java.util.LinkedHashMap<>();
+        topo.put("epoch", 3);
+        topo.put("type", "ring");
+        topo.put("workers", WORKERS);
+        topo.put("gossipRounds", 2);
+        topo.put("seed", 0);
+        topo.put("weights", ring.at(1).toArray());
+        Path file = dir.resolve("topology.json");
+        java.nio.file.Files.writeString(file, JsonOutput.toJson(topo));
+
+        List<String> gameArgs = List.of("--game", "bilinear", "--dim", "5", "--algorithm", "dposg",
+                "--topology", "complete", "--iterations", "15", "--lr", "0.05", "--seed", "3");
+        GameCommand game = new GameCommand();
+        CommandLine cli = new CommandLine(game);
+        List<String> inProcessArgs = new ArrayList<>(gameArgs);
+        inProcessArgs.set(inProcessArgs.indexOf("complete"), "ring");
+        inProcessArgs.addAll(List.of("--workers=" + WORKERS, "--gossip-rounds", "2"));
+        cli.parseArgs(inProcessArgs.toArray(String[]::new));
+        game.spec = cli.getCommandSpec();
+        Game g = game.buildGame();
+        RunResult inProcess = new GameRunner(g, game.buildConfig(game.parseAlgorithm()), ring).every(15).run(15);
+
+        List<String> workerArgs = new ArrayList<>(gameArgs);
+        workerArgs.addAll(List.of("--topology-file", file.toString()));
+        StringWriter log = new StringWriter();
+        float[][][] multi = new LocalWorkers(WORKERS, workerArgs, dir.resolve("run"), new PrintWriter(log, true),
+                List.of("-XX:+UseSerialGC", "-Xmx128m", "-XX:TieredStopAtLevel=1")).run(new int[] {5, 5});
+        assertThat(log.toString()).contains("dposg on ring");
+        for (int r = 0; r < WORKERS; r++) {
+            for (int p = 0; p < 2; p++) {
+                assertThat(multi[r][p]).as("rank %d player %d", r, p).containsExactly(inProcess.finalParameters()[r][p]);
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0} on {1}")
     @CsvSource({"gda, ring", "dposg, ring", "dp-oadam, ring", "rand-dp-oadam, random-ring", "cp-oadam, ring"})
     void fourWorkerProcessesMatchTheInProcessRunBitForBit(String algorithm, String topology, @TempDir Path dir)

@@ -52,6 +52,33 @@ class WorkerAndBenchCliTest {
     }
 
     @Test
+    void aBadTopologyFileIsReportedNamingTheFileAndTheProblem(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path wrongSize = dir.resolve("topology.json");
+        java.nio.file.Files.writeString(wrongSize, "{\"epoch\":1,\"type\":\"ring\",\"workers\":3,"
+                + "\"weights\":[[0.34,0.33,0.33],[0.33,0.34,0.33],[0.33,0.33,0.34]]}");
+        Run mismatch = run("worker", "--rank", "0", "--workers", "2", "--peers", "a:1,b:2", "--topology-file",
+                wrongSize.toString());
+        assertThat(mismatch.code()).isEqualTo(2);
+        assertThat(mismatch.err()).contains("--topology-file").contains("3 workers").contains("--workers is 2");
+
+        java.nio.file.Path noWeights = dir.resolve("no-weights.json");
+        java.nio.file.Files.writeString(noWeights, "{\"epoch\":1,\"type\":\"ring\",\"workers\":2}");
+        Run missing = run("worker", "--rank", "0", "--workers", "2", "--peers", "a:1,b:2", "--topology-file",
+                noWeights.toString());
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("--topology-file").contains("no-weights.json").contains("'weights'");
+
+        java.nio.file.Path notStochastic = dir.resolve("bad-w.json");
+        java.nio.file.Files.writeString(notStochastic, "{\"epoch\":1,\"type\":\"ring\",\"workers\":2,"
+                + "\"weights\":[[0.9,0.9],[0.9,0.9]]}");
+        Run bad = run("worker", "--rank", "0", "--workers", "2", "--peers", "a:1,b:2", "--topology-file",
+                notStochastic.toString());
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err()).contains("--topology-file").hasLineCount(1);
+    }
+
+    @Test
     void aSingleWorkerRunsWithoutPeers() {
         Run single = run("worker", "--rank", "0", "--workers", "1", "--metrics-port", "0", "--iterations", "5",
                 "--dim", "3", "--json");
