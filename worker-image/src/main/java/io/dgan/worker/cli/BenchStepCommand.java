@@ -45,7 +45,7 @@ public final class BenchStepCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", defaultValue = "dcgan", description = "dcgan | mlp (default ${DEFAULT-VALUE})")
+    @Option(names = "--model", defaultValue = "dcgan", description = "dcgan | dcgan-small | mlp (default ${DEFAULT-VALUE}; the PyTorch reference is for dcgan)")
     String model;
 
     @Option(names = "--batch", defaultValue = "64", description = "minibatch (default ${DEFAULT-VALUE})")
@@ -72,10 +72,10 @@ public final class BenchStepCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "--batch, --iterations, --threads must be >= 1 and --warmup >= 0");
         }
-        Shape shape = model.equals("dcgan") ? Shape.image(1, 28, 28) : Shape.vector(2);
         if (!GanModels.NAMES.contains(model)) {
             throw new ParameterException(spec.commandLine(), "--model: expected one of " + GanModels.NAMES + ", got '" + model + "'");
         }
+        Shape shape = model.equals("mlp") ? Shape.vector(2) : Shape.image(1, 28, 28);
         PrintStream stdout = System.out;
         java.io.PrintWriter jsonOut = spec.commandLine().getOut();
         System.setOut(System.err);
