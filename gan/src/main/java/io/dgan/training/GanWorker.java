@@ -55,6 +55,12 @@ public final class GanWorker {
     }
 
     public GanWorker(TrainConfig config, Path runDir, int rank, boolean resume, PrintStream log) {
+        this(config, null, 0, runDir, rank, resume, log);
+    }
+
+    /** With the mixing schedule and epoch of a topology file (null: built from the config's topology and seed). */
+    public GanWorker(TrainConfig config, io.dgan.topology.MixingSchedule schedule, long epoch, Path runDir, int rank,
+                     boolean resume, PrintStream log) {
         if (rank < 0 || rank >= config.workers()) {
             throw new IllegalArgumentException("--rank: expected 0.." + (config.workers() - 1) + ", got " + rank);
         }
@@ -67,7 +73,7 @@ public final class GanWorker {
         Nd4j.getEnvironment().setMaxThreads(threads);
         Nd4j.getEnvironment().setMaxMasterThreads(threads);
         Nd4j.factory().blas().setMaxThreads(threads);
-        this.setup = TrainSetup.of(config);
+        this.setup = TrainSetup.of(config, schedule, epoch);
         this.averageModel = setup.newModel();
     }
 

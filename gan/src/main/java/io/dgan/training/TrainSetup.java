@@ -35,7 +35,7 @@ public final class TrainSetup {
     final MixingSchedule schedule;
     final OptimizerConfig optimizerConfig;
 
-    private TrainSetup(TrainConfig config) {
+    private TrainSetup(TrainConfig config, MixingSchedule givenSchedule, long epoch) {
         this.config = config;
         this.algorithm = Algorithm.fromCliName(config.algorithm());
         this.source = new Datasets.Source(config.dataset(), config.dataDir() == null ? null : Path.of(config.dataDir()));
@@ -44,17 +44,25 @@ public final class TrainSetup {
         this.shardSpec = Sharding.Spec.parse(config.shard());
         this.loss = AdversarialLoss.parse(config.loss());
         int m = config.workers();
-        this.schedule = m > 1 && algorithm.usesGossip()
-                ? Topologies.create(TopologySpec.of(config.topology(), m).withSeed(config.seed())) : null;
+        this.schedule = !(m > 1 && algorithm.usesGossip()) ? null : givenSchedule != null ? givenSchedule
+                : Topologies.create(TopologySpec.of(config.topology(), m).withSeed(config.seed()));
         this.optimizerConfig = OptimizerConfig.builder(algorithm)
                 .betas(config.beta1(), config.beta2())
                 .learningRate(config.lrG())
                 .learningRate("G", config.lrG()).learningRate("D", config.lrD())
-                .gossipRounds(config.gossipRounds()).build();
+                .gossipRounds(config.gossipRounds()).epoch(epoch).build();
     }
 
     public static TrainSetup of(TrainConfig config) {
-        return new TrainSetup(config);
+        return new TrainSetup(config, null, 0);
+    }
+
+    /**
+     * With a mixing schedule given from outside (the operator's topology file: W as published, possibly re-weighted
+     * after a failure) and its epoch, written into every message tag.
+     */
+    public static TrainSetup of(TrainConfig config, MixingSchedule schedule, long epoch) {
+        return new TrainSetup(config, schedule, epoch);
     }
 
     public TrainConfig config() {

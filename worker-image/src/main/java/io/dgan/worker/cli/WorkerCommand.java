@@ -320,24 +320,25 @@ public final class WorkerCommand implements Callable<Integer> {
         TrainConfig config;
         try {
             if (configFile != null) {
-                if (!Files.isRegularFile(configFile)) {
-                    throw bad("--config", configFile + " not found (expected a run's config.json)");
-                }
-                TrainConfig saved;
-                try {
-                    saved = new com.fasterxml.jackson.databind.ObjectMapper().readValue(configFile.toFile(),
-                            TrainConfig.class);
-                } catch (IOException | IllegalArgumentException e) {
-                    throw bad("--config", configFile + ": not a training configuration: "
-                            + e.getMessage().lines().findFirst().orElse(""));
-                }
-                config = saved.workers() == workers ? saved
-                        : saved.withWorkers(workers, saved.topology(), saved.algorithm());
+                config = parse("--config", () -> JobConfigFile.read(configFile, workers));
             } else {
                 config = flags.buildConfig();
             }
         } catch (ParameterException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        io.dgan.topology.MixingSchedule givenSchedule = null;
+        long epoch = 0;
+        if (topologyFile != null) {
+            // The operator's topology (possibly re-weighted after a failure) wins over the configuration's.
+            TopologyFile topo = parse("--topology-file", () -> TopologyFile.read(topologyFile));
+            if (topo.workers() != workers) {
+                throw bad("--topology-file", topologyFile + " describes " + topo.workers() + " workers, but --workers is "
+                        + workers);
+            }
+            givenSchedule = topo.schedule();
+            epoch = topo.epoch();
+            config = config.withWorkers(workers, topo.type(), config.algorithm()).withGossipRounds(topo.gossipRounds());
         }
         PrintWriter err = spec.commandLine().getErr();
         String prefix = "[rank " + rank + "] ";
@@ -347,9 +348,9 @@ public final class WorkerCommand implements Callable<Integer> {
         long started = System.nanoTime();
         WorkerMetrics metrics = new WorkerMetrics(namespace, job, rank);
         try (metrics) {
-            GanWorker gan = new GanWorker(config, runDir, rank, flags.resume, log);
+            GanWorker gan = new GanWorker(config, givenSchedule, epoch, runDir, rank, flags.resume, log);
             int metricsBound = metricsPort > 0 ? metrics.serve(bind, metricsPort) : 0;
-            metrics.topologyEpoch(0);
+            metrics.topologyEpoch(epoch);
             Algorithm algorithm = gan.setup().algorithm();
             GrpcTransportConfig transportConfig = GrpcTransportConfig.builder(job, rank, workers)
                     .bindHost(bind).port(gossipPort)
