@@ -61,4 +61,48 @@ class MultiProcessGanTest {
                 .contains("[rank 2] done: 30 iterations");
         assertThat(a.err().lines().filter(l -> l.startsWith("[it 30/30]")).count()).isEqualTo(1);
     }
+
+    /**
+     * Workers configured as the operator configures them: its job configuration JSON (--config) and its topology
+     * file (ring weights as published, 2 gossip rounds, epoch 2), two worker JVMs over gRPC, against the thread
+     * runner with the same configuration: the same parameters bit for bit.
+     */
+    @Test
+    void workersConfiguredLikeTheOperatorMatchTheInProcessRun() throws Exception {
+        Path job = dir.resolve("job-config.json");
+        Files.writeString(job, """
+                {"dataset":{"partition":"iid","path":"/data","type":"synthetic"},"model":{"latentDim":100,"type":"mlp"},
+                 "optimizer":{"algorithm":"dp-oadam","batchSize":16,"beta1":0.5,"beta2":0.9,"lrDiscriminator":0.002,
+                              "lrGenerator":0.001},
+                 "training":{"checkpointDir":"/checkpoints","checkpointEvery":6,"evalEvery":6,"iterations":12}}
+                """);
+        int m = 3;
+        io.dgan.topology.MixingSchedule ring = io.dgan.topology.Topologies.create(
+                io.dgan.topology.TopologySpec.of("ring", m));
+        java.util.Map<String, Object> topo = new java.util.LinkedHashMap<>();
+        topo.put("epoch", 2);
+        topo.put("type", "ring");
+        topo.put("workers", m);
+        topo.put("gossipRounds", 2);
+        topo.put("seed", 0);
+        topo.put("weights", ring.at(1).toArray());
+        Path topoFile = dir.resolve("topology.json");
+        Files.writeString(topoFile, JsonOutput.toJson(topo));
+
+        io.dgan.training.TrainConfig config = JobConfigFile.read(job, m).withGossipRounds(2);
+        io.dgan.training.GanTrainer.Summary threads = new io.dgan.training.GanTrainer(config, dir.resolve("threads"),
+                false, new java.io.PrintStream(new java.io.ByteArrayOutputStream())).run();
+
+        java.io.StringWriter log = new java.io.StringWriter();
+        Path run = dir.resolve("operator-style");
+        new LocalWorkers(m, List.of("--config", job.toString(), "--topology-file", topoFile.toString()), run,
+                new java.io.PrintWriter(log, true), List.of("-Xmx512m")).runToCompletion();
+        JsonNode summary = JsonOutput.mapper().readTree(run.resolve("summary.json").toFile());
+        assertThat(log.toString()).contains("mlp dp-oadam on ring8 (ring, 3 workers)").contains("[it 12/12]");
+        assertThat(summary.get("paramDigests")).hasSize(3);
+        for (int r = 0; r < m; r++) {
+            assertThat(summary.get("paramDigests").get(r).asText()).as("rank %d", r)
+                    .isEqualTo(threads.paramDigests().get(r));
+        }
+    }
 }
