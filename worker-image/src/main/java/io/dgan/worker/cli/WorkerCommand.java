@@ -359,7 +359,7 @@ public final class WorkerCommand implements Callable<Integer> {
                     .wire(wireFormat)
                     .emulation(emulation)
                     .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
-                    .receiveTimeout(Duration.ofSeconds(receiveTimeoutSeconds))
+                    .receiveTimeout(Duration.ofSeconds(ganReceiveTimeout()))
                     .build();
             try (GrpcTransport transport = workers > 1
                     ? new GrpcTransport(transportConfig, directory, metrics, msg -> {
@@ -411,6 +411,16 @@ public final class WorkerCommand implements Callable<Integer> {
         } finally {
             System.setOut(stdout);
         }
+    }
+
+    /**
+     * Rank 0 evaluates (FID, sample grids) while the others wait in their next gossip receive: unless
+     * --receive-timeout is given, a GAN worker waits up to 30 minutes rather than the game default.
+     */
+    private long ganReceiveTimeout() {
+        boolean given = spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption("--receive-timeout");
+        return given ? receiveTimeoutSeconds : Math.max(receiveTimeoutSeconds, 1800);
     }
 
     /**
