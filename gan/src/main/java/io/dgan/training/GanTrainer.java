@@ -41,7 +41,8 @@ import java.util.concurrent.CyclicBarrier;
  *
  * <p>Run directory: config.json, metrics.jsonl, samples/ (grids or scatter plots per evaluation), curves
  * (losses.png, consensus.png, and one PNG per evaluation metric: fid.png, kid.png, inceptionScore.png or
- * modesCovered.png, highQualityFraction.png), checkpoints/rank-R.ckpt + checkpoints/latest.json,
+ * modesCovered.png, highQualityFraction.png), snapshots/G-iter-K.bin (the averaged generator at each
+ * evaluation, scored later by dgan eval), checkpoints/rank-R.ckpt + checkpoints/latest.json,
  * summary.json.
  */
 public final class GanTrainer {
@@ -177,6 +178,7 @@ public final class GanTrainer {
                         dst.put(i, (float) src[i]);
                     }
                 }
+                Snapshots.save(runDir, k, averageModel);
                 Map<String, Object> e = evaluator.evaluate(averageModel, k, runDir);
                 lastEval.clear();
                 lastEval.putAll(e);

@@ -77,6 +77,11 @@ public final class ImageEvaluator implements Evaluator {
         return m;
     }
 
+    /** FID, KID and IS when the classifier is available, else nothing. */
+    Map<String, Object> scoresIfReady(GanModel model) {
+        return classifierReady() ? scores(model) : new LinkedHashMap<>();
+    }
+
     /** FID, KID and IS of {@code samples} generated images against as many test images. */
     Map<String, Object> scores(GanModel model) {
         if (realFeatures == null) {

@@ -66,5 +66,14 @@ class ImageTrainingTest {
         assertThat((Double) s.finalEvaluation().get("fid")).isPositive();
         assertThat((Double) s.finalEvaluation().get("inceptionScore")).isBetween(1.0, 2.0); // 2 classes
         assertThat(dir.resolve("run/samples/iter-0000002.png")).isNotEmptyFile();
+
+        // Scoring the snapshots afterwards: iteration 0 (the initial generator) and the evaluation at 2, the
+        // latter equal to what the run computed with the same classifier.
+        java.util.List<java.util.Map<String, Object>> rows = RunScorer.score(dir.resolve("run"), clf, 32, quiet);
+        assertThat(rows).extracting(r -> r.get("iteration")).containsExactly(0L, 2L);
+        assertThat((Double) rows.get(1).get("fid")).isCloseTo((Double) s.finalEvaluation().get("fid"),
+                org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(dir.resolve("run/scores.jsonl")).isNotEmptyFile();
+        assertThat(dir.resolve("run/scores-fid.png")).isNotEmptyFile();
     }
 }

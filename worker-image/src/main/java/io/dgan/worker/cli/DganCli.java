@@ -22,6 +22,7 @@ import java.io.PrintWriter;
                 TrainCommand.class,
                 DemoCommand.class,
                 ClassifierCommand.class,
+                EvalCommand.class,
                 GameCommand.class,
                 BenchCommand.class,
                 WorkerCommand.class,
