@@ -165,6 +165,7 @@ public final class GanWorker {
                     for (int b = 0; b < target.size(); b++) {
                         target.get(b).params().put(0, monitor.mean(b), 0, params.get(b).limit());
                     }
+                    Snapshots.save(runDir, k, averageModel);
                     Map<String, Object> e = evaluator.evaluate(averageModel, k, runDir);
                     lastEval.clear();
                     lastEval.putAll(e);

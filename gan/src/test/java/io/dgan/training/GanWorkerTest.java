@@ -58,6 +58,13 @@ class GanWorkerTest {
                 "samples/iter-0000005.png", "checkpoints/rank-2.ckpt", "checkpoints/latest.json")) {
             assertThat(runDir.resolve(f)).as(f).isNotEmptyFile();
         }
+        // Generator snapshots of the network average at each evaluation (float x̄ here, double mean there).
+        try (var snaps = Files.list(dir.resolve("threads/snapshots"))) {
+            for (Path p : snaps.toList()) {
+                assertThat(runDir.resolve("snapshots").resolve(p.getFileName())).as(p.getFileName().toString())
+                        .isNotEmptyFile();
+            }
+        }
         for (int r = 0; r < 3; r++) {
             assertThat(Files.readAllBytes(Checkpoints.file(runDir.resolve("checkpoints"), r)))
                     .isEqualTo(Files.readAllBytes(Checkpoints.file(dir.resolve("threads/checkpoints"), r)));
