@@ -105,4 +105,37 @@ class MultiProcessGanTest {
                     .isEqualTo(threads.paramDigests().get(r));
         }
     }
+
+    /**
+     * The DCGAN (conv layers) over gRPC processes against the in-process run, both with one native thread per worker
+     * (the launcher gives each worker OMP_NUM_THREADS = cores / M; the in-process run gets the same environment
+     * here, in its own JVM: libnd4j's conv ops follow OMP_NUM_THREADS, which ND4J's in-process cap does not fully
+     * override, and a different native thread count changes the float rounding).
+     */
+    @Test
+    void dcganOverGrpcProcessesMatchesTheInProcessRunWithTheSameNativeThreads() throws Exception {
+        Path data = io.dgan.worker.demo.DemoDataset.choose("sample", dir.resolve("no-debian"), dir).dataDir();
+        List<String> common = List.of("train", "--workers", "2", "--model", "dcgan-small", "--dataset",
+                "fashion-mnist", "--data-dir", data.toString(), "--iterations", "3", "--batch", "8",
+                "--log-every", "3", "--threads-per-worker", "1", "--classifier-dir", dir.resolve("none").toString(),
+                "--json");
+        List<String> multi = new ArrayList<>(common);
+        multi.addAll(List.of("--run-dir", dir.resolve("processes").toString()));
+        CliRun a = CliRun.of(multi.toArray(String[]::new));
+        assertThat(a.exitCode()).as(a.err()).isZero();
+
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-Djava.awt.headless=true", "-cp", System.getProperty("java.class.path"),
+                DganCli.class.getName()));
+        cmd.addAll(common);
+        cmd.addAll(List.of("--in-process", "--run-dir", dir.resolve("threads").toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().putAll(java.util.Map.of("OMP_NUM_THREADS", "1", "OPENBLAS_NUM_THREADS", "1",
+                "MKL_NUM_THREADS", "1"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        JsonNode threads = JsonOutput.mapper().readTree(out);
+        assertThat(a.json().get("paramDigests")).hasSize(2).isEqualTo(threads.get("paramDigests"));
+    }
 }
