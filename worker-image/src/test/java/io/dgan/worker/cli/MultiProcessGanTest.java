@@ -138,4 +138,27 @@ class MultiProcessGanTest {
         JsonNode threads = JsonOutput.mapper().readTree(out);
         assertThat(a.json().get("paramDigests")).hasSize(2).isEqualTo(threads.get("paramDigests"));
     }
+
+    /** Worker processes checkpoint at 6 and stop; resumed worker processes end equal to 10 iterations straight. */
+    @Test
+    void workerProcessesResumeFromTheirCheckpointsExactly() throws Exception {
+        List<String> common = List.of("train", "--workers", "3", "--model", "mlp", "--dataset", "ring8", "--batch",
+                "16", "--log-every", "2", "--json");
+        List<String> straight = new ArrayList<>(common);
+        straight.addAll(List.of("--iterations", "10", "--in-process", "--run-dir", dir.resolve("straight").toString()));
+        List<String> first = new ArrayList<>(common);
+        first.addAll(List.of("--iterations", "6", "--run-dir", dir.resolve("split").toString()));
+        List<String> resumed = new ArrayList<>(common);
+        resumed.addAll(List.of("--iterations", "10", "--resume", "--run-dir", dir.resolve("split").toString()));
+
+        CliRun s = CliRun.of(straight.toArray(String[]::new));
+        CliRun a = CliRun.of(first.toArray(String[]::new));
+        assertThat(a.exitCode()).as(a.err()).isZero();
+        assertThat(a.json().get("paramDigests")).isNotEqualTo(s.json().get("paramDigests"));
+        CliRun b = CliRun.of(resumed.toArray(String[]::new));
+        assertThat(b.exitCode()).as(b.err()).isZero();
+        assertThat(b.json().get("startIteration").asLong()).isEqualTo(6);
+        assertThat(b.json().get("paramDigests")).isEqualTo(s.json().get("paramDigests"));
+        assertThat(Files.readAllLines(dir.resolve("split/metrics.jsonl"))).hasSize(5); // 2, 4, 6 | 8, 10
+    }
 }
