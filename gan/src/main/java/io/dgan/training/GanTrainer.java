@@ -3,24 +3,14 @@ package io.dgan.training;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.dgan.data.Datasets;
-import io.dgan.data.ImageDataset;
-import io.dgan.data.SampleSource;
-import io.dgan.data.Sharding;
 import io.dgan.evaluation.Curves;
 import io.dgan.gossip.ConsensusDistance;
 import io.dgan.loss.AdversarialLoss;
 import io.dgan.model.GanModel;
-import io.dgan.model.GanModels;
-import io.dgan.model.Shape;
 import io.dgan.optimizer.Algorithm;
 import io.dgan.optimizer.DecentralizedOptimizer;
-import io.dgan.optimizer.OptimizerConfig;
-import io.dgan.optimizer.Optimizers;
 import io.dgan.optimizer.Player;
 import io.dgan.topology.MixingSchedule;
-import io.dgan.topology.Topologies;
-import io.dgan.topology.TopologySpec;
 import io.dgan.transport.InMemoryNetwork;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -101,38 +91,25 @@ public final class GanTrainer {
         Nd4j.getEnvironment().setMaxMasterThreads(threads);
         Nd4j.factory().blas().setMaxThreads(threads);
 
-        prepareRunDirectory();
-        Datasets.Source source = new Datasets.Source(config.dataset(),
-                config.dataDir() == null ? null : Path.of(config.dataDir()));
-        Shape shape = Datasets.shapeOf(source);
-        ImageDataset trainSet = source.isMixture() ? null : Datasets.load(source, true);
-        Sharding.Spec shardSpec = Sharding.Spec.parse(config.shard());
-        AdversarialLoss loss = AdversarialLoss.parse(config.loss());
+        prepareRunDirectory(config, runDir, resume);
+        TrainSetup setup = TrainSetup.of(config);
+        AdversarialLoss loss = setup.loss;
         if (evaluator == null) {
-            evaluator = source.isMixture()
-                    ? new MixtureEvaluator(Datasets.mixture(config.dataset()), config.evalSamples(), config.seed())
-                    : ImageEvaluator.create(source, config, log);
+            evaluator = setup.defaultEvaluator(log);
         }
-
-        MixingSchedule schedule = m > 1 && algorithm.usesGossip()
-                ? Topologies.create(TopologySpec.of(config.topology(), m).withSeed(config.seed())) : null;
-        OptimizerConfig oc = OptimizerConfig.builder(algorithm)
-                .betas(config.beta1(), config.beta2())
-                .learningRate(config.lrG())
-                .learningRate("G", config.lrG()).learningRate("D", config.lrD())
-                .gossipRounds(config.gossipRounds()).build();
+        MixingSchedule schedule = setup.schedule();
 
         List<GanOracle> oracles = new ArrayList<>();
         List<DecentralizedOptimizer> optimizers = new ArrayList<>();
+        List<RankLoop> loops = new ArrayList<>();
         InMemoryNetwork network = new InMemoryNetwork(m);
         for (int r = 0; r < m; r++) {
-            GanModel model = GanModels.create(config.model(), shape, config.seed()); // same x_0 on every worker
-            SampleSource shard = Datasets.shard(source, trainSet, shardSpec, m, r, config.seed());
-            GanOracle oracle = new GanOracle(model, loss, shard, config.batch(), config.seed(), r);
-            oracles.add(oracle);
-            optimizers.add(Optimizers.create(oc, oracle, network.transport(r), schedule));
+            RankLoop loop = setup.rank(r, network.transport(r));
+            loops.add(loop);
+            oracles.add(loop.oracle());
+            optimizers.add(loop.optimizer());
         }
-        GanModel averageModel = GanModels.create(config.model(), shape, config.seed());
+        GanModel averageModel = setup.newModel();
         long layoutHash = averageModel.layoutHash();
         log.printf("dgan train: %d workers (%s), %s, %s on %s, loss %s, batch %d; G %,d + D %,d params; "
                         + "%d ND4J thread(s) per op; layout %016x%n",
@@ -214,14 +191,7 @@ public final class GanTrainer {
                 writeJsonAtomically(checkpointDir.resolve("latest.json"), Map.of("iteration", k, "workers", m));
             }
             metrics.append(rec);
-            double eta = rate > 0 ? (total - k) / rate : Double.NaN;
-            StringBuilder line = new StringBuilder(String.format("[it %d/%d] G %.4f  D %.4f  consensus %.3g  %.2f it/s  ETA %s",
-                    k, total, lg, ld, consensus, rate, formatDuration(eta)));
-            lastEval.forEach((key, v) -> {
-                if (rec.containsKey(key) && !key.equals("modes") && !key.equals("evalSamples")) {
-                    line.append("  ").append(key).append(' ').append(v instanceof Double d ? String.format("%.4g", d) : v);
-                }
-            });
+            String line = progressLine(k, total, lg, ld, consensus, rate, lastEval, rec);
             log.println(line);
             if (k % GC_EVERY == 0 || k - first <= 1) {
                 System.gc(); // frees the native memory of dead ND4J arrays (finalized off-heap buffers)
@@ -236,15 +206,10 @@ public final class GanTrainer {
                 int rank = r;
                 Thread t = new Thread(() -> {
                     try {
-                        DecentralizedOptimizer opt = optimizers.get(rank);
-                        for (long k = first + 1; k <= total; k++) {
-                            opt.step(k);
-                            if (k % config.logEvery() == 0 || k == total || due(k, config.evalEvery())
-                                    || due(k, config.checkpointEvery())) {
-                                at[0] = k; // every rank writes the same k; the barrier publishes it
-                                barrier.await();
-                            }
-                        }
+                        loops.get(rank).run(first, k -> {
+                            at[0] = k; // every rank writes the same k; the barrier publishes it
+                            barrier.await();
+                        });
                     } catch (Throwable e) {
                         synchronized (failure) {
                             if (failure[0] == null) {
@@ -289,11 +254,26 @@ public final class GanTrainer {
         return s;
     }
 
+    /** The progress line of both runners: iteration, losses, consensus distance, it/s, ETA, latest evaluation. */
+    static String progressLine(long k, long total, double lg, double ld, double consensus, double rate,
+                               Map<String, Object> lastEval, Map<String, Object> rec) {
+        double eta = rate > 0 ? (total - k) / rate : Double.NaN;
+        StringBuilder line = new StringBuilder(String.format("[it %d/%d] G %.4f  D %.4f  consensus %.3g  %.2f it/s  ETA %s",
+                k, total, lg, ld, consensus, rate, formatDuration(eta)));
+        lastEval.forEach((key, v) -> {
+            if (rec.containsKey(key) && !key.equals("modes") && !key.equals("evalSamples")) {
+                line.append("  ").append(key).append(' ').append(v instanceof Double d ? String.format("%.4g", d) : v);
+            }
+        });
+        return line.toString();
+    }
+
     static boolean due(long k, long every) {
         return every > 0 && k % every == 0;
     }
 
-    private void prepareRunDirectory() {
+    /** Creates the run directory and writes config.json; with resume, checks the saved config matches. */
+    public static void prepareRunDirectory(TrainConfig config, Path runDir, boolean resume) {
         try {
             Files.createDirectories(runDir);
             Path cfg = runDir.resolve("config.json");
@@ -323,7 +303,7 @@ public final class GanTrainer {
         }
     }
 
-    static void writeJsonAtomically(Path file, Object value) {
+    public static void writeJsonAtomically(Path file, Object value) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
@@ -334,7 +314,7 @@ public final class GanTrainer {
         }
     }
 
-    static String digest(List<FloatBuffer> blocks) {
+    public static String digest(List<FloatBuffer> blocks) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(4 * 4096);
@@ -356,7 +336,7 @@ public final class GanTrainer {
         }
     }
 
-    static String formatDuration(double seconds) {
+    public static String formatDuration(double seconds) {
         if (!Double.isFinite(seconds)) {
             return "?";
         }
@@ -366,7 +346,7 @@ public final class GanTrainer {
     }
 
     /** metrics.jsonl (truncated to the checkpoint on resume) and the curves drawn from it. */
-    private static final class Metrics {
+    static final class Metrics {
         private final Path file;
         private final Path dir;
         private final List<Map<String, Object>> records = new ArrayList<>();

@@ -20,6 +20,7 @@ import java.io.PrintWriter;
         subcommands = {
                 TopologyCommand.class,
                 TrainCommand.class,
+                DemoCommand.class,
                 ClassifierCommand.class,
                 EvalCommand.class,
                 GameCommand.class,

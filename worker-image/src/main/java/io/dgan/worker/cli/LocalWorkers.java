@@ -35,6 +35,7 @@ public final class LocalWorkers {
     private final PrintWriter err;
     private final List<String> jvmOptions;
     private final List<Process> processes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private java.util.Map<String, String> environment = java.util.Map.of();
 
     public LocalWorkers(int workers, List<String> gameArgs, Path runDir, PrintWriter err, List<String> jvmOptions) {
         this.workers = workers;
@@ -44,8 +45,24 @@ public final class LocalWorkers {
         this.jvmOptions = List.copyOf(jvmOptions);
     }
 
+    /** Extra environment variables of every worker (e.g. OMP_NUM_THREADS so M workers share the cores). */
+    public LocalWorkers environment(java.util.Map<String, String> variables) {
+        this.environment = java.util.Map.copyOf(variables);
+        return this;
+    }
+
     /** Runs the workers to completion; finalParameters[rank][player] in the game's player order. */
     public float[][][] run(int[] playerLengths) throws IOException, InterruptedException {
+        runToCompletion();
+        float[][][] params = new float[workers][][];
+        for (int r = 0; r < workers; r++) {
+            params[r] = readParams(runDir.resolve("params-rank" + r + ".f32"), playerLengths);
+        }
+        return params;
+    }
+
+    /** Runs the workers to completion (IllegalStateException naming the rank when one fails). */
+    public void runToCompletion() throws IOException, InterruptedException {
         Files.createDirectories(runDir);
         int[] ports = FreePorts.pick(workers);
         StringBuilder peers = new StringBuilder();
@@ -68,7 +85,9 @@ public final class LocalWorkers {
                         "--bind", "127.0.0.1", "--metrics-port", "0", "--run-dir", runDir.toString(),
                         "--connect-timeout", "120", "--exit-with-parent"));
                 cmd.addAll(gameArgs);
-                Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                ProcessBuilder builder = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+                builder.environment().putAll(environment);
+                Process p = builder.start();
                 processes.add(p);
                 pumps.add(pump(p));
             }
@@ -100,11 +119,6 @@ public final class LocalWorkers {
                 // the hook is running: it stops the workers
             }
         }
-        float[][][] params = new float[workers][][];
-        for (int r = 0; r < workers; r++) {
-            params[r] = readParams(runDir.resolve("params-rank" + r + ".f32"), playerLengths);
-        }
-        return params;
     }
 
     /** The worker processes started so far, by rank. */

@@ -9,7 +9,15 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -21,7 +29,8 @@ import java.util.concurrent.Callable;
  * directory; {@code --json} prints the summary on stdout.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train a GAN with M decentralized workers (threads of this process for now: --in-process).",
+        description = {"Train a GAN with M decentralized workers: M worker processes gossiping over gRPC on loopback "
+                        + "(default) or threads of this process (--in-process).",
                 "Writes config.json, metrics.jsonl, samples/, losses.png, consensus.png, one PNG per evaluation metric (fid, modesCovered, ...), "
                         + "checkpoints/ and summary.json into --run-dir; --resume continues a run exactly."})
 public final class TrainCommand implements Callable<Integer> {
@@ -108,18 +117,65 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "continue the run in --run-dir from its last checkpoint")
     boolean resume;
 
-    @Option(names = "--in-process", description = "run the M workers as threads of this process (required for now)")
+    @Option(names = "--in-process", description = "run the M workers as threads of this process over the in-memory "
+            + "transport (default: M worker processes on loopback over gRPC)")
     boolean inProcess;
 
     @Option(names = "--json", description = "print one JSON summary on stdout")
     boolean json;
 
-    @Override
-    public Integer call() {
-        if (!inProcess) {
-            throw new ParameterException(spec.commandLine(), "--in-process: required for now (workers as separate "
-                    + "processes run through 'dgan worker')");
+    /**
+     * Local multi-process mode: M {@code dgan worker} JVMs on loopback, real gRPC between them, each reading the
+     * run's config.json; rank 0 prints the progress lines and writes the run directory as the in-process trainer
+     * does. Each worker's native thread pools get cores / M threads so the M workers do not oversubscribe the cores.
+     * Returns summary.json.
+     */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> runWorkerProcesses(TrainConfig config, Path dir, boolean resume, PrintWriter err) {
+        GanTrainer.prepareRunDirectory(config, dir, resume);
+        int threads = config.threadsPerWorker() > 0 ? config.threadsPerWorker()
+                : Math.max(1, Runtime.getRuntime().availableProcessors() / config.workers());
+        String t = Integer.toString(threads);
+        List<String> args = new ArrayList<>(List.of("--config", dir.resolve("config.json").toString(),
+                "--receive-timeout", "1800"));
+        if (resume) {
+            args.add("--resume");
         }
+        err.printf("dgan train: %d worker processes over gRPC on loopback, %d native thread(s) each; run directory %s%n",
+                config.workers(), threads, dir);
+        err.flush();
+        long started = System.nanoTime();
+        try {
+            new LocalWorkers(config.workers(), args, dir, err, List.of("-Xmx1g", "-Djava.awt.headless=true", "-Dslf4j.internal.verbosity=ERROR"))
+                    .environment(Map.of("OMP_NUM_THREADS", t, "OPENBLAS_NUM_THREADS", t, "MKL_NUM_THREADS", t))
+                    .runToCompletion();
+            Map<String, Object> summary = new ObjectMapper().readValue(dir.resolve("summary.json").toFile(), Map.class);
+            err.printf("run directory: %s (%.1f s with process start-up, %.2f it/s in the loop)%n", dir,
+                    (System.nanoTime() - started) / 1e9, ((Number) summary.get("iterationsPerSecond")).doubleValue());
+            err.flush();
+            return summary;
+        } catch (IOException e) {
+            throw new UncheckedIOException("local workers: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** The run directory: --run-dir, else runs/train-<dataset>-<algorithm>-<time>. */
+    Path runDirectory() {
+        if (resume && runDir == null) {
+            throw new ParameterException(spec.commandLine(), "--resume: needs --run-dir");
+        }
+        if (runDir == null) {
+            runDir = Path.of("runs", "train-" + dataset + "-" + algorithm + "-"
+                    + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        }
+        return runDir;
+    }
+
+    /** The run's configuration from the flags (bad values: a ParameterException naming the flag). */
+    TrainConfig buildConfig() {
         Algorithm algo;
         try {
             algo = Algorithm.fromCliName(algorithm);
@@ -127,14 +183,28 @@ public final class TrainCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--algorithm: " + e.getMessage());
         }
         String topo = topology != null ? topology : algo == Algorithm.RAND_DP_OADAM ? "random-ring" : "ring";
-        if (resume && runDir == null) {
-            throw new ParameterException(spec.commandLine(), "--resume: needs --run-dir");
+        try {
+            return new TrainConfig(workers, topo, algorithm, model, dataset, dataDir, shard, loss, batch,
+                    iterations, lrG != null ? lrG : lr, lrD != null ? lrD : lr, beta1, beta2, gossipRounds, seed,
+                    threadsPerWorker, logEvery, evalEvery, checkpointEvery, evalSamples, classifierDir);
+        } catch (IllegalArgumentException e) {
+            String m = e.getMessage();
+            throw new ParameterException(spec.commandLine(), m);
         }
-        Path dir = runDir != null ? runDir : Path.of("runs", "train-" + dataset + "-" + algorithm + "-"
-                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        TrainConfig config = new TrainConfig(workers, topo, algorithm, model, dataset, dataDir, shard, loss, batch,
-                iterations, lrG != null ? lrG : lr, lrD != null ? lrD : lr, beta1, beta2, gossipRounds, seed,
-                threadsPerWorker, logEvery, evalEvery, checkpointEvery, evalSamples, classifierDir);
+    }
+
+    @Override
+    public Integer call() {
+        TrainConfig config = buildConfig();
+        Path dir = runDirectory();
+        if (!inProcess) {
+            Map<String, Object> summary = runWorkerProcesses(config, dir, resume, spec.commandLine().getErr());
+            if (json) {
+                spec.commandLine().getOut().println(JsonOutput.toJson(summary));
+                spec.commandLine().getOut().flush();
+            }
+            return 0;
+        }
         PrintStream stdout = System.out;
         java.io.PrintWriter jsonOut = spec.commandLine().getOut();
         // Libraries (ND4J's banner among them) may print to System.out: keep stdout for the one JSON object.

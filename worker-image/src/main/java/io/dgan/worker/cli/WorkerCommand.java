@@ -3,6 +3,9 @@ package io.dgan.worker.cli;
 import io.dgan.games.Game;
 import io.dgan.games.GameWorker;
 import io.dgan.games.RunResult;
+import io.dgan.training.GanTrainer;
+import io.dgan.training.GanWorker;
+import io.dgan.training.TrainConfig;
 import io.dgan.transport.InMemoryNetwork;
 import io.dgan.transport.Transport;
 import io.dgan.metrics.WorkerMetrics;
@@ -44,15 +47,18 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code dgan worker}: runs ONE rank (docs/worker-contract.md). Builds the gRPC transport, waits for its neighbours,
- * then runs the optimizer on the configured oracle. Until the GAN oracle lands, the oracle is a validation game:
- * every flag the worker does not know is a {@code dgan game} flag ({@code --game --dim --algorithm --topology --lr
- * --iterations --seed ...}), parsed and built exactly as {@code dgan game} does, so M workers reproduce the
- * in-process run bit for bit.
+ * then runs the optimizer on the configured oracle. GAN training when {@code --config} (a run's config.json) or
+ * {@code dgan train} flags ({@code --model}, {@code --dataset}, ...) are given: the rank is built and trained
+ * exactly as one thread of {@code dgan train --in-process} ({@link GanWorker}). Otherwise the oracle is a validation
+ * game: every flag the worker does not know is a {@code dgan game} flag ({@code --game --dim --algorithm --topology
+ * --lr --iterations --seed ...}), parsed and built exactly as {@code dgan game} does. Either way M workers reproduce
+ * the in-process run bit for bit.
  */
 @Command(name = "worker", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Run one rank of a job: serve gossip, wait for the neighbours, train.",
-                "Each flag may come from the environment variable in brackets (flags win). Any other flag is a "
-                        + "game flag (see 'dgan game --help')."})
+                "Each flag may come from the environment variable in brackets (flags win). GAN training with --config "
+                        + "(a run's config.json) or 'dgan train' flags (--model, --dataset, ...); otherwise any other "
+                        + "flag is a game flag (see 'dgan game --help')."})
 public final class WorkerCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -94,7 +100,7 @@ public final class WorkerCommand implements Callable<Integer> {
     Path topologyFile;
 
     @Option(names = "--config", defaultValue = "${env:DGAN_CONFIG_FILE}",
-            description = "training configuration JSON [DGAN_CONFIG_FILE] (not read yet: games take flags)")
+            description = "training configuration JSON: a run's config.json, as dgan train writes it [DGAN_CONFIG_FILE]")
     Path configFile;
 
     @Option(names = "--run-dir", defaultValue = "${env:DGAN_RUN_DIR}",
@@ -158,6 +164,9 @@ public final class WorkerCommand implements Callable<Integer> {
                 parse("--emulate-bandwidth", () -> LinkEmulation.parseBandwidth("--emulate-bandwidth",
                         emulateBandwidth)));
 
+        if (configFile != null || gameArgs.stream().anyMatch(a -> a.startsWith("--model") || a.startsWith("--dataset"))) {
+            return runGan(directory, wireFormat, emulation);
+        }
         // The oracle: a validation game configured by the remaining flags, built exactly as `dgan game` builds it.
         GameCommand game = new GameCommand();
         List<String> args = new ArrayList<>(gameArgs);
@@ -285,6 +294,133 @@ public final class WorkerCommand implements Callable<Integer> {
             err.flush();
             return 1;
         }
+    }
+
+    /**
+     * GAN training, one rank: the configuration comes from --config (a run's config.json, as `dgan train` writes
+     * it) or from `dgan train` flags among the remaining ones (--model, --dataset, --batch, ...). The rank is built
+     * and trained exactly as one thread of `dgan train --in-process` ({@link GanWorker}), over gRPC.
+     */
+    private Integer runGan(PeerDirectory directory, WireFormat wireFormat, LinkEmulation emulation) throws IOException {
+        if (runDir == null) {
+            throw bad("--run-dir", "required for GAN training (or set DGAN_RUN_DIR)");
+        }
+        TrainCommand flags = new TrainCommand();
+        CommandLine trainCli = new CommandLine(flags);
+        List<String> args = new ArrayList<>(gameArgs);
+        if (configFile == null) {
+            args.add("--workers=" + workers);
+        }
+        try {
+            trainCli.parseArgs(args.toArray(String[]::new));
+        } catch (ParameterException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        flags.spec = trainCli.getCommandSpec();
+        TrainConfig config;
+        try {
+            if (configFile != null) {
+                config = parse("--config", () -> JobConfigFile.read(configFile, workers));
+            } else {
+                config = flags.buildConfig();
+            }
+        } catch (ParameterException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        io.dgan.topology.MixingSchedule givenSchedule = null;
+        long epoch = 0;
+        if (topologyFile != null) {
+            // The operator's topology (possibly re-weighted after a failure) wins over the configuration's.
+            TopologyFile topo = parse("--topology-file", () -> TopologyFile.read(topologyFile));
+            if (topo.workers() != workers) {
+                throw bad("--topology-file", topologyFile + " describes " + topo.workers() + " workers, but --workers is "
+                        + workers);
+            }
+            givenSchedule = topo.schedule();
+            epoch = topo.epoch();
+            config = config.withWorkers(workers, topo.type(), config.algorithm()).withGossipRounds(topo.gossipRounds());
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        String prefix = "[rank " + rank + "] ";
+        java.io.PrintStream stdout = System.out;
+        System.setOut(System.err); // ND4J's banner and other library output stay off stdout
+        java.io.PrintStream log = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
+        long started = System.nanoTime();
+        WorkerMetrics metrics = new WorkerMetrics(namespace, job, rank);
+        try (metrics) {
+            GanWorker gan = new GanWorker(config, givenSchedule, epoch, runDir, rank, flags.resume, log);
+            int metricsBound = metricsPort > 0 ? metrics.serve(bind, metricsPort) : 0;
+            metrics.topologyEpoch(epoch);
+            Algorithm algorithm = gan.setup().algorithm();
+            GrpcTransportConfig transportConfig = GrpcTransportConfig.builder(job, rank, workers)
+                    .bindHost(bind).port(gossipPort)
+                    .layoutHash(gan.layoutHash())
+                    .vectorLengths(gan.vectorLengths())
+                    .wire(wireFormat)
+                    .emulation(emulation)
+                    .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
+                    .receiveTimeout(Duration.ofSeconds(ganReceiveTimeout()))
+                    .build();
+            try (GrpcTransport transport = workers > 1
+                    ? new GrpcTransport(transportConfig, directory, metrics, msg -> {
+                        err.println(prefix + msg);
+                        err.flush();
+                    })
+                    : null) {
+                err.printf(Locale.ROOT, "%sjob %s, %s %s on %s (%s, %d workers), gossip port %d%s, layout %016x%n",
+                        prefix, job, config.model(), algorithm.cliName(), config.dataset(), config.topology(), workers,
+                        transport == null ? 0 : transport.port(),
+                        metricsBound > 0 ? ", metrics port " + metricsBound : "", gan.layoutHash());
+                err.flush();
+                if (transport != null) {
+                    List<Integer> neighbours = neighbours(gan.setup().schedule(), algorithm);
+                    transport.awaitPeers(neighbours);
+                }
+                Transport channel = transport != null ? transport : new InMemoryNetwork(1).transport(0);
+                long[] counted = {0};
+                GanTrainer.Summary s = gan.progress(p -> {
+                    metrics.stepsCompleted(p.iteration() - counted[0]);
+                    counted[0] = p.iteration();
+                    metrics.loss("G", p.lossG());
+                    metrics.loss("D", p.lossD());
+                    metrics.consensusDistance(p.consensus());
+                    if (p.fid() != null) {
+                        metrics.evalFid(p.fid());
+                    }
+                }).run(channel);
+                err.printf(Locale.ROOT, "%sdone: %d iterations in %.1f s%n", prefix, s.iterations(),
+                        (System.nanoTime() - started) / 1e9);
+                err.flush();
+                if (json) {
+                    PrintWriter out = spec.commandLine().getOut();
+                    out.println(JsonOutput.toJson(s));
+                    out.flush();
+                }
+                return 0;
+            } catch (TransportException e) {
+                err.println(prefix + "failed: " + e.getMessage());
+                err.flush();
+                return 1;
+            }
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            err.println(prefix + "failed: " + e);
+            err.flush();
+            return 1;
+        } finally {
+            System.setOut(stdout);
+        }
+    }
+
+    /**
+     * Rank 0 evaluates (FID, sample grids) while the others wait in their next gossip receive: unless
+     * --receive-timeout is given, a GAN worker waits up to 30 minutes rather than the game default.
+     */
+    private long ganReceiveTimeout() {
+        boolean given = spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption("--receive-timeout");
+        return given ? receiveTimeoutSeconds : Math.max(receiveTimeoutSeconds, 1800);
     }
 
     /**

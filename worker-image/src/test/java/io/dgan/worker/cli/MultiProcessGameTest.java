@@ -51,6 +51,7 @@ class MultiProcessGameTest {
         inProcessArgs.addAll(List.of("--workers=" + WORKERS, "--gossip-rounds", "2"));
         cli.parseArgs(inProcessArgs.toArray(String[]::new));
         game.spec = cli.getCommandSpec();
+        game.validate(); // resolves defaults (bilinear heterogeneity 0.3) as the workers do
         Game g = game.buildGame();
         RunResult inProcess = new GameRunner(g, game.buildConfig(game.parseAlgorithm()), ring).every(15).run(15);
 
@@ -83,6 +84,7 @@ class MultiProcessGameTest {
         CommandLine cli = new CommandLine(game);
         cli.parseArgs(inProcessArgs.toArray(String[]::new));
         game.spec = cli.getCommandSpec();
+        game.validate(); // resolves defaults (bilinear heterogeneity 0.3) as the workers do
         Algorithm algo = game.parseAlgorithm();
         Game g = game.buildGame();
         OptimizerConfig config = game.buildConfig(algo);

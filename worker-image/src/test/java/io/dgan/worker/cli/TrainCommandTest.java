@@ -34,9 +34,11 @@ class TrainCommandTest {
 
     @Test
     void badArgumentsGiveOneLineAndExitCode2() {
-        GameCommandTest.Run noMode = GameCommandTest.run("train", "--workers", "2");
-        assertThat(noMode.exit()).isEqualTo(2);
-        assertThat(noMode.err()).contains("--in-process");
+        // Multi-process mode (the default) checks its flags before starting any worker.
+        GameCommandTest.Run noWorkers = GameCommandTest.run("train", "--workers", "0");
+        assertThat(noWorkers.exit()).isEqualTo(2);
+        assertThat(noWorkers.err().strip().lines()).hasSize(1);
+        assertThat(noWorkers.err()).contains("--workers");
         GameCommandTest.Run badModel = GameCommandTest.run("train", "--in-process", "--model", "vae");
         assertThat(badModel.exit()).isEqualTo(2);
         assertThat(badModel.err().strip().lines()).hasSize(1);

@@ -1,0 +1,273 @@
+package io.dgan.training;
+
+import io.dgan.gossip.ConsensusMonitor;
+import io.dgan.model.GanModel;
+import io.dgan.optimizer.Player;
+import io.dgan.transport.RingAllReduce;
+import io.dgan.transport.Transport;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One rank of a GAN run over any {@link Transport} (gRPC: one rank per process). Builds the rank exactly as one
+ * thread of {@link GanTrainer} does ({@link TrainSetup#rank}) and runs the same {@link RankLoop}; at each sync point
+ * the observations come from collectives instead of a barrier: every rank saves its own checkpoint, then the
+ * mean losses and the consensus distance are all-reduced ({@link ConsensusMonitor}: x̄ is the float all-reduced
+ * mean, so the consensus distance agrees with the thread runner's double value to float precision; the parameters
+ * are bit-identical). Rank 0 alone prints progress, appends metrics.jsonl, evaluates x̄, writes latest.json
+ * (after the all-reduce, so every rank's checkpoint of that iteration is on disk), the plots and summary.json.
+ *
+ * <p>At the end every rank writes {@code params-rank<r>.f32} (G then D, little-endian float32, atomically); rank 0
+ * digests the files present in the run directory (all of them on a shared file system) into summary.json.
+ */
+public final class GanWorker {
+    /** Channel of the loss all-reduce: clear of the optimizers' and the consensus monitor's channels. */
+    private static final int LOSS_CHANNEL = RingAllReduce.CHANNEL_BASE + ConsensusMonitor.DEFAULT_CHANNEL_OFFSET + 64;
+    private static final long GC_EVERY = 20;
+
+    private final TrainConfig config;
+    private final Path runDir;
+    private final int rank;
+    private final boolean resume;
+    private final PrintStream log;
+    private final TrainSetup setup;
+    private final GanModel averageModel;
+    private Evaluator evaluator;
+    private java.util.function.Consumer<Progress> progress = p -> { };
+
+    /** What every rank learns at a sync point (the same values on every rank; fid only on rank 0 when evaluated). */
+    public record Progress(long iteration, double lossG, double lossD, double consensus, Double fid) {
+    }
+
+    public GanWorker(TrainConfig config, Path runDir, int rank, boolean resume, PrintStream log) {
+        this(config, null, 0, runDir, rank, resume, log);
+    }
+
+    /** With the mixing schedule and epoch of a topology file (null: built from the config's topology and seed). */
+    public GanWorker(TrainConfig config, io.dgan.topology.MixingSchedule schedule, long epoch, Path runDir, int rank,
+                     boolean resume, PrintStream log) {
+        if (rank < 0 || rank >= config.workers()) {
+            throw new IllegalArgumentException("--rank: expected 0.." + (config.workers() - 1) + ", got " + rank);
+        }
+        this.config = config;
+        this.runDir = runDir;
+        this.rank = rank;
+        this.resume = resume;
+        this.log = log;
+        int threads = GanTrainer.threadsPerWorker(config);
+        Nd4j.getEnvironment().setMaxThreads(threads);
+        Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        Nd4j.factory().blas().setMaxThreads(threads);
+        this.setup = TrainSetup.of(config, schedule, epoch);
+        this.averageModel = setup.newModel();
+    }
+
+    public GanWorker evaluator(Evaluator e) {
+        this.evaluator = e;
+        return this;
+    }
+
+    /** Called on every rank at each sync point (metrics export). */
+    public GanWorker progress(java.util.function.Consumer<Progress> listener) {
+        this.progress = java.util.Objects.requireNonNull(listener);
+        return this;
+    }
+
+    public TrainSetup setup() {
+        return setup;
+    }
+
+    /** What peers compare at the handshake: the model's layout hash. */
+    public long layoutHash() {
+        return averageModel.layoutHash();
+    }
+
+    /** Lengths of the vectors exchanged: G's and D's parameter counts. */
+    public long[] vectorLengths() {
+        return averageModel.players().stream().mapToLong(p -> p.params().limit()).toArray();
+    }
+
+    /** Collective: every rank of the job calls it with its own transport. Returns this rank's summary. */
+    public GanTrainer.Summary run(Transport transport) throws Exception {
+        int m = config.workers();
+        if (transport.size() != m || transport.rank() != rank) {
+            throw new IllegalArgumentException("transport is rank " + transport.rank() + " of " + transport.size()
+                    + ", configuration says rank " + rank + " of " + m);
+        }
+        boolean lead = rank == 0;
+        if (lead) {
+            GanTrainer.prepareRunDirectory(config, runDir, resume);
+            if (evaluator == null) {
+                evaluator = setup.defaultEvaluator(log);
+            }
+        }
+        RankLoop loop = setup.rank(rank, transport);
+        long layoutHash = layoutHash();
+        Path checkpointDir = runDir.resolve("checkpoints");
+        long start = 0;
+        if (resume) {
+            start = Checkpoints.load(checkpointDir, rank, layoutHash, loop.optimizer());
+            if (start >= config.iterations()) {
+                throw new IllegalArgumentException("--iterations " + config.iterations()
+                        + " must exceed the checkpoint's iteration " + start + " to resume");
+            }
+        }
+        long epoch = setup.optimizerConfig.epoch();
+        List<FloatBuffer> params = loop.params();
+        ConsensusMonitor monitor = new ConsensusMonitor(transport, params);
+        FloatBuffer losses = FloatBuffer.allocate(3);
+        RingAllReduce lossReducer = new RingAllReduce(transport, 3, LOSS_CHANNEL);
+        GanTrainer.Metrics metrics = lead ? new GanTrainer.Metrics(runDir, start) : null;
+        Map<String, Object> lastEval = new LinkedHashMap<>();
+        long first = start;
+        long total = config.iterations();
+        long t0 = System.nanoTime();
+
+        loop.run(first, k -> {
+            if (GanTrainer.due(k, config.checkpointEvery()) || k == total) {
+                Checkpoints.save(checkpointDir, rank, layoutHash, k, loop.optimizer());
+            }
+            GanOracle.Losses l = loop.oracle().lastLosses();
+            losses.put(0, (float) l.generator()).put(1, (float) l.discriminator()).put(2, (float) l.penalty());
+            lossReducer.average(losses, epoch, k);  // also a barrier: every checkpoint of k is on disk after it
+            double consensus = monitor.distance(epoch, k);
+            Double fid = null;
+            if (lead) {
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                double rate = (k - first) / Math.max(seconds, 1e-9);
+                Map<String, Object> rec = new LinkedHashMap<>();
+                rec.put("iteration", k);
+                rec.put("lossG", (double) losses.get(0));
+                rec.put("lossD", (double) losses.get(1));
+                if (setup.loss.gradientPenaltyWeight() > 0) {
+                    rec.put("penalty", (double) losses.get(2));
+                }
+                rec.put("consensus", consensus);
+                rec.put("itPerSec", rate);
+                rec.put("elapsedS", seconds);
+                if (GanTrainer.due(k, config.evalEvery()) || k == total) {
+                    List<Player> target = averageModel.players();
+                    for (int b = 0; b < target.size(); b++) {
+                        target.get(b).params().put(0, monitor.mean(b), 0, params.get(b).limit());
+                    }
+                    Snapshots.save(runDir, k, averageModel);
+                    Map<String, Object> e = evaluator.evaluate(averageModel, k, runDir);
+                    lastEval.clear();
+                    lastEval.putAll(e);
+                    rec.putAll(e);
+                    fid = e.get("fid") instanceof Number n ? n.doubleValue() : null;
+                }
+                if (GanTrainer.due(k, config.checkpointEvery()) || k == total) {
+                    GanTrainer.writeJsonAtomically(checkpointDir.resolve("latest.json"),
+                            Map.of("iteration", k, "workers", m));
+                }
+                metrics.append(rec);
+                log.println(GanTrainer.progressLine(k, total, (double) losses.get(0), (double) losses.get(1),
+                        consensus, rate, lastEval, rec));
+                log.flush();
+            }
+            progress.accept(new Progress(k, losses.get(0), losses.get(1), consensus, fid));
+            if (k % GC_EVERY == 0 || k - first <= 1) {
+                System.gc(); // frees the native memory of dead ND4J arrays (finalized off-heap buffers)
+            }
+        });
+        double wall = (System.nanoTime() - t0) / 1e9;
+        writeParams(params);
+        losses.put(0, 0).put(1, 0).put(2, 0);
+        lossReducer.average(losses, epoch, total + 1);  // barrier: every rank's params file is written
+        List<String> digests = new ArrayList<>();
+        if (lead) {
+            metrics.writePlots();
+            for (int r = 0; r < m; r++) {
+                Path f = paramsFile(runDir, r);
+                if (Files.exists(f)) {
+                    digests.add(GanTrainer.digest(readParams(f, vectorLengths())));
+                }
+            }
+        } else {
+            digests.add(GanTrainer.digest(params));
+        }
+        GanTrainer.Summary s = new GanTrainer.Summary(total, start, wall, (total - start) / wall,
+                lead ? metrics.last() : Map.of(), Map.copyOf(lastEval), digests,
+                String.format("%016x", layoutHash), runDir.toString());
+        if (lead) {
+            GanTrainer.writeJsonAtomically(runDir.resolve("summary.json"), s);
+        }
+        return s;
+    }
+
+    public static Path paramsFile(Path runDir, int rank) {
+        return runDir.resolve("params-rank" + rank + ".f32");
+    }
+
+    /** G then D as little-endian float32, written to a temporary file and renamed. */
+    private void writeParams(List<FloatBuffer> blocks) {
+        Path target = paramsFile(runDir, rank);
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer bytes = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            for (FloatBuffer b : blocks) {
+                for (int i = 0, n = b.limit(); i < n; i++) {
+                    if (bytes.remaining() < 4) {
+                        drain(bytes, ch);
+                    }
+                    bytes.putFloat(b.get(i));
+                }
+            }
+            drain(bytes, ch);
+            ch.force(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + tmp, e);
+        }
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot rename " + tmp + " to " + target, e);
+        }
+    }
+
+    private static void drain(ByteBuffer bytes, FileChannel ch) throws IOException {
+        bytes.flip();
+        while (bytes.hasRemaining()) {
+            ch.write(bytes);
+        }
+        bytes.clear();
+    }
+
+    /** Reads a params file written by {@link #writeParams}: one buffer per block of the given lengths. */
+    public static List<FloatBuffer> readParams(Path file, long[] lengths) {
+        try {
+            ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+            long expected = 4 * java.util.Arrays.stream(lengths).sum();
+            if (bytes.remaining() != expected) {
+                throw new IllegalArgumentException(file + ": " + bytes.remaining() + " bytes, expected " + expected);
+            }
+            FloatBuffer all = bytes.asFloatBuffer();
+            List<FloatBuffer> out = new ArrayList<>();
+            for (long n : lengths) {
+                float[] a = new float[(int) n];
+                all.get(a);
+                out.add(FloatBuffer.wrap(a));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+package io.dgan.worker.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.dgan.training.TrainConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The worker's --config file (DGAN_CONFIG_FILE), in either of its two forms:
+ * <ul>
+ *   <li>the operator's job configuration (docs/worker-contract.md, {@code TrainingConfigMap}):
+ *       {@code {"model": {"type", "latentDim"}, "dataset": {"type", "path", "partition"}, "optimizer": {"algorithm",
+ *       "lrGenerator", "lrDiscriminator", "beta1", "beta2", "batchSize"}, "training": {"iterations",
+ *       "checkpointEvery", "evalEvery", "checkpointDir"}}};</li>
+ *   <li>a run's config.json as {@code dgan train} writes it (a flat {@code TrainConfig}; local multi-process mode).</li>
+ * </ul>
+ * The topology (type, seed, gossip rounds, W) comes from the topology file; without one it is a ring, seed 0.
+ */
+final class JobConfigFile {
+    private JobConfigFile() {
+    }
+
+    static TrainConfig read(Path file, int workers) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--config: " + file + " not found");
+        }
+        JsonNode root;
+        try {
+            root = JsonOutput.mapper().readTree(Files.readString(file));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--config: " + file + ": not JSON: "
+                    + e.getMessage().lines().findFirst().orElse(""));
+        }
+        try {
+            if (root.path("model").isObject()) {
+                return fromJob(root, workers);
+            }
+            TrainConfig saved = JsonOutput.mapper().treeToValue(root, TrainConfig.class);
+            return saved.workers() == workers ? saved : saved.withWorkers(workers, saved.topology(), saved.algorithm());
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("--config: " + file + ": " + e.getMessage().lines().findFirst().orElse(""));
+        }
+    }
+
+    /** The operator's job configuration. Fields the worker cannot honour fail naming the field. */
+    static TrainConfig fromJob(JsonNode root, int workers) {
+        String model = text(root, "model", "type", null);
+        if (!model.equals("dcgan") && !model.equals("mlp") && !model.equals("dcgan-small")) {
+            throw new IllegalArgumentException("model.type: " + model + " is not implemented by this worker "
+                    + "(dcgan, dcgan-small, mlp)");
+        }
+        String type = text(root, "dataset", "type", null);
+        boolean synthetic = type.equals("synthetic");
+        String dataset = synthetic ? "ring8" : type;
+        String dataDir = synthetic ? null : text(root, "dataset", "path", "/data");
+        String partition = text(root, "dataset", "partition", "iid");
+        if (!partition.equals("iid")) {
+            throw new IllegalArgumentException("dataset.partition: " + partition + " is not implemented by this "
+                    + "worker (iid)");
+        }
+        String algorithm = text(root, "optimizer", "algorithm", null);
+        JsonNode opt = root.path("optimizer");
+        JsonNode training = root.path("training");
+        String topology = algorithm.equals("rand-dp-oadam") ? "random-ring" : "ring"; // the topology file overrides
+        return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, partition, "bce",
+                opt.path("batchSize").asInt(64), training.path("iterations").asLong(20000),
+                opt.path("lrGenerator").asDouble(2e-4), opt.path("lrDiscriminator").asDouble(2e-4),
+                opt.path("beta1").asDouble(0.5), opt.path("beta2").asDouble(0.999), 1, 0, 0,
+                Math.max(1, Math.min(100, training.path("evalEvery").asLong(1000))),
+                training.path("evalEvery").asLong(1000), training.path("checkpointEvery").asLong(1000), 2000, null);
+    }
+
+    private static String text(JsonNode root, String section, String field, String fallback) {
+        JsonNode n = root.path(section).path(field);
+        if (n.isMissingNode() || n.isNull()) {
+            if (fallback == null) {
+                throw new IllegalArgumentException(section + "." + field + ": required");
+            }
+            return fallback;
+        }
+        return n.asText();
+    }
+}

@@ -1,0 +1,69 @@
+package io.dgan.worker.cli;
+
+import io.dgan.training.TrainConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The worker's --config in the operator's form (TrainingConfigMap) and in dgan train's config.json form. */
+class JobConfigFileTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void operatorJobConfigurationMapsOntoTheTrainConfig() throws Exception {
+        Path f = dir.resolve("config.json");
+        // What the operator renders (TrainingConfigMap.toJson) for a spec with these fields.
+        Files.writeString(f, """
+                {"dataset":{"partition":"iid","path":"/data/fmnist","type":"fashion-mnist"},
+                 "model":{"latentDim":100,"type":"dcgan"},
+                 "optimizer":{"algorithm":"dp-oadam","batchSize":32,"beta1":0.5,"beta2":0.99,
+                              "lrDiscriminator":4.0E-4,"lrGenerator":1.0E-4},
+                 "training":{"checkpointDir":"/checkpoints","checkpointEvery":500,"evalEvery":250,"iterations":3000}}
+                """);
+        TrainConfig c = JobConfigFile.read(f, 8);
+        assertThat(c.workers()).isEqualTo(8);
+        assertThat(c.model()).isEqualTo("dcgan");
+        assertThat(c.dataset()).isEqualTo("fashion-mnist");
+        assertThat(c.dataDir()).isEqualTo("/data/fmnist");
+        assertThat(c.algorithm()).isEqualTo("dp-oadam");
+        assertThat(c.batch()).isEqualTo(32);
+        assertThat(c.lrG()).isEqualTo(1e-4);
+        assertThat(c.lrD()).isEqualTo(4e-4);
+        assertThat(c.beta2()).isEqualTo(0.99);
+        assertThat(c.iterations()).isEqualTo(3000);
+        assertThat(c.evalEvery()).isEqualTo(250);
+        assertThat(c.checkpointEvery()).isEqualTo(500);
+        assertThat(c.topology()).isEqualTo("ring");
+    }
+
+    @Test
+    void runConfigJsonIsReadBackWithTheWorkerCountOfTheEnvironment() throws Exception {
+        TrainConfig original = TrainConfig.defaults("mlp", "ring8").withWorkers(3, "torus", "dposg");
+        Path f = dir.resolve("run-config.json");
+        JsonOutput.mapper().writeValue(f.toFile(), original);
+        assertThat(JobConfigFile.read(f, 3)).isEqualTo(original);
+        assertThat(JobConfigFile.read(f, 4).workers()).isEqualTo(4);
+    }
+
+    @Test
+    void whatTheWorkerCannotHonourFailsNamingTheField() throws Exception {
+        Path f = dir.resolve("bad.json");
+        Files.writeString(f, "{\"model\":{\"type\":\"resnet-wgan-gp\"},\"dataset\":{\"type\":\"cifar10\"},"
+                + "\"optimizer\":{\"algorithm\":\"dp-oadam\"},\"training\":{}}");
+        assertThatThrownBy(() -> JobConfigFile.read(f, 2)).hasMessageContaining("--config")
+                .hasMessageContaining("model.type").hasMessageContaining("resnet-wgan-gp");
+        Files.writeString(f, "{\"model\":{\"type\":\"mlp\"},\"dataset\":{\"type\":\"synthetic\",\"partition\":\"full\"},"
+                + "\"optimizer\":{\"algorithm\":\"dp-oadam\"},\"training\":{}}");
+        assertThatThrownBy(() -> JobConfigFile.read(f, 2)).hasMessageContaining("dataset.partition");
+        Files.writeString(f, "{\"model\":{\"type\":\"mlp\"},\"dataset\":{\"type\":\"synthetic\"},\"training\":{}}");
+        assertThatThrownBy(() -> JobConfigFile.read(f, 2)).hasMessageContaining("optimizer.algorithm: required");
+        assertThatThrownBy(() -> JobConfigFile.read(dir.resolve("missing.json"), 2))
+                .hasMessageContaining("--config").hasMessageContaining("not found");
+    }
+}
