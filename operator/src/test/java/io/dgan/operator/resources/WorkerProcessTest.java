@@ -40,7 +40,15 @@ class WorkerProcessTest {
     @Test
     void twoRenderedPodsRunTheWorkerEntryPointToTheEnd() throws Exception {
         Assumptions.assumeTrue(Files.isRegularFile(JAR), "worker jar not built: " + JAR.toAbsolutePath());
+        // A job the worker can train here in seconds: the MLP GAN on the synthetic 2-D ring (no dataset volume),
+        // 20 iterations, as the operator renders it into the training-config ConfigMap.
         DecentralizedGANJob job = TestJobs.job("gan", 2, "Ring");
+        job.getSpec().model.type = "mlp";
+        job.getSpec().dataset.type = "synthetic";
+        job.getSpec().optimizer.batchSize = 16;
+        job.getSpec().training.iterations = 20L;
+        job.getSpec().training.evalEvery = 10L;
+        job.getSpec().training.checkpointEvery = 10L;
         Path topology = dir.resolve("topology.json");
         Files.writeString(topology, TopologyConfigMap.desired(job, new TopologyPlanner().plan("Ring", 2, 1, 0, 1,
                 List.of())).getData().get(TopologyConfigMap.KEY));
@@ -65,7 +73,7 @@ class WorkerProcessTest {
 
             List<String> command = new ArrayList<>(List.of(javaBin(), "-jar", JAR.toString()));
             command.addAll(pod.getSpec().getContainers().get(0).getArgs()); // [worker], as the image runs it
-            command.addAll(List.of("--json", "--iterations", "20", "--connect-timeout", "60"));
+            command.addAll(List.of("--json", "--connect-timeout", "60"));
             ProcessBuilder pb = new ProcessBuilder(command).redirectError(dir.resolve("rank-" + rank + ".err").toFile());
             pb.environment().putAll(env);
             ranks.add(pb.start());
@@ -77,10 +85,9 @@ class WorkerProcessTest {
             String err = Files.readString(dir.resolve("rank-" + rank + ".err"));
             assertThat(p.exitValue()).as(err).isZero();
             JsonNode summary = new ObjectMapper().readTree(out);
-            assertThat(summary.get("rank").asInt()).isEqualTo(rank);
-            assertThat(summary.get("workers").asInt()).isEqualTo(2);
-            assertThat(summary.get("topology").asText()).isEqualTo("ring"); // taken from the topology file
-            assertThat(summary.get("iterations").asLong()).isEqualTo(20);
+            assertThat(summary.get("iterations").asLong()).as(err).isEqualTo(20); // from the rendered config
+            assertThat(err).contains("ring").contains("2 workers"); // topology from the mounted topology file
+            assertThat(summary.get("paramDigests")).isNotEmpty();
         }
     }
 
