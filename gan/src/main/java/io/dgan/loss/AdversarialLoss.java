@@ -24,6 +24,18 @@ public interface AdversarialLoss {
     }
 
     /** "bce", "wgan-gp" (λ = 10), "wgan-gp:λ", "hinge". */
+    /**
+     * L_G = −mean D(fake), the generator loss that WGAN(-GP) and hinge share; writes dL_G/ds into {@code dFake}.
+     */
+    static double negativeMeanScore(double[] sFake, double[] dFake) {
+        double loss = 0;
+        for (int i = 0; i < sFake.length; i++) {
+            loss -= sFake[i] / sFake.length;
+            dFake[i] = -1.0 / sFake.length;
+        }
+        return loss;
+    }
+
     static AdversarialLoss parse(String spec) {
         if (spec.equals("bce") || spec.equals("ns")) {
             return new NonSaturatingLoss();

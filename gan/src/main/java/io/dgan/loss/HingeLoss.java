@@ -25,11 +25,6 @@ public final class HingeLoss implements AdversarialLoss {
 
     @Override
     public double generator(double[] sFake, double[] dFake) {
-        double loss = 0;
-        for (int i = 0; i < sFake.length; i++) {
-            loss -= sFake[i] / sFake.length;
-            dFake[i] = -1.0 / sFake.length;
-        }
-        return loss;
+        return AdversarialLoss.negativeMeanScore(sFake, dFake);
     }
 }
