@@ -32,8 +32,10 @@ import java.util.List;
  * @param input      shape of one input sample
  * @param layers     layers in order; the last one produces the output
  * @param initStdDev 0 for Xavier initialisation, else N(0, initStdDev²) weights (DCGAN uses 0.02)
+ * @param spectralNorm whether the network computes with W/σ(W) for every weight W ({@link SpectralNorm}); the flat
+ *                     parameter vector still holds the raw W, but peers must agree, so it enters the layout hash
  */
-public record Architecture(String name, Shape input, List<LayerSpec> layers, double initStdDev) {
+public record Architecture(String name, Shape input, List<LayerSpec> layers, double initStdDev, boolean spectralNorm) {
 
     public Architecture {
         layers = List.copyOf(layers);
@@ -42,11 +44,28 @@ public record Architecture(String name, Shape input, List<LayerSpec> layers, dou
         }
     }
 
+    public Architecture(String name, Shape input, List<LayerSpec> layers, double initStdDev) {
+        this(name, input, layers, initStdDev, false);
+    }
+
+    /** The same network with spectral normalisation of its weights on. */
+    public Architecture withSpectralNorm() {
+        return new Architecture(name, input, layers, initStdDev, true);
+    }
+
+    /** Whether this needs a ComputationGraph (residual blocks) rather than a MultiLayerNetwork. */
+    public boolean isGraph() {
+        return layers.stream().anyMatch(LayerSpec::needsGraph);
+    }
+
     /** Canonical text: everything that determines the parameter layout, and nothing else. */
     public String describe() {
         StringBuilder sb = new StringBuilder("arch:").append(name).append(";in=").append(input.describe());
         for (LayerSpec l : layers) {
             sb.append(';').append(l.describe());
+        }
+        if (spectralNorm) {
+            sb.append(";spectralNorm");
         }
         return sb.toString();
     }
@@ -71,6 +90,9 @@ public record Architecture(String name, Shape input, List<LayerSpec> layers, dou
 
     /** Builds and initialises the network (training workspaces on, no DL4J updater: the optimizer is ours). */
     public MultiLayerNetwork build(long seed, DataType dataType) {
+        if (isGraph()) {
+            throw new IllegalStateException(name + " has residual blocks: build it with GraphNetworks.build");
+        }
         NeuralNetConfiguration.Builder b = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(dataType)
@@ -108,7 +130,7 @@ public record Architecture(String name, Shape input, List<LayerSpec> layers, dou
         return net;
     }
 
-    private static IActivation activation(LayerSpec.Act act) {
+    static IActivation activation(LayerSpec.Act act) {
         return switch (act.name()) {
             case "identity" -> new ActivationIdentity();
             case "relu" -> new ActivationReLU();

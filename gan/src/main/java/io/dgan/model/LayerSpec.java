@@ -37,6 +37,52 @@ public sealed interface LayerSpec {
         }
     }
 
+    /**
+     * A residual block of the WGAN-GP ResNet (Gulrajani et al. 2017), 3×3 convolutions, 'Same' padding, ReLU.
+     * {@code kind}: "up" (generator: [BN] ReLU, ×2 nearest-neighbour upsample, conv, [BN] ReLU, conv; shortcut
+     * upsample + conv 1×1), "down" (critic: ReLU, conv, ReLU, conv, 2×2 mean pool; shortcut mean pool + conv 1×1),
+     * "none" (ReLU, conv, ReLU, conv; identity shortcut when channels do not change), "first" (the critic's first
+     * block: conv, ReLU, conv, mean pool; shortcut mean pool + conv 1×1). Built as a DL4J ComputationGraph.
+     */
+    record ResBlock(String kind, int nOut, boolean batchNorm) implements LayerSpec {
+        public ResBlock {
+            if (!java.util.List.of("up", "down", "none", "first").contains(kind)) {
+                throw new IllegalArgumentException("resblock kind must be up, down, none or first, got " + kind);
+            }
+        }
+
+        public String describe() {
+            return "resblock(" + kind + ",nOut=" + nOut + ",k=3" + (batchNorm ? ",bn" : "") + ")";
+        }
+    }
+
+    /** Batch normalisation over channels (γ, β; DL4J also keeps running mean and log10 std in the parameters). */
+    record BatchNorm() implements LayerSpec {
+        public String describe() {
+            return "batchnorm";
+        }
+    }
+
+    /** An activation alone (no parameters). */
+    record Activation(Act activation) implements LayerSpec {
+        public String describe() {
+            return "act(" + activation.describe() + ")";
+        }
+    }
+
+    /** Mean over the spatial dimensions: channels×h×w → channels (no parameters). */
+    record GlobalMeanPool() implements LayerSpec {
+        public String describe() {
+            return "globalMeanPool";
+        }
+    }
+
+    /** Whether a spec needs the graph builder (residual connections, or layers only the graph builder knows). */
+    static boolean needsGraph(LayerSpec spec) {
+        return spec instanceof ResBlock || spec instanceof BatchNorm || spec instanceof Activation
+                || spec instanceof GlobalMeanPool;
+    }
+
     /** Activation functions used by the models here. */
     record Act(String name, double alpha) {
         public static final Act IDENTITY = new Act("identity", 0);

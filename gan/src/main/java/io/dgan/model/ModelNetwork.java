@@ -21,12 +21,32 @@ import java.util.List;
 public final class ModelNetwork {
     private final Architecture architecture;
     private final MultiLayerNetwork net;
+    /** Set instead of {@link #net} for architectures with residual blocks. */
+    private final GraphNetwork graph;
     private final DataType dataType;
+    private final SpectralNorm spectralNorm;
 
     public ModelNetwork(Architecture architecture, long seed, DataType dataType) {
         this.architecture = architecture;
         this.dataType = dataType;
-        this.net = architecture.build(seed, dataType);
+        this.graph = architecture.isGraph() ? new GraphNetwork(architecture, seed, dataType) : null;
+        this.net = graph == null ? architecture.build(seed, dataType) : null;
+        this.spectralNorm = architecture.spectralNorm() ? new SpectralNorm(this, seed) : null;
+    }
+
+    /** The spectral normalisation of this network's weights, or null when off. */
+    public SpectralNorm spectralNorm() {
+        return spectralNorm;
+    }
+
+    /** DL4J layers in flat-vector order (MultiLayerNetwork or ComputationGraph). */
+    public org.deeplearning4j.nn.api.Layer[] layers() {
+        return graph != null ? graph.graph().getLayers() : net.getLayers();
+    }
+
+    /** Entries of the flat vector that are not trained (BN running statistics of a graph; see GraphNetwork). */
+    public long frozenParams() {
+        return graph == null ? 0 : graph.frozenCount();
     }
 
     public Architecture architecture() {
@@ -34,6 +54,9 @@ public final class ModelNetwork {
     }
 
     public MultiLayerNetwork network() {
+        if (net == null) {
+            throw new IllegalStateException(architecture.name() + " is a ComputationGraph");
+        }
         return net;
     }
 
@@ -46,21 +69,24 @@ public final class ModelNetwork {
     }
 
     public int numParams() {
-        return Math.toIntExact(net.numParams());
+        return Math.toIntExact(graph != null ? graph.params().length() : net.numParams());
     }
 
     /** The flat parameter vector (a live view). */
     public INDArray params() {
-        return net.params();
+        return graph != null ? graph.params() : net.params();
     }
 
     /** The flat gradient vector (a live view), filled by {@link #backward(INDArray)}. */
     public INDArray gradients() {
-        return net.getGradientsViewArray();
+        return graph != null ? graph.gradients() : net.getGradientsViewArray();
     }
 
     /** Forward pass; in training mode the layer inputs are kept for {@link #backward(INDArray)}. */
     public INDArray forward(INDArray input, boolean training) {
+        if (graph != null) {
+            return graph.forward(input, training);
+        }
         net.setInput(input);
         List<INDArray> activations = net.feedForward(training, false);
         return activations.get(activations.size() - 1);
@@ -71,6 +97,9 @@ public final class ModelNetwork {
      * overwrites {@link #gradients()}, the return value is dLoss/dInput (shape of the input batch).
      */
     public INDArray backward(INDArray dLossDOutput) {
+        if (graph != null) {
+            return graph.backward(dLossDOutput);
+        }
         return net.backpropGradient(dLossDOutput, LayerWorkspaceMgr.noWorkspaces()).getSecond();
     }
 

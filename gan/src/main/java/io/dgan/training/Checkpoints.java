@@ -38,16 +38,23 @@ public final class Checkpoints {
         return dir.resolve("rank-" + rank + ".ckpt");
     }
 
-    static Map<String, FloatBuffer> blocks(DecentralizedOptimizer optimizer) {
+    static Map<String, FloatBuffer> blocks(DecentralizedOptimizer optimizer, Map<String, FloatBuffer> extra) {
         Map<String, FloatBuffer> blocks = new LinkedHashMap<>();
         for (Player p : optimizer.players()) {
             blocks.put(p.name() + ".params", p.params());
         }
         blocks.putAll(optimizer.stateBuffers());
+        blocks.putAll(extra);
         return blocks;
     }
 
     public static void save(Path dir, int rank, long layoutHash, long iteration, DecentralizedOptimizer optimizer) {
+        save(dir, rank, layoutHash, iteration, optimizer, Map.of());
+    }
+
+    /** With {@code extra} blocks besides parameters and optimizer state (the oracle's: spectral norm's u). */
+    public static void save(Path dir, int rank, long layoutHash, long iteration, DecentralizedOptimizer optimizer,
+                            Map<String, FloatBuffer> extra) {
         Path target = file(dir, rank);
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try {
@@ -61,7 +68,7 @@ public final class Checkpoints {
                 out.writeLong(layoutHash);
                 out.writeLong(iteration);
                 out.writeLong(optimizer.stepCount());
-                Map<String, FloatBuffer> blocks = blocks(optimizer);
+                Map<String, FloatBuffer> blocks = blocks(optimizer, extra);
                 out.writeInt(blocks.size());
                 for (Map.Entry<String, FloatBuffer> e : blocks.entrySet()) {
                     FloatBuffer b = e.getValue();
@@ -82,6 +89,12 @@ public final class Checkpoints {
 
     /** Restores rank's parameters and optimizer state in place; returns the checkpoint's iteration. */
     public static long load(Path dir, int rank, long layoutHash, DecentralizedOptimizer optimizer) {
+        return load(dir, rank, layoutHash, optimizer, Map.of());
+    }
+
+    /** As {@link #load(Path, int, long, DecentralizedOptimizer)}, also restoring {@code extra} blocks. */
+    public static long load(Path dir, int rank, long layoutHash, DecentralizedOptimizer optimizer,
+                            Map<String, FloatBuffer> extra) {
         Path f = file(dir, rank);
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(f), 1 << 16))) {
             byte[] magic = new byte[MAGIC.length()];
@@ -100,7 +113,7 @@ public final class Checkpoints {
             }
             long iteration = in.readLong();
             long steps = in.readLong();
-            Map<String, FloatBuffer> blocks = blocks(optimizer);
+            Map<String, FloatBuffer> blocks = blocks(optimizer, extra);
             int count = in.readInt();
             if (count != blocks.size()) {
                 throw new IllegalArgumentException(f + ": " + count + " blocks, expected " + blocks.size() + " "

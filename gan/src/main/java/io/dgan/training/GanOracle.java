@@ -5,6 +5,7 @@ import io.dgan.loss.AdversarialLoss;
 import io.dgan.loss.GradientPenalty;
 import io.dgan.model.GanModel;
 import io.dgan.model.ModelNetwork;
+import io.dgan.model.SpectralNorm;
 import io.dgan.optimizer.GradientOracle;
 import io.dgan.optimizer.Player;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -100,8 +101,30 @@ public final class GanOracle implements GradientOracle {
         return Nd4j.create(z, new long[]{rows, dim}).castTo(type);
     }
 
+    /** State besides the parameters that a checkpoint must hold (spectral norm's u vectors), by block name. */
+    public java.util.Map<String, java.nio.FloatBuffer> stateBuffers() {
+        SpectralNorm sn = model.discriminator().spectralNorm();
+        return sn == null ? java.util.Map.of() : java.util.Map.of("D.sn.u", sn.state());
+    }
+
     @Override
     public void computeGradients(long iteration) {
+        // Spectral norm: D computes with W/σ(W) during every pass of this call (one power-iteration step per call);
+        // its gradient is then mapped back to the raw W that the optimizer and gossip see.
+        SpectralNorm sn = model.discriminator().spectralNorm();
+        if (sn != null) {
+            sn.normalize(true);
+        }
+        try {
+            passes(iteration);
+        } finally {
+            if (sn != null) {
+                sn.finish(true);
+            }
+        }
+    }
+
+    private void passes(long iteration) {
         ModelNetwork g = model.generator();
         ModelNetwork d = model.discriminator();
         Batch b = draw(iteration);
@@ -142,6 +165,20 @@ public final class GanOracle implements GradientOracle {
 
     /** Losses at the current parameters for the minibatch of {@code iteration} (the WGAN-GP penalty overwrites D's gradient view). */
     public Losses evaluate(long iteration) {
+        SpectralNorm sn = model.discriminator().spectralNorm();
+        if (sn != null) {
+            sn.normalize(false);
+        }
+        try {
+            return evaluateAt(iteration);
+        } finally {
+            if (sn != null) {
+                sn.finish(false);
+            }
+        }
+    }
+
+    private Losses evaluateAt(long iteration) {
         ModelNetwork g = model.generator();
         ModelNetwork d = model.discriminator();
         Batch b = draw(iteration);

@@ -121,7 +121,8 @@ public final class GanTrainer {
         long start = 0;
         if (resume) {
             for (int r = 0; r < m; r++) {
-                long it = Checkpoints.load(checkpointDir, r, layoutHash, optimizers.get(r));
+                long it = Checkpoints.load(checkpointDir, r, layoutHash, optimizers.get(r),
+                        oracles.get(r).stateBuffers());
                 if (r > 0 && it != start) {
                     throw new IllegalArgumentException(checkpointDir + ": ranks' checkpoints are at different "
                             + "iterations (" + start + " and " + it + ")");
@@ -186,7 +187,8 @@ public final class GanTrainer {
             }
             if (due(k, config.checkpointEvery()) || k == total) {
                 for (int r = 0; r < m; r++) {
-                    Checkpoints.save(checkpointDir, r, layoutHash, k, optimizers.get(r));
+                    Checkpoints.save(checkpointDir, r, layoutHash, k, optimizers.get(r),
+                            oracles.get(r).stateBuffers());
                 }
                 writeJsonAtomically(checkpointDir.resolve("latest.json"), Map.of("iteration", k, "workers", m));
             }

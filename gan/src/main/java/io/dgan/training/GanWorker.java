@@ -121,7 +121,8 @@ public final class GanWorker {
         Path checkpointDir = runDir.resolve("checkpoints");
         long start = 0;
         if (resume) {
-            start = Checkpoints.load(checkpointDir, rank, layoutHash, loop.optimizer());
+            start = Checkpoints.load(checkpointDir, rank, layoutHash, loop.optimizer(),
+                    loop.oracle().stateBuffers());
             if (start >= config.iterations()) {
                 throw new IllegalArgumentException("--iterations " + config.iterations()
                         + " must exceed the checkpoint's iteration " + start + " to resume");
@@ -140,7 +141,8 @@ public final class GanWorker {
 
         loop.run(first, k -> {
             if (GanTrainer.due(k, config.checkpointEvery()) || k == total) {
-                Checkpoints.save(checkpointDir, rank, layoutHash, k, loop.optimizer());
+                Checkpoints.save(checkpointDir, rank, layoutHash, k, loop.optimizer(),
+                        loop.oracle().stateBuffers());
             }
             GanOracle.Losses l = loop.oracle().lastLosses();
             losses.put(0, (float) l.generator()).put(1, (float) l.discriminator()).put(2, (float) l.penalty());

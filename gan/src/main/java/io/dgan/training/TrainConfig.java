@@ -38,8 +38,8 @@ public record TrainConfig(int workers, String topology, String algorithm, String
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--algorithm: " + e.getMessage(), e);
         }
-        if (!GanModels.NAMES.contains(model)) {
-            throw new IllegalArgumentException("--model: expected one of " + GanModels.NAMES + ", got '" + model + "'");
+        if (!GanModels.isValid(model)) {
+            throw new IllegalArgumentException("--model: expected one of " + GanModels.NAMES + " (optionally + \"+sn\"), got '" + model + "'");
         }
         new Datasets.Source(dataset, null);
         Sharding.Spec.parse(shard);

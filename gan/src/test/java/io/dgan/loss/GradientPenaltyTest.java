@@ -45,6 +45,16 @@ class GradientPenaltyTest {
         assertThat(relativeError(convCritic(), DataType.DOUBLE)).isLessThan(1e-3);
     }
 
+    /**
+     * The WGAN-GP ResNet critic's block structure (first, down, two plain blocks, ReLU, mean pool, linear) as a
+     * ComputationGraph, 8×8, width 2 (299 parameters, all of them differenced).
+     */
+    @Test
+    void residualCritic() {
+        assertThat(relativeError(io.dgan.model.GanModels.resnetCritic(Shape.image(1, 8, 8), 2), DataType.DOUBLE))
+                .isLessThan(1e-3);
+    }
+
     @Test
     void float32PathAgainstDoubleReference() {
         // The production path runs in float32: same parameters, same interpolates, reference in double.

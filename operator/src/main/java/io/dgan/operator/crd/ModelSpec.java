@@ -21,4 +21,9 @@ public class ModelSpec {
     @Min(1)
     @Default("100")
     public Integer latentDim = 100;
+
+    /** Spectral normalisation of the discriminator's weights (Miyato et al. 2018); changes the layout hash. */
+    @Default("false")
+    @ValidationRule(value = "self == oldSelf", message = "spec.model.spectralNorm is immutable")
+    public Boolean spectralNorm = false;
 }

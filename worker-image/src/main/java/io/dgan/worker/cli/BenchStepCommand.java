@@ -34,7 +34,8 @@ import java.util.random.RandomGenerator;
 
 /**
  * {@code dgan bench step}: the time of one training iteration of one worker (the oracle's simultaneous G/D
- * gradients plus the optimistic Adam update), with the BCE loss and with WGAN-GP, on random 28×28 images.
+ * gradients plus the optimistic Adam update), with the BCE loss and with WGAN-GP, on random 28×28 images (32×32×3
+ * for resnet-wgan-gp).
  * When PyTorch is importable by {@code --python}, the same step in PyTorch is measured in the same run and the
  * ratio printed; the figures documented in stack.md are printed as a labelled, not-measured-here reference.
  */
@@ -45,8 +46,12 @@ public final class BenchStepCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--model", defaultValue = "dcgan", description = "dcgan | dcgan-small | mlp (default ${DEFAULT-VALUE}; the PyTorch reference is for dcgan)")
+    @Option(names = "--model", defaultValue = "dcgan", description = "dcgan | dcgan-small | mlp | resnet-wgan-gp "
+            + "(32×32×3 images) (default ${DEFAULT-VALUE}; PyTorch references for dcgan and resnet-wgan-gp)")
     String model;
+
+    @Option(names = "--spectral-norm", description = "spectral normalisation of the discriminator (DL4J side only)")
+    boolean spectralNorm;
 
     @Option(names = "--batch", defaultValue = "64", description = "minibatch (default ${DEFAULT-VALUE})")
     int batch;
@@ -72,10 +77,13 @@ public final class BenchStepCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(),
                     "--batch, --iterations, --threads must be >= 1 and --warmup >= 0");
         }
-        if (!GanModels.NAMES.contains(model)) {
+        if (!GanModels.isValid(model)) {
             throw new ParameterException(spec.commandLine(), "--model: expected one of " + GanModels.NAMES + ", got '" + model + "'");
         }
-        Shape shape = model.equals("mlp") ? Shape.vector(2) : Shape.image(1, 28, 28);
+        String base = GanModels.baseName(model);
+        model = GanModels.withSpectralNorm(model, spectralNorm);
+        Shape shape = base.equals("mlp") ? Shape.vector(2)
+                : base.equals("resnet-wgan-gp") ? Shape.image(3, 32, 32) : Shape.image(1, 28, 28);
         PrintStream stdout = System.out;
         java.io.PrintWriter jsonOut = spec.commandLine().getOut();
         System.setOut(System.err);
@@ -92,8 +100,8 @@ public final class BenchStepCommand implements Callable<Integer> {
             out.put("dl4jMsStepGp", gp);
             System.err.printf("DL4J: %.1f ms/step, %.1f ms/step with the gradient penalty (median of %d)%n",
                     plain, gp, iterations);
-            if (model.equals("dcgan")) {
-                Map<String, Object> torch = torchReference();
+            if (base.equals("dcgan") || base.equals("resnet-wgan-gp")) {
+                Map<String, Object> torch = torchReference(base.equals("dcgan") ? "/bench/dcgan_step.py" : "/bench/resnet_step.py");
                 if (torch != null) {
                     double tp = ((Number) torch.get("msStep")).doubleValue();
                     double tg = ((Number) torch.get("msStepGp")).doubleValue();
@@ -106,6 +114,8 @@ public final class BenchStepCommand implements Callable<Integer> {
                     out.put("torch", null);
                     System.err.println("PyTorch not importable by " + python + ": no same-run reference");
                 }
+            }
+            if (model.equals("dcgan")) {
                 // Documented in docs/design/stack.md (2 threads, this kind of machine), NOT measured in this run.
                 out.put("documentedTorch2xMs", Map.of("step", 72, "stepGp", 94));
                 out.put("ratioToDocumentedTorch2x", Map.of("step", plain / 72, "stepGp", gp / 94));
@@ -158,9 +168,9 @@ public final class BenchStepCommand implements Callable<Integer> {
     }
 
     @SuppressWarnings("unchecked")
-    private Map<String, Object> torchReference() throws IOException, InterruptedException {
+    private Map<String, Object> torchReference(String resource) throws IOException, InterruptedException {
         Path script = Files.createTempFile("dgan-bench-", ".py");
-        try (InputStream in = BenchStepCommand.class.getResourceAsStream("/bench/dcgan_step.py")) {
+        try (InputStream in = BenchStepCommand.class.getResourceAsStream(resource)) {
             Files.write(script, in.readAllBytes());
         }
         try {

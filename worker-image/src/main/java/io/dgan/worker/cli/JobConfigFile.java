@@ -1,6 +1,7 @@
 package io.dgan.worker.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.dgan.model.GanModels;
 import io.dgan.training.TrainConfig;
 
 import java.io.IOException;
@@ -11,7 +12,7 @@ import java.nio.file.Path;
  * The worker's --config file (DGAN_CONFIG_FILE), in either of its two forms:
  * <ul>
  *   <li>the operator's job configuration (docs/worker-contract.md, {@code TrainingConfigMap}):
- *       {@code {"model": {"type", "latentDim"}, "dataset": {"type", "path", "partition"}, "optimizer": {"algorithm",
+ *       {@code {"model": {"type", "latentDim", "spectralNorm"}, "dataset": {"type", "path", "partition"}, "optimizer": {"algorithm",
  *       "lrGenerator", "lrDiscriminator", "beta1", "beta2", "batchSize"}, "training": {"iterations",
  *       "checkpointEvery", "evalEvery", "checkpointDir"}}};</li>
  *   <li>a run's config.json as {@code dgan train} writes it (a flat {@code TrainConfig}; local multi-process mode).</li>
@@ -47,10 +48,17 @@ final class JobConfigFile {
     /** The operator's job configuration. Fields the worker cannot honour fail naming the field. */
     static TrainConfig fromJob(JsonNode root, int workers) {
         String model = text(root, "model", "type", null);
-        if (!model.equals("dcgan") && !model.equals("mlp") && !model.equals("dcgan-small")) {
+        if (!GanModels.NAMES.contains(model)) {
             throw new IllegalArgumentException("model.type: " + model + " is not implemented by this worker "
-                    + "(dcgan, dcgan-small, mlp)");
+                    + GanModels.NAMES);
         }
+        JsonNode sn = root.path("model").path("spectralNorm");
+        if (!sn.isMissingNode() && !sn.isNull() && !sn.isBoolean()) {
+            throw new IllegalArgumentException("model.spectralNorm: expected true or false, got " + sn);
+        }
+        // The ResNet is the WGAN-GP model: it trains with its own loss (λ = 10); the others with BCE.
+        String loss = model.equals("resnet-wgan-gp") ? "wgan-gp" : "bce";
+        model = GanModels.withSpectralNorm(model, sn.asBoolean(false));
         String type = text(root, "dataset", "type", null);
         boolean synthetic = type.equals("synthetic");
         String dataset = synthetic ? "ring8" : type;
@@ -64,7 +72,7 @@ final class JobConfigFile {
         JsonNode opt = root.path("optimizer");
         JsonNode training = root.path("training");
         String topology = algorithm.equals("rand-dp-oadam") ? "random-ring" : "ring"; // the topology file overrides
-        return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, partition, "bce",
+        return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, partition, loss,
                 opt.path("batchSize").asInt(64), training.path("iterations").asLong(20000),
                 opt.path("lrGenerator").asDouble(2e-4), opt.path("lrDiscriminator").asDouble(2e-4),
                 opt.path("beta1").asDouble(0.5), opt.path("beta2").asDouble(0.999), 1, 0, 0,

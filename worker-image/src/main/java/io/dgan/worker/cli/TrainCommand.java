@@ -2,6 +2,7 @@ package io.dgan.worker.cli;
 
 import io.dgan.optimizer.Algorithm;
 import io.dgan.training.GanTrainer;
+import io.dgan.model.GanModels;
 import io.dgan.training.TrainConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -48,8 +49,13 @@ public final class TrainCommand implements Callable<Integer> {
             description = "gda | dposg | dp-oadam | rand-dp-oadam | cp-oadam (default ${DEFAULT-VALUE})")
     String algorithm;
 
-    @Option(names = "--model", defaultValue = "mlp", description = "mlp | dcgan | dcgan-small (width 32) (default ${DEFAULT-VALUE})")
+    @Option(names = "--model", defaultValue = "mlp", description = "mlp | dcgan | dcgan-small (width 32) | "
+            + "resnet-wgan-gp (Gulrajani et al.; 32×32 or 28×28 images) (default ${DEFAULT-VALUE})")
     String model;
+
+    @Option(names = "--spectral-norm", description = "spectral normalisation of the discriminator's weights "
+            + "(Miyato et al. 2018; same as the model name + \"+sn\")")
+    boolean spectralNorm;
 
     @Option(names = "--dataset", defaultValue = "ring8",
             description = "ring8 | grid25 | fashion-mnist | mnist | cifar10 | folder (default ${DEFAULT-VALUE})")
@@ -184,7 +190,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         String topo = topology != null ? topology : algo == Algorithm.RAND_DP_OADAM ? "random-ring" : "ring";
         try {
-            return new TrainConfig(workers, topo, algorithm, model, dataset, dataDir, shard, loss, batch,
+            return new TrainConfig(workers, topo, algorithm, GanModels.withSpectralNorm(model, spectralNorm), dataset, dataDir, shard, loss, batch,
                     iterations, lrG != null ? lrG : lr, lrD != null ? lrD : lr, beta1, beta2, gossipRounds, seed,
                     threadsPerWorker, logEvery, evalEvery, checkpointEvery, evalSamples, classifierDir);
         } catch (IllegalArgumentException e) {

@@ -42,6 +42,27 @@ class JobConfigFileTest {
         assertThat(c.topology()).isEqualTo("ring");
     }
 
+    /** resnet-wgan-gp from the operator: the WGAN-GP loss; spectralNorm: true turns into the model's "+sn". */
+    @Test
+    void resnetAndSpectralNormFromTheOperator() throws Exception {
+        Path f = dir.resolve("resnet.json");
+        Files.writeString(f, "{\"model\":{\"type\":\"resnet-wgan-gp\",\"latentDim\":128,\"spectralNorm\":false},"
+                + "\"dataset\":{\"type\":\"cifar10\",\"path\":\"/data/cifar\"},"
+                + "\"optimizer\":{\"algorithm\":\"dp-oadam\"},\"training\":{}}");
+        TrainConfig c = JobConfigFile.read(f, 2);
+        assertThat(c.model()).isEqualTo("resnet-wgan-gp");
+        assertThat(c.loss()).isEqualTo("wgan-gp");
+        assertThat(c.dataset()).isEqualTo("cifar10");
+        Files.writeString(f, "{\"model\":{\"type\":\"dcgan\",\"spectralNorm\":true},"
+                + "\"dataset\":{\"type\":\"fashion-mnist\"},\"optimizer\":{\"algorithm\":\"dp-oadam\"},\"training\":{}}");
+        c = JobConfigFile.read(f, 2);
+        assertThat(c.model()).isEqualTo("dcgan+sn");
+        assertThat(c.loss()).isEqualTo("bce");
+        Files.writeString(f, "{\"model\":{\"type\":\"dcgan\",\"spectralNorm\":\"yes\"},"
+                + "\"dataset\":{\"type\":\"fashion-mnist\"},\"optimizer\":{\"algorithm\":\"dp-oadam\"},\"training\":{}}");
+        assertThatThrownBy(() -> JobConfigFile.read(f, 2)).hasMessageContaining("model.spectralNorm");
+    }
+
     @Test
     void runConfigJsonIsReadBackWithTheWorkerCountOfTheEnvironment() throws Exception {
         TrainConfig original = TrainConfig.defaults("mlp", "ring8").withWorkers(3, "torus", "dposg");
@@ -54,10 +75,10 @@ class JobConfigFileTest {
     @Test
     void whatTheWorkerCannotHonourFailsNamingTheField() throws Exception {
         Path f = dir.resolve("bad.json");
-        Files.writeString(f, "{\"model\":{\"type\":\"resnet-wgan-gp\"},\"dataset\":{\"type\":\"cifar10\"},"
+        Files.writeString(f, "{\"model\":{\"type\":\"wgan-resnet\"},\"dataset\":{\"type\":\"cifar10\"},"
                 + "\"optimizer\":{\"algorithm\":\"dp-oadam\"},\"training\":{}}");
         assertThatThrownBy(() -> JobConfigFile.read(f, 2)).hasMessageContaining("--config")
-                .hasMessageContaining("model.type").hasMessageContaining("resnet-wgan-gp");
+                .hasMessageContaining("model.type").hasMessageContaining("wgan-resnet");
         Files.writeString(f, "{\"model\":{\"type\":\"mlp\"},\"dataset\":{\"type\":\"synthetic\",\"partition\":\"full\"},"
                 + "\"optimizer\":{\"algorithm\":\"dp-oadam\"},\"training\":{}}");
         assertThatThrownBy(() -> JobConfigFile.read(f, 2)).hasMessageContaining("dataset.partition");
