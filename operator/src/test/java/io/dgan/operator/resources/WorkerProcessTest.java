@@ -49,6 +49,44 @@ class WorkerProcessTest {
         job.getSpec().training.iterations = 20L;
         job.getSpec().training.evalEvery = 10L;
         job.getSpec().training.checkpointEvery = 10L;
+        runRenderedPods(job, 20, 120);
+    }
+
+    /**
+     * The WGAN-GP ResNet with spectral norm, as the operator renders it: CRD fields → training ConfigMap → worker.
+     * CIFAR-10 is not on this machine: the test writes a small binary batch set where the job's dataset path says.
+     */
+    @Test
+    void renderedResNetJobWithSpectralNormTrains() throws Exception {
+        Assumptions.assumeTrue(Files.isRegularFile(JAR), "worker jar not built: " + JAR.toAbsolutePath());
+        Path data = Files.createDirectories(dir.resolve("cifar"));
+        java.util.Random rng = new java.util.Random(3);
+        for (int f = 1; f <= 5; f++) {
+            byte[] b = new byte[4 * 3073];
+            rng.nextBytes(b);
+            for (int r = 0; r < 4; r++) {
+                b[r * 3073] = (byte) rng.nextInt(10);
+            }
+            Files.write(data.resolve("data_batch_" + f + ".bin"), b);
+        }
+        DecentralizedGANJob job = TestJobs.job("gan", 2, "Ring");
+        job.getSpec().model.type = "resnet-wgan-gp";
+        job.getSpec().model.latentDim = 128;
+        job.getSpec().model.spectralNorm = true;
+        job.getSpec().dataset.type = "cifar10";
+        job.getSpec().dataset.path = data.toString();
+        job.getSpec().optimizer.batchSize = 2;
+        job.getSpec().training.iterations = 1L;
+        job.getSpec().training.evalEvery = 1L;
+        job.getSpec().training.checkpointEvery = 1L;
+        JsonNode rendered = new ObjectMapper().readTree(TrainingConfigMap.desired(job).getData().get(TrainingConfigMap.KEY));
+        assertThat(rendered.at("/model/spectralNorm").asBoolean()).isTrue();
+        runRenderedPods(job, 1, 540);
+        assertThat(Files.readString(dir.resolve("rank-0.err"))).contains("resnet-wgan-gp+sn");
+    }
+
+    /** Starts the worker jar once per rank with the pod's args and env (addresses on loopback); checks the ends. */
+    private void runRenderedPods(DecentralizedGANJob job, long iterations, int timeoutSeconds) throws Exception {
         Path topology = dir.resolve("topology.json");
         Files.writeString(topology, TopologyConfigMap.desired(job, new TopologyPlanner().plan("Ring", 2, 1, 0, 1,
                 List.of())).getData().get(TopologyConfigMap.KEY));
@@ -81,11 +119,11 @@ class WorkerProcessTest {
         for (int rank = 0; rank < 2; rank++) {
             Process p = ranks.get(rank);
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.waitFor(timeoutSeconds, TimeUnit.SECONDS)).isTrue();
             String err = Files.readString(dir.resolve("rank-" + rank + ".err"));
             assertThat(p.exitValue()).as(err).isZero();
             JsonNode summary = new ObjectMapper().readTree(out);
-            assertThat(summary.get("iterations").asLong()).as(err).isEqualTo(20); // from the rendered config
+            assertThat(summary.get("iterations").asLong()).as(err).isEqualTo(iterations); // from the rendered config
             assertThat(err).contains("ring").contains("2 workers"); // topology from the mounted topology file
             assertThat(summary.get("paramDigests")).isNotEmpty();
         }
