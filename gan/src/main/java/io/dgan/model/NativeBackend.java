@@ -1,6 +1,7 @@
 package io.dgan.model;
 
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
  * Switches on DL4J's oneDNN layer helpers on the CPU backend, once per JVM, before the first network is built.
@@ -38,6 +39,36 @@ public final class NativeBackend {
         }
     }
 
+    /**
+     * Caps native threads per op at {@code threads}: libnd4j's own loops and OpenBLAS (process-wide settings) and
+     * the OpenMP team of the calling thread, which is what oneDNN's convolutions use. OpenMP's thread count is a
+     * per-thread setting (libgomp keeps one per calling thread, initialised from OMP_NUM_THREADS, default: all
+     * cores): worker threads other than the caller must call {@link #limitCallingThread(int)} themselves.
+     */
+    public static void limitThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("native threads must be >= 1, got " + threads);
+        }
+        configure();
+        Nd4j.getEnvironment().setMaxThreads(threads);
+        Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        Nd4j.factory().blas().setMaxThreads(threads);
+        limitCallingThread(threads);
+    }
+
+    /** OpenMP threads of the ops this thread runs (oneDNN convolutions): at most {@code threads}. */
+    public static void limitCallingThread(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("native threads must be >= 1, got " + threads);
+        }
+        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+    }
+
+    /** OpenMP's thread count for ops started by the calling thread. */
+    public static int callingThreadLimit() {
+        return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+    }
+
     /** Whether the loaded native library has oneDNN and it is on (what DL4J's helpers check, via the shim). */
     public static boolean oneDnn() {
         configure();
@@ -50,6 +81,7 @@ public final class NativeBackend {
         return "backend=" + Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend")
                 + " oneDNN=" + oneDnn()
                 + " dl4jHelpers=" + !Boolean.parseBoolean(System.getProperty(HELPERS_DISABLE, "true"))
-                + " ompThreads=" + Nd4j.getEnvironment().maxThreads();
+                + " nd4jThreads=" + Nd4j.getEnvironment().maxThreads()
+                + " ompThreadsOfThisThread=" + callingThreadLimit();
     }
 }

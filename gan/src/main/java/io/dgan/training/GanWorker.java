@@ -2,6 +2,7 @@ package io.dgan.training;
 
 import io.dgan.gossip.ConsensusMonitor;
 import io.dgan.model.GanModel;
+import io.dgan.model.NativeBackend;
 import io.dgan.optimizer.Player;
 import io.dgan.transport.RingAllReduce;
 import io.dgan.transport.Transport;
@@ -54,6 +55,8 @@ public final class GanWorker {
     public record Progress(long iteration, double lossG, double lossD, double consensus, Double fid) {
     }
 
+    private final int threads;
+
     public GanWorker(TrainConfig config, Path runDir, int rank, boolean resume, PrintStream log) {
         this(config, null, 0, runDir, rank, resume, log);
     }
@@ -69,12 +72,34 @@ public final class GanWorker {
         this.rank = rank;
         this.resume = resume;
         this.log = log;
-        int threads = GanTrainer.threadsPerWorker(config);
-        Nd4j.getEnvironment().setMaxThreads(threads);
-        Nd4j.getEnvironment().setMaxMasterThreads(threads);
-        Nd4j.factory().blas().setMaxThreads(threads);
+        this.threads = threadsOfThisProcess(config, System.getenv("OMP_NUM_THREADS"),
+                Runtime.getRuntime().availableProcessors());
+        NativeBackend.limitThreads(threads);
         this.setup = TrainSetup.of(config, schedule, epoch);
         this.averageModel = setup.newModel();
+    }
+
+    /**
+     * Native threads of a worker process: --threads-per-worker when set; else OMP_NUM_THREADS, which the local
+     * launcher sets to cores / M so that M workers on one machine do not oversubscribe it; else all the cores this
+     * process sees (one worker per pod or machine: its CPU limit is its own). Not cores / M there: the M workers of
+     * a cluster job do not share this machine.
+     */
+    static int threadsOfThisProcess(TrainConfig config, String ompNumThreads, int cores) {
+        if (config.threadsPerWorker() > 0) {
+            return config.threadsPerWorker();
+        }
+        if (ompNumThreads != null && !ompNumThreads.isBlank()) {
+            try {
+                int n = Integer.parseInt(ompNumThreads.trim().split(",")[0]);
+                if (n >= 1) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // not a number: ignore it, as OpenMP does
+            }
+        }
+        return Math.max(1, cores);
     }
 
     public GanWorker evaluator(Evaluator e) {
@@ -104,6 +129,7 @@ public final class GanWorker {
 
     /** Collective: every rank of the job calls it with its own transport. Returns this rank's summary. */
     public GanTrainer.Summary run(Transport transport) throws Exception {
+        NativeBackend.limitCallingThread(threads); // OpenMP's count is per thread: the loop's thread, whichever
         int m = config.workers();
         if (transport.size() != m || transport.rank() != rank) {
             throw new IllegalArgumentException("transport is rank " + transport.rank() + " of " + transport.size()

@@ -83,8 +83,7 @@ public final class BenchStepCommand implements Callable<Integer> {
         java.io.PrintWriter jsonOut = spec.commandLine().getOut();
         System.setOut(System.err);
         try {
-            Nd4j.getEnvironment().setMaxThreads(threads);
-            Nd4j.factory().blas().setMaxThreads(threads);
+            NativeBackend.limitThreads(threads);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("model", model);
             out.put("batch", batch);
