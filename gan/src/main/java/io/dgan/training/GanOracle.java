@@ -42,6 +42,8 @@ public final class GanOracle implements GradientOracle {
     private final int rank;
     private final List<Player> players;
     private volatile Losses last = new Losses(Double.NaN, Double.NaN, 0);
+    /** D's gradient from the generator's pass, when the loss lets D reuse it ({@link AdversarialLoss#fakeGradientRatio()}). */
+    private INDArray fakeGradBuffer;
 
     public GanOracle(GanModel model, AdversarialLoss loss, SampleSource data, int batch, long seed, int rank) {
         if (batch < 1) {
@@ -118,7 +120,13 @@ public final class GanOracle implements GradientOracle {
         // When dL_D/dsFake = c·dL_G/dsFake (WGAN), D's gradient from the fakes is c × the one just computed.
         double ratio = loss.fakeGradientRatio();
         boolean reuse = !Double.isNaN(ratio);
-        INDArray fakeGradD = reuse ? d.gradients().dup() : null;
+        INDArray fakeGradD = null;
+        if (reuse) {
+            if (fakeGradBuffer == null) {
+                fakeGradBuffer = Nd4j.createUninitializedDetached(d.gradients().dataType(), d.gradients().shape());
+            }
+            fakeGradD = fakeGradBuffer.assign(d.gradients()); // kept across calls: no parameter-sized allocation
+        }
 
         // Discriminator: one pass over real, fake (detached; skipped when reused) and, for WGAN-GP, the penalty's
         // shifted interpolates.
