@@ -72,34 +72,13 @@ public final class GanWorker {
         this.rank = rank;
         this.resume = resume;
         this.log = log;
-        this.threads = threadsOfThisProcess(config, System.getenv("OMP_NUM_THREADS"),
-                Runtime.getRuntime().availableProcessors());
+        // cores / M (or --threads-per-worker), as the thread runner: the same float rounding in both modes. The
+        // local launcher also sets OMP_NUM_THREADS to it. (In a cluster, one worker per pod, this under-uses a pod
+        // with more cores than M workers' share unless threadsPerWorker is set: see docs/benchmarks.md.)
+        this.threads = GanTrainer.threadsPerWorker(config);
         NativeBackend.limitThreads(threads);
         this.setup = TrainSetup.of(config, schedule, epoch);
         this.averageModel = setup.newModel();
-    }
-
-    /**
-     * Native threads of a worker process: --threads-per-worker when set; else OMP_NUM_THREADS, which the local
-     * launcher sets to cores / M so that M workers on one machine do not oversubscribe it; else all the cores this
-     * process sees (one worker per pod or machine: its CPU limit is its own). Not cores / M there: the M workers of
-     * a cluster job do not share this machine.
-     */
-    static int threadsOfThisProcess(TrainConfig config, String ompNumThreads, int cores) {
-        if (config.threadsPerWorker() > 0) {
-            return config.threadsPerWorker();
-        }
-        if (ompNumThreads != null && !ompNumThreads.isBlank()) {
-            try {
-                int n = Integer.parseInt(ompNumThreads.trim().split(",")[0]);
-                if (n >= 1) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // not a number: ignore it, as OpenMP does
-            }
-        }
-        return Math.max(1, cores);
     }
 
     public GanWorker evaluator(Evaluator e) {

@@ -11,18 +11,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 class WorkerThreadsTest {
 
     @Test
-    void workerProcessThreadsComeFromTheFlagThenOmpNumThreadsThenTheCores() {
-        TrainConfig auto = TrainConfig.defaults("mlp", "ring8").withWorkers(4, "ring", "dp-oadam");
-        assertThat(GanWorker.threadsOfThisProcess(auto.withThreads(3, auto.classifierDir()), "1", 8)).isEqualTo(3);
-        assertThat(GanWorker.threadsOfThisProcess(auto, "1", 8)).as("the local launcher's cores / M").isEqualTo(1);
-        assertThat(GanWorker.threadsOfThisProcess(auto, "2,1", 8)).as("nested OpenMP list: first level").isEqualTo(2);
-        // A pod of a cluster job: its own cores, not cores / M (the M workers are on other machines).
-        assertThat(GanWorker.threadsOfThisProcess(auto, null, 8)).isEqualTo(8);
-        assertThat(GanWorker.threadsOfThisProcess(auto, "many", 8)).isEqualTo(8);
-        assertThat(GanWorker.threadsOfThisProcess(auto, "0", 8)).isEqualTo(8);
-    }
-
-    @Test
     void theOpenMpCapIsPerThreadSoEachInProcessWorkerCapsItsOwn() throws Exception {
         int before = NativeBackend.callingThreadLimit();
         AtomicInteger inWorker = new AtomicInteger();
