@@ -85,8 +85,9 @@ public record Architecture(String name, Shape input, List<LayerSpec> layers, dou
     /**
      * 'Same' padding with stride s and kernel k pads k − s in total when the input size is a multiple of s (always,
      * for a transposed convolution); when k − s is even that is (k − s)/2 on each side, which DL4J's Truncate mode
-     * with explicit padding computes identically. This matters for speed only: libnd4j's oneDNN deconv2d declines isSameMode and falls back to a
-     * generic implementation ~7× slower (measured: 82 vs 11 ms for the DCGAN's 128→64 layer, batch 64, 1 thread).
+     * with explicit padding computes identically. This matters for speed only: libnd4j's oneDNN deconv2d declines
+     * isSameMode and falls back to a generic implementation ~7× slower (measured: 82 vs 11 ms for the DCGAN's
+     * 128→64 layer, batch 64, 1 thread).
      *
      * @return the per-side padding, or −1 to keep DL4J's Same mode (odd k − s, unknown or indivisible size)
      */
