@@ -1,6 +1,7 @@
 """The PyTorch reference for `dgan bench step`: the same DCGAN (28x28x1, width 64, no batch norm) and the same
 simultaneous step (G and D gradients on one minibatch, Adam on both), without and with the WGAN gradient penalty.
-Prints one JSON object: {"torch": version, "threads": n, "msStep": ..., "msStepGp": ...} (medians)."""
+Prints one JSON object: {"torch": version, "threads": n, "msStep": ..., "msStepGp": ..., "cpuMsStep": ...,
+"cpuMsStepGp": ...} (medians of wall time and of process CPU time per step)."""
 import json
 import sys
 import time
@@ -45,14 +46,18 @@ def step(gp):
 def median_ms(gp):
     for _ in range(warmup):
         step(gp)
-    times = []
+    times, cpu = [], []
     for _ in range(iterations):
+        c = time.process_time()
         t = time.perf_counter()
         step(gp)
         times.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.process_time() - c) * 1000)
     times.sort()
-    return times[len(times) // 2]
+    cpu.sort()
+    return times[len(times) // 2], cpu[len(cpu) // 2]
 
 
+plain, with_gp = median_ms(False), median_ms(True)
 print(json.dumps({"torch": torch.__version__, "threads": threads,
-                  "msStep": median_ms(False), "msStepGp": median_ms(True)}))
+                  "msStep": plain[0], "msStepGp": with_gp[0], "cpuMsStep": plain[1], "cpuMsStepGp": with_gp[1]}))

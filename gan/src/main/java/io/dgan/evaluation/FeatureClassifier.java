@@ -83,6 +83,7 @@ public final class FeatureClassifier {
 
     /** Trains with Adam (lr 1e-3), minibatches of 128 drawn by a seeded shuffle each epoch. */
     public static FeatureClassifier train(ImageDataset trainSet, ImageDataset testSet, int epochs, long seed, PrintStream log) {
+        io.dgan.model.NativeBackend.configure(); // the same convolution path whatever was built before in this JVM
         MultiLayerNetwork net = new MultiLayerNetwork(configuration(trainSet.shape().channels(), trainSet.shape().height(),
                 trainSet.classes(), seed));
         net.init();
@@ -144,6 +145,7 @@ public final class FeatureClassifier {
             return null;
         }
         try {
+            io.dgan.model.NativeBackend.configure();
             MultiLayerNetwork net = ModelSerializer.restoreMultiLayerNetwork(zip.toFile(), false);
             Path json = dir.resolve("classifier.json");
             Map<String, Object> info = Files.exists(json) ? new ObjectMapper().readValue(json.toFile(), Map.class) : Map.of();

@@ -18,6 +18,16 @@ public interface AdversarialLoss {
     /** L_G for scores on fake samples; fills dFake[i] = dL_G/dsFake[i]. */
     double generator(double[] sFake, double[] dFake);
 
+    /**
+     * A constant c with dL_D/dsFake[i] = c · dL_G/dsFake[i] for every sample and every score, or NaN when there is
+     * none (the default). When it exists, D's parameter gradient from the fake samples is c times the one the
+     * generator's pass through D already computed (back-propagation is linear in the epsilons), so the oracle
+     * skips a second pass of D over the fakes. WGAN: c = −1.
+     */
+    default double fakeGradientRatio() {
+        return Double.NaN;
+    }
+
     /** λ of the gradient penalty on D (0 = none). */
     default double gradientPenaltyWeight() {
         return 0;

@@ -38,6 +38,12 @@ public final class WassersteinLoss implements AdversarialLoss {
         return loss;
     }
 
+    /** dL_D/dsFake = 1/B = −(dL_G/dsFake). */
+    @Override
+    public double fakeGradientRatio() {
+        return -1;
+    }
+
     @Override
     public double generator(double[] sFake, double[] dFake) {
         return AdversarialLoss.negativeMeanScore(sFake, dFake);

@@ -88,11 +88,46 @@ public record Architecture(String name, Shape input, List<LayerSpec> layers, dou
         }
     }
 
+    /** How convolution padding is expressed to DL4J; both give the same function (see {@link #samePadding}). */
+    public enum Padding {
+        /** Explicit symmetric padding wherever it equals 'Same' (the default: oneDNN runs it, see below). */
+        EXPLICIT,
+        /** DL4J's ConvolutionMode.Same everywhere (kept for the equivalence test). */
+        SAME
+    }
+
     /** Builds and initialises the network (training workspaces on, no DL4J updater: the optimizer is ours). */
     public MultiLayerNetwork build(long seed, DataType dataType) {
+        return build(seed, dataType, Padding.EXPLICIT);
+    }
+
+    /**
+     * 'Same' padding with stride s and kernel k pads k − s in total when the input size is a multiple of s (always,
+     * for a transposed convolution); when k − s is even that is (k − s)/2 on each side, which DL4J's Truncate mode
+     * with explicit padding computes identically. This matters for speed only: libnd4j's oneDNN deconv2d declines
+     * isSameMode and falls back to a generic implementation ~7× slower (measured: 82 vs 11 ms for the DCGAN's
+     * 128→64 layer, batch 64, 1 thread).
+     *
+     * @return the per-side padding, or −1 to keep DL4J's Same mode (odd k − s, unknown or indivisible size)
+     */
+    static int samePadding(int kernel, int stride, int height, int width, Padding padding) {
+        if (padding == Padding.SAME || kernel < stride || (kernel - stride) % 2 != 0
+                || height <= 0 || width <= 0 || height % stride != 0 || width % stride != 0) {
+            return -1;
+        }
+        return (kernel - stride) / 2;
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+
+    /** As {@link #build(long, DataType)} with a chosen way of expressing the padding. */
+    public MultiLayerNetwork build(long seed, DataType dataType, Padding padding) {
         if (isGraph()) {
             throw new IllegalStateException(name + " has residual blocks: build it with GraphNetworks.build");
         }
+        NativeBackend.configure();
         NeuralNetConfiguration.Builder b = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(dataType)
@@ -107,18 +142,40 @@ public record Architecture(String name, Shape input, List<LayerSpec> layers, dou
         }
         NeuralNetConfiguration.ListBuilder list = b.list();
         int index = 0;
+        // Spatial size entering the next layer (0: not an image), to pick explicit padding where it equals 'Same'.
+        int height = input.isImage() ? input.height() : 0;
+        int width = input.isImage() ? input.width() : 0;
         for (LayerSpec spec : layers) {
             if (spec instanceof LayerSpec.Dense d) {
                 list.layer(index++, new DenseLayer.Builder().nOut(d.nOut())
                         .activation(activation(d.activation())).build());
+                height = 0;
+                width = 0;
             } else if (spec instanceof LayerSpec.Conv c) {
-                list.layer(index++, new ConvolutionLayer.Builder(c.kernel(), c.kernel())
-                        .stride(c.stride(), c.stride()).nOut(c.nOut()).activation(activation(c.activation())).build());
+                ConvolutionLayer.Builder layer = new ConvolutionLayer.Builder(c.kernel(), c.kernel())
+                        .stride(c.stride(), c.stride()).nOut(c.nOut()).activation(activation(c.activation()));
+                int pad = samePadding(c.kernel(), c.stride(), height, width, padding);
+                if (pad >= 0) {
+                    layer.convolutionMode(ConvolutionMode.Truncate).padding(pad, pad);
+                }
+                list.layer(index++, layer.build());
+                height = ceilDiv(height, c.stride());
+                width = ceilDiv(width, c.stride());
             } else if (spec instanceof LayerSpec.Deconv c) {
-                list.layer(index++, new Deconvolution2D.Builder(c.kernel(), c.kernel())
-                        .stride(c.stride(), c.stride()).nOut(c.nOut()).activation(activation(c.activation())).build());
+                Deconvolution2D.Builder layer = new Deconvolution2D.Builder(c.kernel(), c.kernel())
+                        .stride(c.stride(), c.stride()).nOut(c.nOut()).activation(activation(c.activation()));
+                // Transposed: 'Same' gives size × s from a total padding of k − s whatever the input size.
+                int pad = samePadding(c.kernel(), c.stride(), c.stride(), c.stride(), padding);
+                if (pad >= 0) {
+                    layer.convolutionMode(ConvolutionMode.Truncate).padding(pad, pad);
+                }
+                list.layer(index++, layer.build());
+                height *= c.stride();
+                width *= c.stride();
             } else if (spec instanceof LayerSpec.ToImage t) {
                 list.inputPreProcessor(index, new FeedForwardToCnnPreProcessor(t.height(), t.width(), t.channels()));
+                height = t.height();
+                width = t.width();
             }
         }
         list.setInputType(input.isImage()

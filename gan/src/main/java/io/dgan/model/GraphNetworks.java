@@ -52,6 +52,7 @@ public final class GraphNetworks {
     }
 
     public static ComputationGraph build(Architecture arch, long seed, DataType dataType) {
+        NativeBackend.configure(); // oneDNN helpers on, as for the layer-stack models
         NeuralNetConfiguration.Builder nb = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(dataType)

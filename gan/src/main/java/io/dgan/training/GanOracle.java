@@ -22,7 +22,9 @@ import java.util.SplittableRandom;
  * <p>Passes per call: G forward; D forward+backward on the fakes with the generator's loss, whose input-gradient
  * G back-propagates (this clobbers D's gradient view, so it goes first); then [WGAN-GP only: D forward+backward on
  * the interpolates for ∇ₓD] one D forward+backward on [real; fake (+ the penalty's shifted interpolates)] whose
- * parameter gradient is the discriminator's final gradient.
+ * parameter gradient is the discriminator's final gradient. With a loss whose D-gradient on the fakes is a constant
+ * multiple of G's ({@link AdversarialLoss#fakeGradientRatio()}, WGAN) the fakes are left out of that last pass and
+ * their share of D's gradient is that multiple of the generator pass's D-gradient (exact: backprop is linear).
  *
  * <p>Minibatch, noise and interpolation weights come from a generator seeded by (seed, rank, iteration) alone:
  * the same call gives the same gradients, which is what makes {@code --resume} exact.
@@ -41,6 +43,8 @@ public final class GanOracle implements GradientOracle {
     private final int rank;
     private final List<Player> players;
     private volatile Losses last = new Losses(Double.NaN, Double.NaN, 0);
+    /** D's gradient from the generator's pass, when the loss lets D reuse it ({@link AdversarialLoss#fakeGradientRatio()}). */
+    private INDArray fakeGradBuffer;
 
     public GanOracle(GanModel model, AdversarialLoss loss, SampleSource data, int batch, long seed, int rank) {
         if (batch < 1) {
@@ -130,35 +134,59 @@ public final class GanOracle implements GradientOracle {
         Batch b = draw(iteration);
         INDArray fake = g.forward(b.noise(), true).dup();
 
-        // Generator: L_G through D (D's parameter gradient from this pass is discarded, overwritten below).
+        // Generator: L_G through D (D's parameter gradient from this pass is overwritten below, unless reused).
         double[] sFake = scores(d.forward(fake, true));
         double[] epsG = new double[batch];
         double lossG = loss.generator(sFake, epsG);
         INDArray dFake = d.backward(column(epsG, d.dataType()));
         g.backward(dFake);
+        // When dL_D/dsFake = c·dL_G/dsFake (WGAN), D's gradient from the fakes is c × the one just computed.
+        double ratio = loss.fakeGradientRatio();
+        boolean reuse = !Double.isNaN(ratio);
+        INDArray fakeGradD = null;
+        if (reuse) {
+            if (fakeGradBuffer == null) {
+                fakeGradBuffer = Nd4j.createUninitializedDetached(d.gradients().dataType(), d.gradients().shape());
+            }
+            fakeGradD = fakeGradBuffer.assign(d.gradients()); // kept across calls: no parameter-sized allocation
+        }
 
-        // Discriminator: one pass over real, fake (detached) and, for WGAN-GP, the penalty's shifted interpolates.
+        // Discriminator: one pass over real, fake (detached; skipped when reused) and, for WGAN-GP, the penalty's
+        // shifted interpolates.
         GradientPenalty.Terms gp = null;
         INDArray all;
         if (penalty != null) {
             gp = penalty.terms(d, GradientPenalty.interpolate(b.real(), fake, b.mix()));
-            all = Nd4j.concat(0, b.real(), fake, gp.samples());
+            all = reuse ? Nd4j.concat(0, b.real(), gp.samples()) : Nd4j.concat(0, b.real(), fake, gp.samples());
         } else {
-            all = Nd4j.concat(0, b.real(), fake);
+            all = reuse ? b.real() : Nd4j.concat(0, b.real(), fake);
         }
         double[] s = scores(d.forward(all, true));
+        int fakeRows = reuse ? 0 : batch;
         double[] sReal = java.util.Arrays.copyOfRange(s, 0, batch);
-        double[] sFakeD = java.util.Arrays.copyOfRange(s, batch, 2 * batch);
+        double[] sFakeD = reuse ? sFake : java.util.Arrays.copyOfRange(s, batch, 2 * batch);
         double[] eps = new double[s.length];
         double[] dReal = new double[batch];
         double[] dFakeD = new double[batch];
         double lossD = loss.discriminator(sReal, sFakeD, dReal, dFakeD);
         System.arraycopy(dReal, 0, eps, 0, batch);
-        System.arraycopy(dFakeD, 0, eps, batch, batch);
+        if (reuse) {
+            for (int i = 0; i < batch; i++) {
+                if (Math.abs(dFakeD[i] - ratio * epsG[i]) > 1e-12 * Math.max(1, Math.abs(dFakeD[i]))) {
+                    throw new IllegalStateException(loss.name() + ": fakeGradientRatio " + ratio
+                            + " does not hold at sample " + i + " (" + dFakeD[i] + " vs " + epsG[i] + ")");
+                }
+            }
+        } else {
+            System.arraycopy(dFakeD, 0, eps, batch, batch);
+        }
         if (gp != null) {
-            System.arraycopy(gp.epsilon(), 0, eps, 2 * batch, gp.epsilon().length);
+            System.arraycopy(gp.epsilon(), 0, eps, batch + fakeRows, gp.epsilon().length);
         }
         d.backward(column(eps, d.dataType()));
+        if (reuse) {
+            d.gradients().addi(fakeGradD.muli(ratio));
+        }
         double p = gp == null ? 0 : gp.value();
         last = new Losses(lossG, lossD + p, p);
     }

@@ -7,6 +7,7 @@ import io.dgan.evaluation.Curves;
 import io.dgan.gossip.ConsensusDistance;
 import io.dgan.loss.AdversarialLoss;
 import io.dgan.model.GanModel;
+import io.dgan.model.NativeBackend;
 import io.dgan.optimizer.Algorithm;
 import io.dgan.optimizer.DecentralizedOptimizer;
 import io.dgan.optimizer.Player;
@@ -86,10 +87,9 @@ public final class GanTrainer {
         int m = config.workers();
         Algorithm algorithm = Algorithm.fromCliName(config.algorithm());
         int threads = threadsPerWorker(config);
-        // One ND4J backend serves all worker threads: cap each op's OpenMP/BLAS threads so M workers share the cores.
-        Nd4j.getEnvironment().setMaxThreads(threads);
-        Nd4j.getEnvironment().setMaxMasterThreads(threads);
-        Nd4j.factory().blas().setMaxThreads(threads);
+        // One ND4J backend serves all worker threads: cap each op's native/BLAS threads so M workers share the
+        // cores; OpenMP (oneDNN) counts per calling thread, so each worker thread caps its own below.
+        NativeBackend.limitThreads(threads);
 
         prepareRunDirectory(config, runDir, resume);
         TrainSetup setup = TrainSetup.of(config);
@@ -208,6 +208,7 @@ public final class GanTrainer {
                 int rank = r;
                 Thread t = new Thread(() -> {
                     try {
+                        NativeBackend.limitCallingThread(threads);
                         loops.get(rank).run(first, k -> {
                             at[0] = k; // every rank writes the same k; the barrier publishes it
                             barrier.await();

@@ -2,6 +2,7 @@ package io.dgan.training;
 
 import io.dgan.gossip.ConsensusMonitor;
 import io.dgan.model.GanModel;
+import io.dgan.model.NativeBackend;
 import io.dgan.optimizer.Player;
 import io.dgan.transport.RingAllReduce;
 import io.dgan.transport.Transport;
@@ -54,6 +55,8 @@ public final class GanWorker {
     public record Progress(long iteration, double lossG, double lossD, double consensus, Double fid) {
     }
 
+    private final int threads;
+
     public GanWorker(TrainConfig config, Path runDir, int rank, boolean resume, PrintStream log) {
         this(config, null, 0, runDir, rank, resume, log);
     }
@@ -69,10 +72,11 @@ public final class GanWorker {
         this.rank = rank;
         this.resume = resume;
         this.log = log;
-        int threads = GanTrainer.threadsPerWorker(config);
-        Nd4j.getEnvironment().setMaxThreads(threads);
-        Nd4j.getEnvironment().setMaxMasterThreads(threads);
-        Nd4j.factory().blas().setMaxThreads(threads);
+        // cores / M (or --threads-per-worker), as the thread runner: the same float rounding in both modes. The
+        // local launcher also sets OMP_NUM_THREADS to it. (In a cluster, one worker per pod, this under-uses a pod
+        // with more cores than M workers' share unless threadsPerWorker is set: see docs/benchmarks.md.)
+        this.threads = GanTrainer.threadsPerWorker(config);
+        NativeBackend.limitThreads(threads);
         this.setup = TrainSetup.of(config, schedule, epoch);
         this.averageModel = setup.newModel();
     }
@@ -104,6 +108,7 @@ public final class GanWorker {
 
     /** Collective: every rank of the job calls it with its own transport. Returns this rank's summary. */
     public GanTrainer.Summary run(Transport transport) throws Exception {
+        NativeBackend.limitCallingThread(threads); // OpenMP's count is per thread: the loop's thread, whichever
         int m = config.workers();
         if (transport.size() != m || transport.rank() != rank) {
             throw new IllegalArgumentException("transport is rank " + transport.rank() + " of " + transport.size()

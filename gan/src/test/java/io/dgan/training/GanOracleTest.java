@@ -60,6 +60,61 @@ class GanOracleTest {
         }
     }
 
+    @Test
+    void wganWithoutPenaltyGradientsMatchFiniteDifferences() {
+        checkGradients("wgan-gp:0");
+    }
+
+    @Test
+    void reusingTheGeneratorPassForDsFakeGradientGivesTheTwoPassGradient() {
+        // WGAN declares dL_D/dsFake = -dL_G/dsFake, so the oracle skips D's second pass over the fakes; the same loss
+        // without that declaration takes the two-pass route. Same model, data and iteration: same gradients.
+        for (String spec : new String[]{"wgan-gp", "wgan-gp:0"}) {
+            AdversarialLoss wgan = AdversarialLoss.parse(spec);
+            assertThat(wgan.fakeGradientRatio()).isEqualTo(-1);
+            AdversarialLoss undeclared = new AdversarialLoss() {
+                public String name() {
+                    return "wgan-undeclared";
+                }
+
+                public double discriminator(double[] sReal, double[] sFake, double[] dReal, double[] dFake) {
+                    return wgan.discriminator(sReal, sFake, dReal, dFake);
+                }
+
+                public double generator(double[] sFake, double[] dFake) {
+                    return wgan.generator(sFake, dFake);
+                }
+
+                public double gradientPenaltyWeight() {
+                    return wgan.gradientPenaltyWeight();
+                }
+            };
+            assertThat(undeclared.fakeGradientRatio()).isNaN();
+            GanOracle reuse = withLoss(wgan);
+            GanOracle twoPass = withLoss(undeclared);
+            reuse.computeGradients(9);
+            twoPass.computeGradients(9);
+            double[] a = reuse.model().discriminator().gradients().toDoubleVector();
+            double[] b = twoPass.model().discriminator().gradients().toDoubleVector();
+            double maxAbs = 0;
+            for (int i = 0; i < a.length; i++) {
+                assertThat(a[i]).as("%s D gradient %d", spec, i).isCloseTo(b[i], org.assertj.core.data.Offset.offset(1e-12));
+                maxAbs = Math.max(maxAbs, Math.abs(b[i]));
+            }
+            assertThat(maxAbs).isGreaterThan(1e-3);
+            assertThat(reuse.model().generator().gradients().toDoubleVector())
+                    .containsExactly(twoPass.model().generator().gradients().toDoubleVector(), org.assertj.core.data.Offset.offset(1e-12));
+            assertThat(reuse.lastLosses().discriminator())
+                    .isCloseTo(twoPass.lastLosses().discriminator(), org.assertj.core.data.Offset.offset(1e-12));
+        }
+    }
+
+    private static GanOracle withLoss(AdversarialLoss loss) {
+        GanModel m = GanModels.create("mlp", GanModels.mlpGenerator(4, 8, 2, 2), GanModels.mlpDiscriminator(2, 8, 2), 3,
+                DataType.DOUBLE);
+        return new GanOracle(m, loss, GaussianMixture.ring8(), 16, 42, 1);
+    }
+
     private static void checkGradients(String lossName) {
         checkGradients(lossName, oracle(lossName, DataType.DOUBLE, 1), 1e-9);
     }

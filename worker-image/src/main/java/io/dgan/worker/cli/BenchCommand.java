@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
                 BenchTransportCommand.class,
                 BenchCommCommand.class,
                 BenchStepCommand.class,
+                BenchSoakCommand.class,
         })
 public final class BenchCommand implements Runnable {
     @CommandLine.Spec

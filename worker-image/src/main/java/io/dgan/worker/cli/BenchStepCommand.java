@@ -4,6 +4,7 @@ import io.dgan.data.SampleSource;
 import io.dgan.loss.AdversarialLoss;
 import io.dgan.model.GanModel;
 import io.dgan.model.GanModels;
+import io.dgan.model.NativeBackend;
 import io.dgan.model.Shape;
 import io.dgan.optimizer.Algorithm;
 import io.dgan.optimizer.DecentralizedOptimizer;
@@ -34,8 +35,10 @@ import java.util.random.RandomGenerator;
 
 /**
  * {@code dgan bench step}: the time of one training iteration of one worker (the oracle's simultaneous G/D
- * gradients plus the optimistic Adam update), with the BCE loss and with WGAN-GP, on random 28×28 images (32×32×3
- * for resnet-wgan-gp).
+ * gradients plus the optimistic Adam update), with the WGAN loss without and with the gradient penalty (the step
+ * the PyTorch scripts take), on random 28×28 images (32×32×3 for resnet-wgan-gp). Wall time and process CPU time per
+ * step are both reported: on a shared machine the CPU time is the steadier figure (it does not count time spent
+ * waiting for a core).
  * When PyTorch is importable by {@code --python}, the same step in PyTorch is measured in the same run and the
  * ratio printed; the figures documented in stack.md are printed as a labelled, not-measured-here reference.
  */
@@ -88,18 +91,23 @@ public final class BenchStepCommand implements Callable<Integer> {
         java.io.PrintWriter jsonOut = spec.commandLine().getOut();
         System.setOut(System.err);
         try {
-            Nd4j.getEnvironment().setMaxThreads(threads);
-            Nd4j.factory().blas().setMaxThreads(threads);
+            NativeBackend.limitThreads(threads);
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("model", model);
             out.put("batch", batch);
             out.put("threads", threads);
-            double plain = median(shape, "bce");
-            double gp = median(shape, "wgan-gp");
+            out.put("backend", NativeBackend.describe());
+            out.put("loss", "wgan (wgan-gp:0), and wgan-gp (lambda 10)");
+            double[] plainT = median(shape, "wgan-gp:0");
+            double[] gpT = median(shape, "wgan-gp");
+            double plain = plainT[0];
+            double gp = gpT[0];
             out.put("dl4jMsStep", plain);
             out.put("dl4jMsStepGp", gp);
-            System.err.printf("DL4J: %.1f ms/step, %.1f ms/step with the gradient penalty (median of %d)%n",
-                    plain, gp, iterations);
+            out.put("dl4jCpuMsStep", plainT[1]);
+            out.put("dl4jCpuMsStepGp", gpT[1]);
+            System.err.printf("DL4J (%s): %.1f ms/step, %.1f ms/step with the gradient penalty (median of %d);"
+                    + " process CPU %.1f / %.1f ms/step%n", NativeBackend.describe(), plain, gp, iterations, plainT[1], gpT[1]);
             if (base.equals("dcgan") || base.equals("resnet-wgan-gp")) {
                 Map<String, Object> torch = torchReference(base.equals("dcgan") ? "/bench/dcgan_step.py" : "/bench/resnet_step.py");
                 if (torch != null) {
@@ -110,6 +118,12 @@ public final class BenchStepCommand implements Callable<Integer> {
                     out.put("ratioToTorchGp", gp / tg);
                     System.err.printf("PyTorch %s (same run): %.1f / %.1f ms  →  DL4J is %.2f× / %.2f× its time%n",
                             torch.get("torch"), tp, tg, plain / tp, gp / tg);
+                    if (torch.get("cpuMsStep") instanceof Number cp && torch.get("cpuMsStepGp") instanceof Number cg) {
+                        out.put("cpuRatioToTorch", plainT[1] / cp.doubleValue());
+                        out.put("cpuRatioToTorchGp", gpT[1] / cg.doubleValue());
+                        System.err.printf("  process CPU: PyTorch %.1f / %.1f ms  →  DL4J is %.2f× / %.2f×%n",
+                                cp.doubleValue(), cg.doubleValue(), plainT[1] / cp.doubleValue(), gpT[1] / cg.doubleValue());
+                    }
                 } else {
                     out.put("torch", null);
                     System.err.println("PyTorch not importable by " + python + ": no same-run reference");
@@ -130,7 +144,8 @@ public final class BenchStepCommand implements Callable<Integer> {
         return 0;
     }
 
-    private double median(Shape shape, String lossName) {
+    /** Medians of {wall ms, process CPU ms} per step. */
+    private double[] median(Shape shape, String lossName) {
         GanModel m = GanModels.create(model, shape, 1);
         SampleSource data = new SampleSource() {
             @Override
@@ -154,17 +169,23 @@ public final class BenchStepCommand implements Callable<Integer> {
         for (int i = 0; i < warmup; i++) {
             opt.step(k++);
         }
+        com.sun.management.OperatingSystemMXBean os =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         double[] ms = new double[iterations];
+        double[] cpu = new double[iterations];
         for (int i = 0; i < iterations; i++) {
+            long c = os.getProcessCpuTime();
             long t = System.nanoTime();
             opt.step(k++);
             ms[i] = (System.nanoTime() - t) / 1e6;
+            cpu[i] = (os.getProcessCpuTime() - c) / 1e6;
             if (i % 10 == 9) {
                 System.gc();
             }
         }
         Arrays.sort(ms);
-        return ms[ms.length / 2];
+        Arrays.sort(cpu);
+        return new double[]{ms[ms.length / 2], cpu[cpu.length / 2]};
     }
 
     @SuppressWarnings("unchecked")

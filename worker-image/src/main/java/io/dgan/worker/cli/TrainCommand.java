@@ -136,8 +136,14 @@ public final class TrainCommand implements Callable<Integer> {
      * does. Each worker's native thread pools get cores / M threads so the M workers do not oversubscribe the cores.
      * Returns summary.json.
      */
-    @SuppressWarnings("unchecked")
     static Map<String, Object> runWorkerProcesses(TrainConfig config, Path dir, boolean resume, PrintWriter err) {
+        return runWorkerProcesses(config, dir, resume, err, workers -> { });
+    }
+
+    /** As above; {@code started} gets the launcher before the workers start (the soak benchmark watches their RSS). */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> runWorkerProcesses(TrainConfig config, Path dir, boolean resume, PrintWriter err,
+                                                  java.util.function.Consumer<LocalWorkers> onStart) {
         GanTrainer.prepareRunDirectory(config, dir, resume);
         int threads = config.threadsPerWorker() > 0 ? config.threadsPerWorker()
                 : Math.max(1, Runtime.getRuntime().availableProcessors() / config.workers());
@@ -152,9 +158,11 @@ public final class TrainCommand implements Callable<Integer> {
         err.flush();
         long started = System.nanoTime();
         try {
-            new LocalWorkers(config.workers(), args, dir, err, List.of("-Xmx1g", "-Djava.awt.headless=true", "-Dslf4j.internal.verbosity=ERROR"))
-                    .environment(Map.of("OMP_NUM_THREADS", t, "OPENBLAS_NUM_THREADS", t, "MKL_NUM_THREADS", t))
-                    .runToCompletion();
+            LocalWorkers workers = new LocalWorkers(config.workers(), args, dir, err,
+                    List.of("-Xmx1g", "-Djava.awt.headless=true", "-Dslf4j.internal.verbosity=ERROR"))
+                    .environment(Map.of("OMP_NUM_THREADS", t, "OPENBLAS_NUM_THREADS", t, "MKL_NUM_THREADS", t));
+            onStart.accept(workers);
+            workers.runToCompletion();
             Map<String, Object> summary = new ObjectMapper().readValue(dir.resolve("summary.json").toFile(), Map.class);
             err.printf("run directory: %s (%.1f s with process start-up, %.2f it/s in the loop)%n", dir,
                     (System.nanoTime() - started) / 1e9, ((Number) summary.get("iterationsPerSecond")).doubleValue());

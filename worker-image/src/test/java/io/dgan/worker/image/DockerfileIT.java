@@ -59,6 +59,13 @@ class DockerfileIT {
             for (String entry : attrs.getValue("Class-Path").split(" ")) {
                 assertThat(MODULE.resolve("target").resolve(entry)).as("manifest Class-Path entry").exists();
             }
+            // Exactly one jar of ND4J natives (two would be 255 MB, and JavaCPP would load either of them).
+            List<String> natives = java.util.Arrays.stream(attrs.getValue("Class-Path").split(" "))
+                    .filter(e -> e.matches("lib/nd4j-(native|cuda-[0-9.]+)-[0-9][0-9A-Za-z.-]*-linux-x86_64[^/]*\\.jar")).toList();
+            assertThat(natives).as("ND4J native jars on the worker's classpath").hasSize(1);
+            if (natives.get(0).startsWith("lib/nd4j-native-")) {
+                assertThat(natives.get(0)).as("the shipped CPU natives").endsWith("-linux-x86_64-onednn-avx2.jar");
+            }
         }
     }
 

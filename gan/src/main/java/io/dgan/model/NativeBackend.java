@@ -1,0 +1,87 @@
+package io.dgan.model;
+
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
+
+/**
+ * Switches on DL4J's oneDNN layer helpers on the CPU backend, once per JVM, before the first network is built.
+ *
+ * <p>DL4J 1.0.0-M2.1 ships them disabled ({@code org.eclipse.deeplearning4j.helpers.disable} defaults to true) and,
+ * even when enabled, cannot detect oneDNN because of a renamed ND4J class (worked around by the shim
+ * {@link org.nd4j.nativeblas.Nd4jCpu}). With both fixed, convolution layers run libnd4j's conv2d / conv2d_bp ops,
+ * which use oneDNN when the native library has it ({@code nd4j-native} classifier {@code linux-x86_64-onednn-avx2},
+ * the one this project ships); without oneDNN the helper reports itself unsupported and DL4J keeps its own path.
+ *
+ * <p>An explicit {@code -Dorg.eclipse.deeplearning4j.helpers.disable=true} is respected (the equivalence test uses it
+ * to build the reference network). On the CUDA backend nothing is changed.
+ */
+public final class NativeBackend {
+    static final String HELPERS_DISABLE = "org.eclipse.deeplearning4j.helpers.disable";
+    private static volatile boolean configured;
+
+    private NativeBackend() {
+    }
+
+    /** Idempotent; called before every network build. */
+    public static void configure() {
+        if (configured) {
+            return;
+        }
+        synchronized (NativeBackend.class) {
+            if (configured) {
+                return;
+            }
+            String backend = Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend");
+            if ("CPU".equalsIgnoreCase(backend) && System.getProperty(HELPERS_DISABLE) == null) {
+                System.setProperty(HELPERS_DISABLE, "false");
+            }
+            configured = true;
+        }
+    }
+
+    /**
+     * Caps native threads per op at {@code threads}: libnd4j's own loops and OpenBLAS (process-wide settings) and
+     * the OpenMP team of the calling thread, which is what oneDNN's convolutions use. OpenMP's thread count is a
+     * per-thread setting (libgomp keeps one per calling thread, initialised from OMP_NUM_THREADS, default: all
+     * cores): worker threads other than the caller must call {@link #limitCallingThread(int)} themselves.
+     */
+    public static void limitThreads(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("native threads must be >= 1, got " + threads);
+        }
+        configure();
+        Nd4j.getEnvironment().setMaxThreads(threads);
+        Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        Nd4j.factory().blas().setMaxThreads(threads);
+        limitCallingThread(threads);
+    }
+
+    /** OpenMP threads of the ops this thread runs (oneDNN convolutions): at most {@code threads}. */
+    public static void limitCallingThread(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("native threads must be >= 1, got " + threads);
+        }
+        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+    }
+
+    /** OpenMP's thread count for ops started by the calling thread. */
+    public static int callingThreadLimit() {
+        return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+    }
+
+    /** Whether the loaded native library has oneDNN and it is on (what DL4J's helpers check, via the shim). */
+    public static boolean oneDnn() {
+        configure();
+        return org.nd4j.nativeblas.Nd4jCpu.Environment.getInstance().isUseMKLDNN();
+    }
+
+    /** One line for logs and benchmark output: backend, oneDNN, helpers, threads. */
+    public static String describe() {
+        configure();
+        return "backend=" + Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend")
+                + " oneDNN=" + oneDnn()
+                + " dl4jHelpers=" + !Boolean.parseBoolean(System.getProperty(HELPERS_DISABLE, "true"))
+                + " nd4jThreads=" + Nd4j.getEnvironment().maxThreads()
+                + " ompThreadsOfThisThread=" + callingThreadLimit();
+    }
+}
