@@ -21,7 +21,11 @@ public final class SymmetricEigensolver {
                 throw new IllegalArgumentException("matrix must be square; row " + i + " has " + symmetric[i].length);
             }
             a[i] = symmetric[i].clone();
-            for (int j = 0; j < i; j++) {
+            for (int j = 0; j <= i; j++) {
+                if (!Double.isFinite(a[i][j])) {
+                    throw new IllegalArgumentException("matrix entry [" + i + "][" + j + "] is " + a[i][j]
+                            + "; eigenvalues need finite entries");
+                }
                 a[j][i] = a[i][j];
             }
         }
@@ -105,13 +109,22 @@ public final class SymmetricEigensolver {
     /** Implicit QL on the tridiagonal (d, e); d receives the eigenvalues, e is destroyed. */
     private static void implicitQl(double[] d, double[] e) {
         int n = d.length;
+        // Deflate when an off-diagonal is negligible next to its diagonal neighbours (the classical test) or next to
+        // the whole matrix: the second test perturbs eigenvalues by at most ε‖T‖, which is all a backward-stable
+        // solver promises anyway, and it stops QL from chasing e ≈ 1e-30 between two ~0 diagonals forever (the
+        // rank-deficient covariance products of FID with fewer samples than features did exactly that).
+        double norm = 0;
+        for (int i = 0; i < n; i++) {
+            norm = Math.max(norm, Math.abs(d[i]) + Math.abs(e[i]) + (i > 0 ? Math.abs(e[i - 1]) : 0));
+        }
+        double absoluteTolerance = 0x1p-52 * norm;
         for (int l = 0; l < n; l++) {
             int iterations = 0;
             int m;
             do {
                 for (m = l; m < n - 1; m++) {
                     double dd = Math.abs(d[m]) + Math.abs(d[m + 1]);
-                    if (Math.abs(e[m]) + dd == dd) {
+                    if (Math.abs(e[m]) + dd == dd || Math.abs(e[m]) <= absoluteTolerance) {
                         break;
                     }
                 }
