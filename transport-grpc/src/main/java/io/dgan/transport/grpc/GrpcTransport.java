@@ -16,6 +16,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.time.Duration;
 import java.util.Collection;
@@ -179,17 +181,33 @@ public final class GrpcTransport implements Transport {
             int offset = 0;
             do {
                 int count = Math.min(chunkElements, length - offset);
-                byte[] data = pool.acquire();
                 int bytes = count * wire.bytesPerElement();
-                wire.encode(src, base + offset, count, data);
                 header.setOffset(offset).setElements(count);
-                if (config.checksums) {
-                    crc.reset();
-                    crc.update(data, 0, bytes);
-                    header.setCrc32C((int) crc.getValue());
+                VectorChunk chunk;
+                if (wire == WireFormat.FLOAT32 && DIRECT_SEND) {
+                    // One copy: gRPC's framer drains the chunk from src (through a small staging array) during
+                    // sendMessage; the checksum is a separate read pass over src, cache-blocked the same way.
+                    if (config.checksums) {
+                        header.setCrc32C(crc32cOf(src, base + offset, count));
+                    }
+                    chunk = VectorChunk.fromSource(header.build(), src, base + offset, count, pool);
+                } else {
+                    byte[] data = pool.acquire();
+                    wire.encode(src, base + offset, count, data);
+                    if (config.checksums) {
+                        crc.reset();
+                        crc.update(data, 0, bytes);
+                        header.setCrc32C((int) crc.getValue());
+                    }
+                    chunk = new VectorChunk(header.build(), data, bytes, pool);
                 }
                 link.pacer.pace(bytes); // emulated bandwidth, if any
-                call.sendMessage(new VectorChunk(header.build(), data, bytes, pool));
+                try {
+                    call.sendMessage(chunk);
+                } finally {
+                    // src belongs to the caller again when send returns: copy what gRPC has not drained yet.
+                    chunk.detachFromSource();
+                }
                 offset += count;
             } while (offset < length);
             call.halfClose();
@@ -221,6 +239,29 @@ public final class GrpcTransport implements Transport {
             arrived.release();
         }
     }
+
+    /** Off switch for the one-copy send path (A/B measurements): {@code -Ddgan.transport.directSend=false}. */
+    static final boolean DIRECT_SEND = !"false".equals(System.getProperty("dgan.transport.directSend"));
+
+    /** CRC-32C of {@code count} float32 elements of {@code src} from {@code from}, as little-endian bytes. */
+    static int crc32cOf(FloatBuffer src, int from, int count) {
+        CRC32C crc = new CRC32C();
+        byte[] staging = CRC_STAGING.get();
+        FloatBuffer view = ByteBuffer.wrap(staging).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        for (int done = 0; done < count; ) {
+            int n = Math.min(view.capacity(), count - done);
+            FloatBuffer slice = src.duplicate();
+            slice.limit(from + done + n).position(from + done);
+            view.clear();
+            view.put(slice);
+            crc.update(staging, 0, n * 4);
+            done += n;
+        }
+        return (int) crc.getValue();
+    }
+
+    private static final ThreadLocal<byte[]> CRC_STAGING =
+            ThreadLocal.withInitial(() -> new byte[VectorChunk.STAGING_BYTES]);
 
     private PeerLink link(int peer) {
         synchronized (links) {
