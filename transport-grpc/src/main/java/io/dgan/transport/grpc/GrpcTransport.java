@@ -1,6 +1,7 @@
 package io.dgan.transport.grpc;
 
 import io.dgan.transport.MessageTag;
+import io.dgan.transport.RingAllReduce;
 import io.dgan.transport.Transport;
 import io.dgan.transport.TransportException;
 import io.dgan.transport.grpc.proto.ChunkHeader;
@@ -51,6 +52,8 @@ public final class GrpcTransport implements Transport {
     private final ScheduledExecutorService timer;
     private final Server server;
     private final PeerLink[] links;
+    /** Emulated egress bandwidth of this node (its NIC): one token bucket shared by all its links. */
+    private final LinkEmulation.Pacer egress;
     private volatile boolean closed;
 
     /** Starts serving at once (so that peers can handshake with this worker while it waits for them). */
@@ -69,6 +72,7 @@ public final class GrpcTransport implements Transport {
             return t;
         });
         this.links = new PeerLink[config.size];
+        this.egress = new LinkEmulation.Pacer(config.emulation.bytesPerSecond());
         GossipService service = new GossipService(config, mailbox, pool, this.listener, timer);
         try {
             NettyServerBuilder builder = NettyServerBuilder.forAddress(
@@ -140,7 +144,7 @@ public final class GrpcTransport implements Transport {
         link.throwIfFailed();
         link.ensureHandshake(config.connectTimeout);
 
-        WireFormat wire = config.wire;
+        WireFormat wire = wireFor(tag);
         int base = src.position();
         int length = src.remaining();
         int chunkElements = config.chunkElements();
@@ -201,7 +205,7 @@ public final class GrpcTransport implements Transport {
                     }
                     chunk = new VectorChunk(header.build(), data, bytes, pool);
                 }
-                link.pacer.pace(bytes); // emulated bandwidth, if any
+                egress.pace(bytes); // emulated bandwidth of this node's egress, if any
                 try {
                     call.sendMessage(chunk);
                 } finally {
@@ -238,6 +242,18 @@ public final class GrpcTransport implements Transport {
         } finally {
             arrived.release();
         }
+    }
+
+    /**
+     * The wire format of a message: {@code config.wire} (e.g. bf16) for gossip, always float32 for collectives
+     * (channels from {@link RingAllReduce#CHANNEL_BASE}: CP-OAdam's gradient average, the consensus, loss and
+     * evaluation averages). Rounding those would make CP's workers differ (the owner of a block keeps its float32
+     * value, the others would get it rounded) and would round the metrics and the evaluated network average, so
+     * they would measure the wire format instead of the training. The receiver decodes whatever format a chunk
+     * declares.
+     */
+    WireFormat wireFor(MessageTag tag) {
+        return tag.channel() >= RingAllReduce.CHANNEL_BASE ? WireFormat.FLOAT32 : config.wire;
     }
 
     /** Off switch for the one-copy send path (A/B measurements): {@code -Ddgan.transport.directSend=false}. */

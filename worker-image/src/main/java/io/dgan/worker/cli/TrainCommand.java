@@ -121,6 +121,10 @@ public final class TrainCommand implements Callable<Integer> {
             + "transport (default: M worker processes on loopback over gRPC)")
     boolean inProcess;
 
+    @Option(names = "--wire", defaultValue = "float32",
+            description = "gossip wire format between the worker processes: float32 | bf16 (default ${DEFAULT-VALUE})")
+    String wire;
+
     @Option(names = "--json", description = "print one JSON summary on stdout")
     boolean json;
 
@@ -132,6 +136,11 @@ public final class TrainCommand implements Callable<Integer> {
      */
     @SuppressWarnings("unchecked")
     static Map<String, Object> runWorkerProcesses(TrainConfig config, Path dir, boolean resume, PrintWriter err) {
+        return runWorkerProcesses(config, dir, resume, "float32", err);
+    }
+
+    static Map<String, Object> runWorkerProcesses(TrainConfig config, Path dir, boolean resume, String wire,
+                                                  PrintWriter err) {
         GanTrainer.prepareRunDirectory(config, dir, resume);
         int threads = config.threadsPerWorker() > 0 ? config.threadsPerWorker()
                 : Math.max(1, Runtime.getRuntime().availableProcessors() / config.workers());
@@ -141,8 +150,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (resume) {
             args.add("--resume");
         }
-        err.printf("dgan train: %d worker processes over gRPC on loopback, %d native thread(s) each; run directory %s%n",
-                config.workers(), threads, dir);
+        args.addAll(List.of("--wire", wire));
+        err.printf("dgan train: %d worker processes over gRPC on loopback (%s wire), %d native thread(s) each; "
+                + "run directory %s%n", config.workers(), wire, threads, dir);
         err.flush();
         long started = System.nanoTime();
         try {
@@ -195,10 +205,17 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (!wire.equals("float32") && !wire.equals("bf16")) {
+            throw new ParameterException(spec.commandLine(), "--wire: expected float32 or bf16, got '" + wire + "'");
+        }
+        if (inProcess && !wire.equals("float32")) {
+            throw new ParameterException(spec.commandLine(), "--wire " + wire + ": only for worker processes over "
+                    + "gRPC (the --in-process transport moves float32 in memory)");
+        }
         TrainConfig config = buildConfig();
         Path dir = runDirectory();
         if (!inProcess) {
-            Map<String, Object> summary = runWorkerProcesses(config, dir, resume, spec.commandLine().getErr());
+            Map<String, Object> summary = runWorkerProcesses(config, dir, resume, wire, spec.commandLine().getErr());
             if (json) {
                 spec.commandLine().getOut().println(JsonOutput.toJson(summary));
                 spec.commandLine().getOut().flush();
