@@ -225,6 +225,7 @@ public final class CommBench {
         }
         List<Process> children = new ArrayList<>();
         List<BlockingQueue<String>> lines = new ArrayList<>();
+        List<Path> errFiles = new ArrayList<>();
         try {
             for (int r = 0; r < m; r++) {
                 List<String> cmd = new ArrayList<>(List.of(
@@ -236,7 +237,10 @@ public final class CommBench {
                         "--reps", Integer.toString(o.reps),
                         "--latency-ns", Long.toString(emulation.latency().toNanos()),
                         "--bandwidth", Long.toString(emulation.bytesPerSecond())));
-                Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                Path errFile = java.nio.file.Files.createTempFile("dgan-comm-rank" + r + "-", ".err");
+                errFile.toFile().deleteOnExit();
+                errFiles.add(errFile);
+                Process p = new ProcessBuilder(cmd).redirectError(errFile.toFile()).start();
                 children.add(p);
                 BlockingQueue<String> q = new LinkedBlockingQueue<>();
                 lines.add(q);
@@ -266,7 +270,8 @@ public final class CommBench {
                             Process p = children.get(r);
                             p.waitFor(5, TimeUnit.SECONDS);
                             throw new IllegalStateException("comm bench rank " + r + " ended early (exit "
-                                    + (p.isAlive() ? "still running" : p.exitValue()) + "); see its stderr above");
+                                    + (p.isAlive() ? "still running" : p.exitValue()) + "); its stderr ends with:\n"
+                                    + tail(errFiles.get(r)));
                         }
                         if (line.equals(expect)) {
                             break;
@@ -298,6 +303,18 @@ public final class CommBench {
             for (Process p : children) {
                 p.destroyForcibly();
             }
+            for (Path f : errFiles) {
+                java.nio.file.Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    private static String tail(Path file) {
+        try {
+            List<String> all = java.nio.file.Files.readAllLines(file);
+            return String.join("\n", all.subList(Math.max(0, all.size() - 15), all.size()));
+        } catch (IOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
         }
     }
 
@@ -332,11 +349,13 @@ public final class CommBench {
             // Ring gossip, one round: send to both neighbours, then receive from both.
             barrier.await();
             long t0 = System.nanoTime();
-            MessageTag tag = new MessageTag(0, rep + WARMUP, 0, 0);
-            t.send(next, tag, mine);
-            t.send(prev, tag, mine);
-            t.receive(prev, tag, left);
-            t.receive(next, tag, right);
+            // Channel 0 travels clockwise, channel 1 counter-clockwise (distinct messages even when M = 2).
+            MessageTag clockwise = new MessageTag(0, rep + WARMUP, 0, 0);
+            MessageTag counter = new MessageTag(0, rep + WARMUP, 0, 1);
+            t.send(next, clockwise, mine);
+            t.send(prev, counter, mine);
+            t.receive(prev, clockwise, left);
+            t.receive(next, counter, right);
             recorder.record("ring-gossip", rep, (System.nanoTime() - t0) / 1e9);
 
             // One-peer hypercube: one partner per iteration.
