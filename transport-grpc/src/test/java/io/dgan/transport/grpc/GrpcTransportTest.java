@@ -45,10 +45,11 @@ class GrpcTransportTest {
             FloatBuffer a = randomVector(n, 1);
             FloatBuffer b = randomVector(n, 2);
             MessageTag tag = new MessageTag(1, 7, 0, 0);
+            // Read before sending: the receivers parse (and count) chunks as soon as they arrive.
+            long retainedBefore = ChunkMarshaller.RETAINED_CHUNKS.get();
             pair.get(0).send(1, tag, a);
             pair.get(1).send(0, tag, b);
 
-            long retainedBefore = ChunkMarshaller.RETAINED_CHUNKS.get();
             FloatBuffer intoHeap = FloatBuffer.allocate(n);
             FloatBuffer intoDirect = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
             pair.get(1).receive(0, tag, intoHeap);
