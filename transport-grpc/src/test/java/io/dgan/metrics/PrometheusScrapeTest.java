@@ -152,7 +152,8 @@ class PrometheusScrapeTest {
             }
 
             // Steps: one series per rank, with our labels (honor_labels keeps the exposed job label).
-            JsonNode steps = pollUntil(promPort, "dgan_worker_steps_total{job=\"scrape-job\"}", 2, deadline);
+            // "> 0": wait for a scrape after each worker's first step (the first scrape can precede it under load).
+            JsonNode steps = pollUntil(promPort, "dgan_worker_steps_total{job=\"scrape-job\"} > 0", 2, deadline);
             Map<String, Double> stepsByRank = new HashMap<>();
             for (JsonNode series : steps) {
                 assertThat(series.path("metric").path("namespace").asText()).isEqualTo("test-ns");

@@ -183,7 +183,7 @@ final class ChunkMarshaller implements MethodDescriptor.Marshaller<VectorChunk> 
                 throw new IllegalStateException("chunk stream partly read before draining");
             }
             target.write(prefix);
-            target.write(chunk.data(), 0, chunk.dataLength);
+            chunk.writePayload(target);
             position = total();
             chunk.release();
             return total();

@@ -1,6 +1,7 @@
 package io.dgan.transport.grpc;
 
 import io.dgan.transport.MessageTag;
+import io.dgan.transport.RingAllReduce;
 import io.dgan.transport.Transport;
 import io.dgan.transport.TransportException;
 import io.dgan.transport.grpc.proto.ChunkHeader;
@@ -16,6 +17,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.time.Duration;
 import java.util.Collection;
@@ -49,6 +52,8 @@ public final class GrpcTransport implements Transport {
     private final ScheduledExecutorService timer;
     private final Server server;
     private final PeerLink[] links;
+    /** Emulated egress bandwidth of this node (its NIC): one token bucket shared by all its links. */
+    private final LinkEmulation.Pacer egress;
     private volatile boolean closed;
 
     /** Starts serving at once (so that peers can handshake with this worker while it waits for them). */
@@ -67,6 +72,7 @@ public final class GrpcTransport implements Transport {
             return t;
         });
         this.links = new PeerLink[config.size];
+        this.egress = new LinkEmulation.Pacer(config.emulation.bytesPerSecond());
         GossipService service = new GossipService(config, mailbox, pool, this.listener, timer);
         try {
             NettyServerBuilder builder = NettyServerBuilder.forAddress(
@@ -138,10 +144,10 @@ public final class GrpcTransport implements Transport {
         link.throwIfFailed();
         link.ensureHandshake(config.connectTimeout);
 
-        WireFormat wire = config.wire;
+        WireFormat wire = wireFor(tag);
         int base = src.position();
         int length = src.remaining();
-        int chunkElements = config.chunkElements();
+        int chunkElements = config.chunkElements(wire);
         long wireBytes = (long) length * wire.bytesPerElement();
         ChunkHeader.Builder header = ChunkHeader.newBuilder()
                 .setProtocolVersion(GrpcTransportConfig.PROTOCOL_VERSION)
@@ -179,17 +185,33 @@ public final class GrpcTransport implements Transport {
             int offset = 0;
             do {
                 int count = Math.min(chunkElements, length - offset);
-                byte[] data = pool.acquire();
                 int bytes = count * wire.bytesPerElement();
-                wire.encode(src, base + offset, count, data);
                 header.setOffset(offset).setElements(count);
-                if (config.checksums) {
-                    crc.reset();
-                    crc.update(data, 0, bytes);
-                    header.setCrc32C((int) crc.getValue());
+                VectorChunk chunk;
+                if (wire == WireFormat.FLOAT32 && DIRECT_SEND) {
+                    // One copy: gRPC's framer drains the chunk from src (through a small staging array) during
+                    // sendMessage; the checksum is a separate read pass over src, cache-blocked the same way.
+                    if (config.checksums) {
+                        header.setCrc32C(crc32cOf(src, base + offset, count));
+                    }
+                    chunk = VectorChunk.fromSource(header.build(), src, base + offset, count, pool);
+                } else {
+                    byte[] data = pool.acquire();
+                    wire.encode(src, base + offset, count, data);
+                    if (config.checksums) {
+                        crc.reset();
+                        crc.update(data, 0, bytes);
+                        header.setCrc32C((int) crc.getValue());
+                    }
+                    chunk = new VectorChunk(header.build(), data, bytes, pool);
                 }
-                link.pacer.pace(bytes); // emulated bandwidth, if any
-                call.sendMessage(new VectorChunk(header.build(), data, bytes, pool));
+                egress.pace(bytes); // emulated bandwidth of this node's egress, if any
+                try {
+                    call.sendMessage(chunk);
+                } finally {
+                    // src belongs to the caller again when send returns: copy what gRPC has not drained yet.
+                    chunk.detachFromSource();
+                }
                 offset += count;
             } while (offset < length);
             call.halfClose();
@@ -221,6 +243,41 @@ public final class GrpcTransport implements Transport {
             arrived.release();
         }
     }
+
+    /**
+     * The wire format of a message: {@code config.wire} (e.g. bf16) for gossip, always float32 for collectives
+     * (channels from {@link RingAllReduce#CHANNEL_BASE}: CP-OAdam's gradient average, the consensus, loss and
+     * evaluation averages). Rounding those would make CP's workers differ (the owner of a block keeps its float32
+     * value, the others would get it rounded) and would round the metrics and the evaluated network average, so
+     * they would measure the wire format instead of the training. The receiver decodes whatever format a chunk
+     * declares.
+     */
+    WireFormat wireFor(MessageTag tag) {
+        return tag.channel() >= RingAllReduce.CHANNEL_BASE ? WireFormat.FLOAT32 : config.wire;
+    }
+
+    /** Off switch for the one-copy send path (A/B measurements): {@code -Ddgan.transport.directSend=false}. */
+    static final boolean DIRECT_SEND = !"false".equals(System.getProperty("dgan.transport.directSend"));
+
+    /** CRC-32C of {@code count} float32 elements of {@code src} from {@code from}, as little-endian bytes. */
+    static int crc32cOf(FloatBuffer src, int from, int count) {
+        CRC32C crc = new CRC32C();
+        byte[] staging = CRC_STAGING.get();
+        FloatBuffer view = ByteBuffer.wrap(staging).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        for (int done = 0; done < count; ) {
+            int n = Math.min(view.capacity(), count - done);
+            FloatBuffer slice = src.duplicate();
+            slice.limit(from + done + n).position(from + done);
+            view.clear();
+            view.put(slice);
+            crc.update(staging, 0, n * 4);
+            done += n;
+        }
+        return (int) crc.getValue();
+    }
+
+    private static final ThreadLocal<byte[]> CRC_STAGING =
+            ThreadLocal.withInitial(() -> new byte[VectorChunk.STAGING_BYTES]);
 
     private PeerLink link(int peer) {
         synchronized (links) {

@@ -124,7 +124,12 @@ public final class GrpcTransportConfig {
 
     /** Elements per chunk in this config's wire format. */
     int chunkElements() {
-        return chunkBytes / wire.bytesPerElement();
+        return chunkElements(wire);
+    }
+
+    /** Elements per chunk of a message sent in {@code format} (collectives are float32 even on a bf16 wire). */
+    int chunkElements(WireFormat format) {
+        return chunkBytes / format.bytesPerElement();
     }
 
     public static final class Builder {

@@ -7,12 +7,14 @@ import java.util.regex.Pattern;
 
 /**
  * Network emulation in the application (netem is not available here): a fixed delay per message, added by the
- * receiver before a complete vector becomes visible, and a bandwidth limit per link, paced by the sender chunk by
- * chunk ({@link Pacer}). Together they give a vector of m bytes a transfer time of about α + m/bandwidth on top of
- * the real cost, the α–β model of algorithm.md.
+ * receiver before a complete vector becomes visible, and a bandwidth limit on each node's egress (its NIC: one token
+ * bucket shared by all the node's links, full duplex, receiving not limited), paced by the sender chunk by chunk
+ * ({@link Pacer}). Together they give a vector of m bytes a transfer time of about α + m/bandwidth on top of the real
+ * cost, and a node that sends m bytes to each of d peers d·m/bandwidth: the α–β model of algorithm.md
+ * ({@code α + d·m·β} for gossip of degree d, {@code 2(M−1)(α + mβ/M)} for the ring all-reduce).
  *
  * @param latency         per-message delay α (zero: none)
- * @param bytesPerSecond  per-link bandwidth 1/β in bytes per second (0: unlimited)
+ * @param bytesPerSecond  per-node egress bandwidth 1/β in bytes per second (0: unlimited)
  */
 public record LinkEmulation(Duration latency, long bytesPerSecond) {
     public static final LinkEmulation NONE = new LinkEmulation(Duration.ZERO, 0);
@@ -59,7 +61,7 @@ public record LinkEmulation(Duration latency, long bytesPerSecond) {
         return Duration.ofNanos(Math.round(nanos));
     }
 
-    /** Paces one link: each chunk may start only when the link would have finished sending the previous ones. */
+    /** Paces one node's egress: each chunk may start only when the NIC would have finished sending the previous ones. */
     static final class Pacer {
         private final long bytesPerSecond;
         private long nextFree;

@@ -35,7 +35,6 @@ final class PeerLink {
     private volatile boolean handshaken;
     private final AtomicReference<String> failure = new AtomicReference<>();
     private final Set<CountDownLatch> pending = ConcurrentHashMap.newKeySet();
-    final LinkEmulation.Pacer pacer;
 
     PeerLink(int peer, String address, GrpcTransportConfig config, TransportListener listener, Consumer<String> log) {
         this.peer = peer;
@@ -43,7 +42,6 @@ final class PeerLink {
         this.config = config;
         this.listener = listener;
         this.log = log;
-        this.pacer = new LinkEmulation.Pacer(config.emulation.bytesPerSecond());
         NettyChannelBuilder builder = NettyChannelBuilder.forTarget(address);
         NettyTuning.apply(config, builder::withOption);
         this.channel = builder

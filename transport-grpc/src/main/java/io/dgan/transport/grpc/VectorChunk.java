@@ -23,6 +23,10 @@ final class VectorChunk {
     final int dataLength;
     private byte[] data;
     private InputStream retained;
+    /** Sender, float32 only: the caller's vector, read straight into gRPC's buffer while send() still owns it. */
+    private FloatBuffer source;
+    private int sourceFrom;
+    private boolean drained;
     private final ChunkPool pool;
     private final int crc;
 
@@ -43,6 +47,62 @@ final class VectorChunk {
         this.crc = crc;
         this.unreadable = unreadable;
     }
+
+    /**
+     * A chunk to send whose payload is still in the caller's buffer: {@code count} float32 elements of {@code src}
+     * from absolute index {@code from}. Drained straight into gRPC's buffer (one copy instead of two); the sender
+     * calls {@link #detachFromSource} before it returns, which copies the payload into a pooled array only if gRPC
+     * has not drained the chunk yet (a stream still waiting for its connection).
+     */
+    static VectorChunk fromSource(ChunkHeader header, FloatBuffer src, int from, int count, ChunkPool pool) {
+        VectorChunk chunk = new VectorChunk(header, null, null, count * 4, pool, 0, null);
+        chunk.source = src;
+        chunk.sourceFrom = from;
+        return chunk;
+    }
+
+    /**
+     * Writes the payload to {@code out}: from the caller's buffer through a small cache-resident staging array, or
+     * from the pooled array. Called once, by gRPC's framer.
+     */
+    synchronized void writePayload(java.io.OutputStream out) throws IOException {
+        if (source != null) {
+            byte[] staging = STAGING.get();
+            ByteBuffer bytes = ByteBuffer.wrap(staging).order(ByteOrder.LITTLE_ENDIAN);
+            FloatBuffer view = bytes.asFloatBuffer();
+            int elements = dataLength / 4;
+            for (int done = 0; done < elements; ) {
+                int n = Math.min(view.capacity(), elements - done);
+                FloatBuffer slice = source.duplicate();
+                slice.limit(sourceFrom + done + n).position(sourceFrom + done);
+                view.clear();
+                view.put(slice);
+                out.write(staging, 0, n * 4);
+                done += n;
+            }
+            drained = true;
+            source = null;
+            return;
+        }
+        out.write(data(), 0, dataLength);
+        drained = true;
+    }
+
+    /** Sender: makes the chunk independent of the caller's buffer (a copy only if gRPC has not drained it yet). */
+    synchronized void detachFromSource() {
+        if (source == null || drained) {
+            source = null;
+            return;
+        }
+        byte[] copy = pool.acquire();
+        WireFormat.FLOAT32.encode(source, sourceFrom, dataLength / 4, copy);
+        data = copy;
+        source = null;
+    }
+
+    /** Block size of the staging array: small enough to stay in L1/L2 between the encode and gRPC's copy. */
+    static final int STAGING_BYTES = 64 << 10;
+    private static final ThreadLocal<byte[]> STAGING = ThreadLocal.withInitial(() -> new byte[STAGING_BYTES]);
 
     /** A received chunk whose payload is in a pooled array; {@code crc} of the payload (if the header has one). */
     static VectorChunk received(ChunkHeader header, byte[] data, int dataLength, ChunkPool pool, int crc) {
@@ -67,7 +127,10 @@ final class VectorChunk {
         return crc;
     }
 
-    byte[] data() {
+    synchronized byte[] data() {
+        if (source != null) {
+            detachFromSource();
+        }
         byte[] d = data;
         if (d == null) {
             throw new IllegalStateException("chunk has no array payload (released or retained)");
@@ -128,6 +191,7 @@ final class VectorChunk {
             pool.release(data);
         }
         data = null;
+        source = null;
         if (retained != null) {
             try {
                 retained.close();

@@ -45,10 +45,11 @@ class GrpcTransportTest {
             FloatBuffer a = randomVector(n, 1);
             FloatBuffer b = randomVector(n, 2);
             MessageTag tag = new MessageTag(1, 7, 0, 0);
+            // Read before sending: the receivers parse (and count) chunks as soon as they arrive.
+            long retainedBefore = ChunkMarshaller.RETAINED_CHUNKS.get();
             pair.get(0).send(1, tag, a);
             pair.get(1).send(0, tag, b);
 
-            long retainedBefore = ChunkMarshaller.RETAINED_CHUNKS.get();
             FloatBuffer intoHeap = FloatBuffer.allocate(n);
             FloatBuffer intoDirect = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
             pair.get(1).receive(0, tag, intoHeap);
@@ -158,6 +159,29 @@ class GrpcTransportTest {
             }
             assertThat(dst.get(0)).isNaN();
             assertThat(dst.get(1)).isEqualTo(Float.POSITIVE_INFINITY);
+        }
+    }
+
+    @Test
+    void withABf16WireCollectivesStillTravelAsExactFloat32() {
+        try (TransportPair pair = TransportPair.start(2, b -> b.wire(WireFormat.BF16).chunkBytes(1024))) {
+            int n = 3000;
+            FloatBuffer src = randomVector(n, 10);
+            MessageTag collective = new MessageTag(0, 1, 0, io.dgan.transport.RingAllReduce.CHANNEL_BASE + 5);
+            MessageTag gossip = new MessageTag(0, 1, 0, 1);
+            pair.get(0).send(1, collective, src);
+            pair.get(0).send(1, gossip, src);
+            FloatBuffer exact = FloatBuffer.allocate(n);
+            FloatBuffer rounded = FloatBuffer.allocate(n);
+            pair.get(1).receive(0, collective, exact);
+            pair.get(1).receive(0, gossip, rounded);
+            assertBitIdentical(src, exact);
+            int differ = 0;
+            for (int i = 0; i < n; i++) {
+                assertThat(rounded.get(i)).isEqualTo(Bfloat16.toFloat(Bfloat16.fromFloat(src.get(i))));
+                differ += rounded.get(i) != src.get(i) ? 1 : 0;
+            }
+            assertThat(differ).as("gaussian floats rounded to bf16").isGreaterThan(n / 2);
         }
     }
 

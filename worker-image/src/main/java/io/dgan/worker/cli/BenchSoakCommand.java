@@ -141,7 +141,7 @@ public final class BenchSoakCommand implements Callable<Integer> {
         }, true);
 
         String load = loadAverage();
-        TrainCommand.runWorkerProcesses(config, dir, false, watcher, launcher::set);
+        TrainCommand.runWorkerProcesses(config, dir, false, "float32", watcher, launcher::set);
         Map<String, Object> out = summarize(readings, from, iterations, workers);
         out.put("command", "dgan bench soak --workers " + workers + " --model " + model + " --dataset " + dataset
                 + " --loss " + loss + " --batch " + batch + " --iterations " + iterations + " --from " + from);

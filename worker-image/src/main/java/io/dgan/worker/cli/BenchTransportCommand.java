@@ -66,6 +66,10 @@ public final class BenchTransportCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object on stdout")
     boolean json;
 
+    @Option(names = "--peer-jvm-opt", description = "extra JVM option for both bench processes, repeatable "
+            + "(e.g. -XX:StartFlightRecording=filename=/tmp/peer-{rank}.jfr to profile them; {rank} becomes 0 or 1)")
+    List<String> peerJvmOptions = new java.util.ArrayList<>();
+
     @Override
     public Integer call() {
         long bytes = ByteSize.parse("--size", size);
@@ -101,7 +105,7 @@ public final class BenchTransportCommand implements Callable<Integer> {
                         + "2 processes on loopback%n", bytes, bytes / 4, pattern, wire, warmup, reps);
         err.flush();
         TransportBench.Result r = TransportBench.run(new TransportBench.Options(bytes, reps, warmup, wire, pattern,
-                chunkBytes, windowBytes, highWaterBytes, readBufferBytes, !noChecksums, frameBytes, List.of()), msg -> { });
+                chunkBytes, windowBytes, highWaterBytes, readBufferBytes, !noChecksums, frameBytes, List.copyOf(peerJvmOptions)), msg -> { });
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("bytes", bytes);
         out.put("floats", r.floats());

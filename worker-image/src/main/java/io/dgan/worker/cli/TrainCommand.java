@@ -127,6 +127,10 @@ public final class TrainCommand implements Callable<Integer> {
             + "transport (default: M worker processes on loopback over gRPC)")
     boolean inProcess;
 
+    @Option(names = "--wire", defaultValue = "float32",
+            description = "gossip wire format between the worker processes: float32 | bf16 (default ${DEFAULT-VALUE})")
+    String wire;
+
     @Option(names = "--json", description = "print one JSON summary on stdout")
     boolean json;
 
@@ -137,13 +141,16 @@ public final class TrainCommand implements Callable<Integer> {
      * Returns summary.json.
      */
     static Map<String, Object> runWorkerProcesses(TrainConfig config, Path dir, boolean resume, PrintWriter err) {
-        return runWorkerProcesses(config, dir, resume, err, workers -> { });
+        return runWorkerProcesses(config, dir, resume, "float32", err, workers -> { });
     }
 
-    /** As above; {@code started} gets the launcher before the workers start (the soak benchmark watches their RSS). */
+    /**
+     * As above, with the gossip wire format; {@code onStart} gets the launcher before the workers start (the soak
+     * benchmark watches their RSS).
+     */
     @SuppressWarnings("unchecked")
-    static Map<String, Object> runWorkerProcesses(TrainConfig config, Path dir, boolean resume, PrintWriter err,
-                                                  java.util.function.Consumer<LocalWorkers> onStart) {
+    static Map<String, Object> runWorkerProcesses(TrainConfig config, Path dir, boolean resume, String wire,
+                                                  PrintWriter err, java.util.function.Consumer<LocalWorkers> onStart) {
         GanTrainer.prepareRunDirectory(config, dir, resume);
         int threads = config.threadsPerWorker() > 0 ? config.threadsPerWorker()
                 : Math.max(1, Runtime.getRuntime().availableProcessors() / config.workers());
@@ -153,8 +160,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (resume) {
             args.add("--resume");
         }
-        err.printf("dgan train: %d worker processes over gRPC on loopback, %d native thread(s) each; run directory %s%n",
-                config.workers(), threads, dir);
+        args.addAll(List.of("--wire", wire));
+        err.printf("dgan train: %d worker processes over gRPC on loopback (%s wire), %d native thread(s) each; "
+                + "run directory %s%n", config.workers(), wire, threads, dir);
         err.flush();
         long started = System.nanoTime();
         try {
@@ -209,10 +217,18 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (!wire.equals("float32") && !wire.equals("bf16")) {
+            throw new ParameterException(spec.commandLine(), "--wire: expected float32 or bf16, got '" + wire + "'");
+        }
+        if (inProcess && !wire.equals("float32")) {
+            throw new ParameterException(spec.commandLine(), "--wire " + wire + ": only for worker processes over "
+                    + "gRPC (the --in-process transport moves float32 in memory)");
+        }
         TrainConfig config = buildConfig();
         Path dir = runDirectory();
         if (!inProcess) {
-            Map<String, Object> summary = runWorkerProcesses(config, dir, resume, spec.commandLine().getErr());
+            Map<String, Object> summary = runWorkerProcesses(config, dir, resume, wire, spec.commandLine().getErr(),
+                    workers -> { });
             if (json) {
                 spec.commandLine().getOut().println(JsonOutput.toJson(summary));
                 spec.commandLine().getOut().flush();

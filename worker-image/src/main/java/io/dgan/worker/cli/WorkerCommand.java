@@ -119,7 +119,8 @@ public final class WorkerCommand implements Callable<Integer> {
     String emulateLatency;
 
     @Option(names = "--emulate-bandwidth", defaultValue = "0",
-            description = "emulated bandwidth per link, e.g. 1gbit (default unlimited)")
+            description = "emulated egress bandwidth of this worker (one token bucket shared by its links), "
+                    + "e.g. 1gbit (default unlimited)")
     String emulateBandwidth;
 
     @Option(names = "--connect-timeout", defaultValue = "300",

@@ -58,7 +58,9 @@ public final class TransportBench {
             for (int rank = 0; rank < 2; rank++) {
                 List<String> cmd = new ArrayList<>();
                 cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-                cmd.addAll(o.jvmOptions);
+                for (String option : o.jvmOptions) {
+                    cmd.add(option.replace("{rank}", Integer.toString(rank)));
+                }
                 cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchPeer.class.getName(),
                         "--rank", Integer.toString(rank), "--floats", Integer.toString(floats),
                         "--reps", Integer.toString(o.reps), "--warmup", Integer.toString(o.warmup),
