@@ -45,7 +45,10 @@ public final class ImageEvaluator implements Evaluator {
                 : FeatureClassifier.defaultDir(source.name());
         ImageEvaluator e = new ImageEvaluator(config.seed(), source, dir, config.evalSamples(), log);
         if (!e.classifierReady()) {
-            log.println("no feature classifier in " + dir + " yet: FID/KID/IS skipped until one is there "
+            String stale = FeatureClassifier.staleReason(dir);
+            log.println(stale != null ? "feature classifier not usable: " + stale + "; FID/KID/IS skipped until a "
+                    + "current one is there"
+                    : "no feature classifier in " + dir + " yet: FID/KID/IS skipped until one is there "
                     + "(train one with 'dgan classifier train')");
         }
         return e;

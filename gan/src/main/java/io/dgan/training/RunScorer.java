@@ -43,7 +43,9 @@ public final class RunScorer {
         Path dir = classifierDir != null ? classifierDir : config.classifierDir() != null
                 ? Path.of(config.classifierDir()) : FeatureClassifier.defaultDir(source.name());
         if (FeatureClassifier.loadIfPresent(dir) == null) {
-            throw new IllegalArgumentException("--classifier-dir: no classifier in " + dir + " (run 'dgan classifier train')");
+            String stale = FeatureClassifier.staleReason(dir);
+            throw new IllegalArgumentException("--classifier-dir: " + (stale != null ? stale
+                    : "no classifier in " + dir + " (run 'dgan classifier train')"));
         }
         List<Long> its = Snapshots.iterations(runDir);
         if (its.isEmpty()) {

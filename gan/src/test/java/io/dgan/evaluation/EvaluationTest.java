@@ -86,6 +86,54 @@ class EvaluationTest {
         FeatureClassifier back = FeatureClassifier.loadIfPresent(dir.resolve("clf"));
         assertThat(back.features(FeatureClassifier.images(data, new int[]{0, 1, 2}))).isDeepEqualTo(f);
         assertThat(back.info()).containsKey("testAccuracy");
+        assertThat(back.info().get("architectureHash")).isEqualTo(FeatureClassifier.architectureHash(1, 8, 2));
+        assertThat(back.info().get("weightsDigest")).isEqualTo(c.info().get("weightsDigest"));
+        assertThat((java.util.List<?>) back.info().get("testAccuracyPerEpoch")).hasSize(2);
+        assertThat(FeatureClassifier.staleReason(dir.resolve("clf"))).isNull();
         assertThat(FeatureClassifier.loadIfPresent(dir.resolve("none"))).isNull();
+        assertThat(FeatureClassifier.staleReason(dir.resolve("none"))).isNull();
+    }
+
+    @Test
+    void architectureHashFollowsTheNetworkNotTheRun() {
+        String h = FeatureClassifier.architectureHash(1, 28, 10);
+        assertThat(h).hasSize(16).isEqualTo(FeatureClassifier.architectureHash(1, 28, 10));
+        assertThat(FeatureClassifier.architectureHash(3, 32, 10)).isNotEqualTo(h);
+        assertThat(FeatureClassifier.architectureHash(1, 28, 2)).isNotEqualTo(h);
+    }
+
+    @Test
+    void aCachedClassifierOfAnotherArchitectureIsNotReused() throws java.io.IOException {
+        byte[] px = new byte[40 * 64];
+        int[] labels = new int[40];
+        for (int i = 0; i < 40; i++) {
+            labels[i] = i % 2;
+            java.util.Arrays.fill(px, i * 64, i * 64 + 64, (byte) (labels[i] == 0 ? 30 : 220));
+        }
+        ImageDataset data = new ImageDataset("flat", Shape.image(1, 8, 8), px, labels, 2);
+        Path clf = dir.resolve("clf");
+        FeatureClassifier.train(data, data, 1, 1, new java.io.PrintStream(java.io.OutputStream.nullOutputStream())).save(clf);
+        assertThat(FeatureClassifier.loadIfPresent(clf)).isNotNull();
+        Path json = clf.resolve("classifier.json");
+        String good = java.nio.file.Files.readString(json);
+        String hash = FeatureClassifier.architectureHash(1, 8, 2);
+
+        // Another architecture's hash (as a changed build would have written).
+        java.nio.file.Files.writeString(json, good.replace(hash, "0123456789abcdef"));
+        assertThat(FeatureClassifier.loadIfPresent(clf)).isNull();
+        assertThat(FeatureClassifier.staleReason(clf)).contains("classifier.json").contains("0123456789abcdef")
+                .contains(hash).contains("dgan classifier train");
+
+        // An older build's description, without a hash.
+        java.nio.file.Files.writeString(json, "{\"testAccuracy\": 0.887, \"epochs\": 3}");
+        assertThat(FeatureClassifier.loadIfPresent(clf)).isNull();
+        assertThat(FeatureClassifier.staleReason(clf)).contains("no architectureHash");
+
+        java.nio.file.Files.delete(json);
+        assertThat(FeatureClassifier.loadIfPresent(clf)).isNull();
+        assertThat(FeatureClassifier.staleReason(clf)).contains("missing");
+
+        java.nio.file.Files.writeString(json, good);
+        assertThat(FeatureClassifier.loadIfPresent(clf)).isNotNull();
     }
 }

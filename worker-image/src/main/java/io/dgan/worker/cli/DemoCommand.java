@@ -127,6 +127,10 @@ public final class DemoCommand implements Callable<Integer> {
             classifier = classifierDir != null ? classifierDir : FeatureClassifier.defaultDir(data.classifierName());
             FeatureClassifier cached = FeatureClassifier.loadIfPresent(classifier);
             if (cached == null) {
+                String stale = FeatureClassifier.staleReason(classifier);
+                if (stale != null) {
+                    say(err, "the cached classifier cannot be used: %s", stale);
+                }
                 long c0 = System.nanoTime();
                 boolean sample = data.classifierName().endsWith("sample");
                 int limit = sample ? 0 : 6000;
