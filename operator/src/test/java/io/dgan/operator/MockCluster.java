@@ -63,7 +63,13 @@ public final class MockCluster implements AutoCloseable {
                         .editStatus(change);
                 return;
             } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-                if (e.getCode() != 409 || attempt >= 5) throw e;
+                if (e.getCode() != 409 || attempt >= 20) throw e;
+                try {
+                    Thread.sleep(10L * (attempt + 1)); // the operator writes the same pod; let it finish
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
             }
         }
     }

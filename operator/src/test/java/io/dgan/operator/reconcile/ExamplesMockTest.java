@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 /** Every file in examples/ is parsed, validated and reconciled to Running on the mock. */
 @EnableKubernetesMockClient(crud = true)
 class ExamplesMockTest {
-    static final Duration WAIT = Duration.ofSeconds(30);
+    static final Duration WAIT = Duration.ofSeconds(60); // generous: waits end as soon as the condition holds
     static KubernetesClient client;
     static MockCluster cluster;
 

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 @EnableKubernetesMockClient(crud = true)
 class LifecycleMockTest {
     static final String NS = "training";
-    static final Duration WAIT = Duration.ofSeconds(20);
+    static final Duration WAIT = Duration.ofSeconds(60); // generous: waits end as soon as the condition holds; 20 s timed out at load 30+
     KubernetesClient client;
     MockCluster cluster;
 
