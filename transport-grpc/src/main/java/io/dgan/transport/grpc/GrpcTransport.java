@@ -262,22 +262,13 @@ public final class GrpcTransport implements Transport {
     /** CRC-32C of {@code count} float32 elements of {@code src} from {@code from}, as little-endian bytes. */
     static int crc32cOf(FloatBuffer src, int from, int count) {
         CRC32C crc = new CRC32C();
-        byte[] staging = CRC_STAGING.get();
-        FloatBuffer view = ByteBuffer.wrap(staging).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
-        for (int done = 0; done < count; ) {
-            int n = Math.min(view.capacity(), count - done);
-            FloatBuffer slice = src.duplicate();
-            slice.limit(from + done + n).position(from + done);
-            view.clear();
-            view.put(slice);
-            crc.update(staging, 0, n * 4);
-            done += n;
+        try {
+            VectorChunk.littleEndianBlocks(src, from, count, crc::update);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // cannot happen: updating a checksum does no I/O
         }
         return (int) crc.getValue();
     }
-
-    private static final ThreadLocal<byte[]> CRC_STAGING =
-            ThreadLocal.withInitial(() -> new byte[VectorChunk.STAGING_BYTES]);
 
     private PeerLink link(int peer) {
         synchronized (links) {

@@ -67,19 +67,7 @@ final class VectorChunk {
      */
     synchronized void writePayload(java.io.OutputStream out) throws IOException {
         if (source != null) {
-            byte[] staging = STAGING.get();
-            ByteBuffer bytes = ByteBuffer.wrap(staging).order(ByteOrder.LITTLE_ENDIAN);
-            FloatBuffer view = bytes.asFloatBuffer();
-            int elements = dataLength / 4;
-            for (int done = 0; done < elements; ) {
-                int n = Math.min(view.capacity(), elements - done);
-                FloatBuffer slice = source.duplicate();
-                slice.limit(sourceFrom + done + n).position(sourceFrom + done);
-                view.clear();
-                view.put(slice);
-                out.write(staging, 0, n * 4);
-                done += n;
-            }
+            littleEndianBlocks(source, sourceFrom, dataLength / 4, out::write);
             drained = true;
             source = null;
             return;
@@ -103,6 +91,30 @@ final class VectorChunk {
     /** Block size of the staging array: small enough to stay in L1/L2 between the encode and gRPC's copy. */
     static final int STAGING_BYTES = 64 << 10;
     private static final ThreadLocal<byte[]> STAGING = ThreadLocal.withInitial(() -> new byte[STAGING_BYTES]);
+
+    /** Receives one block of little-endian bytes; the array is reused for the next block. */
+    @FunctionalInterface
+    interface BlockSink {
+        void accept(byte[] block, int offset, int length) throws IOException;
+    }
+
+    /**
+     * Hands {@code count} floats of {@code src} from {@code from} to {@code sink} as little-endian bytes, in blocks
+     * through this thread's 64 KiB staging array: one pass over the data and no allocation (send and checksum).
+     */
+    static void littleEndianBlocks(FloatBuffer src, int from, int count, BlockSink sink) throws IOException {
+        byte[] staging = STAGING.get();
+        FloatBuffer view = ByteBuffer.wrap(staging).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        for (int done = 0; done < count; ) {
+            int n = Math.min(view.capacity(), count - done);
+            FloatBuffer slice = src.duplicate();
+            slice.limit(from + done + n).position(from + done);
+            view.clear();
+            view.put(slice);
+            sink.accept(staging, 0, n * 4);
+            done += n;
+        }
+    }
 
     /** A received chunk whose payload is in a pooled array; {@code crc} of the payload (if the header has one). */
     static VectorChunk received(ChunkHeader header, byte[] data, int dataLength, ChunkPool pool, int crc) {
