@@ -30,4 +30,14 @@ public final class Eventually {
         }
         throw new AssertionError("timed out after " + timeout + " waiting for " + what + " " + state.get());
     }
+
+    /** Whether the condition holds within {@code timeout} (no failure when it does not). */
+    public static boolean holds(Duration timeout, BooleanSupplier condition) {
+        try {
+            await("condition", timeout, condition);
+            return true;
+        } catch (AssertionError e) {
+            return false;
+        }
+    }
 }
