@@ -199,11 +199,7 @@ public final class WorkerCommand implements Callable<Integer> {
         long epoch = 0;
         if (topologyFile != null) {
             // The operator's topology (possibly re-weighted after a failure) wins over --topology.
-            TopologyFile topo = parse("--topology-file", () -> TopologyFile.read(topologyFile));
-            if (topo.workers() != workers) {
-                throw bad("--topology-file", topologyFile + " describes " + topo.workers() + " workers, but --workers is "
-                        + workers);
-            }
+            TopologyFile topo = operatorTopology();
             epoch = topo.epoch();
             schedule = topo.schedule();
             topologyName = topo.type();
@@ -332,11 +328,7 @@ public final class WorkerCommand implements Callable<Integer> {
         long epoch = 0;
         if (topologyFile != null) {
             // The operator's topology (possibly re-weighted after a failure) wins over the configuration's.
-            TopologyFile topo = parse("--topology-file", () -> TopologyFile.read(topologyFile));
-            if (topo.workers() != workers) {
-                throw bad("--topology-file", topologyFile + " describes " + topo.workers() + " workers, but --workers is "
-                        + workers);
-            }
+            TopologyFile topo = operatorTopology();
             givenSchedule = topo.schedule();
             epoch = topo.epoch();
             config = config.withWorkers(workers, topo.type(), config.algorithm()).withGossipRounds(topo.gossipRounds());
@@ -506,5 +498,15 @@ public final class WorkerCommand implements Callable<Integer> {
 
     private ParameterException bad(String flag, String message) {
         return new ParameterException(spec.commandLine(), flag + ": " + message);
+    }
+
+    /** The operator's topology file, which must describe exactly {@code --workers} ranks. */
+    private TopologyFile operatorTopology() {
+        TopologyFile topo = parse("--topology-file", () -> TopologyFile.read(topologyFile));
+        if (topo.workers() != workers) {
+            throw bad("--topology-file", topologyFile + " describes " + topo.workers() + " workers, but --workers is "
+                    + workers);
+        }
+        return topo;
     }
 }
