@@ -115,16 +115,26 @@ public final class GanOracle implements GradientOracle {
     public void computeGradients(long iteration) {
         // Spectral norm: D computes with W/σ(W) during every pass of this call (one power-iteration step per call);
         // its gradient is then mapped back to the raw W that the optimizer and gossip see.
-        SpectralNorm sn = model.discriminator().spectralNorm();
-        if (sn != null) {
-            sn.normalize(true);
-        }
-        try {
+        withNormalizedDiscriminator(true, () -> {
             passes(iteration);
+            return null;
+        });
+    }
+
+    /**
+     * Runs {@code body} with D's weights spectrally normalised when D has spectral norm, and restores them after.
+     * {@code training}: take one power-iteration step first and map D's gradient back to the raw W afterwards.
+     */
+    private <T> T withNormalizedDiscriminator(boolean training, java.util.function.Supplier<T> body) {
+        SpectralNorm sn = model.discriminator().spectralNorm();
+        if (sn == null) {
+            return body.get();
+        }
+        sn.normalize(training);
+        try {
+            return body.get();
         } finally {
-            if (sn != null) {
-                sn.finish(true);
-            }
+            sn.finish(training);
         }
     }
 
@@ -193,17 +203,7 @@ public final class GanOracle implements GradientOracle {
 
     /** Losses at the current parameters for the minibatch of {@code iteration} (the WGAN-GP penalty overwrites D's gradient view). */
     public Losses evaluate(long iteration) {
-        SpectralNorm sn = model.discriminator().spectralNorm();
-        if (sn != null) {
-            sn.normalize(false);
-        }
-        try {
-            return evaluateAt(iteration);
-        } finally {
-            if (sn != null) {
-                sn.finish(false);
-            }
-        }
+        return withNormalizedDiscriminator(false, () -> evaluateAt(iteration));
     }
 
     private Losses evaluateAt(long iteration) {
