@@ -11,7 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-/** Mode coverage and high-quality fraction over N samples, plus a scatter plot (samples/iter-K.png, samples.png). */
+/** Mode coverage, high-quality fraction and high-quality samples per mode over N samples, plus a scatter plot (samples/iter-K.png, samples.png). */
 public final class MixtureEvaluator implements Evaluator {
     private final GaussianMixture mixture;
     private final int samples;
@@ -35,6 +35,8 @@ public final class MixtureEvaluator implements Evaluator {
         m.put("modesCovered", c.modesCovered());
         m.put("modes", c.modes());
         m.put("highQualityFraction", c.highQualityFraction());
+        // Per-mode counts tell a dropped mode (0) from a thin one (a few, under the threshold of 20).
+        m.put("samplesPerMode", java.util.Arrays.stream(c.perMode()).boxed().toList());
         m.put("evalSamples", samples);
         return m;
     }

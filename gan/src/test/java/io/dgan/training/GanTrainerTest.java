@@ -79,6 +79,12 @@ class GanTrainerTest {
         assertThat(last.get("consensus").asDouble()).isGreaterThan(0);
         assertThat(last.get("modes").asInt()).isEqualTo(8);
         assertThat(last.get("highQualityFraction").asDouble()).isBetween(0.0, 1.0);
+        int hq = 0;
+        for (JsonNode c : last.get("samplesPerMode")) {
+            hq += c.asInt();
+        }
+        assertThat(last.get("samplesPerMode")).hasSize(8);
+        assertThat(hq).isEqualTo((int) Math.round(last.get("highQualityFraction").asDouble() * last.get("evalSamples").asInt()));
         assertThat(s.finalEvaluation()).containsKey("modesCovered");
         assertThat(err.toString()).contains("[it 10/11]").contains("it/s").contains("ETA");
         JsonNode summary = new ObjectMapper().readTree(dir.resolve("summary.json").toFile());
