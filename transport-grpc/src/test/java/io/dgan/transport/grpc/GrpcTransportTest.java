@@ -38,6 +38,18 @@ class GrpcTransportTest {
     }
 
     @Test
+    void nettysAllocatorCachesTheBulkBufferSizesPerThread() {
+        try (TransportPair pair = TransportPair.start(2, b -> b.chunkBytes(1024))) {
+            // The transport set the properties before Netty's allocator read them (else it logs a note).
+            assertThat(NettyAllocation.ensureApplied()).isTrue();
+            assertThat(io.grpc.netty.shaded.io.netty.buffer.PooledByteBufAllocator.defaultUseCacheForAllThreads())
+                    .isTrue();
+            assertThat(System.getProperty(NettyAllocation.PREFIX + "maxCachedBufferCapacity"))
+                    .isEqualTo(Integer.toString(NettyAllocation.MAX_CACHED_BUFFER));
+        }
+    }
+
+    @Test
     void exchangesVectorsBitExactlyAcrossManyChunksIntoHeapAndDirectBuffers() {
         // 1 KiB chunks: a 10 007-float vector travels as 40 chunks, the last one partial.
         try (TransportPair pair = TransportPair.start(2, b -> b.chunkBytes(1024))) {
