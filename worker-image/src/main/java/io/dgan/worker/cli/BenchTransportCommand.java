@@ -38,7 +38,7 @@ public final class BenchTransportCommand implements Callable<Integer> {
 
     @Option(names = "--max-warmup", defaultValue = "150",
             description = "untimed repetitions at most: after --warmup, both processes go on until their JIT "
-                    + "compilers were quiet (< 5 %% of a repetition's time) 3 repetitions in a row; "
+                    + "compilers were quiet (< 5 %% of the wall time of the last 10 repetitions); "
                     + "= --warmup for a fixed count (default ${DEFAULT-VALUE})")
     int maxWarmup;
 

@@ -76,17 +76,21 @@ public final class BenchPeer {
             FloatBuffer flag = FloatBuffer.allocate(1);
             FloatBuffer theirFlag = FloatBuffer.allocate(1);
             int rep = 0;
-            int quietInARow = 0;
             long jitBefore = compileMillis();
-            // Warm-up: at least `warmup` repetitions, then on until neither process's JIT compiled for more than
-            // JIT_QUIET of a repetition's time, QUIET_REPS repetitions in a row (or max-warmup is reached): the
+            double[] windowJit = new double[QUIET_WINDOW];
+            double[] windowWall = new double[QUIET_WINDOW];
+            // Warm-up: at least `warmup` repetitions, then on until neither process's JIT compilers spent more than
+            // JIT_QUIET of the wall time of the last QUIET_WINDOW repetitions (or max-warmup is reached): the
             // compiler threads otherwise take a share of the 2 cores during the timed repetitions.
             while (rep < maxWarmup) {
                 long w0 = System.nanoTime();
                 long j0 = compileMillis();
-                repetition(rep++, false, grpc, tcp, writer, oneway, rank, peer, src, dst, small);
-                double repMs = (System.nanoTime() - w0) / 1e6;
-                boolean busy = compileMillis() - j0 > JIT_QUIET * repMs;
+                repetition(rep, false, grpc, tcp, writer, oneway, rank, peer, src, dst, small);
+                windowWall[rep % QUIET_WINDOW] = (System.nanoTime() - w0) / 1e6;
+                windowJit[rep % QUIET_WINDOW] = compileMillis() - j0;
+                rep++;
+                boolean busy = rep < QUIET_WINDOW
+                        || java.util.Arrays.stream(windowJit).sum() > JIT_QUIET * java.util.Arrays.stream(windowWall).sum();
                 // Both ranks must stop at the same repetition: exchange the verdicts (outside any timing).
                 flag.put(0, busy ? 1f : 0f);
                 if (rank == 0) {
@@ -96,8 +100,7 @@ public final class BenchPeer {
                     tcp.receive(theirFlag);
                     tcp.send(flag);
                 }
-                quietInARow = busy || theirFlag.get(0) != 0f ? 0 : quietInARow + 1;
-                if (rep >= warmup && quietInARow >= QUIET_REPS) {
+                if (rep >= warmup && !busy && theirFlag.get(0) == 0f) {
                     break;
                 }
             }
@@ -114,9 +117,9 @@ public final class BenchPeer {
         }
     }
 
-    /** A compile time share per repetition under which the JIT counts as quiet, and how many quiet reps in a row. */
+    /** The JIT counts as quiet when it compiled less than this share of the last QUIET_WINDOW repetitions' time. */
     static final double JIT_QUIET = 0.05;
-    static final int QUIET_REPS = 3;
+    static final int QUIET_WINDOW = 10;
 
     /** One gRPC exchange, then the same over raw TCP; prints both times when {@code timed}. */
     private static void repetition(int rep, boolean timed, GrpcTransport grpc, RawTcpLink tcp, ExecutorService writer,
