@@ -142,12 +142,14 @@ final class ChunkMarshaller implements MethodDescriptor.Marshaller<VectorChunk> 
         while (left > 0) {
             ByteBuffer current = ((HasByteBuffer) kept).getByteBuffer();
             if (current == null || !current.hasRemaining()) {
-                byte[] one = kept.readNBytes(Math.min(left, 8192));
-                if (one.length == 0) {
+                // No single ByteBuffer (a frame spanning two socket reads): a cache-sized block through the stream.
+                byte[] staging = VectorChunk.STAGING.get();
+                int n = kept.readNBytes(staging, 0, Math.min(left, staging.length));
+                if (n == 0) {
                     throw garbage("chunk data is truncated");
                 }
-                crc.update(one);
-                left -= one.length;
+                crc.update(staging, 0, n);
+                left -= n;
                 continue;
             }
             int n = Math.min(current.remaining(), left);

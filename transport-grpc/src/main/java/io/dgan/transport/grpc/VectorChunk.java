@@ -124,7 +124,9 @@ final class VectorChunk {
 
     /** Block size of the staging array: small enough to stay in L1/L2 between the encode and gRPC's copy. */
     static final int STAGING_BYTES = 64 << 10;
-    private static final ThreadLocal<byte[]> STAGING = ThreadLocal.withInitial(() -> new byte[STAGING_BYTES]);
+    static final ThreadLocal<byte[]> STAGING = ThreadLocal.withInitial(() -> new byte[STAGING_BYTES]);
+    /** Received bytes decoded through the staging array (not a single ByteBuffer); tests check the path works. */
+    static final java.util.concurrent.atomic.AtomicLong STAGED_BYTES = new java.util.concurrent.atomic.AtomicLong();
 
     /** Receives one block of little-endian bytes; the array is reused for the next block. */
     @FunctionalInterface
@@ -212,7 +214,6 @@ final class VectorChunk {
         int bpe = wire.bytesPerElement();
         int left = dataLength;
         int at = to;
-        byte[] straddle = new byte[bpe];
         try {
             while (left > 0) {
                 ByteBuffer current = ((HasByteBuffer) in).getByteBuffer();
@@ -222,12 +223,15 @@ final class VectorChunk {
                     wire.decode(slice, usable / bpe, dst, at);
                     skipFully(in, usable);
                 } else {
-                    // An element split across two of Netty's buffers (or no direct view): go through the stream.
-                    usable = bpe;
-                    if (in.readNBytes(straddle, 0, bpe) != bpe) {
+                    // No single ByteBuffer here (a frame that spans two socket reads, kept as a composite buffer)
+                    // or an element split across two buffers: through the stream, a cache-sized block at a time.
+                    byte[] staging = STAGING.get();
+                    usable = current == null ? Math.min(left, staging.length) / bpe * bpe : bpe;
+                    if (in.readNBytes(staging, 0, usable) != usable) {
                         throw new TransportException("chunk payload shorter than announced");
                     }
-                    wire.decode(straddle, 1, dst, at);
+                    wire.decode(staging, usable / bpe, dst, at);
+                    STAGED_BYTES.addAndGet(usable);
                 }
                 left -= usable;
                 at += usable / bpe;
