@@ -19,15 +19,19 @@ import java.util.zip.CRC32C;
 
 /**
  * Writes and parses the protobuf message {@code dgan.transport.v1.Chunk} by hand, so that the payload is copied once
- * (pooled array → gRPC's buffer on send, gRPC's buffer → pooled array on receive) instead of going through a
- * {@code ByteString} (two more copies and a fresh array per chunk). The encoding is exactly protobuf's:
- * field 1 (header, length-delimited) then field 2 (data, length-delimited). Parsing insists on that order and on
- * sane lengths: anything else becomes an unreadable chunk (INVALID_ARGUMENT / RESOURCE_EXHAUSTED) that the service
- * reports to the sender, before a byte of payload is buffered.
+ * (caller's buffer or pooled array → gRPC's buffer on send; on receive it stays in gRPC's buffers until it is decoded
+ * into the caller's) instead of going through a {@code ByteString} (two more copies and a fresh array per chunk).
+ * The encoding is exactly protobuf's: field 1 (header, length-delimited), field 2 (data, length-delimited), then
+ * optionally field 3 (fixed32 CRC-32C trailer of the data, computed while the data was written). Parsing insists on
+ * that order and on sane lengths: anything else becomes an unreadable chunk (INVALID_ARGUMENT / RESOURCE_EXHAUSTED)
+ * that the service reports to the sender, before a byte of payload is buffered.
  */
 final class ChunkMarshaller implements MethodDescriptor.Marshaller<VectorChunk> {
     private static final int HEADER_FIELD = (1 << 3) | 2;
     private static final int DATA_FIELD = (2 << 3) | 2;
+    /** Field 3, fixed32 (wire type 5): the CRC-32C trailer after the data. One tag byte + 4 bytes. */
+    static final int TRAILER_FIELD = (3 << 3) | 5;
+    static final int TRAILER_BYTES = 5;
     static final int MAX_HEADER_BYTES = 4096;
     /** Chunks received without copying (kept in gRPC's buffers); tests check that the zero-copy path is taken. */
     static final java.util.concurrent.atomic.AtomicLong RETAINED_CHUNKS = new java.util.concurrent.atomic.AtomicLong();
@@ -69,30 +73,54 @@ final class ChunkMarshaller implements MethodDescriptor.Marshaller<VectorChunk> 
                         + " bytes exceeds the limit of " + pool.chunkBytes() + " bytes").asRuntimeException();
             }
             if (in instanceof Detachable detachable && in instanceof HasByteBuffer direct && in instanceof KnownLength
-                    && direct.byteBufferSupported() && (!header.hasCrc32C() || in.markSupported())) {
+                    && direct.byteBufferSupported() && in.markSupported()) {
                 // Zero copy: keep gRPC's (Netty's) buffers until the payload is decoded into the caller's buffer.
-                if (in.available() != dataLength) {
-                    throw garbage("chunk data is " + (in.available() < dataLength ? "truncated"
+                int available = in.available();
+                boolean trailer = available == dataLength + TRAILER_BYTES;
+                if (available != dataLength && !trailer) {
+                    throw garbage("chunk data is " + (available < dataLength ? "truncated"
                             : "followed by trailing bytes"));
                 }
                 InputStream kept = detachable.detach();
                 RETAINED_CHUNKS.incrementAndGet();
-                int crc = header.hasCrc32C() ? crcOf(kept, dataLength) : 0;
-                return VectorChunk.retained(header, kept, dataLength, crc);
+                if (!header.hasCrc32C() && !trailer) {
+                    return VectorChunk.retained(header, kept, dataLength, 0, null);
+                }
+                try {
+                    long[] crcAndTrailer = crcOf(kept, dataLength, trailer);
+                    return VectorChunk.retained(header, kept, dataLength, (int) crcAndTrailer[0],
+                            trailer ? (int) crcAndTrailer[1] : null);
+                } catch (IOException | RuntimeException e) {
+                    kept.close();
+                    throw e;
+                }
             }
             byte[] data = pool.acquire();
             int read = in.readNBytes(data, 0, dataLength);
-            if (read != dataLength || in.read() != -1) {
+            Integer trailer = null;
+            try {
+                if (read != dataLength) {
+                    throw garbage("chunk data is truncated");
+                }
+                int next = in.read();
+                if (next == TRAILER_FIELD) {
+                    trailer = readTrailerValue(in);
+                    next = in.read();
+                }
+                if (next != -1) {
+                    throw garbage("chunk data is followed by trailing bytes");
+                }
+            } catch (IOException | RuntimeException e) {
                 pool.release(data);
-                throw garbage("chunk data is " + (read != dataLength ? "truncated" : "followed by trailing bytes"));
+                throw e;
             }
             int crc = 0;
-            if (header.hasCrc32C()) {
+            if (header.hasCrc32C() || trailer != null) {
                 CRC32C c = new CRC32C();
                 c.update(data, 0, dataLength);
                 crc = (int) c.getValue();
             }
-            return VectorChunk.received(header, data, dataLength, pool, crc);
+            return VectorChunk.received(header, data, dataLength, pool, crc, trailer);
         } catch (InvalidProtocolBufferException e) {
             return VectorChunk.unreadable(Status.INVALID_ARGUMENT.withDescription("malformed chunk: unreadable header: "
                     + e.getMessage()));
@@ -103,20 +131,25 @@ final class ChunkMarshaller implements MethodDescriptor.Marshaller<VectorChunk> 
         }
     }
 
-    /** CRC-32C of the next {@code length} bytes of a retained stream, read through its ByteBuffers, then rewound. */
-    private static int crcOf(InputStream kept, int length) throws IOException {
+    /**
+     * CRC-32C of the next {@code length} bytes of a retained stream, read through its ByteBuffers, and (if
+     * {@code trailer}) the value of the CRC trailer after them; then rewound to the data. Returns {crc, trailer}.
+     */
+    private static long[] crcOf(InputStream kept, int length, boolean trailer) throws IOException {
         CRC32C crc = new CRC32C();
-        kept.mark(length);
+        kept.mark(length + TRAILER_BYTES);
         int left = length;
         while (left > 0) {
             ByteBuffer current = ((HasByteBuffer) kept).getByteBuffer();
             if (current == null || !current.hasRemaining()) {
-                byte[] one = kept.readNBytes(Math.min(left, 8192));
-                if (one.length == 0) {
+                // No single ByteBuffer (a frame spanning two socket reads): a cache-sized block through the stream.
+                byte[] staging = VectorChunk.STAGING.get();
+                int n = kept.readNBytes(staging, 0, Math.min(left, staging.length));
+                if (n == 0) {
                     throw garbage("chunk data is truncated");
                 }
-                crc.update(one);
-                left -= one.length;
+                crc.update(staging, 0, n);
+                left -= n;
                 continue;
             }
             int n = Math.min(current.remaining(), left);
@@ -124,8 +157,24 @@ final class ChunkMarshaller implements MethodDescriptor.Marshaller<VectorChunk> 
             VectorChunk.skipFully(kept, n);
             left -= n;
         }
+        long trailerValue = 0;
+        if (trailer) {
+            if (kept.read() != TRAILER_FIELD) {
+                throw garbage("chunk data is followed by trailing bytes (not a CRC trailer)");
+            }
+            trailerValue = readTrailerValue(kept);
+        }
         kept.reset();
-        return (int) crc.getValue();
+        return new long[] {(int) crc.getValue(), trailerValue};
+    }
+
+    /** The 4 little-endian bytes of a fixed32 after its tag. */
+    private static int readTrailerValue(InputStream in) throws IOException {
+        byte[] v = in.readNBytes(4);
+        if (v.length != 4) {
+            throw garbage("truncated CRC trailer");
+        }
+        return (v[0] & 0xff) | (v[1] & 0xff) << 8 | (v[2] & 0xff) << 16 | (v[3] & 0xff) << 24;
     }
 
     private static RuntimeException garbage(String what) {
@@ -174,7 +223,7 @@ final class ChunkMarshaller implements MethodDescriptor.Marshaller<VectorChunk> 
         }
 
         private int total() {
-            return prefix.length + chunk.dataLength;
+            return prefix.length + chunk.dataLength + (chunk.trailerCrc ? TRAILER_BYTES : 0);
         }
 
         @Override
@@ -183,10 +232,18 @@ final class ChunkMarshaller implements MethodDescriptor.Marshaller<VectorChunk> 
                 throw new IllegalStateException("chunk stream partly read before draining");
             }
             target.write(prefix);
-            chunk.writePayload(target);
+            int crc = chunk.writePayload(target);
+            if (chunk.trailerCrc) {
+                target.write(trailer(crc));
+            }
             position = total();
             chunk.release();
             return total();
+        }
+
+        private static byte[] trailer(int crc) {
+            return new byte[] {(byte) TRAILER_FIELD, (byte) crc, (byte) (crc >>> 8), (byte) (crc >>> 16),
+                    (byte) (crc >>> 24)};
         }
 
         @Override
@@ -212,9 +269,18 @@ final class ChunkMarshaller implements MethodDescriptor.Marshaller<VectorChunk> 
                 position += k;
                 n += k;
             }
-            if (n < len && position >= prefix.length && position < total()) {
-                int k = Math.min(len - n, total() - position);
+            int dataEnd = prefix.length + chunk.dataLength;
+            if (n < len && position >= prefix.length && position < dataEnd) {
+                int k = Math.min(len - n, dataEnd - position);
                 System.arraycopy(chunk.data(), position - prefix.length, b, off + n, k);
+                position += k;
+                n += k;
+            }
+            if (n < len && position >= dataEnd && position < total()) {
+                // The CRC trailer (read path, when gRPC does not drain): computed over the chunk's array.
+                byte[] t = trailer(chunk.arrayCrc());
+                int k = Math.min(len - n, total() - position);
+                System.arraycopy(t, position - dataEnd, b, off + n, k);
                 position += k;
                 n += k;
             }

@@ -163,10 +163,7 @@ final class GossipService {
             if (chunk.dataLength != elements * wire.bytesPerElement()) {
                 return "chunk declares " + elements + " elements but carries " + chunk.dataLength + " bytes";
             }
-            if (h.hasCrc32C() && chunk.crc() != h.getCrc32C()) {
-                return "checksum mismatch in chunk at offset " + h.getOffset();
-            }
-            return null;
+            return chunk.checksumProblem();
         }
 
         @Override

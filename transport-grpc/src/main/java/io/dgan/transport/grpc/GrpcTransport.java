@@ -33,15 +33,20 @@ import java.util.zip.CRC32C;
  * {@link Transport} between worker processes over gRPC (HTTP/2, Netty). Each worker serves
  * {@code dgan.transport.v1.Gossip} and holds one channel per peer it talks to.
  *
- * <p>{@link #send} streams the vector as chunks of little-endian float32 (or bfloat16) in {@code bytes}; each chunk is
- * copied once from the caller's buffer into a pooled array, which is then written into gRPC's buffer without another
- * copy (see {@link ChunkMarshaller}), so {@code send} returns as soon as the data is in flight and the caller's buffer
- * is free. The push is acknowledged asynchronously; a failed push is reported by the next call concerning that peer.
+ * <p>{@link #send} streams the vector as chunks of little-endian float32 (or bfloat16) in {@code bytes}; a float32
+ * chunk is copied once, from the caller's buffer straight into gRPC's buffer, with its CRC-32C computed on the way
+ * (bf16: encoded into a pooled array, written from there; see {@link ChunkMarshaller}), so {@code send} returns as
+ * soon as the data is in flight and the caller's buffer is free. The push is acknowledged asynchronously; a failed push is reported by the next call concerning that peer.
  *
  * <p>{@link #receive} waits for the complete, validated vector with that peer and tag, then bulk-copies it into the
  * caller's buffer. The caller's buffer is untouched unless a complete vector of the right length arrived.
  */
 public final class GrpcTransport implements Transport {
+    static {
+        // Before any Netty class: thread caches for the 1-2 MiB buffers of bulk vectors (see NettyAllocation).
+        NettyAllocation.ensureApplied();
+    }
+
     private final GrpcTransportConfig config;
     private final PeerDirectory peers;
     private final TransportListener listener;
@@ -63,6 +68,10 @@ public final class GrpcTransport implements Transport {
         this.peers = peers;
         this.listener = listener == null ? TransportListener.NONE : listener;
         this.log = log == null ? msg -> System.err.println("[rank " + config.rank + "] " + msg) : log;
+        if (!NettyAllocation.ensureApplied()) {
+            this.log.accept("note: Netty's allocator was initialized before the transport; bulk buffers are not"
+                    + " cached per thread (slower; see NettyAllocation)");
+        }
         this.pool = new ChunkPool(config.chunkBytes, 256);
         this.mailbox = new Mailbox(config.maxPendingPerPeer);
         this.push = GossipMethods.push(pool);
@@ -189,12 +198,11 @@ public final class GrpcTransport implements Transport {
                 header.setOffset(offset).setElements(count);
                 VectorChunk chunk;
                 if (wire == WireFormat.FLOAT32 && DIRECT_SEND) {
-                    // One copy: gRPC's framer drains the chunk from src (through a small staging array) during
-                    // sendMessage; the checksum is a separate read pass over src, cache-blocked the same way.
-                    if (config.checksums) {
-                        header.setCrc32C(crc32cOf(src, base + offset, count));
-                    }
-                    chunk = VectorChunk.fromSource(header.build(), src, base + offset, count, pool);
+                    // One pass over src: gRPC's framer drains the chunk from src (through a small staging array)
+                    // during sendMessage, and the checksum is computed on each staging block on the way and sent
+                    // as a trailer after the data.
+                    chunk = VectorChunk.fromSource(header.build(), src, base + offset, count, pool,
+                            config.checksums);
                 } else {
                     byte[] data = pool.acquire();
                     wire.encode(src, base + offset, count, data);
@@ -258,17 +266,6 @@ public final class GrpcTransport implements Transport {
 
     /** Off switch for the one-copy send path (A/B measurements): {@code -Ddgan.transport.directSend=false}. */
     static final boolean DIRECT_SEND = !"false".equals(System.getProperty("dgan.transport.directSend"));
-
-    /** CRC-32C of {@code count} float32 elements of {@code src} from {@code from}, as little-endian bytes. */
-    static int crc32cOf(FloatBuffer src, int from, int count) {
-        CRC32C crc = new CRC32C();
-        try {
-            VectorChunk.littleEndianBlocks(src, from, count, crc::update);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e); // cannot happen: updating a checksum does no I/O
-        }
-        return (int) crc.getValue();
-    }
 
     private PeerLink link(int peer) {
         synchronized (links) {

@@ -11,8 +11,8 @@ import java.util.Objects;
  * {@code wire} and the protocol version between the two ends of every link.
  */
 public final class GrpcTransportConfig {
-    /** Bumped whenever the wire protocol changes incompatibly. */
-    public static final int PROTOCOL_VERSION = 1;
+    /** Bumped whenever the wire protocol changes incompatibly (2: CRC-32C trailer after a chunk's data). */
+    public static final int PROTOCOL_VERSION = 2;
     public static final String DTYPE = "float32";
 
     final String job;

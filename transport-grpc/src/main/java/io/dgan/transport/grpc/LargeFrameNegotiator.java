@@ -6,6 +6,7 @@ import io.grpc.netty.shaded.io.grpc.netty.InternalProtocolNegotiators;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandler;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
 import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
+import io.grpc.netty.shaded.io.netty.handler.codec.ByteToMessageDecoder;
 import io.grpc.netty.shaded.io.netty.handler.codec.http2.Http2Settings;
 import io.grpc.netty.shaded.io.netty.util.AsciiString;
 
@@ -32,8 +33,21 @@ final class LargeFrameNegotiator implements InternalProtocolNegotiator.ProtocolN
         return plaintext.scheme();
     }
 
+    /**
+     * Off switch for the composite cumulator (A/B measurements): {@code -Ddgan.transport.compositeCumulator=false}.
+     */
+    static final boolean COMPOSITE_CUMULATOR = !"false".equals(System.getProperty("dgan.transport.compositeCumulator"));
+
     @Override
     public ChannelHandler newHandler(GrpcHttp2ConnectionHandler grpcHandler) {
+        if (COMPOSITE_CUMULATOR) {
+            // A 1 MiB DATA frame nearly always spans two socket reads. Netty's default (merge) cumulator then copies
+            // every read into a new contiguous buffer (gRPC still holds slices of the previous one): a full extra
+            // pass over the vector on the event loop. The composite cumulator keeps the reads as they are; the
+            // payload of a frame that spans two reads reaches the decoder as two pieces (VectorChunk copies those
+            // through a cache-sized block instead).
+            grpcHandler.setCumulator(ByteToMessageDecoder.COMPOSITE_CUMULATOR);
+        }
         ChannelHandler negotiation = plaintext.newHandler(grpcHandler);
         return new ChannelInboundHandlerAdapter() {
             private boolean announced;

@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.util.zip.CRC32C;
 
 /**
  * One chunk of a streamed vector as it travels through gRPC: the header and its {@code header.elements ×
@@ -29,16 +30,25 @@ final class VectorChunk {
     private boolean drained;
     private final ChunkPool pool;
     private final int crc;
+    /** Sender: write a CRC-32C trailer after the data, computed while the data is written. */
+    final boolean trailerCrc;
+    /** Receiver: the CRC trailer the chunk carried, or null. */
+    private final Integer trailer;
 
     /** Why the bytes could not be parsed, or null: the service reports it with the right status and text. */
     final Status unreadable;
 
     VectorChunk(ChunkHeader header, byte[] data, int dataLength, ChunkPool pool) {
-        this(header, data, null, dataLength, pool, 0, null);
+        this(header, data, null, dataLength, pool, 0, null, false, null);
+    }
+
+    /** A chunk to send from a pooled array, with a CRC-32C trailer if {@code trailerCrc}. */
+    VectorChunk(ChunkHeader header, byte[] data, int dataLength, ChunkPool pool, boolean trailerCrc) {
+        this(header, data, null, dataLength, pool, 0, null, trailerCrc, null);
     }
 
     private VectorChunk(ChunkHeader header, byte[] data, InputStream retained, int dataLength, ChunkPool pool, int crc,
-                        Status unreadable) {
+                        Status unreadable, boolean trailerCrc, Integer trailer) {
         this.header = header;
         this.data = data;
         this.retained = retained;
@@ -46,16 +56,21 @@ final class VectorChunk {
         this.pool = pool;
         this.crc = crc;
         this.unreadable = unreadable;
+        this.trailerCrc = trailerCrc;
+        this.trailer = trailer;
     }
 
     /**
      * A chunk to send whose payload is still in the caller's buffer: {@code count} float32 elements of {@code src}
      * from absolute index {@code from}. Drained straight into gRPC's buffer (one copy instead of two); the sender
      * calls {@link #detachFromSource} before it returns, which copies the payload into a pooled array only if gRPC
-     * has not drained the chunk yet (a stream still waiting for its connection).
+     * has not drained the chunk yet (a stream still waiting for its connection). With {@code trailerCrc} the CRC-32C
+     * of the payload is computed block by block while it is written (from the cache, no second pass over
+     * {@code src}) and sent after it.
      */
-    static VectorChunk fromSource(ChunkHeader header, FloatBuffer src, int from, int count, ChunkPool pool) {
-        VectorChunk chunk = new VectorChunk(header, null, null, count * 4, pool, 0, null);
+    static VectorChunk fromSource(ChunkHeader header, FloatBuffer src, int from, int count, ChunkPool pool,
+                                  boolean trailerCrc) {
+        VectorChunk chunk = new VectorChunk(header, null, null, count * 4, pool, 0, null, trailerCrc, null);
         chunk.source = src;
         chunk.sourceFrom = from;
         return chunk;
@@ -63,17 +78,36 @@ final class VectorChunk {
 
     /**
      * Writes the payload to {@code out}: from the caller's buffer through a small cache-resident staging array, or
-     * from the pooled array. Called once, by gRPC's framer.
+     * from the pooled array. Called once, by gRPC's framer. Returns the CRC-32C of the payload if this chunk sends a
+     * CRC trailer (computed on each staging block while it is in the cache), else 0.
      */
-    synchronized void writePayload(java.io.OutputStream out) throws IOException {
+    synchronized int writePayload(java.io.OutputStream out) throws IOException {
         if (source != null) {
-            littleEndianBlocks(source, sourceFrom, dataLength / 4, out::write);
+            int sum = 0;
+            if (trailerCrc) {
+                CRC32C c = new CRC32C();
+                littleEndianBlocks(source, sourceFrom, dataLength / 4, (block, offset, length) -> {
+                    c.update(block, offset, length);
+                    out.write(block, offset, length);
+                });
+                sum = (int) c.getValue();
+            } else {
+                littleEndianBlocks(source, sourceFrom, dataLength / 4, out::write);
+            }
             drained = true;
             source = null;
-            return;
+            return sum;
         }
         out.write(data(), 0, dataLength);
         drained = true;
+        return trailerCrc ? arrayCrc() : 0;
+    }
+
+    /** CRC-32C of the payload in the pooled array (sender, when the trailer is not written by {@link #writePayload}). */
+    synchronized int arrayCrc() {
+        CRC32C c = new CRC32C();
+        c.update(data(), 0, dataLength);
+        return (int) c.getValue();
     }
 
     /** Sender: makes the chunk independent of the caller's buffer (a copy only if gRPC has not drained it yet). */
@@ -90,7 +124,9 @@ final class VectorChunk {
 
     /** Block size of the staging array: small enough to stay in L1/L2 between the encode and gRPC's copy. */
     static final int STAGING_BYTES = 64 << 10;
-    private static final ThreadLocal<byte[]> STAGING = ThreadLocal.withInitial(() -> new byte[STAGING_BYTES]);
+    static final ThreadLocal<byte[]> STAGING = ThreadLocal.withInitial(() -> new byte[STAGING_BYTES]);
+    /** Received bytes decoded through the staging array (not a single ByteBuffer); tests check the path works. */
+    static final java.util.concurrent.atomic.AtomicLong STAGED_BYTES = new java.util.concurrent.atomic.AtomicLong();
 
     /** Receives one block of little-endian bytes; the array is reused for the next block. */
     @FunctionalInterface
@@ -116,14 +152,18 @@ final class VectorChunk {
         }
     }
 
-    /** A received chunk whose payload is in a pooled array; {@code crc} of the payload (if the header has one). */
-    static VectorChunk received(ChunkHeader header, byte[] data, int dataLength, ChunkPool pool, int crc) {
-        return new VectorChunk(header, data, null, dataLength, pool, crc, null);
+    /**
+     * A received chunk whose payload is in a pooled array; {@code crc} of the payload (computed if the header or a
+     * trailer carries one), {@code trailer} the CRC trailer it carried or null.
+     */
+    static VectorChunk received(ChunkHeader header, byte[] data, int dataLength, ChunkPool pool, int crc,
+                                Integer trailer) {
+        return new VectorChunk(header, data, null, dataLength, pool, crc, null, false, trailer);
     }
 
     /** A received chunk whose payload stays in gRPC's buffers ({@code retained} implements {@link HasByteBuffer}). */
-    static VectorChunk retained(ChunkHeader header, InputStream retained, int dataLength, int crc) {
-        return new VectorChunk(header, null, retained, dataLength, null, crc, null);
+    static VectorChunk retained(ChunkHeader header, InputStream retained, int dataLength, int crc, Integer trailer) {
+        return new VectorChunk(header, null, retained, dataLength, null, crc, null, false, trailer);
     }
 
     /**
@@ -131,12 +171,23 @@ final class VectorChunk {
      * exception from a marshaller into a bare UNKNOWN "Application error processing RPC".
      */
     static VectorChunk unreadable(Status status) {
-        return new VectorChunk(ChunkHeader.getDefaultInstance(), null, null, 0, null, 0, status);
+        return new VectorChunk(ChunkHeader.getDefaultInstance(), null, null, 0, null, 0, status, false, null);
     }
 
-    /** CRC-32C of the payload as received (meaningful when the header carries one). */
+    /** CRC-32C of the payload as received (meaningful when the header or a trailer carries one). */
     int crc() {
         return crc;
+    }
+
+    /** Receiver: why the payload does not match the checksum(s) it came with (header and/or trailer), or null. */
+    String checksumProblem() {
+        if (header.hasCrc32C() && crc != header.getCrc32C()) {
+            return "checksum mismatch in chunk at offset " + header.getOffset();
+        }
+        if (trailer != null && crc != trailer) {
+            return "checksum mismatch (CRC trailer) in chunk at offset " + header.getOffset();
+        }
+        return null;
     }
 
     synchronized byte[] data() {
@@ -163,7 +214,6 @@ final class VectorChunk {
         int bpe = wire.bytesPerElement();
         int left = dataLength;
         int at = to;
-        byte[] straddle = new byte[bpe];
         try {
             while (left > 0) {
                 ByteBuffer current = ((HasByteBuffer) in).getByteBuffer();
@@ -173,12 +223,15 @@ final class VectorChunk {
                     wire.decode(slice, usable / bpe, dst, at);
                     skipFully(in, usable);
                 } else {
-                    // An element split across two of Netty's buffers (or no direct view): go through the stream.
-                    usable = bpe;
-                    if (in.readNBytes(straddle, 0, bpe) != bpe) {
+                    // No single ByteBuffer here (a frame that spans two socket reads, kept as a composite buffer)
+                    // or an element split across two buffers: through the stream, a cache-sized block at a time.
+                    byte[] staging = STAGING.get();
+                    usable = current == null ? Math.min(left, staging.length) / bpe * bpe : bpe;
+                    if (in.readNBytes(staging, 0, usable) != usable) {
                         throw new TransportException("chunk payload shorter than announced");
                     }
-                    wire.decode(straddle, 1, dst, at);
+                    wire.decode(staging, usable / bpe, dst, at);
+                    STAGED_BYTES.addAndGet(usable);
                 }
                 left -= usable;
                 at += usable / bpe;

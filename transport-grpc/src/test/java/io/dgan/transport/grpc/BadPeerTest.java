@@ -171,6 +171,71 @@ class BadPeerTest {
         assertUntouched(dst);
     }
 
+    /** Pushes raw message bodies (each one gRPC message) on the Push method; completes with the final status. */
+    private CompletableFuture<Status> pushRaw(List<byte[]> messages) {
+        MethodDescriptor<byte[], PushAck> raw = GossipMethods.push(new ChunkPool(1 << 20, 0)).toBuilder(
+                new BytesMarshaller(), io.grpc.protobuf.ProtoUtils.marshaller(PushAck.getDefaultInstance())).build();
+        ClientCall<byte[], PushAck> call = rogue.newCall(raw, CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS));
+        CompletableFuture<Status> done = new CompletableFuture<>();
+        call.start(new ClientCall.Listener<>() {
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+                done.complete(status);
+            }
+        }, new Metadata());
+        call.request(1);
+        messages.forEach(call::sendMessage);
+        call.halfClose();
+        return done;
+    }
+
+    /** The bytes the transport's own sender puts on the wire for a float32 chunk with a CRC-32C trailer. */
+    private static byte[] withTrailer(ChunkHeader header, float[] values) throws IOException {
+        VectorChunk chunk = VectorChunk.fromSource(header, FloatBuffer.wrap(values), 0, values.length,
+                new ChunkPool(values.length * 4, 0), true);
+        return new ChunkMarshaller(new ChunkPool(1 << 20, 0)).stream(chunk).readAllBytes();
+    }
+
+    @Test
+    void theCrcTrailerIsVerifiedAndACorruptPayloadUnderItIsRefused() throws Exception {
+        float[] ones = new float[256];
+        java.util.Arrays.fill(ones, 1f);
+        float[] twos = new float[256];
+        java.util.Arrays.fill(twos, 2f);
+        // Accepted as sent: the trailer (tag 0x1d + 4 bytes) follows the data.
+        MessageTag ok = new MessageTag(0, 20, 0, 0);
+        byte[] first = withTrailer(header(0, ok, 512, 0, 256).build(), ones);
+        assertThat(first[first.length - 5]).isEqualTo((byte) ChunkMarshaller.TRAILER_FIELD);
+        Status accepted = pushRaw(List.of(first, withTrailer(header(0, ok, 512, 256, 256).build(), twos)))
+                .get(5, TimeUnit.SECONDS);
+        assertThat(accepted.isOk()).as(accepted.toString()).isTrue();
+        FloatBuffer got = sentinel(512);
+        pair.get(1).receive(0, ok, got);
+        assertThat(got.get(0)).isEqualTo(1f);
+        assertThat(got.get(511)).isEqualTo(2f);
+
+        // One bit of the second chunk's data flipped in flight: refused, nothing delivered.
+        MessageTag tag = new MessageTag(0, 21, 0, 0);
+        byte[] bad = withTrailer(header(0, tag, 512, 256, 256).build(), twos);
+        bad[bad.length - 5 - 100] ^= 0x10;
+        Status status = pushRaw(List.of(withTrailer(header(0, tag, 512, 0, 256).build(), ones), bad))
+                .get(5, TimeUnit.SECONDS);
+        assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(status.getDescription()).contains("checksum mismatch (CRC trailer) in chunk at offset 256");
+        FloatBuffer dst = sentinel(512);
+        assertThatThrownBy(() -> pair.get(1).receive(0, tag, dst))
+                .isInstanceOf(TransportException.class).hasMessageContaining("checksum");
+        assertUntouched(dst);
+
+        // Something other than a CRC trailer after the data is malformed.
+        MessageTag tag2 = new MessageTag(0, 22, 0, 0);
+        byte[] odd = withTrailer(header(0, tag2, 256, 0, 256).build(), ones);
+        odd[odd.length - 5] = 0x25; // field 4, fixed32
+        Status malformed = pushRaw(List.of(odd)).get(5, TimeUnit.SECONDS);
+        assertThat(malformed.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(malformed.getDescription()).contains("malformed chunk");
+    }
+
     @Test
     void chunksOutOfOrderOrOverflowingTheVectorAreRefused() throws Exception {
         MessageTag tag = new MessageTag(0, 3, 0, 0);

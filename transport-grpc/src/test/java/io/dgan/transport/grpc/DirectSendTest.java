@@ -29,11 +29,13 @@ class DirectSendTest {
         FloatBuffer src = GrpcTransportTest.randomVector(count + 50, 11);
         byte[] expected = littleEndian(src, 50, count);
         VectorChunk chunk = VectorChunk.fromSource(ChunkHeader.getDefaultInstance(), src, 50, count,
-                new ChunkPool(count * 4, 4));
+                new ChunkPool(count * 4, 4), true);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        chunk.writePayload(out);
+        int trailer = chunk.writePayload(out);
         chunk.detachFromSource();
         assertThat(out.toByteArray()).isEqualTo(expected);
+        // The CRC trailer, computed block by block on the way, is the CRC-32C of the little-endian bytes.
+        assertThat(trailer).isEqualTo(crc32c(expected));
     }
 
     @Test
@@ -42,22 +44,31 @@ class DirectSendTest {
         FloatBuffer src = GrpcTransportTest.randomVector(count, 12);
         byte[] expected = littleEndian(src, 0, count);
         VectorChunk chunk = VectorChunk.fromSource(ChunkHeader.getDefaultInstance(), src, 0, count,
-                new ChunkPool(count * 4, 4));
+                new ChunkPool(count * 4, 4), true);
         chunk.detachFromSource();          // send() returned before gRPC drained the chunk
         for (int i = 0; i < count; i++) {
             src.put(i, 42f);               // the caller reuses its buffer
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        chunk.writePayload(out);
+        int trailer = chunk.writePayload(out);
         assertThat(out.toByteArray()).isEqualTo(expected);
+        assertThat(trailer).as("trailer of the detached copy").isEqualTo(crc32c(expected));
     }
 
     @Test
-    void checksumOverTheCallersBufferEqualsTheChecksumOfItsLittleEndianBytes() {
-        FloatBuffer src = GrpcTransportTest.randomVector(70_000, 13);
+    void withoutChecksumsNoTrailerIsComputed() throws Exception {
+        FloatBuffer src = GrpcTransportTest.randomVector(300, 13);
+        VectorChunk chunk = VectorChunk.fromSource(ChunkHeader.getDefaultInstance(), src, 0, 300,
+                new ChunkPool(1200, 4), false);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertThat(chunk.writePayload(out)).isZero();
+        assertThat(out.toByteArray()).isEqualTo(littleEndian(src, 0, 300));
+    }
+
+    private static int crc32c(byte[] bytes) {
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        crc.update(littleEndian(src, 7, 69_000));
-        assertThat(GrpcTransport.crc32cOf(src, 7, 69_000)).isEqualTo((int) crc.getValue());
+        crc.update(bytes);
+        return (int) crc.getValue();
     }
 
     @Test

@@ -38,6 +38,46 @@ class GrpcTransportTest {
     }
 
     @Test
+    void nettysAllocatorCachesTheBulkBufferSizesPerThread() {
+        try (TransportPair pair = TransportPair.start(2, b -> b.chunkBytes(1024))) {
+            // The transport set the properties before Netty's allocator read them (else it logs a note).
+            assertThat(NettyAllocation.ensureApplied()).isTrue();
+            assertThat(io.grpc.netty.shaded.io.netty.buffer.PooledByteBufAllocator.defaultUseCacheForAllThreads())
+                    .isTrue();
+            assertThat(System.getProperty(NettyAllocation.PREFIX + "maxCachedBufferCapacity"))
+                    .isEqualTo(Integer.toString(NettyAllocation.MAX_CACHED_BUFFER));
+        }
+    }
+
+    @Test
+    void megabyteFramesThatSpanSocketReadsArriveBitExactly() {
+        // 1 MiB chunks in 1 MiB HTTP/2 frames (the defaults): frames span socket reads, which the composite
+        // cumulator keeps as pieces; those are decoded (and checksummed) through the staging block.
+        try (TransportPair pair = TransportPair.start(2, b -> b)) {
+            int n = 2_500_000; // 10 MB: 10 chunks, the last one partial
+            FloatBuffer a = randomVector(n, 21);
+            FloatBuffer b = randomVector(n, 22);
+            long stagedBefore = VectorChunk.STAGED_BYTES.get();
+            for (int round = 0; round < 2; round++) {
+                MessageTag tag = new MessageTag(0, round, 0, 0);
+                pair.get(0).send(1, tag, a);
+                pair.get(1).send(0, tag, b);
+                FloatBuffer intoHeap = FloatBuffer.allocate(n);
+                FloatBuffer intoDirect = java.nio.ByteBuffer.allocateDirect(n * 4)
+                        .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+                pair.get(1).receive(0, tag, intoHeap);
+                pair.get(0).receive(1, tag, intoDirect);
+                assertBitIdentical(a, intoHeap);
+                assertBitIdentical(b, intoDirect);
+            }
+            if (LargeFrameNegotiator.COMPOSITE_CUMULATOR) {
+                assertThat(VectorChunk.STAGED_BYTES.get() - stagedBefore).as("bytes decoded from split frames")
+                        .isPositive();
+            }
+        }
+    }
+
+    @Test
     void exchangesVectorsBitExactlyAcrossManyChunksIntoHeapAndDirectBuffers() {
         // 1 KiB chunks: a 10 007-float vector travels as 40 chunks, the last one partial.
         try (TransportPair pair = TransportPair.start(2, b -> b.chunkBytes(1024))) {

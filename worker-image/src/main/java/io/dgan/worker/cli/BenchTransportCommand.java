@@ -32,8 +32,15 @@ public final class BenchTransportCommand implements Callable<Integer> {
     @Option(names = "--reps", defaultValue = "20", description = "timed repetitions (default ${DEFAULT-VALUE})")
     int reps;
 
-    @Option(names = "--warmup", defaultValue = "10", description = "untimed repetitions first (default ${DEFAULT-VALUE})")
+    @Option(names = "--warmup", defaultValue = "10",
+            description = "untimed repetitions first, at least (default ${DEFAULT-VALUE})")
     int warmup;
+
+    @Option(names = "--max-warmup", defaultValue = "150",
+            description = "untimed repetitions at most: after --warmup, both processes go on until their JIT "
+                    + "compilers were quiet (< 5 %% of the wall time of the last 10 repetitions); "
+                    + "= --warmup for a fixed count (default ${DEFAULT-VALUE})")
+    int maxWarmup;
 
     @Option(names = "--pattern", defaultValue = "exchange",
             description = "exchange (both ranks send and receive at once, like gossip) | oneway (default ${DEFAULT-VALUE})")
@@ -82,6 +89,9 @@ public final class BenchTransportCommand implements Callable<Integer> {
         if (warmup < 0) {
             throw bad("--warmup", "must be >= 0, got " + warmup);
         }
+        if (maxWarmup < warmup && maxWarmup != 0) {
+            throw bad("--max-warmup", "must be >= --warmup (" + warmup + ") or 0, got " + maxWarmup);
+        }
         if (!pattern.equals("exchange") && !pattern.equals("oneway")) {
             throw bad("--pattern", "expected exchange or oneway, got '" + pattern + "'");
         }
@@ -101,10 +111,12 @@ public final class BenchTransportCommand implements Callable<Integer> {
         }
 
         PrintWriter err = spec.commandLine().getErr();
-        err.printf(Locale.ROOT, "bench transport: %d bytes (%d floats), pattern %s, wire %s, %d+%d repetitions, "
-                        + "2 processes on loopback%n", bytes, bytes / 4, pattern, wire, warmup, reps);
+        err.printf(Locale.ROOT, "bench transport: %d bytes (%d floats), pattern %s, wire %s, %d..%d warm-up + %d "
+                        + "timed repetitions, 2 processes on loopback%n", bytes, bytes / 4, pattern, wire, warmup,
+                Math.max(warmup, maxWarmup), reps);
         err.flush();
-        TransportBench.Result r = TransportBench.run(new TransportBench.Options(bytes, reps, warmup, wire, pattern,
+        TransportBench.Result r = TransportBench.run(new TransportBench.Options(bytes, reps, warmup,
+                Math.max(warmup, maxWarmup), wire, pattern,
                 chunkBytes, windowBytes, highWaterBytes, readBufferBytes, !noChecksums, frameBytes, List.copyOf(peerJvmOptions)), msg -> { });
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("bytes", bytes);
@@ -112,6 +124,8 @@ public final class BenchTransportCommand implements Callable<Integer> {
         out.put("pattern", pattern);
         out.put("wire", wire);
         out.put("repetitions", reps);
+        out.put("warmupRepetitions", r.warmupReps());
+        out.put("jitSecondsDuringTimed", r.jitSecondsTimed());
         out.put("grpcSeconds", r.grpcSeconds());
         out.put("tcpSeconds", r.tcpSeconds());
         out.put("grpcGBps", r.grpcGBps());
@@ -135,6 +149,8 @@ public final class BenchTransportCommand implements Callable<Integer> {
             stdout.printf(Locale.ROOT, "raw TCP  %.3f GB/s  (median %.1f ms, %.2f CPU s/GB)%n", r.tcpGBps(),
                     r.tcpSeconds() * 1e3, r.tcpCpuSecondsPerGB());
             stdout.printf(Locale.ROOT, "ratio    %.2f x raw TCP (target >= 0.5)%n", r.ratio());
+            stdout.printf(Locale.ROOT, "warm-up  %d repetitions; JIT compiled %.2f s (both processes) during the "
+                    + "timed ones%n", r.warmupReps(), r.jitSecondsTimed());
             stdout.flush();
         }
         return 0;

@@ -29,8 +29,11 @@ public final class TransportBench {
      * @param readBuffer Netty's largest read buffer (0: Netty's default)
      * @param checksums  whether gRPC chunks carry a CRC-32C
      * @param frameBytes largest HTTP/2 frame the receiver announces (0: HTTP/2's 16 KiB)
+     * @param warmup     untimed repetitions at least
+     * @param maxWarmup  untimed repetitions at most: after {@code warmup}, both processes go on until their JIT
+     *                   compilers have been quiet for a few repetitions (≤ maxWarmup; = warmup for a fixed count)
      */
-    public record Options(long bytes, int reps, int warmup, String wire, String pattern, int chunkBytes, int window,
+    public record Options(long bytes, int reps, int warmup, int maxWarmup, String wire, String pattern, int chunkBytes, int window,
                           int highWater, int readBuffer, boolean checksums, int frameBytes,
                           List<String> jvmOptions) {
     }
@@ -41,7 +44,8 @@ public final class TransportBench {
      */
     public record Result(Options options, long floats, double grpcSeconds, double tcpSeconds, double grpcGBps,
                          double tcpGBps, double ratio, double grpcCpuSecondsPerGB, double tcpCpuSecondsPerGB,
-                         double[] grpcSamples, double[] tcpSamples) {
+                         double[] grpcSamples, double[] tcpSamples, int warmupReps,
+                         double jitSecondsTimed) {
     }
 
     private TransportBench() {
@@ -64,6 +68,7 @@ public final class TransportBench {
                 cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BenchPeer.class.getName(),
                         "--rank", Integer.toString(rank), "--floats", Integer.toString(floats),
                         "--reps", Integer.toString(o.reps), "--warmup", Integer.toString(o.warmup),
+                        "--max-warmup", Integer.toString(o.maxWarmup),
                         "--pattern", o.pattern, "--wire", o.wire,
                         "--chunk-bytes", Integer.toString(o.chunkBytes), "--window", Integer.toString(o.window),
                         "--high-water", Integer.toString(o.highWater), "--read-buffer", Integer.toString(o.readBuffer),
@@ -75,6 +80,8 @@ public final class TransportBench {
             List<List<Double>> tcp = new ArrayList<>();
             List<List<Double>> grpcCpu = new ArrayList<>();
             List<List<Double>> tcpCpu = new ArrayList<>();
+            int warmupReps = -1;
+            double jitTimed = 0;
             for (Process p : processes) {
                 List<Double> g = new ArrayList<>();
                 List<Double> t = new ArrayList<>();
@@ -92,6 +99,10 @@ public final class TransportBench {
                         } else if (f[0].equals("tcp") && f.length == 3) {
                             t.add(Double.parseDouble(f[1]));
                             tc.add(Double.parseDouble(f[2]));
+                        } else if (f[0].equals("warmup") && f.length == 3) {
+                            warmupReps = Integer.parseInt(f[1]);
+                        } else if (f[0].equals("jit") && f.length == 2) {
+                            jitTimed += Double.parseDouble(f[1]);
                         } else if (line.equals("done")) {
                             done = true;
                         }
@@ -114,9 +125,10 @@ public final class TransportBench {
             double gb = o.bytes * ("oneway".equals(o.pattern) ? 1 : 2) / 1e9;
             Result r = new Result(o, floats, g, t, o.bytes / g / 1e9, o.bytes / t / 1e9, t / g,
                     total(grpcCpu) / (gb * grpcSamples.length), total(tcpCpu) / (gb * tcpSamples.length),
-                    grpcSamples, tcpSamples);
-            log.accept(String.format("gRPC %.3f GB/s, raw TCP %.3f GB/s, ratio %.2f; CPU s/GB gRPC %.2f, TCP %.2f",
-                    r.grpcGBps, r.tcpGBps, r.ratio, r.grpcCpuSecondsPerGB, r.tcpCpuSecondsPerGB));
+                    grpcSamples, tcpSamples, warmupReps, jitTimed);
+            log.accept(String.format("gRPC %.3f GB/s, raw TCP %.3f GB/s, ratio %.2f; CPU s/GB gRPC %.2f, TCP %.2f; "
+                            + "%d warm-up reps, JIT %.2f s during the timed ones", r.grpcGBps, r.tcpGBps, r.ratio,
+                    r.grpcCpuSecondsPerGB, r.tcpCpuSecondsPerGB, warmupReps, jitTimed));
             return r;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
