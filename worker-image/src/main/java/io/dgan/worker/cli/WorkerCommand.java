@@ -2,6 +2,7 @@ package io.dgan.worker.cli;
 
 import io.dgan.games.Game;
 import io.dgan.games.GameWorker;
+import io.dgan.gossip.LiveTopology;
 import io.dgan.games.RunResult;
 import io.dgan.training.GanTrainer;
 import io.dgan.training.GanWorker;
@@ -44,6 +45,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 /**
  * {@code dgan worker}: runs ONE rank (docs/worker-contract.md). Builds the gRPC transport, waits for its neighbours,
@@ -197,20 +199,33 @@ public final class WorkerCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         long epoch = 0;
+        PrintWriter err = spec.commandLine().getErr();
+        String prefix = "[rank " + rank + "] ";
+        Consumer<String> say = msg -> {
+            synchronized (err) {
+                err.println(prefix + msg);
+                err.flush();
+            }
+        };
+        TopologyWatcher watcher = null;
+        int[] excluded = new int[0];
         if (topologyFile != null) {
             // The operator's topology (possibly re-weighted after a failure) wins over --topology.
-            TopologyFile topo = operatorTopology();
+            watcher = parse("--topology-file", () -> new TopologyWatcher(topologyFile, workers, say));
+            TopologyFile topo = watcher.initial();
             epoch = topo.epoch();
             schedule = topo.schedule();
             topologyName = topo.type();
+            excluded = topo.excludedRanks();
             config = config.toBuilder().epoch(epoch).gossipRounds(topo.gossipRounds()).build();
         }
+        // Followed live unless there is nothing to follow: one worker, or cp-oadam (no gossip; its all-reduce of
+        // the gradients needs every rank).
+        boolean followTopology = watcher != null && workers > 1 && algorithm != Algorithm.CP_OADAM;
         List<String> playerNames = g.playerNames();
         float[][] initial = g.initialPoint();
         long[] lengths = java.util.Arrays.stream(initial).mapToLong(a -> a.length).toArray();
 
-        PrintWriter err = spec.commandLine().getErr();
-        String prefix = "[rank " + rank + "] ";
         WorkerMetrics metrics = new WorkerMetrics(namespace, job, rank);
         int metricsBound = metricsPort > 0 ? metrics.serve(bind, metricsPort) : 0;
         metrics.topologyEpoch(epoch);
@@ -234,8 +249,12 @@ public final class WorkerCommand implements Callable<Integer> {
                     algorithm.cliName(), topologyName, workers, transport == null ? 0 : transport.port(),
                     metricsBound > 0 ? ", metrics port " + metricsBound : "");
             err.flush();
-            if (transport != null) {
-                List<Integer> neighbours = neighbours(schedule, algorithm);
+            boolean selfExcluded = java.util.Arrays.stream(excluded).anyMatch(r -> r == rank);
+            if (transport != null && !selfExcluded) {
+                List<Integer> neighbours = new ArrayList<>(neighbours(schedule, algorithm));
+                for (int r : excluded) {
+                    neighbours.remove(Integer.valueOf(r));
+                }
                 err.println(prefix + "waiting for ranks " + neighbours);
                 err.flush();
                 transport.awaitPeers(neighbours);
@@ -247,7 +266,16 @@ public final class WorkerCommand implements Callable<Integer> {
             long reportEvery = Math.max(game.every, (iterations / 10 / game.every) * game.every);
             long loopStart = System.nanoTime();
             long[] counted = {0};
-            RunResult result = new GameWorker(g, config, schedule, channel).every(game.every).progress(p -> {
+            GameWorker runner = new GameWorker(g, config, schedule, channel).every(game.every);
+            long[] finalEpoch = {epoch};
+            if (followTopology) {
+                TopologyWatcher source = watcher;
+                runner.live(opt -> new LiveTopology(channel, source, say).onEpoch(e -> {
+                    metrics.topologyEpoch(e);
+                    finalEpoch[0] = e;
+                }));
+            }
+            RunResult result = runner.progress(p -> {
                 metrics.stepsCompleted(p.iteration() - counted[0]);
                 counted[0] = p.iteration();
                 metrics.consensusDistance(p.consensusDistance());
@@ -271,6 +299,7 @@ public final class WorkerCommand implements Callable<Integer> {
             summary.put("iterations", result.iterations());
             summary.put("finalResidual", Double.isFinite(result.finalResidual()) ? result.finalResidual() : null);
             summary.put("consensusDistance", result.last().consensusDistance());
+            summary.put("topologyEpoch", finalEpoch[0]);
             summary.put("wallSeconds", (System.nanoTime() - started) / 1e9);
             List<Map<String, Object>> playerList = new ArrayList<>();
             for (int i = 0; i < playerNames.size(); i++) {
