@@ -326,6 +326,92 @@ class LiveTopologyProcessTest {
         assertThat(squaredDistance(finals[2], finals[0])).isLessThan(1e-3 * fromStart);
     }
 
+    @Test
+    void aMalformedFileIsIgnoredAndARewireRingToCompleteIsSwitchedAtOneAgreedIteration(@TempDir Path dir)
+            throws Exception {
+        long iterations = 1200;
+        Path topo = dir.resolve("topology.json");
+        publish(topo, operatorPlan("ring", 1));
+        int[] ports = FreePorts.pick(M);
+        Worker[] w = new Worker[M];
+        for (int r = 0; r < M; r++) {
+            w[r] = start(dir, r, ports, iterations, topo, "2ms");
+        }
+        w[0].await("progress past iteration 120", progressAtLeast(120));
+
+        // A malformed new epoch (row 2 of W too short): every worker says so, naming file and field, and goes on.
+        Map<String, Object> bad = operatorPlan("complete", 2);
+        double[][] weights = (double[][]) bad.get("weights");
+        weights[2] = Arrays.copyOf(weights[2], M - 1);
+        publish(topo, bad);
+        for (Worker x : w) {
+            assertThat(x.await("that it ignored the malformed file", l -> l.contains("ignored a new topology file")))
+                    .contains(topo.toString()).contains("weights row 2 must have 4 entries")
+                    .contains("keeping topology epoch 1");
+        }
+        for (Worker x : w) {
+            assertThat(x.process.isAlive()).as("rank %d still running", x.rank).isTrue();
+        }
+
+        // REWIRE: the operator publishes the complete graph as epoch 2. Edges are added, so the switch is agreed.
+        publish(topo, operatorPlan("complete", 2));
+        long[] at = new long[M];
+        for (int r = 0; r < M; r++) {
+            String line = w[r].await("the switch to epoch 2", l -> l.contains("topology epoch 1 -> 2"));
+            assertThat(line).contains("agreed at iteration");
+            at[r] = switchIteration(line);
+        }
+        assertThat(at).containsOnly(at[0]);
+        long switchAt = at[0];
+        assertThat(switchAt).isBetween(120L, iterations - 1);
+        for (Worker x : w) {
+            assertThat(x.exit()).as("exit code of rank %d; log:%n%s", x.rank, x.log()).isZero();
+            Map<?, ?> summary = JsonOutput.mapper().readValue(Files.readString(x.stdout), Map.class);
+            assertThat(((Number) summary.get("topologyEpoch")).longValue()).isEqualTo(2);
+        }
+
+        // The math is exactly the piecewise W: ring up to the agreed iteration, complete after it, on every rank.
+        GameCommand g = game(withIterations(iterations));
+        Game game = g.buildGame();
+        MixingSchedule ring = g.buildTopology("ring");
+        MixingSchedule complete = g.buildTopology("complete");
+        MixingSchedule piecewise = new MixingSchedule() {
+            @Override
+            public String type() {
+                return "ring-then-complete";
+            }
+
+            @Override
+            public int workers() {
+                return M;
+            }
+
+            @Override
+            public MixingMatrix at(long k) {
+                return k <= switchAt ? ring.at(k) : complete.at(k);
+            }
+
+            @Override
+            public int period() {
+                return 0;
+            }
+        };
+        RunResult expected = new GameRunner(game, g.buildConfig(g.parseAlgorithm()), piecewise).every(iterations)
+                .run(iterations);
+        int[] lengths = Arrays.stream(game.initialPoint()).mapToInt(a -> a.length).toArray();
+        float[][][] finals = params(dir.resolve("run"), lengths);
+        for (int r = 0; r < M; r++) {
+            for (int p = 0; p < lengths.length; p++) {
+                assertThat(finals[r][p]).as("rank %d player %d", r, p)
+                        .containsExactly(expected.finalParameters()[r][p]);
+            }
+        }
+        // And the switch mattered: the ring all along ends elsewhere.
+        RunResult ringOnly = new GameRunner(game, g.buildConfig(g.parseAlgorithm()), ring).every(iterations)
+                .run(iterations);
+        assertThat(finals[0][0]).isNotEqualTo(ringOnly.finalParameters()[0][0]);
+    }
+
     private static List<String> withIterations(long iterations) {
         List<String> args = new ArrayList<>(GAME);
         args.addAll(List.of("--iterations", Long.toString(iterations), "--topology", "ring"));
