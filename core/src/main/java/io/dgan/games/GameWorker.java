@@ -95,7 +95,7 @@ public final class GameWorker {
         }
         List<CurvePoint> curve = new ArrayList<>();
         long first = 0;
-        if (topology != null && topology.excluded()) {
+        if (topology != null && topology.mustJoin()) {
             LiveTopology.Welcome w = topology.awaitInclusion();
             first = w.iteration();
             limit[0] = Double.longBitsToDouble(w.extra()[0]);

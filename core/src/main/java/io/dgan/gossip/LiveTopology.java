@@ -61,12 +61,17 @@ public final class LiveTopology {
     private final FloatBuffer known;
     private final FloatBuffer header;
     private TopologyEpoch current;
+    /** current is a published epoch with its joiners still cut out (they join at the agreed switch). */
+    private boolean provisional;
+    /** This process is a replacement (memberSince of its rank > 0, or excluded at start): it must join. */
+    private final boolean replacement;
     private DecentralizedOptimizer optimizer;
     private List<FloatBuffer> state = List.of();
     private Supplier<long[]> extra = () -> new long[EXTRA];
     private LongConsumer epochListener = e -> { };
     private long lastPoll = System.nanoTime();
     private long iteration;
+    private boolean joined;
 
     /** What a joining rank received: the iteration its neighbours completed, their step count, the extra values. */
     public record Welcome(long iteration, long steps, long[] extra, int[] from) {
@@ -83,6 +88,7 @@ public final class LiveTopology {
             throw new IllegalArgumentException("topology " + current + " has " + current.workers()
                     + " workers but the transport " + workers);
         }
+        this.replacement = !current.includes(rank) || current.memberSince()[rank] > 0;
         this.agreeReducer = new RingAllReduce(transport, workers, AGREE_CHANNEL);
         this.known = FloatBuffer.allocate(workers);
         this.header = FloatBuffer.allocate(HEADER_LONGS * 4 + workers);
@@ -131,6 +137,14 @@ public final class LiveTopology {
         return !current.includes(rank);
     }
 
+    /**
+     * Whether this process must join before it trains: it is excluded, or it is a replacement that the topology
+     * already includes (memberSince of its rank > 0) and that has not received its neighbours' state yet.
+     */
+    public boolean mustJoin() {
+        return excluded() || (replacement && !joined);
+    }
+
     /** The hook blocked receives (gossip and collectives) ask. */
     public WaitHook hook() {
         return this::abandon;
@@ -147,10 +161,28 @@ public final class LiveTopology {
             return;
         }
         lastPoll = now;
+        adoptIfRemovalOnly("seen at the iteration boundary");
+    }
+
+    /**
+     * Adopts the newest published epoch at once if that needs no coordination: with the ranks that would join
+     * folded out (see {@link TopologyEpoch#without}), it must only remove edges for this rank. Returns whether it
+     * switched.
+     */
+    private boolean adoptIfRemovalOnly(String reason) {
         TopologyEpoch latest = source.latest();
-        if (latest.epoch() > current.epoch() && removalOnly(current, latest, rank)) {
-            adopt(latest, "seen at the iteration boundary");
+        if (latest.epoch() <= current.epoch()) {
+            return false;
         }
+        int[] joiners = latest.joinersSince(current);
+        TopologyEpoch candidate = latest.without(joiners);
+        if (candidate == null || !removalOnly(current, candidate, rank)) {
+            return false;
+        }
+        adopt(candidate, reason + (joiners.length == 0 ? "" : "; rank" + (joiners.length > 1 ? "s " : " ")
+                + Arrays.toString(joiners).replaceAll("[\\[\\]]", "") + " to join at an agreed iteration"),
+                joiners.length > 0);
+        return true;
     }
 
     /**
@@ -200,23 +232,22 @@ public final class LiveTopology {
             }
         }
         TopologyEpoch next = reported[0];
-        if (target <= current.epoch() || next.epoch() != target) {
+        boolean newer = target > current.epoch() || (provisional && target == current.epoch());
+        if (!newer || next.epoch() != target) {
             return;
         }
         List<Integer> joiners = new ArrayList<>();
-        for (int j : next.members()) {
-            if (!current.includes(j)) {
-                joiners.add(j);
-            }
+        for (int j : next.joinersSince(current)) {
+            joiners.add(j);
         }
         for (int j : joiners) {
-            int[] contributors = contributors(current, next, j);
+            int[] contributors = contributors(current, next, j, joiners);
             if (Arrays.binarySearch(contributors, rank) >= 0) {
                 sendWelcome(j, next, k, contributors);
             }
         }
         adopt(next, "agreed at iteration " + k + (joiners.isEmpty() ? "" : ", rank" + (joiners.size() > 1 ? "s " : " ")
-                + joiners.toString().replaceAll("[\\[\\]]", "") + " joining"));
+                + joiners.toString().replaceAll("[\\[\\]]", "") + " joining"), false);
     }
 
     /**
@@ -229,12 +260,13 @@ public final class LiveTopology {
         if (optimizer == null) {
             throw new IllegalStateException("attach an optimizer first");
         }
-        log.accept("excluded from topology " + current + ": waiting for an epoch that includes rank " + rank);
+        log.accept(excluded() ? "excluded from topology " + current + ": waiting for an epoch that includes rank " + rank
+                : "rank " + rank + " is a replacement (topology " + current + "): waiting for the neighbours' welcome");
         long lastReport = System.nanoTime();
         while (true) {
             TopologyEpoch latest = source.latest();
             if (latest.epoch() > current.epoch() && !latest.includes(rank)) {
-                adopt(latest, "still excluded");  // an epoch that includes this rank is adopted when it joins
+                adopt(latest, "still excluded", false);  // an epoch that includes this rank is adopted when it joins
             }
             if (latest.includes(rank)) {
                 for (int peer : latest.members()) {
@@ -293,8 +325,9 @@ public final class LiveTopology {
         }
         optimizer.restoreStepCount(steps);
         iteration = k;
+        joined = true;
         adopt(next, "joined: state averaged over rank" + (from.length > 1 ? "s " : " ")
-                + Arrays.toString(from).replaceAll("[\\[\\]]", "") + ", training from iteration " + (k + 1));
+                + Arrays.toString(from).replaceAll("[\\[\\]]", "") + ", training from iteration " + (k + 1), false);
         return new Welcome(k, steps, Arrays.copyOfRange(head, 2, HEADER_LONGS), from);
     }
 
@@ -350,11 +383,12 @@ public final class LiveTopology {
     }
 
     /**
-     * Who welcomes joiner j into {@code next}: its neighbours in {@code next} that are members now; if it has none
-     * (all its neighbours are joining too), the lowest-ranked current member.
+     * Who welcomes joiner j into {@code next}: its neighbours in {@code next} that are members now and not joining;
+     * if it has none (all its neighbours are joining too), the lowest-ranked current member.
      */
-    static int[] contributors(TopologyEpoch now, TopologyEpoch next, int j) {
-        int[] c = Arrays.stream(next.neighbours(j)).filter(now::includes).sorted().toArray();
+    static int[] contributors(TopologyEpoch now, TopologyEpoch next, int j, List<Integer> joiners) {
+        int[] c = Arrays.stream(next.neighbours(j)).filter(r -> now.includes(r) && !joiners.contains(r)).sorted()
+                .toArray();
         return c.length > 0 ? c : new int[] {now.members()[0]};
     }
 
@@ -382,15 +416,10 @@ public final class LiveTopology {
     }
 
     private boolean abandon(int peer) {
-        TopologyEpoch latest = source.latest();
-        if (latest.epoch() > current.epoch() && removalOnly(current, latest, rank)) {
-            adopt(latest, "while waiting for rank " + peer);
-            return true;
-        }
-        return false;
+        return adoptIfRemovalOnly("while waiting for rank " + peer);
     }
 
-    private void adopt(TopologyEpoch next, String reason) {
+    private void adopt(TopologyEpoch next, String reason, boolean cutOutJoiners) {
         TopologyEpoch old = current;
         for (int r : next.excluded()) {
             if (old.includes(r) && r != rank) {
@@ -401,6 +430,7 @@ public final class LiveTopology {
             optimizer.setTopology(next.epoch(), next.schedule(), next.gossipRounds());
         }
         current = next;
+        provisional = cutOutJoiners;
         log.accept("topology epoch " + old.epoch() + " -> " + next.epoch() + " at iteration " + iteration
                 + (reason.isEmpty() ? "" : " (" + reason + ")") + ": " + next.type() + ", neighbours "
                 + Arrays.toString(old.neighbours(rank)) + " -> " + Arrays.toString(next.neighbours(rank))

@@ -14,8 +14,18 @@ import java.util.TreeSet;
  * @param schedule     W per iteration, over all ranks (excluded ones included, with W_ii = 1)
  * @param gossipRounds gossip rounds t per iteration
  * @param excluded     ranks cut out of the graph, ascending
+ * @param memberSince  per rank, the epoch from which its current process is in the graph: the epoch that took a
+ *                     replacement back in, 0 for a rank there from the start (all zeros when not published). A
+ *                     worker that missed the epoch which cut a rank out still learns from it that the rank is a new
+ *                     process that must join.
  */
-public record TopologyEpoch(long epoch, String type, MixingSchedule schedule, int gossipRounds, int[] excluded) {
+public record TopologyEpoch(long epoch, String type, MixingSchedule schedule, int gossipRounds, int[] excluded,
+                            long[] memberSince) {
+    /** An epoch in which every rank is there from the start. */
+    public TopologyEpoch(long epoch, String type, MixingSchedule schedule, int gossipRounds, int[] excluded) {
+        this(epoch, type, schedule, gossipRounds, excluded, null);
+    }
+
     public TopologyEpoch {
         Objects.requireNonNull(schedule, "schedule");
         if (gossipRounds < 0) {
@@ -32,6 +42,20 @@ public record TopologyEpoch(long epoch, String type, MixingSchedule schedule, in
         excluded = sorted.stream().mapToInt(Integer::intValue).toArray();
         if (excluded.length == schedule.workers()) {
             throw new IllegalArgumentException("every rank is excluded: nobody left to train");
+        }
+        if (memberSince == null || memberSince.length == 0) {
+            memberSince = new long[schedule.workers()];
+        } else if (memberSince.length != schedule.workers()) {
+            throw new IllegalArgumentException("memberSince has " + memberSince.length + " entries, expected one per "
+                    + "rank (" + schedule.workers() + ")");
+        } else {
+            memberSince = memberSince.clone();
+            for (int r = 0; r < memberSince.length; r++) {
+                if (memberSince[r] < 0 || memberSince[r] > epoch) {
+                    throw new IllegalArgumentException("memberSince[" + r + "] must be in 0.." + epoch + ", got "
+                            + memberSince[r]);
+                }
+            }
         }
         if (schedule.period() == 1) {
             for (int r : excluded) {
@@ -76,10 +100,60 @@ public record TopologyEpoch(long epoch, String type, MixingSchedule schedule, in
         return Arrays.stream(members()).filter(r -> r != rank).toArray();
     }
 
+    /**
+     * Ranks that are members here but were not, as the same process, members of {@code before}: excluded there, or
+     * taken back in after it (memberSince newer than its epoch). Ascending.
+     */
+    public int[] joinersSince(TopologyEpoch before) {
+        return Arrays.stream(members()).filter(r -> !before.includes(r) || memberSince[r] > before.epoch()).toArray();
+    }
+
+    /**
+     * This epoch with {@code ranks} cut out the simplest way: their edges removed and each removed weight W_ij
+     * added to W_ii, which keeps W symmetric and doubly stochastic (static W only; null for a schedule). What a
+     * worker uses until the ranks have joined (see io.dgan.gossip.LiveTopology).
+     */
+    public TopologyEpoch without(int[] ranks) {
+        if (ranks.length == 0) {
+            return this;
+        }
+        if (schedule.period() != 1) {
+            return null;
+        }
+        double[][] w = schedule.at(1).toArray();
+        TreeSet<Integer> out = new TreeSet<>();
+        for (int r : excluded) {
+            out.add(r);
+        }
+        for (int r : ranks) {
+            out.add(r);
+            for (int i = 0; i < w.length; i++) {
+                if (i != r && w[i][r] != 0) {
+                    w[i][i] += w[i][r];
+                    w[i][r] = 0;
+                    w[r][i] = 0;
+                }
+            }
+            w[r][r] = 1;
+        }
+        if (out.size() == workers()) {
+            return null;
+        }
+        TopologyType kind;
+        try {
+            kind = TopologyType.fromName(type);
+        } catch (IllegalArgumentException e) {
+            kind = TopologyType.GRAPH;
+        }
+        return new TopologyEpoch(epoch, type, new StaticSchedule(kind, SparseMixingMatrix.fromArray(w)), gossipRounds,
+                out.stream().mapToInt(Integer::intValue).toArray(), memberSince);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof TopologyEpoch t && t.epoch == epoch && t.type.equals(type) && t.schedule == schedule
-                && t.gossipRounds == gossipRounds && Arrays.equals(t.excluded, excluded);
+                && t.gossipRounds == gossipRounds && Arrays.equals(t.excluded, excluded)
+                && Arrays.equals(t.memberSince, memberSince);
     }
 
     @Override

@@ -22,7 +22,7 @@ import java.nio.file.Path;
  * @param gossipRounds gossip rounds t per iteration
  */
 public record TopologyFile(long epoch, String type, int workers, int gossipRounds, long seed,
-                           MixingSchedule schedule, int[] excludedRanks) {
+                           MixingSchedule schedule, int[] excludedRanks, long[] memberSince) {
 
     public static TopologyFile read(Path file) {
         String text;
@@ -36,7 +36,7 @@ public record TopologyFile(long epoch, String type, int workers, int gossipRound
 
     /** The epoch as the workers' live topology sees it (validates that excluded ranks have no neighbours). */
     public TopologyEpoch toEpoch() {
-        return new TopologyEpoch(epoch, type, schedule, gossipRounds, excludedRanks);
+        return new TopologyEpoch(epoch, type, schedule, gossipRounds, excludedRanks, memberSince);
     }
 
     /** Parses the file's content; errors name the file and the field. */
@@ -108,7 +108,24 @@ public record TopologyFile(long epoch, String type, int workers, int gossipRound
                 }
                 schedule = new StaticSchedule(type, SparseMixingMatrix.fromArray(weights));
             }
-            TopologyFile topo = new TopologyFile(epoch, typeName, workers, rounds, seed, schedule, excluded);
+            JsonNode since = root.path("memberSince");
+            long[] memberSince = new long[workers];
+            if (!since.isMissingNode() && !since.isNull()) {
+                if (!since.isArray() || since.size() != workers) {
+                    throw new IllegalArgumentException("field 'memberSince' must be an array of " + workers
+                            + " epochs (one per rank)");
+                }
+                for (int i = 0; i < workers; i++) {
+                    if (!since.get(i).isIntegralNumber() || since.get(i).asLong() < 0
+                            || since.get(i).asLong() > epoch) {
+                        throw new IllegalArgumentException("field 'memberSince' entry " + i + " must be an epoch in 0.."
+                                + epoch + ", got " + since.get(i));
+                    }
+                    memberSince[i] = since.get(i).asLong();
+                }
+            }
+            TopologyFile topo = new TopologyFile(epoch, typeName, workers, rounds, seed, schedule, excluded,
+                    memberSince);
             topo.toEpoch(); // an excluded rank with neighbours, or everybody excluded, is an error here
             return topo;
         } catch (IllegalArgumentException | IllegalStateException e) {

@@ -355,15 +355,25 @@ public final class WorkerCommand implements Callable<Integer> {
         }
         io.dgan.topology.MixingSchedule givenSchedule = null;
         long epoch = 0;
-        if (topologyFile != null) {
-            // The operator's topology (possibly re-weighted after a failure) wins over the configuration's.
-            TopologyFile topo = operatorTopology();
-            givenSchedule = topo.schedule();
-            epoch = topo.epoch();
-            config = config.withWorkers(workers, topo.type(), config.algorithm()).withGossipRounds(topo.gossipRounds());
-        }
         PrintWriter err = spec.commandLine().getErr();
         String prefix = "[rank " + rank + "] ";
+        Consumer<String> say = msg -> {
+            synchronized (err) {
+                err.println(prefix + msg);
+                err.flush();
+            }
+        };
+        TopologyWatcher watcher = null;
+        int[] excluded = new int[0];
+        if (topologyFile != null) {
+            // The operator's topology (possibly re-weighted after a failure) wins over the configuration's.
+            watcher = parse("--topology-file", () -> new TopologyWatcher(topologyFile, workers, say));
+            TopologyFile topo = watcher.initial();
+            givenSchedule = topo.schedule();
+            epoch = topo.epoch();
+            excluded = topo.excludedRanks();
+            config = config.withWorkers(workers, topo.type(), config.algorithm()).withGossipRounds(topo.gossipRounds());
+        }
         java.io.PrintStream stdout = System.out;
         System.setOut(System.err); // ND4J's banner and other library output stay off stdout
         java.io.PrintStream log = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
@@ -394,11 +404,20 @@ public final class WorkerCommand implements Callable<Integer> {
                         transport == null ? 0 : transport.port(),
                         metricsBound > 0 ? ", metrics port " + metricsBound : "", gan.layoutHash());
                 err.flush();
-                if (transport != null) {
-                    List<Integer> neighbours = neighbours(gan.setup().schedule(), algorithm);
+                int[] cutOut = excluded;
+                boolean selfExcluded = java.util.Arrays.stream(cutOut).anyMatch(r -> r == rank);
+                if (transport != null && !selfExcluded) {
+                    List<Integer> neighbours = new ArrayList<>(neighbours(gan.setup().schedule(), algorithm));
+                    for (int r : cutOut) {
+                        neighbours.remove(Integer.valueOf(r));
+                    }
                     transport.awaitPeers(neighbours);
                 }
                 Transport channel = transport != null ? transport : new InMemoryNetwork(1).transport(0);
+                if (watcher != null && workers > 1 && algorithm != Algorithm.CP_OADAM) {
+                    TopologyWatcher source = watcher;
+                    gan.live(opt -> new LiveTopology(channel, source, say).onEpoch(metrics::topologyEpoch));
+                }
                 long[] counted = {0};
                 GanTrainer.Summary s = gan.progress(p -> {
                     metrics.stepsCompleted(p.iteration() - counted[0]);
@@ -527,15 +546,5 @@ public final class WorkerCommand implements Callable<Integer> {
 
     private ParameterException bad(String flag, String message) {
         return new ParameterException(spec.commandLine(), flag + ": " + message);
-    }
-
-    /** The operator's topology file, which must describe exactly {@code --workers} ranks. */
-    private TopologyFile operatorTopology() {
-        TopologyFile topo = parse("--topology-file", () -> TopologyFile.read(topologyFile));
-        if (topo.workers() != workers) {
-            throw bad("--topology-file", topologyFile + " describes " + topo.workers() + " workers, but --workers is "
-                    + workers);
-        }
-        return topo;
     }
 }

@@ -291,7 +291,9 @@ class LiveTopologyProcessTest {
         Worker replacement = start(dir, 2, ports, iterations, topo, "2ms");
         replacement.await("that it waits to be included", l -> l.contains("waiting for an epoch that includes rank 2"));
         assertThat(w[1].process.isAlive()).as("rank 1 still training when the replacement is ready").isTrue();
-        publish(topo, operatorPlan("ring", 3));
+        Map<String, Object> back = operatorPlan("ring", 3);
+        back.put("memberSince", List.of(0, 0, 3, 0)); // rank 2's process is in the graph since epoch 3
+        publish(topo, back);
 
         long[] agreedAt = new long[M];
         for (int r : new int[] {0, 1, 3}) {
