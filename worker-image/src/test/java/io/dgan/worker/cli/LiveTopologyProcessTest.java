@@ -128,6 +128,8 @@ class LiveTopologyProcessTest {
     private static final List<String> GAME = List.of("--game", "bilinear", "--dim", "5", "--algorithm", "dposg",
             "--lr", "0.05", "--heterogeneity", "0.5", "--seed", "11", "--every", "10");
 
+    private final Map<Integer, Integer> metricsPorts = new java.util.HashMap<>();
+
     private Worker start(Path dir, int rank, int[] ports, long iterations, Path topology, String latency)
             throws IOException {
         StringBuilder peers = new StringBuilder();
@@ -138,7 +140,8 @@ class LiveTopologyProcessTest {
                 "-XX:+UseSerialGC", "-Xmx96m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                 DganCli.class.getName(), "worker", "--rank", Integer.toString(rank), "--workers", Integer.toString(M),
                 "--job", "live-" + ProcessHandle.current().pid(), "--peers", peers.toString(),
-                "--gossip-port", Integer.toString(ports[rank]), "--bind", "127.0.0.1", "--metrics-port", "0",
+                "--gossip-port", Integer.toString(ports[rank]), "--bind", "127.0.0.1", "--metrics-port",
+                Integer.toString(metricsPorts.getOrDefault(rank, 0)),
                 "--run-dir", dir.resolve("run").toString(), "--connect-timeout", "120", "--receive-timeout", "20",
                 "--topology-file", topology.toString(), "--emulate-latency", latency, "--json",
                 "--iterations", Long.toString(iterations)));
@@ -334,12 +337,14 @@ class LiveTopologyProcessTest {
         long iterations = 1200;
         Path topo = dir.resolve("topology.json");
         publish(topo, operatorPlan("ring", 1));
-        int[] ports = FreePorts.pick(M);
+        int[] ports = FreePorts.pick(M + 1);
+        metricsPorts.put(0, ports[M]);
         Worker[] w = new Worker[M];
         for (int r = 0; r < M; r++) {
             w[r] = start(dir, r, ports, iterations, topo, "2ms");
         }
         w[0].await("progress past iteration 120", progressAtLeast(120));
+        assertThat(scrape(ports[M])).contains("dgan_topology_epoch{").containsPattern("dgan_topology_epoch\\{[^}]*\\} 1(\\.0)?\n");
 
         // A malformed new epoch (row 2 of W too short): every worker says so, naming file and field, and goes on.
         Map<String, Object> bad = operatorPlan("complete", 2);
@@ -365,6 +370,13 @@ class LiveTopologyProcessTest {
         }
         assertThat(at).containsOnly(at[0]);
         long switchAt = at[0];
+        // The gauge follows the switch (rank 0 is still training: the switch happened early in the run).
+        if (w[0].process.isAlive()) {
+            String metrics = scrape(ports[M]);
+            if (w[0].process.isAlive()) {
+                assertThat(metrics).containsPattern("dgan_topology_epoch\\{[^}]*\\} 2(\\.0)?\n");
+            }
+        }
         assertThat(switchAt).isBetween(120L, iterations - 1);
         for (Worker x : w) {
             assertThat(x.exit()).as("exit code of rank %d; log:%n%s", x.rank, x.log()).isZero();
@@ -412,6 +424,13 @@ class LiveTopologyProcessTest {
         RunResult ringOnly = new GameRunner(game, g.buildConfig(g.parseAlgorithm()), ring).every(iterations)
                 .run(iterations);
         assertThat(finals[0][0]).isNotEqualTo(ringOnly.finalParameters()[0][0]);
+    }
+
+    private static String scrape(int port) throws Exception {
+        var client = java.net.http.HttpClient.newHttpClient();
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics"))
+                .timeout(java.time.Duration.ofSeconds(30)).build();
+        return client.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     }
 
     private static List<String> withIterations(long iterations) {
