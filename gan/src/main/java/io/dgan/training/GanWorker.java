@@ -66,6 +66,16 @@ public final class GanWorker {
     /** With the mixing schedule and epoch of a topology file (null: built from the config's topology and seed). */
     public GanWorker(TrainConfig config, io.dgan.topology.MixingSchedule schedule, long epoch, Path runDir, int rank,
                      boolean resume, PrintStream log) {
+        this(config, schedule, epoch, runDir, rank, resume, log, 0);
+    }
+
+    /**
+     * @param threads native (ND4J/BLAS/OpenMP) threads of this rank; 0: cores / M (or the configuration's
+     *                threadsPerWorker), as the thread runner, for ranks that share a JVM or a machine. A rank alone in
+     *                its process (a pod) passes the cores it has: see {@code WorkerCommand}.
+     */
+    public GanWorker(TrainConfig config, io.dgan.topology.MixingSchedule schedule, long epoch, Path runDir, int rank,
+                     boolean resume, PrintStream log, int threads) {
         if (rank < 0 || rank >= config.workers()) {
             throw new IllegalArgumentException("--rank: expected 0.." + (config.workers() - 1) + ", got " + rank);
         }
@@ -74,11 +84,9 @@ public final class GanWorker {
         this.rank = rank;
         this.resume = resume;
         this.log = log;
-        // cores / M (or --threads-per-worker), as the thread runner: the same float rounding in both modes. The
-        // local launcher also sets OMP_NUM_THREADS to it. (In a cluster, one worker per pod, this under-uses a pod
-        // with more cores than M workers' share unless threadsPerWorker is set: see docs/benchmarks.md.)
-        this.threads = GanTrainer.threadsPerWorker(config);
-        NativeBackend.limitThreads(threads);
+        // Default cores / M (or --threads-per-worker), as the thread runner: the same float rounding in both modes.
+        this.threads = threads > 0 ? threads : GanTrainer.threadsPerWorker(config);
+        NativeBackend.limitThreads(this.threads);
         this.setup = TrainSetup.of(config, schedule, epoch);
         this.averageModel = setup.newModel();
     }
@@ -103,6 +111,11 @@ public final class GanWorker {
     public GanWorker progress(java.util.function.Consumer<Progress> listener) {
         this.progress = java.util.Objects.requireNonNull(listener);
         return this;
+    }
+
+    /** Native threads this rank uses. */
+    public int threads() {
+        return threads;
     }
 
     public TrainSetup setup() {

@@ -378,9 +378,17 @@ public final class WorkerCommand implements Callable<Integer> {
         System.setOut(System.err); // ND4J's banner and other library output stay off stdout
         java.io.PrintStream log = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
         long started = System.nanoTime();
+        int threads;
+        try {
+            threads = nativeThreads(config.threadsPerWorker(), System.getenv(THREADS_ENV),
+                    Runtime.getRuntime().availableProcessors());
+        } catch (IllegalArgumentException e) {
+            System.setOut(stdout);
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         WorkerMetrics metrics = new WorkerMetrics(namespace, job, rank);
         try (metrics) {
-            GanWorker gan = new GanWorker(config, givenSchedule, epoch, runDir, rank, flags.resume, log);
+            GanWorker gan = new GanWorker(config, givenSchedule, epoch, runDir, rank, flags.resume, log, threads);
             int metricsBound = metricsPort > 0 ? metrics.serve(bind, metricsPort) : 0;
             metrics.topologyEpoch(epoch);
             Algorithm algorithm = gan.setup().algorithm();
@@ -399,10 +407,12 @@ public final class WorkerCommand implements Callable<Integer> {
                         err.flush();
                     })
                     : null) {
-                err.printf(Locale.ROOT, "%sjob %s, %s %s on %s (%s, %d workers), gossip port %d%s, layout %016x%n",
+                err.printf(Locale.ROOT, "%sjob %s, %s %s on %s (%s, %d workers), gossip port %d%s, layout %016x, "
+                                + "%d native thread%s%n",
                         prefix, job, config.model(), algorithm.cliName(), config.dataset(), config.topology(), workers,
                         transport == null ? 0 : transport.port(),
-                        metricsBound > 0 ? ", metrics port " + metricsBound : "", gan.layoutHash());
+                        metricsBound > 0 ? ", metrics port " + metricsBound : "", gan.layoutHash(), gan.threads(),
+                        gan.threads() == 1 ? "" : "s");
                 err.flush();
                 int[] cutOut = excluded;
                 boolean selfExcluded = java.util.Arrays.stream(cutOut).anyMatch(r -> r == rank);
@@ -452,6 +462,34 @@ public final class WorkerCommand implements Callable<Integer> {
         } finally {
             System.setOut(stdout);
         }
+    }
+
+    /** Set by the local launcher ({@code dgan train}): its M worker processes share the machine's cores. */
+    static final String THREADS_ENV = "DGAN_THREADS_PER_WORKER";
+
+    /**
+     * Native threads of a GAN worker, which runs alone in its process: the configuration's threadsPerWorker
+     * (--threads-per-worker) if set; else {@value #THREADS_ENV} (the local launcher's share, cores / M); else every
+     * core the process has (a pod: its CPU limit, as the JVM sees it). Not cores / M: one pod runs one worker.
+     */
+    static int nativeThreads(int configured, String fromEnvironment, int cores) {
+        if (configured > 0) {
+            return configured;
+        }
+        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+            int n;
+            try {
+                n = Integer.parseInt(fromEnvironment.trim());
+            } catch (NumberFormatException e) {
+                n = 0;
+            }
+            if (n < 1) {
+                throw new IllegalArgumentException(THREADS_ENV + ": expected a positive number of threads, got '"
+                        + fromEnvironment + "'");
+            }
+            return n;
+        }
+        return Math.max(1, cores);
     }
 
     /**
