@@ -24,16 +24,16 @@ import java.util.function.Supplier;
  * the {@link Transport} interface, never sockets or files: the epochs come from a {@link TopologySource}.
  *
  * <ul>
- *   <li><b>Removing edges needs no coordination.</b> A gossip message carries x_j(k), which does not depend on W.
- *       A newer epoch in which this rank's neighbours are a subset of the current ones (same gossip rounds, nobody
- *       joining: e.g. a failed rank cut out, or a rewire to a sparser graph) is adopted as soon as it is seen: at
- *       an iteration boundary (the source is polled about once a second) or while a receive is blocked on a peer
- *       (every {@link WaitHook#POLL}); the blocked round then goes on with the new row and stops waiting for the
- *       peers that left it. A collective blocked that way is redone under the new epoch and membership.</li>
- *   <li><b>Adding edges is agreed.</b> Any other change (a rejoining rank, a denser graph, other gossip rounds)
- *       is switched at an agreed iteration: at each sync point the members all-reduce the newest epoch each has
- *       seen; when every member has seen the same newer epoch E, all switch to E from the next iteration, so W
- *       stays the same matrix on every rank.</li>
+ *   <li><b>Every change is agreed when it can be.</b> At each sync point the members all-reduce the newest epoch
+ *       each has seen; when every member has seen the same newer epoch E, all switch to E from the next iteration,
+ *       so W stays the same matrix on every rank. Adding edges (a rejoining rank, a denser graph, other gossip
+ *       rounds) is only ever switched this way.</li>
+ *   <li><b>Removing edges needs no coordination</b>, which is what unblocks a rank whose peer died: a gossip
+ *       message carries x_j(k), which does not depend on W. While a receive is blocked on a peer, every
+ *       {@link WaitHook#POLL} the source is re-read, and a newer epoch in which this rank's neighbours are a subset
+ *       of the current ones (same gossip rounds, static W, nobody joining) is adopted at once: the blocked round
+ *       goes on with the new row and stops waiting for the peers that left it; a blocked collective is redone
+ *       under the new epoch and membership.</li>
  *   <li><b>Joining.</b> A rank that is excluded waits until an epoch includes it. At the agreed switch to that
  *       epoch, its neighbours among the current members send it their iteration, step count and state
  *       (parameters, optimizer state); it starts from their average, at the next iteration.</li>
@@ -49,7 +49,6 @@ public final class LiveTopology {
     /** Longs in a welcome header: iteration, step count, and {@link #EXTRA} values of the caller's. */
     public static final int EXTRA = 2;
     private static final int HEADER_LONGS = 2 + EXTRA;
-    private static final long BOUNDARY_POLL_NANOS = 1_000_000_000L;
     private static final long REPORT_NANOS = 10_000_000_000L;
 
     private final Transport transport;
@@ -69,7 +68,6 @@ public final class LiveTopology {
     private List<FloatBuffer> state = List.of();
     private Supplier<long[]> extra = () -> new long[EXTRA];
     private LongConsumer epochListener = e -> { };
-    private long lastPoll = System.nanoTime();
     private long iteration;
     private boolean joined;
 
@@ -151,17 +149,12 @@ public final class LiveTopology {
     }
 
     /**
-     * Before iteration k: about once a second, looks for a newer epoch that can be adopted without coordination
-     * (see the class comment) and adopts it. Cheap otherwise.
+     * Before iteration k. Adopts nothing by itself: a newer epoch is switched to at the next sync point by agreement
+     * (the same W everywhere), or, if this rank blocks on a peer first, by the wait hook. Keeps the iteration for
+     * the log lines.
      */
     public void beforeIteration(long k) {
         iteration = k - 1;
-        long now = System.nanoTime();
-        if (now - lastPoll < BOUNDARY_POLL_NANOS) {
-            return;
-        }
-        lastPoll = now;
-        adoptIfRemovalOnly("seen at the iteration boundary");
     }
 
     /**
