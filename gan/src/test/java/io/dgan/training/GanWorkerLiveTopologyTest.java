@@ -96,12 +96,13 @@ class GanWorkerLiveTopologyTest {
             List<Future<GanTrainer.Summary>> ranks = new ArrayList<>();
             for (int r = 0; r < M; r++) {
                 int rank = r;
-                GanWorker w = worker(cfg, runDir, network, rank, published, lines).progress(p -> {
+                // Built on the pool thread: a GanWorker caps its constructing thread's native threads (NativeBackend),
+                // which must not leak into the test thread.
+                ranks.add(pool.submit(() -> worker(cfg, runDir, network, rank, published, lines).progress(p -> {
                     if (rank == 3 && p.iteration() == 20) {
                         throw new IllegalStateException("rank 3 dies at iteration 20");
                     }
-                });
-                ranks.add(pool.submit(() -> w.run(network.transport(rank))));
+                }).run(network.transport(rank))));
             }
             assertThatThrownBy(() -> ranks.get(3).get(2, TimeUnit.MINUTES)).isInstanceOf(ExecutionException.class)
                     .hasMessageContaining("rank 3 dies");
@@ -109,8 +110,8 @@ class GanWorkerLiveTopologyTest {
             // survivors' mounted file changed: they only ever see epoch 3, where memberSince says that rank 3 is
             // a new process (in the graph since epoch 3).
             published.set(new TopologyEpoch(3, "ring", ring(3).schedule(), 1, new int[0], new long[] {0, 0, 0, 3}));
-            GanWorker replacement = worker(cfg, runDir, network, 3, published, lines);
-            Future<GanTrainer.Summary> rejoined = pool.submit(() -> replacement.run(network.transport(3)));
+            Future<GanTrainer.Summary> rejoined = pool.submit(() -> worker(cfg, runDir, network, 3, published, lines)
+                    .run(network.transport(3)));
 
             GanTrainer.Summary lead = ranks.get(0).get(2, TimeUnit.MINUTES);
             for (int r = 1; r < 3; r++) {
@@ -136,8 +137,9 @@ class GanWorkerLiveTopologyTest {
             // The lead's records carry the epoch, and the consensus at the end is as small as without a failure.
             List<String> metrics = Files.readAllLines(runDir.resolve("metrics.jsonl"));
             assertThat(metrics.get(metrics.size() - 1)).contains("\"topologyEpoch\":3");
-            GanTrainer.Summary reference = new GanTrainer(cfg, dir.resolve("reference"), false,
-                    new PrintStream(new ByteArrayOutputStream())).run();
+            // On a pool thread too (the thread runner caps its calling thread's native threads).
+            GanTrainer.Summary reference = pool.submit(() -> new GanTrainer(cfg, dir.resolve("reference"), false,
+                    new PrintStream(new ByteArrayOutputStream())).run()).get(2, TimeUnit.MINUTES);
             double consensus = ((Number) lead.lastMetrics().get("consensus")).doubleValue();
             double expected = ((Number) reference.lastMetrics().get("consensus")).doubleValue();
             System.err.printf("GAN consensus at the end: %.3g after failure and rejoin, %.3g without%n", consensus,
