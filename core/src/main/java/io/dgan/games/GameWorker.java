@@ -146,7 +146,7 @@ public final class GameWorker {
     /** The metrics at a sync point (collective over the members); null if this rank is excluded. */
     private CurvePoint measure(ConsensusMonitor monitor, LiveTopology topology, int blocks, long k) {
         Double measured = topology == null ? Double.valueOf(monitor.distance(config.epoch(), k))
-                : topology.collective(() -> monitor.distance(topology.epoch(), k, topology.members(),
+                : topology.collective(() -> monitor.distance(topology.collectiveTag(), k, topology.members(),
                 topology.hook()));
         if (measured == null) {
             return null;

@@ -101,7 +101,7 @@ public final class LiveTopology {
         this.optimizer = Objects.requireNonNull(opt, "optimizer");
         this.state = List.copyOf(joinState);
         opt.setTopology(current.epoch(), current.schedule(), current.gossipRounds());
-        opt.waitHook(this::abandon);
+        opt.waitHook(this::abandon); // gossip: any adopted change re-reads the row (vectors carry no epoch)
         return this;
     }
 
@@ -143,9 +143,34 @@ public final class LiveTopology {
         return excluded() || (replacement && !joined);
     }
 
-    /** The hook blocked receives (gossip and collectives) ask. */
+    /**
+     * The hook blocked collectives ask: it adopts a newer epoch that needs no coordination, but abandons the wait
+     * only if that changed the membership — then the collective cannot complete anywhere (a member left) and is
+     * redone by {@link #collective}. With the same members it keeps waiting, so that a collective some members
+     * already completed is never redone by others.
+     */
     public WaitHook hook() {
-        return this::abandon;
+        return peer -> {
+            int[] before = current.members();
+            return adoptIfRemovalOnly("while waiting for rank " + peer) && !Arrays.equals(before, current.members());
+        };
+    }
+
+    /**
+     * The tag epoch of this rank's collectives: a key of the membership (not the topology epoch), so that ranks
+     * that adopted different epochs with the same members (e.g. one saw the epoch cutting a rank out, another
+     * only the provisional form of the next one) still meet in the same collective.
+     */
+    public long collectiveTag() {
+        int[] members = current.members();
+        if (workers <= 62) {
+            long mask = 0;
+            for (int m : members) {
+                mask |= 1L << m;
+            }
+            return mask;
+        }
+        return Arrays.hashCode(members) & 0x7fffffffL | (1L << 40);
     }
 
     /**
@@ -208,7 +233,7 @@ public final class LiveTopology {
                 known.put(r, 0f);
             }
             known.put(rank, (float) reported[0].epoch());
-            agreeReducer.average(known, current.epoch(), k, current.members(), hook());
+            agreeReducer.average(known, collectiveTag(), k, current.members(), hook());
             return Boolean.TRUE;
         });
         if (done == null) {

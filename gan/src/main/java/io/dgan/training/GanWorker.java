@@ -200,8 +200,8 @@ public final class GanWorker {
                 // Over the current members, redone under the new epoch if one is adopted while waiting.
                 Double c = topo.collective(() -> {
                     losses.put(0, (float) l.generator()).put(1, (float) l.discriminator()).put(2, (float) l.penalty());
-                    lossReducer.average(losses, topo.epoch(), k, topo.members(), topo.hook());
-                    return monitor.distance(topo.epoch(), k, topo.members(), topo.hook());
+                    lossReducer.average(losses, topo.collectiveTag(), k, topo.members(), topo.hook());
+                    return monitor.distance(topo.collectiveTag(), k, topo.members(), topo.hook());
                 });
                 if (c == null) {
                     return;  // cut out of the graph during the step: the loop waits to rejoin
@@ -262,7 +262,7 @@ public final class GanWorker {
         } else {
             topo.collective(() -> {
                 losses.put(0, 0).put(1, 0).put(2, 0);
-                lossReducer.average(losses, topo.epoch(), total + 1, topo.members(), topo.hook());
+                lossReducer.average(losses, topo.collectiveTag(), total + 1, topo.members(), topo.hook());
                 return Boolean.TRUE;
             });
         }

@@ -85,8 +85,9 @@ final class TopologyWatcher implements TopologySource {
 
     private TopologyFile check(TopologyFile topo) {
         if (topo.workers() != workers) {
-            throw new IllegalArgumentException("--topology-file: " + file + ": field 'workers' is " + topo.workers()
-                    + ", but this job runs " + workers + " workers (a change of size is not followed live)");
+            throw new IllegalArgumentException("--topology-file: " + file + " describes " + topo.workers()
+                    + " workers (field 'workers'), but --workers is " + workers
+                    + " (a change of size is not followed live)");
         }
         return topo;
     }

@@ -86,6 +86,6 @@ class TopologyWatcherTest {
         topo.put("gossipRounds", 1);
         write(topo);
         assertThatThrownBy(() -> new TopologyWatcher(f, 3, s -> { }))
-                .hasMessageContaining("field 'workers' is 4, but this job runs 3 workers");
+                .hasMessageContaining("describes 4 workers (field 'workers'), but --workers is 3");
     }
 }
