@@ -1,6 +1,7 @@
 package io.dgan.games;
 
 import io.dgan.gossip.ConsensusMonitor;
+import io.dgan.gossip.LiveTopology;
 import io.dgan.optimizer.DecentralizedOptimizer;
 import io.dgan.optimizer.GradientOracle;
 import io.dgan.optimizer.OptimizerConfig;
@@ -33,6 +34,7 @@ public final class GameWorker {
     private long every = 10;
     private double divergenceFactor = 1e6;
     private Consumer<CurvePoint> progress = p -> { };
+    private java.util.function.Function<DecentralizedOptimizer, LiveTopology> live;
 
     public GameWorker(Game game, OptimizerConfig config, MixingSchedule schedule, Transport transport) {
         this.game = Objects.requireNonNull(game, "game");
@@ -58,6 +60,16 @@ public final class GameWorker {
         return this;
     }
 
+    /**
+     * Follows topology epochs while it runs (docs/worker-contract.md, "Switching epochs"): the live topology is
+     * built from the optimizer once it exists. Metrics are then over the current members; an excluded rank waits
+     * for an epoch that includes it and rejoins with its neighbours' state. Without it the topology is fixed.
+     */
+    public GameWorker live(java.util.function.Function<DecentralizedOptimizer, LiveTopology> factory) {
+        this.live = factory;
+        return this;
+    }
+
     public GameWorker progress(Consumer<CurvePoint> listener) {
         this.progress = Objects.requireNonNull(listener);
         return this;
@@ -73,23 +85,52 @@ public final class GameWorker {
         List<FloatBuffer> params = oracle.players().stream().map(Player::params).toList();
         DecentralizedOptimizer opt = Optimizers.create(config, oracle, transport, schedule);
         ConsensusMonitor monitor = new ConsensusMonitor(transport, params);
+        LiveTopology topology = null;
+        double[] limit = {Double.POSITIVE_INFINITY};
+        if (live != null) {
+            topology = live.apply(opt);
+            List<FloatBuffer> joinState = new ArrayList<>(params);
+            joinState.addAll(opt.stateBuffers().values());
+            topology.attach(opt, joinState).extra(() -> new long[] {Double.doubleToRawLongBits(limit[0]), 0});
+        }
         List<CurvePoint> curve = new ArrayList<>();
-        CurvePoint start = measure(monitor, params.size(), 0);
-        curve.add(start);
-        progress.accept(start);
-        double limit = start.residual() * divergenceFactor;
+        long first = 0;
+        if (topology != null && topology.mustJoin()) {
+            LiveTopology.Welcome w = topology.awaitInclusion();
+            first = w.iteration();
+            limit[0] = Double.longBitsToDouble(w.extra()[0]);
+        } else {
+            CurvePoint start = measure(monitor, topology, params.size(), 0);
+            curve.add(start);
+            progress.accept(start);
+            limit[0] = start.residual() * divergenceFactor;
+        }
         boolean diverged = false;
-        long done = 0;
-        for (long k = 1; k <= iterations; k++) {
+        long done = first;
+        for (long k = first + 1; k <= iterations; k++) {
+            if (topology != null) {
+                topology.beforeIteration(k);
+                if (topology.excluded()) {
+                    k = topology.awaitInclusion().iteration();  // rejoined: go on after its neighbours' iteration
+                    done = k;
+                    continue;
+                }
+            }
             opt.step(k);
             done = k;
             if (k % every == 0 || k == iterations) {
-                CurvePoint p = measure(monitor, params.size(), k);
+                CurvePoint p = measure(monitor, topology, params.size(), k);
+                if (p == null) {
+                    continue;  // cut out of the graph during the step: rejoin at the next iteration's check
+                }
                 curve.add(p);
                 progress.accept(p);
-                if (!(p.residual() <= limit)) {  // the same value on every rank: all stop together
+                if (!(p.residual() <= limit[0])) {  // the same value on every rank: all stop together
                     diverged = true;
                     break;
+                }
+                if (topology != null && k < iterations) {
+                    topology.agree(k);
                 }
             }
         }
@@ -102,8 +143,15 @@ public final class GameWorker {
                 (System.nanoTime() - started) / 1e9);
     }
 
-    private CurvePoint measure(ConsensusMonitor monitor, int blocks, long k) {
-        double consensus = monitor.distance(config.epoch(), k);
+    /** The metrics at a sync point (collective over the members); null if this rank is excluded. */
+    private CurvePoint measure(ConsensusMonitor monitor, LiveTopology topology, int blocks, long k) {
+        Double measured = topology == null ? Double.valueOf(monitor.distance(config.epoch(), k))
+                : topology.collective(() -> monitor.distance(topology.collectiveTag(), k, topology.members(),
+                topology.hook()));
+        if (measured == null) {
+            return null;
+        }
+        double consensus = measured;
         double[][] mean = new double[blocks][];
         for (int b = 0; b < blocks; b++) {
             FloatBuffer m = monitor.mean(b);

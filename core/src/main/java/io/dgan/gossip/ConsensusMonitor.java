@@ -56,6 +56,15 @@ public final class ConsensusMonitor {
 
     /** Collective call; returns the same value on every rank. */
     public double distance(long epoch, long iteration) {
+        return distance(epoch, iteration, null, null);
+    }
+
+    /**
+     * Collective over {@code members} only (ascending, containing this rank; null = every rank): x̄ and the
+     * distance are over the members. With a {@code hook}, an abandoned wait throws
+     * {@link io.dgan.transport.WaitAbandoned}; calling again (with the new epoch and members) redoes it from x.
+     */
+    public double distance(long epoch, long iteration, int[] members, io.dgan.transport.WaitHook hook) {
         double local = 0;
         for (int b = 0; b < blocks.size(); b++) {
             FloatBuffer x = blocks.get(b);
@@ -64,17 +73,25 @@ public final class ConsensusMonitor {
             for (int k = 0; k < n; k++) {
                 mean.put(k, x.get(k));
             }
-            reducers.get(b).average(mean, epoch, iteration);
+            if (members == null) {
+                reducers.get(b).average(mean, epoch, iteration);
+            } else {
+                reducers.get(b).average(mean, epoch, iteration, members, hook);
+            }
             for (int k = 0; k < n; k++) {
                 double d = (double) x.get(k) - mean.get(k);
                 local += d * d;
             }
         }
-        if (workers == 1) {
+        if (workers == 1 || (members != null && members.length == 1)) {
             return 0;
         }
         scalar.put(0, (float) local);
-        scalarReducer.average(scalar, epoch, iteration);
+        if (members == null) {
+            scalarReducer.average(scalar, epoch, iteration);
+        } else {
+            scalarReducer.average(scalar, epoch, iteration, members, hook);
+        }
         return scalar.get(0);
     }
 }

@@ -81,9 +81,21 @@ abstract class AbstractOptimizer implements DecentralizedOptimizer {
     }
 
     @Override
-    public void setTopology(long epoch, MixingSchedule schedule) {
+    public void setTopology(long epoch, MixingSchedule schedule, int gossipRounds) {
         if (paramGossip != null) {
-            paramGossip.setTopology(epoch, schedule);
+            paramGossip.setTopology(epoch, schedule, gossipRounds);
+        }
+    }
+
+    @Override
+    public int gossipRounds() {
+        return paramGossip == null ? 0 : paramGossip.rounds();
+    }
+
+    @Override
+    public void waitHook(io.dgan.transport.WaitHook hook) {
+        if (paramGossip != null) {
+            paramGossip.waitHook(hook);
         }
     }
 

@@ -45,6 +45,21 @@ public interface DecentralizedOptimizer {
      */
     Map<String, FloatBuffer> stateBuffers();
 
-    /** Switches gossip to a rewired topology from the next step; all ranks must switch at the same iteration. */
-    void setTopology(long epoch, MixingSchedule schedule);
+    /** Switches gossip to a rewired topology from the next step, keeping the gossip rounds. */
+    default void setTopology(long epoch, MixingSchedule schedule) {
+        setTopology(epoch, schedule, gossipRounds());
+    }
+
+    /**
+     * Switches gossip to a rewired topology and gossip rounds, from the next step (or, from the wait hook, for the
+     * rest of the step in progress: see {@link io.dgan.gossip.Gossip}). Which iteration each rank switches at is
+     * the caller's protocol ({@link io.dgan.gossip.LiveTopology}).
+     */
+    void setTopology(long epoch, MixingSchedule schedule, int gossipRounds);
+
+    /** Gossip rounds per iteration in force (0 when the algorithm does not gossip). */
+    int gossipRounds();
+
+    /** Blocked gossip receives ask this hook whether to stop waiting (null: they only time out). */
+    void waitHook(io.dgan.transport.WaitHook hook);
 }

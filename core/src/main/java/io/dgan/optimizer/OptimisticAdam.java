@@ -79,10 +79,18 @@ final class OptimisticAdam extends AbstractOptimizer {
     }
 
     @Override
-    public void setTopology(long epoch, MixingSchedule schedule) {
-        super.setTopology(epoch, schedule);
+    public void setTopology(long epoch, MixingSchedule schedule, int gossipRounds) {
+        super.setTopology(epoch, schedule, gossipRounds);
         if (momentGossip != null) {
-            momentGossip.setTopology(epoch, schedule);
+            momentGossip.setTopology(epoch, schedule, gossipRounds);
+        }
+    }
+
+    @Override
+    public void waitHook(io.dgan.transport.WaitHook hook) {
+        super.waitHook(hook);
+        if (momentGossip != null) {
+            momentGossip.waitHook(hook);
         }
     }
 

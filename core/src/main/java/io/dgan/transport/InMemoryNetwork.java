@@ -119,6 +119,11 @@ public final class InMemoryNetwork implements AutoCloseable {
         }
 
         synchronized float[] take(Key key, long timeoutNanos, int receiver) {
+            return take(key, timeoutNanos, receiver, true);
+        }
+
+        /** With {@code throwOnTimeout} false, returns null when the timeout passes without the message. */
+        synchronized float[] take(Key key, long timeoutNanos, int receiver, boolean throwOnTimeout) {
             long deadline = System.nanoTime() + timeoutNanos;
             while (true) {
                 Object slot = slots.get(key);
@@ -141,6 +146,9 @@ public final class InMemoryNetwork implements AutoCloseable {
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
+                    if (!throwOnTimeout) {
+                        return null;
+                    }
                     throw new TransportException("rank " + receiver + ": timed out waiting for " + key.tag()
                             + " from peer rank " + key.sender());
                 }
@@ -195,6 +203,29 @@ public final class InMemoryNetwork implements AutoCloseable {
         public void receive(int peer, MessageTag tag, FloatBuffer dst) {
             checkPeer(peer, tag);
             float[] data = mailboxes[rank].take(new Key(peer, tag), timeout.toNanos(), rank);
+            deliver(peer, tag, dst, data);
+        }
+
+        @Override
+        public boolean receive(int peer, MessageTag tag, FloatBuffer dst, WaitHook hook) {
+            checkPeer(peer, tag);
+            long deadline = System.nanoTime() + timeout.toNanos();
+            Key key = new Key(peer, tag);
+            while (true) {
+                long left = deadline - System.nanoTime();
+                long slice = Math.min(WaitHook.POLL.toNanos(), Math.max(left, 0));
+                float[] data = mailboxes[rank].take(key, slice, rank, left <= slice);
+                if (data != null) {
+                    deliver(peer, tag, dst, data);
+                    return true;
+                }
+                if (hook.abandon(peer)) {
+                    return false;
+                }
+            }
+        }
+
+        private void deliver(int peer, MessageTag tag, FloatBuffer dst, float[] data) {
             int n = dst.limit() - dst.position();
             if (data.length != n) {
                 throw new TransportException("rank " + rank + ": " + tag + " from peer rank " + peer + " has "

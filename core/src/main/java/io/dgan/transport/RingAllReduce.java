@@ -26,7 +26,9 @@ public final class RingAllReduce {
     private final int workers;
     private final int rank;
     private final int[] segmentStart;  // M + 1 boundaries
-    private final FloatBuffer incoming;
+    private final int[] allRanks;
+    private int[] otherStart;          // boundaries for a membership smaller than M
+    private FloatBuffer incoming;
     private FloatBuffer lastData;
     private FloatBuffer view;
 
@@ -53,6 +55,7 @@ public final class RingAllReduce {
             maxSegment = Math.max(maxSegment, segmentStart[s + 1] - segmentStart[s]);
         }
         this.incoming = FloatBuffer.allocate(maxSegment);
+        this.allRanks = java.util.stream.IntStream.range(0, workers).toArray();
     }
 
     public int length() {
@@ -64,44 +67,89 @@ public final class RingAllReduce {
      * everywhere. Every rank must call with the same (epoch, iteration). Position and limit are left unchanged.
      */
     public void average(FloatBuffer data, long epoch, long iteration) {
+        average(data, epoch, iteration, allRanks, null);
+    }
+
+    /**
+     * The average over the ranks in {@code members} only (ascending; must contain this rank), along the ring of
+     * the members in rank order: every member must call with the same (epoch, iteration, members). With all ranks
+     * it is exactly {@link #average(FloatBuffer, long, long)}. With a {@code hook}, a receive the hook abandons
+     * throws {@link WaitAbandoned}; {@code data} is then partly reduced and the caller redoes the collective from
+     * its own copy.
+     */
+    public void average(FloatBuffer data, long epoch, long iteration, int[] members, WaitHook hook) {
         if (data.limit() - data.position() != length) {
             throw new IllegalArgumentException("all-reduce of " + length + " floats given a buffer of "
                     + (data.limit() - data.position()));
         }
-        if (workers == 1) {
+        int n = members.length;
+        int me = java.util.Arrays.binarySearch(members, rank);
+        if (me < 0) {
+            throw new IllegalArgumentException("rank " + rank + " is not among the members "
+                    + java.util.Arrays.toString(members) + " of this all-reduce");
+        }
+        if (n == 1) {
             return;
         }
+        int[] start = boundaries(n);
         if (data != lastData) {
             lastData = data;
             view = data.duplicate();
         }
         int base = data.position();
-        int next = (rank + 1) % workers;
-        int prev = (rank + workers - 1) % workers;
-        // Reduce-scatter: at step i, send segment (rank − i) and add the received segment (rank − i − 1).
-        for (int step = 0; step < workers - 1; step++) {
-            int sendSeg = Math.floorMod(rank - step, workers);
-            int recvSeg = Math.floorMod(rank - step - 1, workers);
+        int next = members[(me + 1) % n];
+        int prev = members[(me + n - 1) % n];
+        // Reduce-scatter: at step i, send segment (me − i) and add the received segment (me − i − 1).
+        for (int step = 0; step < n - 1; step++) {
+            int sendSeg = Math.floorMod(me - step, n);
+            int recvSeg = Math.floorMod(me - step - 1, n);
             MessageTag tag = new MessageTag(epoch, iteration, step, channel);
-            transport.send(next, tag, segment(base, sendSeg));
-            receiveSegment(prev, tag, recvSeg);
-            addIncoming(data, base + segmentStart[recvSeg], segmentStart[recvSeg + 1] - segmentStart[recvSeg]);
+            transport.send(next, tag, segment(start, base, sendSeg));
+            receiveSegment(prev, tag, start, recvSeg, hook);
+            addIncoming(data, base + start[recvSeg], start[recvSeg + 1] - start[recvSeg]);
         }
-        // This rank now holds the full sum of segment (rank + 1): average it once, here only.
-        int owned = (rank + 1) % workers;
-        int from = base + segmentStart[owned];
-        int n = segmentStart[owned + 1] - segmentStart[owned];
-        for (int i = 0; i < n; i++) {
-            data.put(from + i, data.get(from + i) / workers);  // correctly rounded, unlike sum * (1/M)
+        // This member now holds the full sum of segment (me + 1): average it once, here only.
+        int owned = (me + 1) % n;
+        int from = base + start[owned];
+        int count = start[owned + 1] - start[owned];
+        for (int i = 0; i < count; i++) {
+            data.put(from + i, data.get(from + i) / n);  // correctly rounded, unlike sum * (1/M)
         }
-        // All-gather: at step i, pass on segment (rank + 1 − i), receive segment (rank − i), copied verbatim.
-        for (int step = 0; step < workers - 1; step++) {
-            int sendSeg = Math.floorMod(rank + 1 - step, workers);
-            int recvSeg = Math.floorMod(rank - step, workers);
-            MessageTag tag = new MessageTag(epoch, iteration, workers - 1 + step, channel);
-            transport.send(next, tag, segment(base, sendSeg));
-            transport.receive(prev, tag, segment(base, recvSeg));  // verbatim, straight into place
+        // All-gather: at step i, pass on segment (me + 1 − i), receive segment (me − i), copied verbatim.
+        for (int step = 0; step < n - 1; step++) {
+            int sendSeg = Math.floorMod(me + 1 - step, n);
+            int recvSeg = Math.floorMod(me - step, n);
+            MessageTag tag = new MessageTag(epoch, iteration, n - 1 + step, channel);
+            transport.send(next, tag, segment(start, base, sendSeg));
+            FloatBuffer into = segment(start, base, recvSeg);
+            if (hook == null) {
+                transport.receive(prev, tag, into);  // verbatim, straight into place
+            } else if (!transport.receive(prev, tag, into, hook)) {
+                throw new WaitAbandoned(prev);
+            }
         }
+    }
+
+    /** Segment boundaries for n members (cached for the last n): n + 1 offsets. */
+    private int[] boundaries(int n) {
+        if (n == workers) {
+            return segmentStart;
+        }
+        if (otherStart == null || otherStart.length != n + 1) {
+            int[] s = new int[n + 1];
+            int maxSegment = 0;
+            for (int i = 0; i <= n; i++) {
+                s[i] = (int) ((long) length * i / n);
+                if (i > 0) {
+                    maxSegment = Math.max(maxSegment, s[i] - s[i - 1]);
+                }
+            }
+            if (maxSegment > incoming.capacity()) {
+                incoming = FloatBuffer.allocate(maxSegment);
+            }
+            otherStart = s;
+        }
+        return otherStart;
     }
 
     /** data[from + i] = incoming[i] + data[from + i]: received partial sum first, own value last, every run. */
@@ -120,15 +168,19 @@ public final class RingAllReduce {
         }
     }
 
-    private FloatBuffer segment(int base, int s) {
-        view.limit(base + segmentStart[s + 1]);
-        view.position(base + segmentStart[s]);
+    private FloatBuffer segment(int[] start, int base, int s) {
+        view.limit(base + start[s + 1]);
+        view.position(base + start[s]);
         return view;
     }
 
-    private void receiveSegment(int prev, MessageTag tag, int s) {
+    private void receiveSegment(int prev, MessageTag tag, int[] start, int s, WaitHook hook) {
         incoming.clear();
-        incoming.limit(segmentStart[s + 1] - segmentStart[s]);
-        transport.receive(prev, tag, incoming);
+        incoming.limit(start[s + 1] - start[s]);
+        if (hook == null) {
+            transport.receive(prev, tag, incoming);
+        } else if (!transport.receive(prev, tag, incoming, hook)) {
+            throw new WaitAbandoned(prev);
+        }
     }
 }

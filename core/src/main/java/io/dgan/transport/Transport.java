@@ -31,6 +31,25 @@ public interface Transport extends AutoCloseable {
      */
     void receive(int peer, MessageTag tag, FloatBuffer dst) throws TransportException;
 
+    /**
+     * Like {@link #receive(int, MessageTag, FloatBuffer)}, but asks {@code hook} about every {@link WaitHook#POLL}
+     * while it waits; if the hook says to abandon, returns false with {@code dst} untouched (the message, should it
+     * arrive later, stays unclaimed). The receive timeout still applies. Returns true once the vector is in
+     * {@code dst}. The default cannot be interrupted (it never returns false).
+     */
+    default boolean receive(int peer, MessageTag tag, FloatBuffer dst, WaitHook hook) throws TransportException {
+        receive(peer, tag, dst);
+        return true;
+    }
+
+    /**
+     * This rank stopped exchanging with {@code peer} (cut out of the topology) or is about to exchange with a new
+     * process under that rank (a replacement): drop what is pending about it (unacknowledged pushes, a recorded
+     * push failure) so that neither blocks nor fails later calls. Default: nothing to drop.
+     */
+    default void forgetPeer(int peer) {
+    }
+
     @Override
     void close();
 }

@@ -1,6 +1,7 @@
 package io.dgan.training;
 
 import io.dgan.gossip.ConsensusMonitor;
+import io.dgan.gossip.LiveTopology;
 import io.dgan.model.GanModel;
 import io.dgan.model.NativeBackend;
 import io.dgan.optimizer.Player;
@@ -56,6 +57,7 @@ public final class GanWorker {
     }
 
     private final int threads;
+    private java.util.function.Function<io.dgan.optimizer.DecentralizedOptimizer, LiveTopology> live;
 
     public GanWorker(TrainConfig config, Path runDir, int rank, boolean resume, PrintStream log) {
         this(config, null, 0, runDir, rank, resume, log);
@@ -64,6 +66,16 @@ public final class GanWorker {
     /** With the mixing schedule and epoch of a topology file (null: built from the config's topology and seed). */
     public GanWorker(TrainConfig config, io.dgan.topology.MixingSchedule schedule, long epoch, Path runDir, int rank,
                      boolean resume, PrintStream log) {
+        this(config, schedule, epoch, runDir, rank, resume, log, 0);
+    }
+
+    /**
+     * @param threads native (ND4J/BLAS/OpenMP) threads of this rank; 0: cores / M (or the configuration's
+     *                threadsPerWorker), as the thread runner, for ranks that share a JVM or a machine. A rank alone in
+     *                its process (a pod) passes the cores it has: see {@code WorkerCommand}.
+     */
+    public GanWorker(TrainConfig config, io.dgan.topology.MixingSchedule schedule, long epoch, Path runDir, int rank,
+                     boolean resume, PrintStream log, int threads) {
         if (rank < 0 || rank >= config.workers()) {
             throw new IllegalArgumentException("--rank: expected 0.." + (config.workers() - 1) + ", got " + rank);
         }
@@ -72,13 +84,22 @@ public final class GanWorker {
         this.rank = rank;
         this.resume = resume;
         this.log = log;
-        // cores / M (or --threads-per-worker), as the thread runner: the same float rounding in both modes. The
-        // local launcher also sets OMP_NUM_THREADS to it. (In a cluster, one worker per pod, this under-uses a pod
-        // with more cores than M workers' share unless threadsPerWorker is set: see docs/benchmarks.md.)
-        this.threads = GanTrainer.threadsPerWorker(config);
-        NativeBackend.limitThreads(threads);
+        // Default cores / M (or --threads-per-worker), as the thread runner: the same float rounding in both modes.
+        this.threads = threads > 0 ? threads : GanTrainer.threadsPerWorker(config);
+        NativeBackend.limitThreads(this.threads);
         this.setup = TrainSetup.of(config, schedule, epoch);
         this.averageModel = setup.newModel();
+    }
+
+    /**
+     * Follows topology epochs while it trains (docs/worker-contract.md, "Switching epochs"); the live topology is
+     * built from the optimizer once it exists. Collectives are then over the current members; rank 0 keeps the
+     * lead's duties (metrics.jsonl, evaluation) while it is a member; an excluded rank waits for an epoch that
+     * includes it and rejoins with its neighbours' state (parameters, optimizer and spectral-norm state).
+     */
+    public GanWorker live(java.util.function.Function<io.dgan.optimizer.DecentralizedOptimizer, LiveTopology> f) {
+        this.live = f;
+        return this;
     }
 
     public GanWorker evaluator(Evaluator e) {
@@ -90,6 +111,11 @@ public final class GanWorker {
     public GanWorker progress(java.util.function.Consumer<Progress> listener) {
         this.progress = java.util.Objects.requireNonNull(listener);
         return this;
+    }
+
+    /** Native threads this rank uses. */
+    public int threads() {
+        return threads;
     }
 
     public TrainSetup setup() {
@@ -115,17 +141,31 @@ public final class GanWorker {
                     + ", configuration says rank " + rank + " of " + m);
         }
         boolean lead = rank == 0;
+        RankLoop loop = setup.rank(rank, transport);
+        LiveTopology topology = null;
+        if (live != null) {
+            topology = live.apply(loop.optimizer());
+            List<FloatBuffer> joinState = new ArrayList<>(loop.params());
+            joinState.addAll(loop.optimizer().stateBuffers().values());
+            joinState.addAll(loop.oracle().stateBuffers().values());
+            topology.attach(loop.optimizer(), joinState);
+        }
+        long start = 0;
+        boolean joining = topology != null && topology.mustJoin();
+        if (joining) {
+            start = topology.awaitInclusion().iteration();
+        }
         if (lead) {
-            GanTrainer.prepareRunDirectory(config, runDir, resume);
+            if (!joining) {
+                GanTrainer.prepareRunDirectory(config, runDir, resume);
+            }
             if (evaluator == null) {
                 evaluator = setup.defaultEvaluator(log);
             }
         }
-        RankLoop loop = setup.rank(rank, transport);
         long layoutHash = layoutHash();
         Path checkpointDir = runDir.resolve("checkpoints");
-        long start = 0;
-        if (resume) {
+        if (resume && !joining) {
             start = Checkpoints.load(checkpointDir, rank, layoutHash, loop.optimizer(),
                     loop.oracle().stateBuffers());
             if (start >= config.iterations()) {
@@ -133,7 +173,8 @@ public final class GanWorker {
                         + " must exceed the checkpoint's iteration " + start + " to resume");
             }
         }
-        long epoch = setup.optimizerConfig.epoch();
+        long fixedEpoch = setup.optimizerConfig.epoch();
+        LiveTopology topo = topology;
         List<FloatBuffer> params = loop.params();
         ConsensusMonitor monitor = new ConsensusMonitor(transport, params);
         FloatBuffer losses = FloatBuffer.allocate(3);
@@ -150,9 +191,23 @@ public final class GanWorker {
                         loop.oracle().stateBuffers());
             }
             GanOracle.Losses l = loop.oracle().lastLosses();
-            losses.put(0, (float) l.generator()).put(1, (float) l.discriminator()).put(2, (float) l.penalty());
-            lossReducer.average(losses, epoch, k);  // also a barrier: every checkpoint of k is on disk after it
-            double consensus = monitor.distance(epoch, k);
+            double consensus;
+            if (topo == null) {
+                losses.put(0, (float) l.generator()).put(1, (float) l.discriminator()).put(2, (float) l.penalty());
+                lossReducer.average(losses, fixedEpoch, k);  // also a barrier: every checkpoint of k is on disk after it
+                consensus = monitor.distance(fixedEpoch, k);
+            } else {
+                // Over the current members, redone under the new epoch if one is adopted while waiting.
+                Double c = topo.collective(() -> {
+                    losses.put(0, (float) l.generator()).put(1, (float) l.discriminator()).put(2, (float) l.penalty());
+                    lossReducer.average(losses, topo.collectiveTag(), k, topo.members(), topo.hook());
+                    return monitor.distance(topo.collectiveTag(), k, topo.members(), topo.hook());
+                });
+                if (c == null) {
+                    return;  // cut out of the graph during the step: the loop waits to rejoin
+                }
+                consensus = c;
+            }
             Double fid = null;
             if (lead) {
                 double seconds = (System.nanoTime() - t0) / 1e9;
@@ -167,6 +222,9 @@ public final class GanWorker {
                 rec.put("consensus", consensus);
                 rec.put("itPerSec", rate);
                 rec.put("elapsedS", seconds);
+                if (topo != null) {
+                    rec.put("topologyEpoch", topo.epoch());
+                }
                 if (GanTrainer.due(k, config.evalEvery()) || k == total) {
                     List<Player> target = averageModel.players();
                     for (int b = 0; b < target.size(); b++) {
@@ -192,11 +250,22 @@ public final class GanWorker {
             if (k % GC_EVERY == 0 || k - first <= 1) {
                 System.gc(); // frees the native memory of dead ND4J arrays (finalized off-heap buffers)
             }
-        });
+            if (topo != null && k < total) {
+                topo.agree(k);
+            }
+        }, topology);
         double wall = (System.nanoTime() - t0) / 1e9;
         writeParams(params);
-        losses.put(0, 0).put(1, 0).put(2, 0);
-        lossReducer.average(losses, epoch, total + 1);  // barrier: every rank's params file is written
+        if (topo == null) {
+            losses.put(0, 0).put(1, 0).put(2, 0);
+            lossReducer.average(losses, fixedEpoch, total + 1);  // barrier: every rank's params file is written
+        } else {
+            topo.collective(() -> {
+                losses.put(0, 0).put(1, 0).put(2, 0);
+                lossReducer.average(losses, topo.collectiveTag(), total + 1, topo.members(), topo.hook());
+                return Boolean.TRUE;
+            });
+        }
         List<String> digests = new ArrayList<>();
         if (lead) {
             metrics.writePlots();

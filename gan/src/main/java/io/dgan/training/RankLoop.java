@@ -49,8 +49,23 @@ public final class RankLoop {
     }
 
     public void run(long first, SyncPoint sync) throws Exception {
+        run(first, sync, null);
+    }
+
+    /**
+     * With a live topology (null: fixed): before each iteration it may adopt a newer epoch, and a rank cut out of
+     * the graph waits there until an epoch includes it, then goes on after the iteration its neighbours reached.
+     */
+    public void run(long first, SyncPoint sync, io.dgan.gossip.LiveTopology topology) throws Exception {
         long total = config.iterations();
         for (long k = first + 1; k <= total; k++) {
+            if (topology != null) {
+                topology.beforeIteration(k);
+                if (topology.excluded()) {
+                    k = topology.awaitInclusion().iteration();
+                    continue;
+                }
+            }
             optimizer.step(k);
             if (isSyncPoint(config, k)) {
                 sync.reached(k);

@@ -17,4 +17,11 @@ public class TopologyStatus {
     public Integer gossipRounds;
     public Long seed;
     public List<Integer> excludedRanks = new ArrayList<>();
+    /**
+     * Rank (as a string key) to the epoch that took its replacement back into the graph; ranks there from the
+     * start are absent. Published per rank as the topology file's {@code memberSince}: a worker that missed the
+     * epoch which cut a rank out still learns that the rank is a new process that must join.
+     */
+    @JsonInclude(JsonInclude.Include.NON_EMPTY)
+    public java.util.Map<String, Long> memberSince = new java.util.TreeMap<>();
 }

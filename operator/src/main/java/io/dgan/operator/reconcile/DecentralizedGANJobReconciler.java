@@ -256,8 +256,12 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             if (graphChanged) {
                 status.topology.epoch = epoch() + 1;
                 status.topology.excludedRanks.removeIf(r -> r >= spec.workers);
+                if (status.topology.memberSince != null) {
+                    status.topology.memberSince.keySet().removeIf(r -> Integer.parseInt(r) >= spec.workers);
+                }
             }
             if (change == SpecChange.RESTART) {
+                status.topology.memberSince = new java.util.TreeMap<>(); // every pod restarts from the checkpoint
                 condition(JobConditions.RESTARTING, true, "SpecChanged", what);
             }
             events.normal(job, "SpecChanged", change + ": " + what);
@@ -349,6 +353,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
         void restartJob(String why) {
             deletePods(pods.values(), "restart");
             status.topology.excludedRanks = new ArrayList<>();
+            status.topology.memberSince = new java.util.TreeMap<>(); // every rank starts afresh
             condition(JobConditions.RESTARTING, true, "WorkerFailed", why);
             events.warning(job, "JobRestarted", why);
             pods.clear();
@@ -364,6 +369,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             if (back.isEmpty()) return;
             status.topology.excludedRanks.removeAll(back);
             status.topology.epoch = epoch() + 1;
+            if (status.topology.memberSince == null) status.topology.memberSince = new java.util.TreeMap<>();
+            for (int rank : back) status.topology.memberSince.put(Integer.toString(rank), epoch());
             events.normal(job, "WorkerRejoined", "ranks " + back + " are ready again; topology epoch " + epoch());
         }
 
@@ -435,8 +442,12 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
         }
 
         TopologyPlan plan() {
+            java.util.Map<Integer, Long> since = new java.util.TreeMap<>();
+            if (status.topology.memberSince != null) {
+                status.topology.memberSince.forEach((r, e) -> since.put(Integer.parseInt(r), e));
+            }
             return planner.plan(spec.topology.type, spec.workers, spec.topology.gossipRounds, spec.topology.seed,
-                    epoch(), status.topology.excludedRanks);
+                    epoch(), status.topology.excludedRanks).withMemberSince(since);
         }
 
         void reconcileDependents(TopologyPlan plan) {

@@ -48,6 +48,7 @@ public final class TopologyConfigMap {
         doc.put("spectralGap", plan.spectralGap());
         doc.put("connected", plan.connected());
         doc.put("excludedRanks", plan.excludedRanks());
+        doc.put("memberSince", plan.memberSince());
         doc.put("weights", plan.weights());
         try {
             return JSON.writeValueAsString(doc);

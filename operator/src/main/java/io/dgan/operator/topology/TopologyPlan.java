@@ -9,5 +9,25 @@ import java.util.List;
  */
 public record TopologyPlan(String type, int workers, long epoch, int gossipRounds, long seed,
                            List<Integer> excludedRanks, double[][] weights, double rho, double spectralGap,
-                           boolean connected) {
+                           boolean connected, List<Long> memberSince) {
+    /** A plan in which every rank is there from the start (memberSince all 0). */
+    public TopologyPlan(String type, int workers, long epoch, int gossipRounds, long seed, List<Integer> excludedRanks,
+                        double[][] weights, double rho, double spectralGap, boolean connected) {
+        this(type, workers, epoch, gossipRounds, seed, excludedRanks, weights, rho, spectralGap, connected,
+                java.util.Collections.nCopies(workers, 0L));
+    }
+
+    /**
+     * The same plan with, per rank, the epoch from which its current process is in the graph (rank to epoch;
+     * absent ranks: 0). Entries for ranks outside the plan, or newer than its epoch, are ignored.
+     */
+    public TopologyPlan withMemberSince(java.util.Map<Integer, Long> since) {
+        List<Long> list = new java.util.ArrayList<>();
+        for (int r = 0; r < workers; r++) {
+            long e = since.getOrDefault(r, 0L);
+            list.add(e <= epoch ? e : 0L);
+        }
+        return new TopologyPlan(type, workers, epoch, gossipRounds, seed, excludedRanks, weights, rho, spectralGap,
+                connected, List.copyOf(list));
+    }
 }

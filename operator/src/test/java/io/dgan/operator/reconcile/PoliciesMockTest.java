@@ -191,6 +191,15 @@ class PoliciesMockTest {
         // operator's last write — epochs only need to grow).
         Eventually.await("a newer epoch with every rank", WAIT, () -> topology("rewired").get("epoch").asLong() >= 3
                 && topology("rewired").get("excludedRanks").isEmpty());
+        // memberSince tells every worker, even one that never saw epoch 2, that rank 1 is a new process: it is in
+        // the graph since the epoch that took it back; the others since the start.
+        JsonNode since = topology("rewired").get("memberSince");
+        assertThat(since).hasSize(8);
+        assertThat(since.get(1).asLong()).isGreaterThanOrEqualTo(3)
+                .isLessThanOrEqualTo(topology("rewired").get("epoch").asLong());
+        for (int r : new int[] {0, 2, 3, 4, 5, 6, 7}) {
+            assertThat(since.get(r).asLong()).as("rank %d", r).isZero();
+        }
         Eventually.await("Running", WAIT, () -> "Running".equals(cluster.phase(NS, "rewired")));
         Map<String, String> after = uids("rewired");
         before.remove("rewired-worker-1");

@@ -4,6 +4,7 @@ import io.dgan.transport.MessageTag;
 import io.dgan.transport.RingAllReduce;
 import io.dgan.transport.Transport;
 import io.dgan.transport.TransportException;
+import io.dgan.transport.WaitHook;
 import io.dgan.transport.grpc.proto.ChunkHeader;
 import io.dgan.transport.grpc.proto.PushAck;
 import io.dgan.transport.grpc.proto.Tag;
@@ -173,14 +174,14 @@ public final class GrpcTransport implements Transport {
         ClientCall<VectorChunk, PushAck> call = link.channel.newCall(push,
                 CallOptions.DEFAULT.withDeadlineAfter(config.callTimeout.toMillis(), TimeUnit.MILLISECONDS)
                         .withWaitForReady());
-        CountDownLatch done = link.track();
+        CountDownLatch done = link.track(call);
         long started = System.nanoTime();
         call.start(new ClientCall.Listener<>() {
             @Override
             public void onClose(Status status, Metadata trailers) {
                 if (status.isOk()) {
                     listener.bytesSent(peer, wireBytes, (System.nanoTime() - started) / 1e9);
-                } else {
+                } else if (link.isTracked(done)) { // a push forgotten with its peer (forgetPeer) is no failure
                     listener.failure(peer, status.getCode().name());
                     link.recordFailure("push of " + tag + " to " + link.describe() + " failed: " + status.getCode()
                             + (status.getDescription() == null ? "" : " " + status.getDescription()));
@@ -236,6 +237,52 @@ public final class GrpcTransport implements Transport {
         PeerLink link = link(peer);
         link.throwIfFailed();
         Mailbox.Arrived arrived = mailbox.take(new Mailbox.Key(peer, tag), config.receiveTimeout, link.describe());
+        deliver(peer, tag, dst, arrived);
+    }
+
+    /**
+     * Waits in slices of {@link WaitHook#POLL}, asking the hook between slices; the receive timeout still applies
+     * to the whole wait (reported as by the plain receive).
+     */
+    @Override
+    public boolean receive(int peer, MessageTag tag, FloatBuffer dst, WaitHook hook) {
+        checkOpen();
+        checkPeer(peer);
+        PeerLink link = link(peer);
+        link.throwIfFailed();
+        Mailbox.Key key = new Mailbox.Key(peer, tag);
+        long deadline = System.nanoTime() + config.receiveTimeout.toNanos();
+        while (true) {
+            long left = deadline - System.nanoTime();
+            long slice = Math.min(WaitHook.POLL.toNanos(), Math.max(0, left));
+            Mailbox.Arrived arrived = left <= slice
+                    ? mailbox.take(key, Duration.ofNanos(slice), link.describe() + " (waited "
+                    + config.receiveTimeout.toMillis() + " ms in all)", true)
+                    : mailbox.take(key, Duration.ofNanos(slice), link.describe(), false);
+            if (arrived != null) {
+                deliver(peer, tag, dst, arrived);
+                return true;
+            }
+            if (hook.abandon(peer)) {
+                return false;
+            }
+        }
+    }
+
+    /** Forgets the link's recorded failure and its unacknowledged pushes (see {@link Transport#forgetPeer}). */
+    @Override
+    public void forgetPeer(int peer) {
+        checkPeer(peer);
+        PeerLink link;
+        synchronized (links) {
+            link = links[peer];
+        }
+        if (link != null) {
+            link.forgetPending();
+        }
+    }
+
+    private void deliver(int peer, MessageTag tag, FloatBuffer dst, Mailbox.Arrived arrived) {
         try {
             if (arrived.length() != dst.remaining()) {
                 throw new TransportException("rank " + peer + " sent " + arrived.length() + " floats for " + tag

@@ -11,8 +11,14 @@ import java.util.Objects;
  * {@code wire} and the protocol version between the two ends of every link.
  */
 public final class GrpcTransportConfig {
-    /** Bumped whenever the wire protocol changes incompatibly (2: CRC-32C trailer after a chunk's data). */
-    public static final int PROTOCOL_VERSION = 2;
+    /** The shortest limit on a vector's length: room for control vectors of a few thousand ranks. */
+    public static final long CONTROL_VECTOR_LENGTH = 4096;
+
+    /**
+     * Bumped whenever the wire protocol changes incompatibly (2: CRC-32C trailer after a chunk's data; 3: gossip
+     * tags no longer carry the topology epoch, live topology switching).
+     */
+    public static final int PROTOCOL_VERSION = 3;
     public static final String DTYPE = "float32";
 
     final String job;
@@ -57,7 +63,10 @@ public final class GrpcTransportConfig {
                     + maxFrameBytes);
         }
         long longest = Arrays.stream(vectorLengths).max().orElse(0);
-        this.maxVectorLength = b.maxVectorLength > 0 ? b.maxVectorLength : (longest > 0 ? longest : 1L << 28);
+        // At least CONTROL_VECTOR_LENGTH: small control vectors (the epoch agreement over M ranks, a joining rank's
+        // welcome header) must pass even when the parameter blocks are shorter (a small game).
+        this.maxVectorLength = b.maxVectorLength > 0 ? b.maxVectorLength
+                : (longest > 0 ? Math.max(longest, CONTROL_VECTOR_LENGTH) : 1L << 28);
         this.maxPendingPerPeer = b.maxPendingPerPeer;
         this.callTimeout = b.callTimeout;
         this.receiveTimeout = b.receiveTimeout;

@@ -113,6 +113,11 @@ final class Mailbox {
      * @throws TransportException on timeout, on a failed push of that vector, or when the mailbox is closed
      */
     Arrived take(Key key, Duration timeout, String peerDescription) {
+        return take(key, timeout, peerDescription, true);
+    }
+
+    /** As {@link #take(Key, Duration, String)}; with {@code throwOnTimeout} false, null when the time is up. */
+    Arrived take(Key key, Duration timeout, String peerDescription, boolean throwOnTimeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         lock.lock();
         try {
@@ -138,6 +143,9 @@ final class Mailbox {
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
+                    if (!throwOnTimeout) {
+                        return null;
+                    }
                     throw new TransportException("timed out after " + timeout.toMillis() + " ms waiting for "
                             + peerDescription + " to send " + key.tag()
                             + (assembling.contains(key) ? " (a push is in progress but incomplete)" : ""));

@@ -3,6 +3,7 @@ package io.dgan.transport.grpc;
 import io.dgan.transport.TransportException;
 import io.dgan.transport.grpc.proto.Hello;
 import io.grpc.CallOptions;
+import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -10,7 +11,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -34,7 +34,7 @@ final class PeerLink {
     private final Consumer<String> log;
     private volatile boolean handshaken;
     private final AtomicReference<String> failure = new AtomicReference<>();
-    private final Set<CountDownLatch> pending = ConcurrentHashMap.newKeySet();
+    private final java.util.Map<CountDownLatch, ClientCall<?, ?>> pending = new ConcurrentHashMap<>();
 
     PeerLink(int peer, String address, GrpcTransportConfig config, TransportListener listener, Consumer<String> log) {
         this.peer = peer;
@@ -137,10 +137,27 @@ final class PeerLink {
         failure.compareAndSet(null, message);
     }
 
-    CountDownLatch track() {
+    CountDownLatch track(ClientCall<?, ?> call) {
         CountDownLatch done = new CountDownLatch(1);
-        pending.add(done);
+        pending.put(done, call);
         return done;
+    }
+
+    /**
+     * The peer left the graph or a new process took its rank: cancels the pushes still waiting for it (e.g. for a
+     * dead peer's address to come back) so that they neither hold up close() nor land in the new process, then
+     * forgets the failure recorded so far.
+     */
+    void forgetPending() {
+        for (var e : pending.entrySet()) {
+            untrack(e.getKey());
+            e.getValue().cancel("peer " + peer + " left the topology", null);
+        }
+        failure.set(null);
+    }
+
+    boolean isTracked(CountDownLatch done) {
+        return pending.containsKey(done);
     }
 
     void untrack(CountDownLatch done) {
@@ -151,7 +168,7 @@ final class PeerLink {
     /** Waits for outstanding pushes (so that a worker's last vectors are delivered before it exits). */
     boolean drain(long timeoutMs) {
         long deadline = System.currentTimeMillis() + timeoutMs;
-        for (CountDownLatch latch : pending) {
+        for (CountDownLatch latch : pending.keySet()) {
             try {
                 if (!latch.await(Math.max(0, deadline - System.currentTimeMillis()), TimeUnit.MILLISECONDS)) {
                     return false;

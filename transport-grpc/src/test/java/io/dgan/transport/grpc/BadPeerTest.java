@@ -252,7 +252,7 @@ class BadPeerTest {
         MessageTag tag3 = new MessageTag(0, 5, 0, 0);
         Status huge = push(List.of(chunk(header(0, tag3, 1L << 40, 0, 256).build(), data)), true)
                 .get(5, TimeUnit.SECONDS);
-        assertThat(huge.getDescription()).contains("exceeds the limit of 512");
+        assertThat(huge.getDescription()).contains("exceeds the limit of " + GrpcTransportConfig.CONTROL_VECTOR_LENGTH);
     }
 
     @Test

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.dgan.topology.MixingSchedule;
 import io.dgan.topology.SparseMixingMatrix;
 import io.dgan.topology.StaticSchedule;
+import io.dgan.topology.TopologyEpoch;
 import io.dgan.topology.Topologies;
 import io.dgan.topology.TopologySpec;
 import io.dgan.topology.TopologyType;
@@ -21,20 +22,65 @@ import java.nio.file.Path;
  * @param gossipRounds gossip rounds t per iteration
  */
 public record TopologyFile(long epoch, String type, int workers, int gossipRounds, long seed,
-                           MixingSchedule schedule) {
+                           MixingSchedule schedule, int[] excludedRanks, long[] memberSince) {
 
     public static TopologyFile read(Path file) {
-        JsonNode root;
+        String text;
         try {
-            root = JsonOutput.mapper().readTree(Files.readString(file));
+            text = Files.readString(file);
         } catch (IOException e) {
             throw new IllegalArgumentException("--topology-file: cannot read " + file + ": " + e.getMessage());
         }
+        return parse(text, file);
+    }
+
+    /** The epoch as the workers' live topology sees it (validates that excluded ranks have no neighbours). */
+    public TopologyEpoch toEpoch() {
+        return new TopologyEpoch(epoch, type, schedule, gossipRounds, excludedRanks, memberSince);
+    }
+
+    /** Parses the file's content; errors name the file and the field. */
+    public static TopologyFile parse(String text, Path file) {
+        JsonNode root;
         try {
-            long epoch = required(root, "epoch").asLong();
+            root = JsonOutput.mapper().readTree(text);
+        } catch (IOException e) {
+            String m = e.getMessage() == null ? e.toString() : e.getMessage().lines().findFirst().orElse("");
+            throw new IllegalArgumentException("--topology-file: " + file + " is not valid JSON: " + m);
+        }
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException("--topology-file: " + file + ": expected a JSON object");
+        }
+        try {
+            long epoch = integer(root, "epoch", true, 0);
+            if (epoch < 0) {
+                throw new IllegalArgumentException("field 'epoch' must be >= 0, got " + epoch);
+            }
             String typeName = required(root, "type").asText();
-            int workers = required(root, "workers").asInt();
-            int rounds = root.path("gossipRounds").asInt(1);
+            int workers = (int) integer(root, "workers", true, 0);
+            if (workers < 1) {
+                throw new IllegalArgumentException("field 'workers' must be >= 1, got " + workers);
+            }
+            int rounds = (int) integer(root, "gossipRounds", false, 1);
+            if (rounds < 1) {
+                throw new IllegalArgumentException("field 'gossipRounds' must be >= 1, got " + rounds);
+            }
+            JsonNode ex = root.path("excludedRanks");
+            int[] excluded = new int[0];
+            if (!ex.isMissingNode() && !ex.isNull()) {
+                if (!ex.isArray()) {
+                    throw new IllegalArgumentException("field 'excludedRanks' must be an array of ranks");
+                }
+                excluded = new int[ex.size()];
+                for (int i = 0; i < ex.size(); i++) {
+                    if (!ex.get(i).canConvertToInt() || !ex.get(i).isIntegralNumber()
+                            || ex.get(i).asInt() < 0 || ex.get(i).asInt() >= workers) {
+                        throw new IllegalArgumentException("field 'excludedRanks' entry " + i + " must be a rank of 0.."
+                                + (workers - 1) + ", got " + ex.get(i));
+                    }
+                    excluded[i] = ex.get(i).asInt();
+                }
+            }
             long seed = root.path("seed").asLong(0);
             TopologyType type = TopologyType.fromName(typeName);
             MixingSchedule schedule;
@@ -53,15 +99,52 @@ public record TopologyFile(long epoch, String type, int workers, int gossipRound
                     }
                     weights[i] = new double[workers];
                     for (int j = 0; j < workers; j++) {
+                        if (!row.get(j).isNumber()) {
+                            throw new IllegalArgumentException("weights[" + i + "][" + j + "] must be a number, got "
+                                    + row.get(j));
+                        }
                         weights[i][j] = row.get(j).asDouble();
                     }
                 }
                 schedule = new StaticSchedule(type, SparseMixingMatrix.fromArray(weights));
             }
-            return new TopologyFile(epoch, typeName, workers, rounds, seed, schedule);
+            JsonNode since = root.path("memberSince");
+            long[] memberSince = new long[workers];
+            if (!since.isMissingNode() && !since.isNull()) {
+                if (!since.isArray() || since.size() != workers) {
+                    throw new IllegalArgumentException("field 'memberSince' must be an array of " + workers
+                            + " epochs (one per rank)");
+                }
+                for (int i = 0; i < workers; i++) {
+                    if (!since.get(i).isIntegralNumber() || since.get(i).asLong() < 0
+                            || since.get(i).asLong() > epoch) {
+                        throw new IllegalArgumentException("field 'memberSince' entry " + i + " must be an epoch in 0.."
+                                + epoch + ", got " + since.get(i));
+                    }
+                    memberSince[i] = since.get(i).asLong();
+                }
+            }
+            TopologyFile topo = new TopologyFile(epoch, typeName, workers, rounds, seed, schedule, excluded,
+                    memberSince);
+            topo.toEpoch(); // an excluded rank with neighbours, or everybody excluded, is an error here
+            return topo;
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new IllegalArgumentException("--topology-file: " + file + ": " + e.getMessage());
         }
+    }
+
+    private static long integer(JsonNode root, String field, boolean required, long otherwise) {
+        JsonNode node = root.get(field);
+        if (node == null || node.isNull()) {
+            if (required) {
+                throw new IllegalArgumentException("missing field '" + field + "'");
+            }
+            return otherwise;
+        }
+        if (!node.isIntegralNumber()) {
+            throw new IllegalArgumentException("field '" + field + "' must be an integer, got " + node);
+        }
+        return node.asLong();
     }
 
     private static JsonNode required(JsonNode root, String field) {

@@ -168,7 +168,8 @@ public final class TrainCommand implements Callable<Integer> {
         try {
             LocalWorkers workers = new LocalWorkers(config.workers(), args, dir, err,
                     List.of("-Xmx1g", "-Djava.awt.headless=true", "-Dslf4j.internal.verbosity=ERROR"))
-                    .environment(Map.of("OMP_NUM_THREADS", t, "OPENBLAS_NUM_THREADS", t, "MKL_NUM_THREADS", t));
+                    .environment(Map.of("OMP_NUM_THREADS", t, "OPENBLAS_NUM_THREADS", t, "MKL_NUM_THREADS", t,
+                            WorkerCommand.THREADS_ENV, t));
             onStart.accept(workers);
             workers.runToCompletion();
             Map<String, Object> summary = new ObjectMapper().readValue(dir.resolve("summary.json").toFile(), Map.class);

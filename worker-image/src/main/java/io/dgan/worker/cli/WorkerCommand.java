@@ -2,6 +2,7 @@ package io.dgan.worker.cli;
 
 import io.dgan.games.Game;
 import io.dgan.games.GameWorker;
+import io.dgan.gossip.LiveTopology;
 import io.dgan.games.RunResult;
 import io.dgan.training.GanTrainer;
 import io.dgan.training.GanWorker;
@@ -44,6 +45,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 /**
  * {@code dgan worker}: runs ONE rank (docs/worker-contract.md). Builds the gRPC transport, waits for its neighbours,
@@ -197,20 +199,33 @@ public final class WorkerCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         long epoch = 0;
+        PrintWriter err = spec.commandLine().getErr();
+        String prefix = "[rank " + rank + "] ";
+        Consumer<String> say = msg -> {
+            synchronized (err) {
+                err.println(prefix + msg);
+                err.flush();
+            }
+        };
+        TopologyWatcher watcher = null;
+        int[] excluded = new int[0];
         if (topologyFile != null) {
             // The operator's topology (possibly re-weighted after a failure) wins over --topology.
-            TopologyFile topo = operatorTopology();
+            watcher = parse("--topology-file", () -> new TopologyWatcher(topologyFile, workers, say));
+            TopologyFile topo = watcher.initial();
             epoch = topo.epoch();
             schedule = topo.schedule();
             topologyName = topo.type();
+            excluded = topo.excludedRanks();
             config = config.toBuilder().epoch(epoch).gossipRounds(topo.gossipRounds()).build();
         }
+        // Followed live unless there is nothing to follow: one worker, or cp-oadam (no gossip; its all-reduce of
+        // the gradients needs every rank).
+        boolean followTopology = watcher != null && workers > 1 && algorithm != Algorithm.CP_OADAM;
         List<String> playerNames = g.playerNames();
         float[][] initial = g.initialPoint();
         long[] lengths = java.util.Arrays.stream(initial).mapToLong(a -> a.length).toArray();
 
-        PrintWriter err = spec.commandLine().getErr();
-        String prefix = "[rank " + rank + "] ";
         WorkerMetrics metrics = new WorkerMetrics(namespace, job, rank);
         int metricsBound = metricsPort > 0 ? metrics.serve(bind, metricsPort) : 0;
         metrics.topologyEpoch(epoch);
@@ -234,8 +249,12 @@ public final class WorkerCommand implements Callable<Integer> {
                     algorithm.cliName(), topologyName, workers, transport == null ? 0 : transport.port(),
                     metricsBound > 0 ? ", metrics port " + metricsBound : "");
             err.flush();
-            if (transport != null) {
-                List<Integer> neighbours = neighbours(schedule, algorithm);
+            boolean selfExcluded = java.util.Arrays.stream(excluded).anyMatch(r -> r == rank);
+            if (transport != null && !selfExcluded) {
+                List<Integer> neighbours = new ArrayList<>(neighbours(schedule, algorithm));
+                for (int r : excluded) {
+                    neighbours.remove(Integer.valueOf(r));
+                }
                 err.println(prefix + "waiting for ranks " + neighbours);
                 err.flush();
                 transport.awaitPeers(neighbours);
@@ -247,7 +266,16 @@ public final class WorkerCommand implements Callable<Integer> {
             long reportEvery = Math.max(game.every, (iterations / 10 / game.every) * game.every);
             long loopStart = System.nanoTime();
             long[] counted = {0};
-            RunResult result = new GameWorker(g, config, schedule, channel).every(game.every).progress(p -> {
+            GameWorker runner = new GameWorker(g, config, schedule, channel).every(game.every);
+            long[] finalEpoch = {epoch};
+            if (followTopology) {
+                TopologyWatcher source = watcher;
+                runner.live(opt -> new LiveTopology(channel, source, say).onEpoch(e -> {
+                    metrics.topologyEpoch(e);
+                    finalEpoch[0] = e;
+                }));
+            }
+            RunResult result = runner.progress(p -> {
                 metrics.stepsCompleted(p.iteration() - counted[0]);
                 counted[0] = p.iteration();
                 metrics.consensusDistance(p.consensusDistance());
@@ -271,6 +299,7 @@ public final class WorkerCommand implements Callable<Integer> {
             summary.put("iterations", result.iterations());
             summary.put("finalResidual", Double.isFinite(result.finalResidual()) ? result.finalResidual() : null);
             summary.put("consensusDistance", result.last().consensusDistance());
+            summary.put("topologyEpoch", finalEpoch[0]);
             summary.put("wallSeconds", (System.nanoTime() - started) / 1e9);
             List<Map<String, Object>> playerList = new ArrayList<>();
             for (int i = 0; i < playerNames.size(); i++) {
@@ -326,22 +355,40 @@ public final class WorkerCommand implements Callable<Integer> {
         }
         io.dgan.topology.MixingSchedule givenSchedule = null;
         long epoch = 0;
-        if (topologyFile != null) {
-            // The operator's topology (possibly re-weighted after a failure) wins over the configuration's.
-            TopologyFile topo = operatorTopology();
-            givenSchedule = topo.schedule();
-            epoch = topo.epoch();
-            config = config.withWorkers(workers, topo.type(), config.algorithm()).withGossipRounds(topo.gossipRounds());
-        }
         PrintWriter err = spec.commandLine().getErr();
         String prefix = "[rank " + rank + "] ";
+        Consumer<String> say = msg -> {
+            synchronized (err) {
+                err.println(prefix + msg);
+                err.flush();
+            }
+        };
+        TopologyWatcher watcher = null;
+        int[] excluded = new int[0];
+        if (topologyFile != null) {
+            // The operator's topology (possibly re-weighted after a failure) wins over the configuration's.
+            watcher = parse("--topology-file", () -> new TopologyWatcher(topologyFile, workers, say));
+            TopologyFile topo = watcher.initial();
+            givenSchedule = topo.schedule();
+            epoch = topo.epoch();
+            excluded = topo.excludedRanks();
+            config = config.withWorkers(workers, topo.type(), config.algorithm()).withGossipRounds(topo.gossipRounds());
+        }
         java.io.PrintStream stdout = System.out;
         System.setOut(System.err); // ND4J's banner and other library output stay off stdout
         java.io.PrintStream log = new java.io.PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.err), true);
         long started = System.nanoTime();
+        int threads;
+        try {
+            threads = nativeThreads(config.threadsPerWorker(), System.getenv(THREADS_ENV),
+                    Runtime.getRuntime().availableProcessors());
+        } catch (IllegalArgumentException e) {
+            System.setOut(stdout);
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         WorkerMetrics metrics = new WorkerMetrics(namespace, job, rank);
         try (metrics) {
-            GanWorker gan = new GanWorker(config, givenSchedule, epoch, runDir, rank, flags.resume, log);
+            GanWorker gan = new GanWorker(config, givenSchedule, epoch, runDir, rank, flags.resume, log, threads);
             int metricsBound = metricsPort > 0 ? metrics.serve(bind, metricsPort) : 0;
             metrics.topologyEpoch(epoch);
             Algorithm algorithm = gan.setup().algorithm();
@@ -360,16 +407,27 @@ public final class WorkerCommand implements Callable<Integer> {
                         err.flush();
                     })
                     : null) {
-                err.printf(Locale.ROOT, "%sjob %s, %s %s on %s (%s, %d workers), gossip port %d%s, layout %016x%n",
+                err.printf(Locale.ROOT, "%sjob %s, %s %s on %s (%s, %d workers), gossip port %d%s, layout %016x, "
+                                + "%d native thread%s%n",
                         prefix, job, config.model(), algorithm.cliName(), config.dataset(), config.topology(), workers,
                         transport == null ? 0 : transport.port(),
-                        metricsBound > 0 ? ", metrics port " + metricsBound : "", gan.layoutHash());
+                        metricsBound > 0 ? ", metrics port " + metricsBound : "", gan.layoutHash(), gan.threads(),
+                        gan.threads() == 1 ? "" : "s");
                 err.flush();
-                if (transport != null) {
-                    List<Integer> neighbours = neighbours(gan.setup().schedule(), algorithm);
+                int[] cutOut = excluded;
+                boolean selfExcluded = java.util.Arrays.stream(cutOut).anyMatch(r -> r == rank);
+                if (transport != null && !selfExcluded) {
+                    List<Integer> neighbours = new ArrayList<>(neighbours(gan.setup().schedule(), algorithm));
+                    for (int r : cutOut) {
+                        neighbours.remove(Integer.valueOf(r));
+                    }
                     transport.awaitPeers(neighbours);
                 }
                 Transport channel = transport != null ? transport : new InMemoryNetwork(1).transport(0);
+                if (watcher != null && workers > 1 && algorithm != Algorithm.CP_OADAM) {
+                    TopologyWatcher source = watcher;
+                    gan.live(opt -> new LiveTopology(channel, source, say).onEpoch(metrics::topologyEpoch));
+                }
                 long[] counted = {0};
                 GanTrainer.Summary s = gan.progress(p -> {
                     metrics.stepsCompleted(p.iteration() - counted[0]);
@@ -404,6 +462,34 @@ public final class WorkerCommand implements Callable<Integer> {
         } finally {
             System.setOut(stdout);
         }
+    }
+
+    /** Set by the local launcher ({@code dgan train}): its M worker processes share the machine's cores. */
+    static final String THREADS_ENV = "DGAN_THREADS_PER_WORKER";
+
+    /**
+     * Native threads of a GAN worker, which runs alone in its process: the configuration's threadsPerWorker
+     * (--threads-per-worker) if set; else {@value #THREADS_ENV} (the local launcher's share, cores / M); else every
+     * core the process has (a pod: its CPU limit, as the JVM sees it). Not cores / M: one pod runs one worker.
+     */
+    static int nativeThreads(int configured, String fromEnvironment, int cores) {
+        if (configured > 0) {
+            return configured;
+        }
+        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+            int n;
+            try {
+                n = Integer.parseInt(fromEnvironment.trim());
+            } catch (NumberFormatException e) {
+                n = 0;
+            }
+            if (n < 1) {
+                throw new IllegalArgumentException(THREADS_ENV + ": expected a positive number of threads, got '"
+                        + fromEnvironment + "'");
+            }
+            return n;
+        }
+        return Math.max(1, cores);
     }
 
     /**
@@ -498,15 +584,5 @@ public final class WorkerCommand implements Callable<Integer> {
 
     private ParameterException bad(String flag, String message) {
         return new ParameterException(spec.commandLine(), flag + ": " + message);
-    }
-
-    /** The operator's topology file, which must describe exactly {@code --workers} ranks. */
-    private TopologyFile operatorTopology() {
-        TopologyFile topo = parse("--topology-file", () -> TopologyFile.read(topologyFile));
-        if (topo.workers() != workers) {
-            throw bad("--topology-file", topologyFile + " describes " + topo.workers() + " workers, but --workers is "
-                    + workers);
-        }
-        return topo;
     }
 }

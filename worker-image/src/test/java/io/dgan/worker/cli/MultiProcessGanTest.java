@@ -60,6 +60,9 @@ class MultiProcessGanTest {
         assertThat(a.err()).contains("[it 30/30] G ").contains("consensus").contains("it/s  ETA")
                 .contains("[rank 2] done: 30 iterations");
         assertThat(a.err().lines().filter(l -> l.startsWith("[it 30/30]")).count()).isEqualTo(1);
+        // dgan train divides the machine's cores among its 3 worker processes (DGAN_THREADS_PER_WORKER).
+        int share = Math.max(1, Runtime.getRuntime().availableProcessors() / 3);
+        assertThat(a.err()).contains("[rank 0] job ").contains(", " + share + " native thread" + (share == 1 ? "" : "s"));
     }
 
     /**
@@ -95,8 +98,12 @@ class MultiProcessGanTest {
 
         java.io.StringWriter log = new java.io.StringWriter();
         Path run = dir.resolve("operator-style");
+        // Pods (one worker each) use every core they have; here three share the machine, so give them the thread
+        // runner's share (cores / M), as dgan train does, to compare the same float rounding.
+        int share = Math.max(1, Runtime.getRuntime().availableProcessors() / m);
         new LocalWorkers(m, List.of("--config", job.toString(), "--topology-file", topoFile.toString()), run,
-                new java.io.PrintWriter(log, true), List.of("-Xmx512m")).runToCompletion();
+                new java.io.PrintWriter(log, true), List.of("-Xmx512m"))
+                .environment(java.util.Map.of(WorkerCommand.THREADS_ENV, Integer.toString(share))).runToCompletion();
         JsonNode summary = JsonOutput.mapper().readTree(run.resolve("summary.json").toFile());
         assertThat(log.toString()).contains("mlp dp-oadam on ring8 (ring, 3 workers)").contains("[it 12/12]");
         assertThat(summary.get("paramDigests")).hasSize(3);
