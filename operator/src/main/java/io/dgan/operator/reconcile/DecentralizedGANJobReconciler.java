@@ -308,9 +308,15 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 status.restarts++;
                 worker.restarts = worker.restarts == null ? 1 : worker.restarts + 1;
                 String action = policy.onWorkerFailure;
-                if (FailurePolicy.REWIRE_AND_REPLACE.equals(action) && TopologyPlanner.isSchedule(spec.topology.type)) {
-                    // The workers draw W_k themselves from type and seed: there is no published W to rewire.
-                    action = FailurePolicy.REPLACE;
+                if (!FailurePolicy.RESTART_JOB.equals(action) && !followsTopologyLive()) {
+                    // The survivors would wait for the dead rank until their receive deadline: a schedule's W_k is
+                    // drawn by the workers themselves (nothing published to rewire) and CP-OAdam's all-reduce needs
+                    // every rank. Restart everyone from the newest shared checkpoint instead.
+                    restartJob("rank " + rank + " failed (exit " + exitCode + "); spec.failurePolicy.onWorkerFailure="
+                            + action + " needs workers that follow topology epochs live, which "
+                            + spec.topology.type + " / " + algorithm() + " workers do not; restarting all workers");
+                    metrics.workerReplaced(FailurePolicy.RESTART_JOB);
+                    return null;
                 }
                 if (FailurePolicy.REWIRE_AND_REPLACE.equals(action)) {
                     TreeSet<Integer> excluded = new TreeSet<>(status.topology.excludedRanks);
@@ -339,15 +345,36 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                     metrics.workerReplaced(action);
                     return null;
                 } else {
+                    // The graph keeps rank r, but its new pod is a new process: a new epoch whose memberSince names
+                    // it tells the survivors (blocked on the dead rank) to fold it out until it has warm-started
+                    // from its neighbours, and tells the replacement to join rather than start from scratch.
+                    status.topology.epoch = epoch() + 1;
+                    if (status.topology.memberSince == null) status.topology.memberSince = new java.util.TreeMap<>();
+                    status.topology.memberSince.put(Integer.toString(rank), epoch());
                     deletePods(List.of(pod), "replace");
                     pods.remove(rank);
                     metrics.workerReplaced(action);
                     events.warning(job, "WorkerFailed", "rank " + rank + " failed (exit " + exitCode
-                            + "); replacing that rank only");
+                            + "); replacing that rank only (topology epoch " + epoch() + ": it rejoins warm-started)");
                     condition(JobConditions.DEGRADED, true, "WorkerReplaced", "rank " + rank + " is being replaced");
                 }
             }
             return null;
+        }
+
+        /**
+         * Whether this job's workers switch topology epochs while they run (docs/worker-contract.md): static graphs
+         * with gossip. Not schedules (random-ring, one-peer-hypercube, random-matching; rand-dp-oadam draws a random
+         * ring), not cp-oadam (its all-reduce spans every rank).
+         */
+        boolean followsTopologyLive() {
+            String algorithm = algorithm();
+            return !TopologyPlanner.isSchedule(spec.topology.type) && !"cp-oadam".equals(algorithm)
+                    && !"rand-dp-oadam".equals(algorithm);
+        }
+
+        String algorithm() {
+            return spec.optimizer == null || spec.optimizer.algorithm == null ? "dp-oadam" : spec.optimizer.algorithm;
         }
 
         void restartJob(String why) {

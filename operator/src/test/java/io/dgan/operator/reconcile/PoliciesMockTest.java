@@ -162,9 +162,37 @@ class PoliciesMockTest {
         DecentralizedGANJob job = cluster.get(NS, "replace");
         assertThat(job.getStatus().workers.get(2).restarts).isEqualTo(1);
         assertThat(job.getStatus().workers.get(2).lastExitCode).isEqualTo(137);
-        assertThat(topology("replace").get("epoch").asLong()).isEqualTo(1);
+        // Same graph, but a new epoch whose memberSince names rank 2: the survivors fold it out until the new
+        // process has warm-started from its neighbours (docs/worker-contract.md); nobody is excluded.
+        Eventually.await("epoch 2 naming rank 2 as new", WAIT, () -> topology("replace").get("epoch").asLong() >= 2
+                && topology("replace").path("memberSince").path(2).asLong() >= 2);
+        JsonNode topology = topology("replace");
+        assertThat(topology.get("excludedRanks")).isEmpty();
+        assertThat(topology.get("memberSince").get(2).asLong()).isLessThanOrEqualTo(topology.get("epoch").asLong());
+        for (int r : new int[] {0, 1, 3}) {
+            assertThat(topology.get("memberSince").get(r).asLong()).as("rank %d", r).isZero();
+        }
         cluster.markAllReady(NS, "replace");
         Eventually.await("Running", WAIT, () -> "Running".equals(cluster.phase(NS, "replace")));
+    }
+
+    @Test
+    void replacingARankOfAJobWhoseWorkersCannotSwitchEpochsRestartsTheJob() {
+        // cp-oadam's all-reduce spans every rank: survivors cannot go on without the dead one, so replacing one
+        // rank would leave them waiting until their receive deadline. The operator restarts the job instead.
+        Map<String, String> before = running("allreduce", 3, "Ring", j -> {
+            j.getSpec().failurePolicy.onWorkerFailure = FailurePolicy.REWIRE_AND_REPLACE;
+            j.getSpec().optimizer.algorithm = "cp-oadam";
+        });
+        cluster.terminate(cluster.pod(NS, "allreduce-worker-1"), "Failed", 1);
+        Eventually.await("all three recreated", WAIT, () -> {
+            Map<String, String> now = uids("allreduce");
+            return now.size() == 3 && now.values().stream().noneMatch(before::containsValue);
+        });
+        assertThat(topology("allreduce").get("excludedRanks")).isEmpty();
+        assertThat(cluster.get(NS, "allreduce").getStatus().conditions.stream()
+                .filter(c -> "Restarting".equals(c.getType())).findFirst().orElseThrow().getMessage())
+                .contains("cp-oadam").contains("spec.failurePolicy.onWorkerFailure=RewireAndReplace");
     }
 
     @Test
