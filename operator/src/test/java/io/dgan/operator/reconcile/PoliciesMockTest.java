@@ -190,9 +190,10 @@ class PoliciesMockTest {
             return now.size() == 3 && now.values().stream().noneMatch(before::containsValue);
         });
         assertThat(topology("allreduce").get("excludedRanks")).isEmpty();
-        assertThat(cluster.get(NS, "allreduce").getStatus().conditions.stream()
-                .filter(c -> "Restarting".equals(c.getType())).findFirst().orElseThrow().getMessage())
-                .contains("cp-oadam").contains("spec.failurePolicy.onWorkerFailure=RewireAndReplace");
+        Eventually.await("the Restarting condition names the reason", WAIT, () -> cluster.get(NS, "allreduce")
+                .getStatus().conditions.stream().filter(c -> "Restarting".equals(c.getType())).anyMatch(c ->
+                        c.getMessage() != null && c.getMessage().contains("cp-oadam")
+                                && c.getMessage().contains("spec.failurePolicy.onWorkerFailure=RewireAndReplace")));
     }
 
     @Test
