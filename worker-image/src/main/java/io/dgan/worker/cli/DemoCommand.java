@@ -132,7 +132,7 @@ public final class DemoCommand implements Callable<Integer> {
                     say(err, "the cached classifier cannot be used: %s", stale);
                 }
                 long c0 = System.nanoTime();
-                boolean sample = data.classifierName().endsWith("sample");
+                boolean sample = !data.classifierName().equals(DemoDataset.DEMO_CLASSIFIER);
                 int limit = sample ? 0 : 6000;
                 int epochs = sample ? 3 : 1;
                 say(err, "FID needs a feature classifier and none is cached in %s: training one first "
