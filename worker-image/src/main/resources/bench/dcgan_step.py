@@ -1,4 +1,5 @@
-"""The PyTorch reference for `dgan bench step`: the same DCGAN (28x28x1, width 64, no batch norm) and the same
+"""The PyTorch reference for `dgan bench step`: the same DCGAN (28x28x1, width 64, batch norm in G, none in D; G had
+no batch norm before session 3) and the same
 simultaneous step (G and D gradients on one minibatch, Adam on both), without and with the WGAN gradient penalty.
 Prints one JSON object: {"torch": version, "threads": n, "msStep": ..., "msStepGp": ..., "cpuMsStep": ...,
 "cpuMsStepGp": ...} (medians of wall time and of process CPU time per step)."""
@@ -13,8 +14,8 @@ batch, iterations, warmup, threads = (int(a) for a in sys.argv[1:5])
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 
-G = nn.Sequential(nn.Linear(100, 7 * 7 * 128), nn.ReLU(), nn.Unflatten(1, (128, 7, 7)),
-                  nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.ReLU(),
+G = nn.Sequential(nn.Linear(100, 7 * 7 * 128), nn.Unflatten(1, (128, 7, 7)), nn.BatchNorm2d(128), nn.ReLU(),
+                  nn.ConvTranspose2d(128, 64, 4, 2, 1), nn.BatchNorm2d(64), nn.ReLU(),
                   nn.ConvTranspose2d(64, 1, 4, 2, 1), nn.Tanh())
 D = nn.Sequential(nn.Conv2d(1, 64, 4, 2, 1), nn.LeakyReLU(0.2),
                   nn.Conv2d(64, 128, 4, 2, 1), nn.LeakyReLU(0.2),

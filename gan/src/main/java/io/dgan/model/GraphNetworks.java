@@ -5,6 +5,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
+import org.deeplearning4j.nn.conf.distribution.NormalDistribution;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -29,7 +30,9 @@ import org.nd4j.linalg.learning.config.NoOp;
  * flat parameter layout.
  *
  * <p>Initialisation as in the reference code (gan_cifar_resnet.py): He for the 3×3 convolutions inside blocks,
- * Xavier (Glorot) for shortcuts, dense layers and the generator's output convolution.
+ * Xavier (Glorot) for shortcuts, dense layers and the generator's output convolution. An architecture with
+ * {@code initStdDev > 0} (the DCGAN generator with batch norm) draws its weights from N(0, initStdDev²) instead, as
+ * its layer-stack form does; biases start at 0 and BN at γ = 1, β = 0.
  *
  * <p>Training workspaces are off for graphs with batch norm: with them on, DL4J's batch norm back-propagation read
  * a cached array from a workspace that {@code feedForward} had already closed. The training loops' periodic
@@ -52,6 +55,11 @@ public final class GraphNetworks {
     }
 
     public static ComputationGraph build(Architecture arch, long seed, DataType dataType) {
+        return build(arch, seed, dataType, Architecture.Padding.EXPLICIT);
+    }
+
+    /** As above with a chosen way of expressing 'Same' padding of the plain conv/deconv layers (equivalence test). */
+    public static ComputationGraph build(Architecture arch, long seed, DataType dataType, Architecture.Padding padding) {
         NativeBackend.configure(); // oneDNN helpers on, as for the layer-stack models
         NeuralNetConfiguration.Builder nb = new NeuralNetConfiguration.Builder()
                 .seed(seed)
@@ -60,39 +68,70 @@ public final class GraphNetworks {
                 .trainingWorkspaceMode(arch.layers().stream().anyMatch(GraphNetworks::hasBatchNorm)
                         ? WorkspaceMode.NONE : WorkspaceMode.ENABLED)
                 .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
-                .convolutionMode(ConvolutionMode.Same)
-                .weightInit(WeightInit.XAVIER);
+                .convolutionMode(ConvolutionMode.Same);
+        if (arch.initStdDev() > 0) {
+            nb.weightInit(new NormalDistribution(0, arch.initStdDev())); // DCGAN: N(0, 0.02²); resblocks set their own
+        } else {
+            nb.weightInit(WeightInit.XAVIER);
+        }
         ComputationGraphConfiguration.GraphBuilder g = nb.graphBuilder().addInputs(INPUT);
         g.addVertex(INPUT_GRADIENT, new InputGradientVertex(), INPUT);
         String prev = INPUT_GRADIENT;
         int channels = arch.input().isImage() ? arch.input().channels() : 0;
+        // Spatial size entering the next layer (0: unknown or not an image), for explicit padding where it equals
+        // 'Same' (the oneDNN path; see Architecture.samePadding).
+        int height = arch.input().isImage() ? arch.input().height() : 0;
+        int width = arch.input().isImage() ? arch.input().width() : 0;
         int i = 0;
         for (LayerSpec spec : arch.layers()) {
             String name = "L" + i++;
             if (spec instanceof LayerSpec.Dense d) {
                 g.addLayer(name, new DenseLayer.Builder().nOut(d.nOut())
                         .activation(Architecture.activation(d.activation())).build(), prev);
+                height = 0;
+                width = 0;
             } else if (spec instanceof LayerSpec.Conv c) {
-                g.addLayer(name, new ConvolutionLayer.Builder(c.kernel(), c.kernel()).stride(c.stride(), c.stride())
-                        .nOut(c.nOut()).activation(Architecture.activation(c.activation())).build(), prev);
+                ConvolutionLayer.Builder layer = new ConvolutionLayer.Builder(c.kernel(), c.kernel())
+                        .stride(c.stride(), c.stride()).nOut(c.nOut()).activation(Architecture.activation(c.activation()));
+                int pad = Architecture.samePadding(c.kernel(), c.stride(), height, width, padding);
+                if (pad >= 0) {
+                    layer.convolutionMode(ConvolutionMode.Truncate).padding(pad, pad);
+                }
+                g.addLayer(name, layer.build(), prev);
                 channels = c.nOut();
+                height = (height + c.stride() - 1) / c.stride();
+                width = (width + c.stride() - 1) / c.stride();
             } else if (spec instanceof LayerSpec.Deconv c) {
-                g.addLayer(name, new Deconvolution2D.Builder(c.kernel(), c.kernel()).stride(c.stride(), c.stride())
-                        .nOut(c.nOut()).activation(Architecture.activation(c.activation())).build(), prev);
+                Deconvolution2D.Builder layer = new Deconvolution2D.Builder(c.kernel(), c.kernel())
+                        .stride(c.stride(), c.stride()).nOut(c.nOut()).activation(Architecture.activation(c.activation()));
+                // Transposed: 'Same' gives size × s from a total padding of k − s whatever the input size.
+                int pad = Architecture.samePadding(c.kernel(), c.stride(), c.stride(), c.stride(), padding);
+                if (pad >= 0) {
+                    layer.convolutionMode(ConvolutionMode.Truncate).padding(pad, pad);
+                }
+                g.addLayer(name, layer.build(), prev);
                 channels = c.nOut();
+                height *= c.stride();
+                width *= c.stride();
             } else if (spec instanceof LayerSpec.ToImage t) {
                 g.addVertex(name, new PreprocessorVertex(
                         new FeedForwardToCnnPreProcessor(t.height(), t.width(), t.channels())), prev);
                 channels = t.channels();
+                height = t.height();
+                width = t.width();
             } else if (spec instanceof LayerSpec.BatchNorm) {
                 g.addLayer(name, new BatchNormalization.Builder().build(), prev);
             } else if (spec instanceof LayerSpec.Activation a) {
                 g.addLayer(name, new ActivationLayer.Builder().activation(Architecture.activation(a.activation())).build(), prev);
             } else if (spec instanceof LayerSpec.GlobalMeanPool) {
                 g.addLayer(name, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), prev);
+                height = 0;
+                width = 0;
             } else if (spec instanceof LayerSpec.ResBlock r) {
                 resBlock(g, name, r, prev, channels);
                 channels = r.nOut();
+                height = 0; // resblocks keep DL4J's 'Same' mode (3×3 stride 1: odd k − s, no explicit form)
+                width = 0;
             } else {
                 throw new IllegalArgumentException("graph builder: unknown layer " + spec.describe());
             }

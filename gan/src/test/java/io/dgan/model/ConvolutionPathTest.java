@@ -2,6 +2,7 @@ package io.dgan.model;
 
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -23,13 +24,48 @@ class ConvolutionPathTest {
     @Test
     void explicitPaddingEqualsSameModeForTheDcganLayers() {
         for (Shape image : new Shape[]{Shape.image(1, 28, 28), Shape.image(3, 32, 32)}) {
-            Architecture g = GanModels.dcganGenerator(100, image, 16);
+            Architecture g = GanModels.dcganGenerator(100, image, 16, false); // the layer-stack form (no batch norm)
             Architecture d = GanModels.dcganDiscriminator(image, 16);
             assertSameFunction(g.build(3, DataType.FLOAT, Architecture.Padding.SAME),
                     g.build(3, DataType.FLOAT, Architecture.Padding.EXPLICIT), Nd4j.randn(DataType.FLOAT, 5, 100));
             assertSameFunction(d.build(4, DataType.FLOAT, Architecture.Padding.SAME),
                     d.build(4, DataType.FLOAT, Architecture.Padding.EXPLICIT),
                     Nd4j.rand(DataType.FLOAT, image.batchShape(5)));
+        }
+    }
+
+    /**
+     * The DCGAN generator with batch norm is a ComputationGraph: its transposed convolutions must take the explicit
+     * padding too (the fast oneDNN deconv2d declines 'Same') and compute what 'Same' computes: same output, same
+     * parameter and input gradients (BN in training mode, batch statistics, as always here).
+     */
+    @Test
+    void batchNormGeneratorGraphUsesExplicitPaddingAndComputesWhatSameComputes() {
+        for (Shape image : new Shape[]{Shape.image(1, 28, 28), Shape.image(3, 32, 32)}) {
+            Architecture g = GanModels.dcganGenerator(100, image, 8);
+            assertThat(g.isGraph()).as("batch norm needs the graph builder").isTrue();
+            ComputationGraph same = GraphNetworks.build(g, 3, DataType.FLOAT, Architecture.Padding.SAME);
+            ComputationGraph explicit = GraphNetworks.build(g, 3, DataType.FLOAT, Architecture.Padding.EXPLICIT);
+            int deconvs = 0;
+            for (Layer layer : explicit.getLayers()) {
+                if (layer.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.Deconvolution2D d) {
+                    assertThat(d.getConvolutionMode()).isEqualTo(ConvolutionMode.Truncate);
+                    assertThat(d.getPadding()).containsExactly(1, 1);
+                    deconvs++;
+                }
+            }
+            assertThat(deconvs).isEqualTo(image.height() == 28 ? 2 : 3);
+            assertThat(explicit.numParams()).isEqualTo(same.numParams());
+            explicit.params().assign(same.params());
+            INDArray z = Nd4j.randn(DataType.FLOAT, 5, 100);
+            INDArray outSame = same.feedForward(new INDArray[]{z}, true, false).get(GraphNetworks.outputName(g)).dup();
+            INDArray outExplicit = explicit.feedForward(new INDArray[]{z}, true, false).get(GraphNetworks.outputName(g)).dup();
+            assertThat(outExplicit.shape()).containsExactly(5, image.channels(), image.height(), image.width());
+            assertClose(outExplicit, outSame);
+            INDArray eps = Nd4j.randn(DataType.FLOAT, outSame.shape());
+            same.backpropGradient(eps);
+            explicit.backpropGradient(eps);
+            assertClose(explicit.getGradientsViewArray(), same.getGradientsViewArray());
         }
     }
 

@@ -18,8 +18,17 @@ class ModelNetworkTest {
     @Test
     void dcgan28HasTheExpectedParameterCountsAndShapes() {
         GanModel m = GanModels.create("dcgan", Shape.image(1, 28, 28), 1);
-        // G: dense 100→6272 (633,472) + deconv 128→64 4×4 (131,136) + deconv 64→1 4×4 (1,025)
-        assertThat(m.generator().numParams()).isEqualTo(100 * 6272 + 6272 + 128 * 64 * 16 + 64 + 64 * 16 + 1);
+        // G: dense 100→6272 (633,472) + BN 128 + deconv 128→64 4×4 (131,136) + BN 64 + deconv 64→1 4×4 (1,025);
+        // each BN holds γ, β (trained) and DL4J's running mean and log10 std (frozen): 4 × channels entries.
+        assertThat(m.generator().numParams())
+                .isEqualTo(100 * 6272 + 6272 + 4 * 128 + 128 * 64 * 16 + 64 + 4 * 64 + 64 * 16 + 1);
+        assertThat(m.generator().frozenParams()).isEqualTo(2 * (128 + 64));
+        assertThat(m.discriminator().frozenParams()).isZero();
+        // DCGAN initialisation N(0, 0.02²) also in the graph form: the dense layer's 627,200 weights.
+        INDArray w = m.generator().params().reshape(m.generator().numParams()).get(
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 100 * 6272));
+        assertThat(w.stdNumber().doubleValue()).isCloseTo(0.02, within(0.0005));
+        assertThat(w.meanNumber().doubleValue()).isCloseTo(0.0, within(0.0005));
         // D: conv 1→64 (1,088) + conv 64→128 (131,200) + dense 6272→1 (6,273)
         assertThat(m.discriminator().numParams()).isEqualTo(64 * 16 + 64 + 64 * 128 * 16 + 128 + 6272 + 1);
         INDArray z = Nd4j.randn(DataType.FLOAT, 3, 100);

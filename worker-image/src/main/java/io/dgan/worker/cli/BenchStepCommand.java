@@ -130,7 +130,8 @@ public final class BenchStepCommand implements Callable<Integer> {
                 }
             }
             if (model.equals("dcgan")) {
-                // Documented in docs/design/stack.md (2 threads, this kind of machine), NOT measured in this run.
+                // Documented in docs/design/stack.md (2 threads, this kind of machine), NOT measured in this run;
+                // measured on the generator without batch norm (before session 3).
                 out.put("documentedTorch2xMs", Map.of("step", 72, "stepGp", 94));
                 out.put("ratioToDocumentedTorch2x", Map.of("step", plain / 72, "stepGp", gp / 94));
             }

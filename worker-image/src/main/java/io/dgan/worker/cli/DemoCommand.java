@@ -34,24 +34,28 @@ import java.util.concurrent.Callable;
 /**
  * {@code dgan demo}: a DCGAN (dcgan-small) trained by 4 worker processes gossiping over gRPC on a ring with DP-OAdam,
  * on Fashion-MNIST (Debian's package, else the sample shipped in the jar, else the 2-D ring of 8 Gaussians), in
- * about ten minutes on two cores; ends with a sample grid, a loss/FID plot and a one-screen summary. FID needs the
- * feature classifier: when none is cached the demo trains one first (one epoch on 6,000 images) and caches it.
+ * about eight minutes on two idle cores; ends with a sample grid, a loss/FID plot and a one-screen summary. FID needs the
+ * feature classifier: when none is cached the demo trains one first (one epoch on 6,000 images) and caches it under
+ * its own key ({@link DemoDataset#DEMO_CLASSIFIER}), never where `dgan train/eval` look for a properly trained one.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a small DCGAN on Fashion-MNIST with 4 worker processes gossiping over gRPC (ring, "
-                + "DP-OAdam), then show a sample grid, a loss/FID plot and a summary (about 10 minutes on 2 cores).",
+                + "DP-OAdam), then show a sample grid, a loss/FID plot and a summary (about 8 minutes on 2 idle cores).",
                 "Data: Debian's dataset-fashion-mnist if installed, else a 2,000-image sample shipped with dgan, "
                         + "else the 2-D ring of 8 Gaussians."})
 public final class DemoCommand implements Callable<Integer> {
-    /** Iterations that fit about 10 minutes on 2 (shared) cores with 4 workers, batch 32: see docs/demo.md. */
-    static final long DEFAULT_ITERATIONS = 500;
+    /**
+     * Iterations sized for about 8 minutes of training on 2 idle cores with 4 workers, batch 32, the batch-norm
+     * generator (estimated from CPU time per iteration, the machine was never idle: see docs/demo.md).
+     */
+    static final long DEFAULT_ITERATIONS = 1500;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Spec
     CommandSpec spec;
 
     @Option(names = "--iterations", defaultValue = "" + DEFAULT_ITERATIONS,
-            description = "training iterations (default ${DEFAULT-VALUE}, sized for ~10 minutes on 2 cores)")
+            description = "training iterations (default ${DEFAULT-VALUE}, sized for ~8 minutes on 2 idle cores)")
     long iterations;
 
     @Option(names = "--workers", defaultValue = "4", description = "worker processes (default ${DEFAULT-VALUE})")
@@ -132,7 +136,7 @@ public final class DemoCommand implements Callable<Integer> {
                     say(err, "the cached classifier cannot be used: %s", stale);
                 }
                 long c0 = System.nanoTime();
-                boolean sample = data.classifierName().endsWith("sample");
+                boolean sample = !data.classifierName().equals(DemoDataset.DEMO_CLASSIFIER);
                 int limit = sample ? 0 : 6000;
                 int epochs = sample ? 3 : 1;
                 say(err, "FID needs a feature classifier and none is cached in %s: training one first "

@@ -23,6 +23,12 @@ import java.util.List;
 public record DemoDataset(String choice, String dataset, Path dataDir, String model, String classifierName,
                           String description) {
     public static final List<String> CHOICES = List.of("auto", "fashion-mnist", "sample", "ring8");
+    /**
+     * Cache key of the demo's quick classifier for the full Fashion-MNIST (1 epoch on 6,000 images): its own key, not
+     * "fashion-mnist", so it never shadows the properly trained classifier that `dgan classifier train` caches there
+     * and that `dgan train` / `dgan eval` pick up by default.
+     */
+    public static final String DEMO_CLASSIFIER = "fashion-mnist-demo";
     static final String SAMPLE_RESOURCE = "/io/dgan/worker/demo/fashion-mnist-sample/";
     static final List<String> SAMPLE_FILES = List.of("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
             "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", "LICENSE-fashion-mnist.txt");
@@ -42,7 +48,7 @@ public record DemoDataset(String choice, String dataset, Path dataDir, String mo
                     + " (apt-get install -y dataset-fashion-mnist), or use --dataset sample");
         }
         if (choice.equals("fashion-mnist") || choice.equals("auto") && debian) {
-            return new DemoDataset(choice, "fashion-mnist", debianDir, "dcgan-small", "fashion-mnist",
+            return new DemoDataset(choice, "fashion-mnist", debianDir, "dcgan-small", DEMO_CLASSIFIER,
                     "Fashion-MNIST, 60,000 training images, from Debian's dataset-fashion-mnist (" + debianDir + ")");
         }
         if (choice.equals("sample") || choice.equals("auto") && sampleShipped()) {

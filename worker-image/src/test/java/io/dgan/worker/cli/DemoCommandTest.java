@@ -63,6 +63,22 @@ class DemoCommandTest {
     }
 
     @Test
+    void demoClassifierOnTheFullDatasetHasItsOwnCacheKeyAndNeverShadowsTheDefaultOne() throws Exception {
+        // A "Debian" folder with IDX files (the shipped sample's), as `auto` and `fashion-mnist` find them.
+        Path debian = DemoDataset.choose("sample", dir.resolve("no-debian-here"), dir.resolve("s")).dataDir();
+        for (String choice : List.of("auto", "fashion-mnist")) {
+            DemoDataset d = DemoDataset.choose(choice, debian, dir.resolve(choice));
+            assertThat(d.dataDir()).as(choice).isEqualTo(debian);
+            assertThat(d.classifierName()).as(choice).isEqualTo(DemoDataset.DEMO_CLASSIFIER);
+            // `dgan train/eval --dataset fashion-mnist` look in defaultDir(dataset name) when no --classifier-dir is
+            // given: the demo's quick 1-epoch classifier must be cached elsewhere.
+            assertThat(io.dgan.evaluation.FeatureClassifier.defaultDir(d.classifierName()))
+                    .isNotEqualTo(io.dgan.evaluation.FeatureClassifier.defaultDir(d.dataset()))
+                    .isNotEqualTo(io.dgan.evaluation.FeatureClassifier.defaultDir("fashion-mnist"));
+        }
+    }
+
+    @Test
     void badFlagsGiveOneLineAndExitCode2() {
         CliRun bad = CliRun.of("demo", "--dataset", "imagenet");
         assertThat(bad.exitCode()).isEqualTo(2);
