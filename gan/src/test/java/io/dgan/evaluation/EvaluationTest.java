@@ -136,4 +136,33 @@ class EvaluationTest {
         java.nio.file.Files.writeString(json, good);
         assertThat(FeatureClassifier.loadIfPresent(clf)).isNotNull();
     }
+
+    @Test
+    void trainingImagesAreMirroredLeftRightAboutHalfTheTime() {
+        // 2 images of 1 channel, 2 rows of 3 pixels: 0 1 2 / 3 4 5 (×10 and ×10 + 100 for the second).
+        byte[] px = new byte[12];
+        for (int p = 0; p < 6; p++) {
+            px[p] = (byte) (10 * p);
+            px[6 + p] = (byte) (10 * p + 100);
+        }
+        ImageDataset d = new ImageDataset("tiny", Shape.image(1, 2, 3), px, new int[]{0, 1}, 2);
+        float[][] plain = {FeatureClassifier.images(d, new int[]{0}).data().asFloat(),
+                FeatureClassifier.images(d, new int[]{1}).data().asFloat()};
+        SplittableRandom rng = new SplittableRandom(3);
+        int flipped = 0;
+        int draws = 400;
+        for (int k = 0; k < draws; k++) {
+            float[] x = FeatureClassifier.flippedImages(d, new int[]{0, 1}, rng).data().asFloat();
+            for (int i = 0; i < 2; i++) {
+                float[] got = java.util.Arrays.copyOfRange(x, 6 * i, 6 * i + 6);
+                float[] mirror = {plain[i][2], plain[i][1], plain[i][0], plain[i][5], plain[i][4], plain[i][3]};
+                if (java.util.Arrays.equals(got, mirror)) {
+                    flipped++;
+                } else {
+                    assertThat(got).as("image %d is either itself or its mirror", i).containsExactly(plain[i]);
+                }
+            }
+        }
+        assertThat(flipped).isBetween(draws * 2 / 2 - 80, draws * 2 / 2 + 80);
+    }
 }

@@ -42,7 +42,7 @@ public final class ClassifierCommand implements Runnable {
         @Option(names = "--data-dir", description = "dataset folder (fashion-mnist defaults to Debian's location)")
         Path dataDir;
 
-        @Option(names = "--epochs", defaultValue = "5", description = "training epochs; Adam's rate decays linearly to 0 over them (default ${DEFAULT-VALUE})")
+        @Option(names = "--epochs", defaultValue = "8", description = "training epochs; Adam's rate decays linearly to 0 over them (default ${DEFAULT-VALUE})")
         int epochs;
 
         @Option(names = "--limit", defaultValue = "0", description = "use only the first N training images (0 = all)")
