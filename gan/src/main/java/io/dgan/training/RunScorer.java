@@ -56,9 +56,11 @@ public final class RunScorer {
         List<Map<String, Object>> rows = new ArrayList<>();
         Map<String, Curves> curves = new LinkedHashMap<>();
         List<String> lines = new ArrayList<>();
-        its.add(0, 0L); // iteration 0: the initial generator, rebuilt from the run's seed (every worker's x_0)
+        if (its.get(0) != 0L) {
+            its.add(0, 0L); // iteration 0: the initial generator, rebuilt from the run's seed (every worker's x_0)
+        }
         for (long k : its) {
-            if (k > 0) {
+            if (k > 0 || Files.exists(Snapshots.file(runDir, 0))) {
                 Snapshots.load(Snapshots.file(runDir, k), model);
             }
             Map<String, Object> row = new LinkedHashMap<>();

@@ -75,5 +75,11 @@ class ImageTrainingTest {
                 org.assertj.core.data.Offset.offset(1e-9));
         assertThat(dir.resolve("run/scores.jsonl")).isNotEmptyFile();
         assertThat(dir.resolve("run/scores-fid.png")).isNotEmptyFile();
+
+        // A snapshot saved for iteration 0 (as a rebuilt x_0 can be) is scored once, from the file.
+        java.nio.file.Files.copy(Snapshots.file(dir.resolve("run"), 2), Snapshots.file(dir.resolve("run"), 0));
+        rows = RunScorer.score(dir.resolve("run"), clf, 32, quiet);
+        assertThat(rows).extracting(r -> r.get("iteration")).containsExactly(0L, 2L);
+        assertThat((Double) rows.get(0).get("fid")).isEqualTo((Double) rows.get(1).get("fid"));
     }
 }
