@@ -199,14 +199,7 @@ public final class WorkerCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         long epoch = 0;
-        PrintWriter err = spec.commandLine().getErr();
-        String prefix = "[rank " + rank + "] ";
-        Consumer<String> say = msg -> {
-            synchronized (err) {
-                err.println(prefix + msg);
-                err.flush();
-            }
-        };
+        Consumer<String> say = rankLog();
         TopologyWatcher watcher = null;
         int[] excluded = new int[0];
         if (topologyFile != null) {
@@ -240,23 +233,18 @@ public final class WorkerCommand implements Callable<Integer> {
                 .build();
         long started = System.nanoTime();
         try (metrics; GrpcTransport transport = workers > 1
-                ? new GrpcTransport(transportConfig, directory, metrics, msg -> {
-                    err.println(prefix + msg);
-                    err.flush();
-                })
+                ? new GrpcTransport(transportConfig, directory, metrics, say)
                 : null) {
-            err.printf(Locale.ROOT, "%sjob %s, %s on %s, %d workers, gossip port %d%s%n", prefix, job,
+            say.accept(String.format(Locale.ROOT, "job %s, %s on %s, %d workers, gossip port %d%s", job,
                     algorithm.cliName(), topologyName, workers, transport == null ? 0 : transport.port(),
-                    metricsBound > 0 ? ", metrics port " + metricsBound : "");
-            err.flush();
+                    metricsBound > 0 ? ", metrics port " + metricsBound : ""));
             boolean selfExcluded = java.util.Arrays.stream(excluded).anyMatch(r -> r == rank);
             if (transport != null && !selfExcluded) {
                 List<Integer> neighbours = new ArrayList<>(neighbours(schedule, algorithm));
                 for (int r : excluded) {
                     neighbours.remove(Integer.valueOf(r));
                 }
-                err.println(prefix + "waiting for ranks " + neighbours);
-                err.flush();
+                say.accept("waiting for ranks " + neighbours);
                 transport.awaitPeers(neighbours);
             }
             // GameWorker: the optimizer loop plus metrics by collectives (x̄ and the consensus distance by
@@ -281,14 +269,13 @@ public final class WorkerCommand implements Callable<Integer> {
                 metrics.consensusDistance(p.consensusDistance());
                 if (p.iteration() % reportEvery == 0 || p.iteration() == iterations) {
                     double seconds = (System.nanoTime() - loopStart) / 1e9;
-                    err.printf(Locale.ROOT, "%sk=%d residual=%.4g consensus=%.4g (%.0f it/s)%n", prefix,
+                    say.accept(String.format(Locale.ROOT, "k=%d residual=%.4g consensus=%.4g (%.0f it/s)",
                             p.iteration(), p.residual(), p.consensusDistance(),
-                            p.iteration() / Math.max(seconds, 1e-9));
-                    err.flush();
+                            p.iteration() / Math.max(seconds, 1e-9)));
                 }
             }).run(iterations);
             if (result.diverged()) {
-                err.printf(Locale.ROOT, "%sdiverged at iteration %d; stopped%n", prefix, result.iterations());
+                say.accept("diverged at iteration " + result.iterations() + "; stopped");
             }
             Path paramsFile = runDir == null ? null : writeParams(result.finalParameters()[0]);
             Map<String, Object> summary = new LinkedHashMap<>();
@@ -312,12 +299,10 @@ public final class WorkerCommand implements Callable<Integer> {
                 out.println(JsonOutput.toJson(summary));
                 out.flush();
             }
-            err.println(prefix + "done");
-            err.flush();
+            say.accept("done");
             return 0;
         } catch (TransportException e) {
-            err.println(prefix + "failed: " + e.getMessage());
-            err.flush();
+            say.accept("failed: " + e.getMessage());
             return 1;
         }
     }
@@ -355,14 +340,7 @@ public final class WorkerCommand implements Callable<Integer> {
         }
         io.dgan.topology.MixingSchedule givenSchedule = null;
         long epoch = 0;
-        PrintWriter err = spec.commandLine().getErr();
-        String prefix = "[rank " + rank + "] ";
-        Consumer<String> say = msg -> {
-            synchronized (err) {
-                err.println(prefix + msg);
-                err.flush();
-            }
-        };
+        Consumer<String> say = rankLog();
         TopologyWatcher watcher = null;
         int[] excluded = new int[0];
         if (topologyFile != null) {
@@ -402,18 +380,14 @@ public final class WorkerCommand implements Callable<Integer> {
                     .receiveTimeout(Duration.ofSeconds(ganReceiveTimeout()))
                     .build();
             try (GrpcTransport transport = workers > 1
-                    ? new GrpcTransport(transportConfig, directory, metrics, msg -> {
-                        err.println(prefix + msg);
-                        err.flush();
-                    })
+                    ? new GrpcTransport(transportConfig, directory, metrics, say)
                     : null) {
-                err.printf(Locale.ROOT, "%sjob %s, %s %s on %s (%s, %d workers), gossip port %d%s, layout %016x, "
-                                + "%d native thread%s%n",
-                        prefix, job, config.model(), algorithm.cliName(), config.dataset(), config.topology(), workers,
+                say.accept(String.format(Locale.ROOT, "job %s, %s %s on %s (%s, %d workers), gossip port %d%s, "
+                                + "layout %016x, %d native thread%s",
+                        job, config.model(), algorithm.cliName(), config.dataset(), config.topology(), workers,
                         transport == null ? 0 : transport.port(),
                         metricsBound > 0 ? ", metrics port " + metricsBound : "", gan.layoutHash(), gan.threads(),
-                        gan.threads() == 1 ? "" : "s");
-                err.flush();
+                        gan.threads() == 1 ? "" : "s"));
                 int[] cutOut = excluded;
                 boolean selfExcluded = java.util.Arrays.stream(cutOut).anyMatch(r -> r == rank);
                 if (transport != null && !selfExcluded) {
@@ -439,9 +413,8 @@ public final class WorkerCommand implements Callable<Integer> {
                         metrics.evalFid(p.fid());
                     }
                 }).run(channel);
-                err.printf(Locale.ROOT, "%sdone: %d iterations in %.1f s%n", prefix, s.iterations(),
-                        (System.nanoTime() - started) / 1e9);
-                err.flush();
+                say.accept(String.format(Locale.ROOT, "done: %d iterations in %.1f s", s.iterations(),
+                        (System.nanoTime() - started) / 1e9));
                 if (json) {
                     PrintWriter out = spec.commandLine().getOut();
                     out.println(JsonOutput.toJson(s));
@@ -449,15 +422,13 @@ public final class WorkerCommand implements Callable<Integer> {
                 }
                 return 0;
             } catch (TransportException e) {
-                err.println(prefix + "failed: " + e.getMessage());
-                err.flush();
+                say.accept("failed: " + e.getMessage());
                 return 1;
             }
         } catch (IOException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
-            err.println(prefix + "failed: " + e);
-            err.flush();
+            say.accept("failed: " + e);
             return 1;
         } finally {
             System.setOut(stdout);
@@ -584,5 +555,17 @@ public final class WorkerCommand implements Callable<Integer> {
 
     private ParameterException bad(String flag, String message) {
         return new ParameterException(spec.commandLine(), flag + ": " + message);
+    }
+
+    /** One line per message on this command's stderr, prefixed with the rank (lines of concurrent threads kept whole). */
+    private Consumer<String> rankLog() {
+        PrintWriter err = spec.commandLine().getErr();
+        String prefix = "[rank " + rank + "] ";
+        return msg -> {
+            synchronized (err) {
+                err.println(prefix + msg);
+                err.flush();
+            }
+        };
     }
 }
