@@ -74,6 +74,27 @@ public final class MockCluster implements AutoCloseable {
         }
     }
 
+    /**
+     * A user's edit of a job: read, change, write with the read resourceVersion. The operator writes the same
+     * object's status meanwhile (the mock has no separate status subresource), so a 409 Conflict is retried, as
+     * kubectl edit would have the user do.
+     */
+    public void edit(String namespace, String name, java.util.function.Consumer<DecentralizedGANJob> change) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                client.resources(DecentralizedGANJob.class).inNamespace(namespace).withName(name).edit(j -> {
+                    change.accept(j);
+                    return j;
+                });
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= 20) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     public DecentralizedGANJob get(String ns, String name) {
         return client.resources(DecentralizedGANJob.class).inNamespace(ns).withName(name).get();
     }

@@ -105,11 +105,7 @@ class ExamplesMockTest {
         assertThat(monitor.getSpec().podMetricsEndpoints.get(0).interval).isEqualTo("15s");
         assertThat(monitor.getMetadata().getOwnerReferences()).singleElement()
                 .satisfies(o -> assertThat(o.getName()).isEqualTo("monitored"));
-        client.resources(DecentralizedGANJob.class).inNamespace("training").withName("monitored")
-                .edit(j -> {
-                    j.getSpec().monitoring.podMonitor = false;
-                    return j;
-                });
+        cluster.edit("training", "monitored", j -> j.getSpec().monitoring.podMonitor = false);
         Eventually.await("PodMonitor deleted", WAIT, () ->
                 client.resources(PodMonitor.class).inNamespace("training").withName("monitored-workers").get() == null);
     }

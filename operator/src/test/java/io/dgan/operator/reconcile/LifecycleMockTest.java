@@ -119,10 +119,7 @@ class LifecycleMockTest {
         for (long ttl = 4242; ; ttl++) {
             Thread.sleep(500);
             long next = ttl;
-            client.resources(DecentralizedGANJob.class).inNamespace(NS).withName("epochs").edit(j -> {
-                j.getSpec().runPolicy.ttlSecondsAfterFinished = next;
-                return j;
-            });
+            cluster.edit(NS, "epochs", j -> j.getSpec().runPolicy.ttlSecondsAfterFinished = next);
             if (Eventually.holds(Duration.ofSeconds(2), () -> cluster.get(NS, "epochs").getStatus().topology.epoch == 7)
                     || System.nanoTime() > deadline) {
                 break;

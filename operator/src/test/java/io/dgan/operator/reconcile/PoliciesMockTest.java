@@ -328,10 +328,7 @@ class PoliciesMockTest {
     }
 
     static void edit(String name, Consumer<DecentralizedGANJob> change) {
-        client.resources(DecentralizedGANJob.class).inNamespace(NS).withName(name).edit(j -> {
-            change.accept(j);
-            return j;
-        });
+        cluster.edit(NS, name, change);
     }
 
     static Map<String, String> uids(String name) {
