@@ -270,22 +270,10 @@ class BadPeerTest {
 
     @Test
     void garbageInsideAGrpcMessageIsRejectedAsMalformed() throws Exception {
-        MethodDescriptor<byte[], PushAck> raw = GossipMethods.push(new ChunkPool(1 << 20, 0)).toBuilder(
-                new BytesMarshaller(), io.grpc.protobuf.ProtoUtils.marshaller(PushAck.getDefaultInstance())).build();
-        ClientCall<byte[], PushAck> call = rogue.newCall(raw, CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS));
-        CompletableFuture<Status> done = new CompletableFuture<>();
-        call.start(new ClientCall.Listener<>() {
-            @Override
-            public void onClose(Status status, Metadata trailers) {
-                done.complete(status);
-            }
-        }, new Metadata());
         byte[] garbage = new byte[3000];
         new Random(1).nextBytes(garbage);
         garbage[0] = 0x55;
-        call.sendMessage(garbage);
-        call.halfClose();
-        Status status = done.get(5, TimeUnit.SECONDS);
+        Status status = pushRaw(List.of(garbage)).get(5, TimeUnit.SECONDS);
         assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(status.getDescription()).contains("malformed chunk");
         // The transport keeps working for well-behaved peers.
