@@ -90,11 +90,15 @@ class PrometheusScrapeTest {
         try {
             for (int r = 0; r < 2; r++) {
                 metrics[r] = new WorkerMetrics("test-ns", "scrape-job", r);
-                metricsPorts[r] = metrics[r].serve("127.0.0.1", 0);
                 metrics[r].topologyEpoch(3);
                 transports[r] = new GrpcTransport(GrpcTransportConfig.builder("scrape-job", r, 2)
                         .bindHost("127.0.0.1").port(gossipPorts[r]).vectorLengths(1000).build(),
                         PeerDirectory.list(addresses, 2), metrics[r], msg -> { });
+            }
+            // Metrics on ephemeral ports only after the gossip ports picked above are bound: an ephemeral bind
+            // first could be handed one of them (it happened once in a fresh-clone CI run).
+            for (int r = 0; r < 2; r++) {
+                metricsPorts[r] = metrics[r].serve("127.0.0.1", 0);
             }
             for (int r = 0; r < 2; r++) {
                 int rank = r;
