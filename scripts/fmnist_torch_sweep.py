@@ -11,7 +11,7 @@ the 128 penultimate features of the same small classifier dgan trains (conv3x3-3
   python3 scripts/fmnist_torch_sweep.py classifier DATA OUT          # trains OUT/classifier.pt
   python3 scripts/fmnist_torch_sweep.py run DATA OUT NAME [key=value ...]   # OUT/NAME.json, OUT/NAME-<it>.png
 Keys: workers width gbn dbn sn opt(oadam|adam-sim|adam-alt) lrG lrD b1 b2 batch (per worker) iters evals (a-b-c)
-loss (bce|hinge) seed rounds (gossip rounds per iteration). FID is that of the network-average G, as in dgan.
+loss (bce|hinge) seed rounds (gossip rounds per iteration) avgmom (gossip Adam moments too). FID is that of the network-average G, as in dgan.
 """
 import gzip
 import json
@@ -167,12 +167,15 @@ def extrapolate(w):
 
 
 @torch.no_grad()
-def gossip(workers):
-    """Ring, W = 1/3 on self and both neighbours (M = 2: 1/2 each)."""
+def gossip(workers, moments=False):
+    """Ring, W = 1/3 on self and both neighbours (M = 2: 1/2 each); moments: Adam's m and v too (dgan's
+    averageMoments flag)."""
     m = len(workers)
     if m == 1:
         return
     lists = [[p for ps, _ in w.groups for p in ps] for w in workers]
+    if moments:
+        lists = [ps + [w.state[p][k] for p in ps for k in (0, 1)] for ps, w in zip(lists, workers)]
     for j in range(len(lists[0])):
         stack = torch.stack([ps[j] for ps in lists])
         mixed = (stack + stack.roll(1, 0)) / 2 if m == 2 else (stack + stack.roll(1, 0) + stack.roll(-1, 0)) / 3
@@ -244,7 +247,7 @@ def evaluate(w, clf, test_features, seed):
 
 def run(data, out, name, args):
     c = dict(workers=4, width=32, gbn=True, dbn=False, sn=False, opt="oadam", lrG=2e-4, lrD=2e-4, b1=0.5, b2=0.999,
-             batch=32, iters=1500, evals="500-1500", loss="bce", seed=0, rounds=1)
+             batch=32, iters=1500, evals="500-1500", loss="bce", seed=0, rounds=1, avgmom=False)
     for a in args:
         k, v = a.split("=", 1)
         c[k] = type(c[k])(v) if not isinstance(c[k], bool) else v in ("1", "true", "True")
@@ -274,7 +277,7 @@ def run(data, out, name, args):
     for it in range(1, c["iters"] + 1):
         if c["opt"] == "oadam":
             for _ in range(c["rounds"]):
-                gossip(workers)
+                gossip(workers, c["avgmom"])
         for w, shard in zip(workers, shards):
             real = x[shard[torch.randint(len(shard), (c["batch"],), device=DEV)]]
             z = torch.randn(c["batch"], 100, device=DEV)
