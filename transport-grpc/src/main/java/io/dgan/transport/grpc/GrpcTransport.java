@@ -269,6 +269,19 @@ public final class GrpcTransport implements Transport {
         }
     }
 
+    @Override
+    public boolean tryReceive(int peer, MessageTag tag, FloatBuffer dst) {
+        checkOpen();
+        checkPeer(peer);
+        PeerLink link = link(peer);
+        Mailbox.Arrived arrived = mailbox.take(new Mailbox.Key(peer, tag), Duration.ZERO, link.describe(), false);
+        if (arrived == null) {
+            return false;
+        }
+        deliver(peer, tag, dst, arrived);
+        return true;
+    }
+
     /** Forgets the link's recorded failure and its unacknowledged pushes (see {@link Transport#forgetPeer}). */
     @Override
     public void forgetPeer(int peer) {
