@@ -33,8 +33,11 @@ import java.util.function.Supplier;
  *       message carries x_j(k), which does not depend on W. While a receive is blocked on a peer, every
  *       {@link WaitHook#POLL} the source is re-read, and a newer epoch in which this rank's neighbours are a subset
  *       of the current ones (same gossip rounds, static W, nobody joining) is adopted at once: the blocked round
- *       goes on with the new row and stops waiting for the peers that left it; a blocked collective is redone
- *       under the new epoch and membership.</li>
+ *       goes on with the new row and stops waiting for the peers that left it.</li>
+ *   <li><b>Collectives never split.</b> A collective that loses a member either completes on every member still in
+ *       the job (over the old members: the lost rank's part was already passed on) or is given up on all of them
+ *       and redone over the new members; which one is decided by where the collective stood, not by when each rank
+ *       happened to read the new epoch (see {@link #hook()} and {@link RingAllReduce}).</li>
  *   <li><b>Joining.</b> A rank that is excluded waits until an epoch includes it. At the agreed switch to that
  *       epoch, its neighbours among the current members send it their iteration, step count and state
  *       (parameters, optimizer state); it starts from their average, at the next iteration.</li>

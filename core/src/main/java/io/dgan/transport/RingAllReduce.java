@@ -14,7 +14,13 @@ import java.nio.FloatBuffer;
  * {@code channel}, distinct from the gossip channels (see {@link #CHANNEL_BASE}).
  *
  * <p>Allocates only at construction (the receive segment) and on the first call with a new buffer object (one
- * view of it), so the per-iteration path allocates nothing beyond what the transport does.
+ * view of it), so the per-iteration path allocates nothing beyond what the transport does. A guarded call (one
+ * that survives losing a member, for a topology that changes while the job runs) also keeps a copy of its result.
+ *
+ * <p><b>Losing a member</b> (guarded calls, {@link CollectiveGuard}): a member completes only after every member
+ * has sent its first all-gather message, so a collective is given up (on every member, by an abort) only while that
+ * cannot have happened or when a final segment was lost with the member; otherwise it is finished over the old
+ * members, the rest of the all-gather taken from a member before the lost one if need be (see {@code Guarded}).
  */
 public final class RingAllReduce {
     /** Collective channels start here so that they never collide with gossip channels (player indices). */
