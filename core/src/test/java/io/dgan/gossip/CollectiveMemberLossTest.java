@@ -290,7 +290,8 @@ class CollectiveMemberLossTest {
      * Rank 2 dies after its first all-gather message: every final segment exists among the survivors, and rank 1
      * (before rank 2 in the ring) completes the collective without further help. Rank 3, waiting for rank 2's next
      * all-gather message, must not give up (rank 1 completed it): it takes the rest of the all-gather from rank 1,
-     * which answers while it waits in the next collective. All end with the average over the four ranks.
+     * which answers while it waits in the next collective. All end with the average over the four ranks. (Rank 1 also
+     * shows the other rule: it entered the next collective over the old members, and gives it up.)
      */
     @Test
     void aMemberLostInTheAllGatherIsReplacedByItsPredecessorsCopyOfTheResult() throws Exception {
@@ -313,5 +314,9 @@ class CollectiveMemberLossTest {
         assertThat(r3[1]).containsExactly(r0[1]);
         assertThat(job.logged(3, "taking the rest of it from rank 1")).as("logs of rank 3: " + job.logs.get(3))
                 .isTrue();
+        // Rank 1 had entered the next collective over the old members before the epoch came; still in its
+        // reduce-scatter (nobody can have completed it), it gave that one up rather than wait for rank 0 in vain.
+        assertThat(job.logged(1, "iteration " + (K + 1) + ", members [0, 1, 2, 3]) at step 0/5"))
+                .as("logs of rank 1: " + job.logs.get(1)).isTrue();
     }
 }
