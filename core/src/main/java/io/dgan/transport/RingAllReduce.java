@@ -274,7 +274,7 @@ public final class RingAllReduce {
                     return;
                 }
                 if (why == ABORTED) {
-                    throw new WaitAbandoned(from, abortEpoch, "rank " + rank + " gave up " + describe(step)
+                    throw new WaitAbandoned(abortFrom, abortEpoch, "rank " + rank + " gave up " + describe(step)
                             + ": rank " + abortFrom + " aborted it (a member left before anyone could complete it)");
                 }
                 boolean gone = guard.excluded(from);

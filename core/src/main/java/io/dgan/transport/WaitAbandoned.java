@@ -9,12 +9,9 @@ public final class WaitAbandoned extends RuntimeException {
     private final int peer;
     private final long epoch;
 
-    public WaitAbandoned(int peer) {
-        this(peer, -1, "stopped waiting for rank " + peer + ": the topology changed");
-    }
-
     /**
-     * @param peer  the rank this one was waiting for
+     * @param peer  the rank this one waited for when it gave the collective up, or the rank whose abort made it
+     *              give it up
      * @param epoch the topology epoch the rank that gave the collective up had adopted (-1 if unknown): this rank
      *              adopts at least that epoch before redoing, so that both redo it over the same members
      */
