@@ -61,10 +61,11 @@ public final class ConsensusMonitor {
 
     /**
      * Collective over {@code members} only (ascending, containing this rank; null = every rank): x̄ and the
-     * distance are over the members. With a {@code hook}, an abandoned wait throws
-     * {@link io.dgan.transport.WaitAbandoned}; calling again (with the new epoch and members) redoes it from x.
+     * distance are over the members. With a {@code hook}, a collective given up because a member left throws
+     * {@link io.dgan.transport.WaitAbandoned} (on every member: see {@link RingAllReduce}); calling again (with the
+     * new epoch and members) redoes it from x.
      */
-    public double distance(long epoch, long iteration, int[] members, io.dgan.transport.WaitHook hook) {
+    public double distance(long epoch, long iteration, int[] members, io.dgan.transport.CollectiveGuard hook) {
         double local = 0;
         for (int b = 0; b < blocks.size(); b++) {
             FloatBuffer x = blocks.get(b);

@@ -3,6 +3,7 @@ package io.dgan.gossip;
 import io.dgan.optimizer.DecentralizedOptimizer;
 import io.dgan.topology.TopologyEpoch;
 import io.dgan.topology.TopologySource;
+import io.dgan.transport.CollectiveGuard;
 import io.dgan.transport.MessageTag;
 import io.dgan.transport.RingAllReduce;
 import io.dgan.transport.Transport;
@@ -32,8 +33,11 @@ import java.util.function.Supplier;
  *       message carries x_j(k), which does not depend on W. While a receive is blocked on a peer, every
  *       {@link WaitHook#POLL} the source is re-read, and a newer epoch in which this rank's neighbours are a subset
  *       of the current ones (same gossip rounds, static W, nobody joining) is adopted at once: the blocked round
- *       goes on with the new row and stops waiting for the peers that left it; a blocked collective is redone
- *       under the new epoch and membership.</li>
+ *       goes on with the new row and stops waiting for the peers that left it.</li>
+ *   <li><b>Collectives never split.</b> A collective that loses a member either completes on every member still in
+ *       the job (over the old members: the lost rank's part was already passed on) or is given up on all of them
+ *       and redone over the new members; which one is decided by where the collective stood, not by when each rank
+ *       happened to read the new epoch (see {@link #hook()} and {@link RingAllReduce}).</li>
  *   <li><b>Joining.</b> A rank that is excluded waits until an epoch includes it. At the agreed switch to that
  *       epoch, its neighbours among the current members send it their iteration, step count and state
  *       (parameters, optimizer state); it starts from their average, at the next iteration.</li>
@@ -70,6 +74,8 @@ public final class LiveTopology {
     private LongConsumer epochListener = e -> { };
     private long iteration;
     private boolean joined;
+    /** The reducer of the collective this rank completed last: it answers replay requests for it. */
+    private RingAllReduce lastCompleted;
 
     /** What a joining rank received: the iteration its neighbours completed, their step count, the extra values. */
     public record Welcome(long iteration, long steps, long[] extra, int[] from) {
@@ -144,16 +150,51 @@ public final class LiveTopology {
     }
 
     /**
-     * The hook blocked collectives ask: it adopts a newer epoch that needs no coordination, but abandons the wait
-     * only if that changed the membership — then the collective cannot complete anywhere (a member left) and is
-     * redone by {@link #collective}. With the same members it keeps waiting, so that a collective some members
-     * already completed is never redone by others.
+     * The guard of this rank's collectives ({@link RingAllReduce}'s rules for losing a member): while a collective
+     * waits it adopts a newer epoch that needs no coordination and answers replay requests for the collective this
+     * rank completed last; it tells the collective which ranks are cut out. A collective is given up only when no
+     * member can have completed it, on every member (then {@link #collective} redoes it over the new members);
+     * otherwise it is finished over the old members, the part of a rank that left included. A change of the member
+     * set alone is no reason to give up: an earlier version did, and split a collective between two memberships
+     * (a member that had already completed it never joined the redo; docs/worker-contract.md).
      */
-    public WaitHook hook() {
-        return peer -> {
-            int[] before = current.members();
-            return adoptIfRemovalOnly("while waiting for rank " + peer) && !Arrays.equals(before, current.members());
-        };
+    public CollectiveGuard hook() {
+        return guard;
+    }
+
+    private final CollectiveGuard guard = new CollectiveGuard() {
+        @Override
+        public void whileBlocked(int peer) {
+            adoptIfRemovalOnly("while waiting for rank " + peer);
+            serveReplays();
+        }
+
+        @Override
+        public boolean excluded(int r) {
+            return !current.includes(r);
+        }
+
+        @Override
+        public long epoch() {
+            return current.epoch();
+        }
+
+        @Override
+        public void completed(RingAllReduce reducer) {
+            lastCompleted = reducer;
+        }
+
+        @Override
+        public void note(String line) {
+            log.accept(line);
+        }
+    };
+
+    /** Answers replay requests for the collective this rank completed last (see {@link RingAllReduce}). */
+    private void serveReplays() {
+        if (lastCompleted != null) {
+            lastCompleted.serveReplays();
+        }
     }
 
     /**
@@ -204,19 +245,51 @@ public final class LiveTopology {
     }
 
     /**
-     * Runs a collective over the current members, redoing it under the new epoch and membership whenever a wait
-     * in it was abandoned because the topology changed. Returns null, without running it, when this rank is
-     * excluded (then it has no part in the job's collectives until it rejoins).
+     * Runs a collective over the current members, redoing it under the new epoch and membership whenever it was
+     * given up because a member left (on every member, see {@link #hook()}). Before redoing, this rank adopts at
+     * least the epoch of the rank that gave it up, so that both redo it over the same members. Returns null,
+     * without running it, when this rank is excluded (then it has no part in the job's collectives until it
+     * rejoins). The body must use {@link #collectiveTag()}, {@link #members()} and {@link #hook()}.
      */
     public <T> T collective(Supplier<T> body) {
         while (!excluded()) {
             try {
                 return body.get();
             } catch (WaitAbandoned abandoned) {
-                // adopted a newer epoch while waiting: redo with its members and epoch tag
+                if (abandoned.epoch() > current.epoch()) {
+                    awaitEpoch(abandoned.epoch(), abandoned.peer());
+                }
             }
         }
         return null;
+    }
+
+    /**
+     * Waits until this rank has adopted epoch {@code e} or newer (another rank gave a collective up under it; the
+     * file here may lag behind, e.g. the kubelet's refresh), answering replay requests meanwhile. Returns early,
+     * with a log line, if the newest epoch published here is that new but cannot be adopted without agreement.
+     */
+    private void awaitEpoch(long e, int peer) {
+        long lastReport = System.nanoTime();
+        while (true) {
+            adoptIfRemovalOnly("to redo a collective with rank " + peer);
+            if (current.epoch() >= e) {
+                return;
+            }
+            if (source.latest().epoch() >= e) {
+                log.accept("cannot adopt topology " + source.latest() + " without agreement; redoing the collective"
+                        + " over the members of " + current);
+                return;
+            }
+            serveReplays();
+            sleep(WaitHook.POLL.toMillis());
+            long now = System.nanoTime();
+            if (now - lastReport > REPORT_NANOS) {
+                lastReport = now;
+                log.accept("waiting for topology epoch " + e + " (rank " + peer + " redoes a collective under it); "
+                        + "the newest here is " + source.latest());
+            }
+        }
     }
 
     /**
@@ -227,19 +300,19 @@ public final class LiveTopology {
     public void agree(long k) {
         iteration = k;
         TopologyEpoch[] reported = new TopologyEpoch[1];
-        Boolean done = collective(() -> {
+        int[] members = collective(() -> {
             reported[0] = source.latest();
             for (int r = 0; r < workers; r++) {
                 known.put(r, 0f);
             }
             known.put(rank, (float) reported[0].epoch());
-            agreeReducer.average(known, collectiveTag(), k, current.members(), hook());
-            return Boolean.TRUE;
+            int[] over = current.members();
+            agreeReducer.average(known, collectiveTag(), k, over, hook());
+            return over;  // the members it was completed over (the epoch may have changed while it ran)
         });
-        if (done == null) {
+        if (members == null || excluded()) {
             return;  // excluded meanwhile
         }
-        int[] members = current.members();
         long target = -1;
         for (int m : members) {
             long e = Math.round((double) known.get(m) * members.length);
@@ -434,6 +507,7 @@ public final class LiveTopology {
     }
 
     private boolean abandon(int peer) {
+        serveReplays();  // a blocked gossip round is also where this rank answers replay requests
         return adoptIfRemovalOnly("while waiting for rank " + peer);
     }
 

@@ -225,6 +225,17 @@ public final class InMemoryNetwork implements AutoCloseable {
             }
         }
 
+        @Override
+        public boolean tryReceive(int peer, MessageTag tag, FloatBuffer dst) {
+            checkPeer(peer, tag);
+            float[] data = mailboxes[rank].take(new Key(peer, tag), 0, rank, false);
+            if (data == null) {
+                return false;
+            }
+            deliver(peer, tag, dst, data);
+            return true;
+        }
+
         private void deliver(int peer, MessageTag tag, FloatBuffer dst, float[] data) {
             int n = dst.limit() - dst.position();
             if (data.length != n) {

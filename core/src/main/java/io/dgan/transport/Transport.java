@@ -43,6 +43,14 @@ public interface Transport extends AutoCloseable {
     }
 
     /**
+     * Non-blocking receive: if the vector {@code peer} sent under {@code tag} has arrived, writes it into
+     * {@code dst[position..limit)} and returns true; otherwise returns false at once, leaving {@code dst} untouched.
+     * Used by the collectives' failure handling (an abort or a replay request that may or may not have been sent,
+     * checked while the caller waits for something else; see {@link RingAllReduce}).
+     */
+    boolean tryReceive(int peer, MessageTag tag, FloatBuffer dst) throws TransportException;
+
+    /**
      * This rank stopped exchanging with {@code peer} (cut out of the topology) or is about to exchange with a new
      * process under that rank (a replacement): drop what is pending about it (unacknowledged pushes, a recorded
      * push failure) so that neither blocks nor fails later calls. Default: nothing to drop.

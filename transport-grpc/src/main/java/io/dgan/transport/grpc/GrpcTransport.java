@@ -269,6 +269,19 @@ public final class GrpcTransport implements Transport {
         }
     }
 
+    @Override
+    public boolean tryReceive(int peer, MessageTag tag, FloatBuffer dst) {
+        checkOpen();
+        checkPeer(peer);
+        // no link(peer): checking for a message must not open a channel to a rank this one never talks to
+        Mailbox.Arrived arrived = mailbox.take(new Mailbox.Key(peer, tag), Duration.ZERO, "rank " + peer, false);
+        if (arrived == null) {
+            return false;
+        }
+        deliver(peer, tag, dst, arrived);
+        return true;
+    }
+
     /** Forgets the link's recorded failure and its unacknowledged pushes (see {@link Transport#forgetPeer}). */
     @Override
     public void forgetPeer(int peer) {

@@ -145,6 +145,25 @@ class GrpcTransportTest {
     }
 
     @Test
+    void tryReceiveNeverWaitsAndTakesAVectorOnlyOnceItHasArrived() throws InterruptedException {
+        try (TransportPair pair = TransportPair.start(2, b -> b)) {
+            MessageTag tag = new MessageTag(7, 150, Integer.MAX_VALUE, 1 << 20);
+            FloatBuffer got = FloatBuffer.allocate(3);
+            assertThat(pair.get(1).tryReceive(0, tag, got)).as("nothing sent yet").isFalse();
+            assertThat(got.get(0)).isZero();
+            FloatBuffer sent = randomVector(3, 9);
+            pair.get(0).send(1, tag, sent);
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!pair.get(1).tryReceive(0, tag, got)) {
+                assertThat(System.nanoTime()).as("the vector arrives").isLessThan(deadline);
+                Thread.sleep(5);
+            }
+            assertBitIdentical(sent, got);
+            assertThat(pair.get(1).tryReceive(0, tag, FloatBuffer.allocate(3))).as("taken once").isFalse();
+        }
+    }
+
+    @Test
     void aDuplicatedTagIsRefusedAndNeverDeliveredTwice() {
         try (TransportPair pair = TransportPair.start(2, b -> b)) {
             MessageTag tag = new MessageTag(0, 3, 0, 0);
