@@ -34,19 +34,19 @@ import java.util.concurrent.Callable;
 /**
  * {@code dgan demo}: a DCGAN (dcgan-small) trained by 4 worker processes gossiping over gRPC on a ring with DP-OAdam,
  * on Fashion-MNIST (Debian's package, else the sample shipped in the jar, else the 2-D ring of 8 Gaussians), in
- * about eight minutes on two idle cores; ends with a sample grid, a loss/FID plot and a one-screen summary. FID needs the
+ * about five minutes on two idle cores; ends with a sample grid, a loss/FID plot and a one-screen summary. FID needs the
  * feature classifier: when none is cached the demo trains one first (one epoch on 6,000 images) and caches it under
  * its own key ({@link DemoDataset#DEMO_CLASSIFIER}), never where `dgan train/eval` look for a properly trained one.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a small DCGAN on Fashion-MNIST with 4 worker processes gossiping over gRPC (ring, "
-                + "DP-OAdam), then show a sample grid, a loss/FID plot and a summary (about 8 minutes on 2 idle cores).",
+                + "DP-OAdam), then show a sample grid, a loss/FID plot and a summary (about 5 minutes on 2 idle cores).",
                 "Data: Debian's dataset-fashion-mnist if installed, else a 2,000-image sample shipped with dgan, "
                         + "else the 2-D ring of 8 Gaussians."})
 public final class DemoCommand implements Callable<Integer> {
     /**
-     * Iterations sized for about 8 minutes of training on 2 idle cores with 4 workers, batch 32, the batch-norm
-     * generator (estimated from CPU time per iteration, the machine was never idle: see docs/demo.md).
+     * Iterations sized for about 5 minutes on 2 idle cores with 4 workers, batch 32, the batch-norm generator
+     * (4m40s measured for the whole demo on a fresh clone: docs/demo.md).
      */
     static final long DEFAULT_ITERATIONS = 1500;
     /**
@@ -61,7 +61,7 @@ public final class DemoCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--iterations", defaultValue = "" + DEFAULT_ITERATIONS,
-            description = "training iterations (default ${DEFAULT-VALUE}, sized for ~8 minutes on 2 idle cores)")
+            description = "training iterations (default ${DEFAULT-VALUE}, sized for ~5 minutes on 2 idle cores)")
     long iterations;
 
     @Option(names = "--workers", defaultValue = "4", description = "worker processes (default ${DEFAULT-VALUE})")
