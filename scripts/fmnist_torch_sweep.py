@@ -5,17 +5,18 @@ PyTorch gives them in dgan too; on a GPU this script tries many settings in the 
 It re-implements exactly what dgan trains: the DCGAN of GanModels (N(0, 0.02^2) weights, batch norm in G with batch
 statistics also when sampling, none in D unless asked), the non-saturating BCE loss with G and D gradients taken at
 the same point (simultaneous), and DP-OAdam as in docs (x^ = gossip(x); z = x^ - lr d_prev; g = grad(z); Adam
-direction d; x = x^ - lr d) on a ring of M workers (M = 1 is CP-OAdam with the same total batch). FID is computed on
+direction d; x = x^ - lr d) on a ring of M workers (M = 1 is CP-OAdam with the same total batch; one difference: dgan's
+CP normalises each worker's own 32 images in G's batch norm, here all 128 at once). FID is computed on
 the 128 penultimate features of the same small classifier dgan trains (conv3x3-32, pool, conv3x3-64, pool, dense 128).
 
   python3 scripts/fmnist_torch_sweep.py classifier DATA OUT          # trains OUT/classifier.pt
   python3 scripts/fmnist_torch_sweep.py run DATA OUT NAME [key=value ...]   # OUT/NAME.json, OUT/NAME-<it>.png
+  scripts/fmnist_torch_sweep_run.sh DATA CONFIGS   # on a GPU machine: the classifier, then one run per line, in parallel
 Keys: workers width gbn dbn sn opt(oadam|adam-sim|adam-alt) lrG lrD b1 b2 batch (per worker) iters evals (a-b-c)
 loss (bce|hinge) seed rounds (gossip rounds per iteration) avgmom (gossip Adam moments too). FID is that of the network-average G, as in dgan.
 """
 import gzip
 import json
-import math
 import os
 import sys
 import time
