@@ -88,14 +88,7 @@ class BadPeerTest {
         ChunkPool pool = new ChunkPool(1 << 20, 4);
         ClientCall<VectorChunk, PushAck> call = rogue.newCall(GossipMethods.push(pool),
                 CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS));
-        CompletableFuture<Status> done = new CompletableFuture<>();
-        call.start(new ClientCall.Listener<>() {
-            @Override
-            public void onClose(Status status, Metadata trailers) {
-                done.complete(status);
-            }
-        }, new Metadata());
-        call.request(1);
+        CompletableFuture<Status> done = start(call);
         chunks.forEach(call::sendMessage);
         if (halfClose) {
             call.halfClose();
@@ -176,6 +169,14 @@ class BadPeerTest {
         MethodDescriptor<byte[], PushAck> raw = GossipMethods.push(new ChunkPool(1 << 20, 0)).toBuilder(
                 new BytesMarshaller(), io.grpc.protobuf.ProtoUtils.marshaller(PushAck.getDefaultInstance())).build();
         ClientCall<byte[], PushAck> call = rogue.newCall(raw, CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS));
+        CompletableFuture<Status> done = start(call);
+        messages.forEach(call::sendMessage);
+        call.halfClose();
+        return done;
+    }
+
+    /** Starts a raw Push call and asks for its ack; the future completes with the call's final status. */
+    private static <T> CompletableFuture<Status> start(ClientCall<T, PushAck> call) {
         CompletableFuture<Status> done = new CompletableFuture<>();
         call.start(new ClientCall.Listener<>() {
             @Override
@@ -184,8 +185,6 @@ class BadPeerTest {
             }
         }, new Metadata());
         call.request(1);
-        messages.forEach(call::sendMessage);
-        call.halfClose();
         return done;
     }
 
