@@ -204,9 +204,11 @@ public final class RingAllReduce {
             done = FloatBuffer.allocate(length);
             doneView = done.duplicate();
         }
-        for (int i = 0; i < length; i++) {
-            done.put(i, data.get(base + i));
-        }
+        FloatBuffer result = data.duplicate();
+        result.limit(base + length);
+        result.position(base);
+        done.clear();
+        done.put(result);  // one bulk copy (the doneView duplicate carries its own position)
         doneStart = start.clone();
         doneEpoch = epoch;
         doneIteration = iteration;
