@@ -95,7 +95,11 @@ public final class OperatorMain implements AutoCloseable {
         HTTPServer server = null;
         if (settings.metricsPort() > 0) {
             try {
-                server = HTTPServer.builder().port(settings.metricsPort()).registry(registry).buildAndStart();
+                // METRICS_ADDRESS: serve on one address only (default: every address of the pod).
+                String address = System.getenv("METRICS_ADDRESS");
+                HTTPServer.Builder builder = HTTPServer.builder().port(settings.metricsPort()).registry(registry);
+                if (address != null && !address.isBlank()) builder.hostname(address.trim());
+                server = builder.buildAndStart();
             } catch (IOException e) {
                 throw new UncheckedIOException("metrics port " + settings.metricsPort(), e);
             }

@@ -626,8 +626,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
         }
 
         /**
-         * Writes the status now, based on the server's current object (GET, then a JSON patch of the difference,
-         * retried on a conflict), and remembers the result: JOSDK's own status patch is computed against the cached
+         * Writes the status now, based on the server's current object (GET, then a replace of the status at that
+         * resourceVersion, retried on a conflict), and remembers the result: JOSDK's own status patch is computed against the cached
          * copy, which fails or is lost when that copy is stale, and the next pass would not see it either.
          */
         UpdateControl<DecentralizedGANJob> writeStatus() {
@@ -636,11 +636,14 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             DecentralizedGANJobStatus written = Serialization.clone(status);
             for (int attempt = 0; ; attempt++) {
                 try {
-                    DecentralizedGANJob updated = context.getClient().resources(DecentralizedGANJob.class)
-                            .inNamespace(ns).withName(name).editStatus(fresh -> {
-                                fresh.setStatus(Serialization.clone(written));
-                                return fresh;
-                            });
+                    // A full replace of the status subresource at the version just read (409 on a race, retried).
+                    // Not a JSON patch: the resource class starts with an empty status object that a new resource
+                    // does not have on the server, so a patch computed from it names paths the server lacks (422).
+                    var jobs = context.getClient().resources(DecentralizedGANJob.class).inNamespace(ns);
+                    DecentralizedGANJob fresh = jobs.withName(name).get();
+                    if (fresh == null) return UpdateControl.noUpdate(); // deleted meanwhile
+                    fresh.setStatus(Serialization.clone(written));
+                    DecentralizedGANJob updated = jobs.resource(fresh).updateStatus();
                     lastWritten.put(String.valueOf(job.getMetadata().getUid()), updated);
                     return UpdateControl.noUpdate();
                 } catch (KubernetesClientException e) {

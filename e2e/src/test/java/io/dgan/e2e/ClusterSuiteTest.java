@@ -1,0 +1,216 @@
+package io.dgan.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.marcnuri.helm.Helm;
+import io.dgan.kube.testkit.Waits;
+import io.dgan.operator.crd.DecentralizedGANJob;
+import io.dgan.operator.crd.FailurePolicy;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The product as a user meets it, on a real cluster: {@code helm install} of the chart, then the examples, with
+ * the operator and the workers running as real processes (this build's jars) scheduled onto a node. Workers find
+ * their peers by the headless Service's names and gossip over their own addresses; the operator reads their
+ * metrics for {@code status.progress}.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterSuiteTest {
+    static final String OPERATOR_NS = "dgan-system";
+    static final Duration RUN = Duration.ofMinutes(6);
+    static KubernetesClient admin;
+
+    @BeforeAll
+    static void installTheChart() {
+        admin = E2eCluster.admin();
+        E2eCluster.node();
+        // Default values, but progress sampled every 5 s instead of 30 (the jobs here run for about a minute).
+        new Helm(Path.of("../helm/dgan-operator")).install().withName("dgan").withNamespace(OPERATOR_NS)
+                .createNamespace().withKubeConfig(E2eCluster.cluster().kubeconfig())
+                .set("progressIntervalSeconds", 5).call();
+    }
+
+    @Test
+    @Order(1)
+    void theChartRunsTwoReplicasOneLeaderAndServesMetrics() throws Exception {
+        Waits.until(Duration.ofSeconds(180), "two operator pods Ready", () -> operatorPods().stream()
+                .filter(ClusterSuiteTest::ready).count() == 2);
+        Waits.until(Duration.ofSeconds(60), "a leader", () -> leader() != null);
+        String leader = leader();
+        assertThat(operatorPods()).extracting(p -> p.getMetadata().getName()).contains(leader);
+        Pod pod = admin.pods().inNamespace(OPERATOR_NS).withName(leader).get();
+        String metrics = get("http://" + pod.getStatus().getPodIP() + ":8080/metrics");
+        assertThat(metrics).contains("dgan_operator_jobs_created_total");
+        System.out.println("[real-cluster] chart installed: operator pods " + operatorPods().stream()
+                .map(p -> p.getMetadata().getName() + "@" + p.getStatus().getPodIP()).toList() + ", leader " + leader);
+    }
+
+    @Test
+    @Order(2)
+    void theCpuRingExampleSucceedsWithRealWorkersAndSurvivesItsLeadersDeath() {
+        String ns = Jobs.namespace("cpu-ring");
+        DecentralizedGANJob job = Jobs.shortCpuRing(ns, "cpu-ring", 4, 60, 20);
+        admin.resource(job).create();
+        Jobs.awaitPods(ns, "cpu-ring", "4 worker pods Running", pods -> pods.stream().filter(Jobs::running).count() == 4);
+        // Every pod got an address of its own; peers are found by name through the headless Service's names.
+        assertThat(Jobs.pods(ns, "cpu-ring").stream().map(p -> p.getStatus().getPodIP()).distinct()).hasSize(4);
+        Waits.until(Duration.ofSeconds(120), "progress read from the workers", () -> {
+            DecentralizedGANJob j = Jobs.get(ns, "cpu-ring");
+            return j.getStatus().progress != null && j.getStatus().progress.medianStep != null
+                    && j.getStatus().progress.medianStep > 0;
+        });
+        // The leader dies mid-job: the other replica takes over and finishes the job.
+        String leader = leader();
+        admin.pods().inNamespace(OPERATOR_NS).withName(leader).withGracePeriod(0).delete();
+        Jobs.awaitPhase(ns, "cpu-ring", "Succeeded", RUN);
+        DecentralizedGANJob done = Jobs.get(ns, "cpu-ring");
+        System.out.println("[real-cluster] cpu-ring Succeeded: progress " + done.getStatus().progress.medianStep
+                + " steps, consensus " + done.getStatus().progress.consensusDistance + ", FID "
+                + done.getStatus().progress.lastEvalFid + "; leader " + leader + " killed mid-run, now " + leader());
+        assertThat(done.getStatus().progress.maxStep).isEqualTo(60L);
+        assertThat(done.getStatus().progress.consensusDistance).isNotNull();
+        assertThat(leader()).isNotEqualTo(leader);
+    }
+
+    @Test
+    @Order(3)
+    void aKilledWorkerIsReplacedAndEveryRankFinishes() {
+        for (String policy : List.of(FailurePolicy.REPLACE, FailurePolicy.REWIRE_AND_REPLACE)) {
+            String ns = Jobs.namespace(policy.toLowerCase());
+            DecentralizedGANJob job = Jobs.shortCpuRing(ns, "gan", 4, 80, 20);
+            job.getSpec().failurePolicy.onWorkerFailure = policy;
+            admin.resource(job).create();
+            Jobs.awaitPods(ns, "gan", "4 workers Running", pods -> pods.stream().filter(Jobs::running).count() == 4);
+            awaitStep(ns, "gan", 10);
+            assertThat(E2eCluster.node().killProcess(ns, "gan-worker-2")).isTrue();
+            Jobs.awaitPhase(ns, "gan", "Succeeded", RUN);
+            DecentralizedGANJob done = Jobs.get(ns, "gan");
+            assertThat(done.getStatus().restarts).as(policy).isGreaterThanOrEqualTo(1);
+            assertThat(Jobs.pods(ns, "gan")).as(policy + ": every rank finished")
+                    .allMatch(p -> "Succeeded".equals(p.getStatus().getPhase()));
+            System.out.println("[real-cluster] " + policy + ": rank 2 killed at step >= 10, job Succeeded");
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aPodDeletedByAUserIsAFailureAndRestartJobRestarts() {
+        String ns = Jobs.namespace("restartjob");
+        DecentralizedGANJob job = Jobs.shortCpuRing(ns, "gan", 2, 60, 20);
+        job.getSpec().failurePolicy.onWorkerFailure = FailurePolicy.RESTART_JOB;
+        admin.resource(job).create();
+        Jobs.awaitPods(ns, "gan", "2 workers Running", pods -> pods.stream().filter(Jobs::running).count() == 2);
+        awaitStep(ns, "gan", 5);
+        admin.pods().inNamespace(ns).withName("gan-worker-1").delete();
+        Waits.until(Duration.ofSeconds(120), "a restart counted", () -> {
+            DecentralizedGANJob j = Jobs.get(ns, "gan");
+            return j.getStatus().restarts != null && j.getStatus().restarts >= 1;
+        });
+        Jobs.awaitPhase(ns, "gan", "Succeeded", RUN);
+    }
+
+    @Test
+    @Order(5)
+    void suspendThenResumeContinuesFromTheLastCheckpoint() {
+        String ns = Jobs.namespace("suspend");
+        DecentralizedGANJob job = Jobs.shortCpuRing(ns, "gan", 2, 120, 10);
+        admin.resource(job).create();
+        Jobs.awaitPods(ns, "gan", "2 workers Running", pods -> pods.stream().filter(Jobs::running).count() == 2);
+        awaitStep(ns, "gan", 30);
+        long before = Jobs.get(ns, "gan").getStatus().progress.minStep;
+        admin.resources(DecentralizedGANJob.class).inNamespace(ns).withName("gan")
+                .edit(j -> {
+                    j.getSpec().runPolicy.suspend = true;
+                    return j;
+                });
+        Jobs.awaitPhase(ns, "gan", "Suspended", Duration.ofSeconds(120));
+        Jobs.awaitPods(ns, "gan", "workers gone while suspended", List::isEmpty);
+        admin.resources(DecentralizedGANJob.class).inNamespace(ns).withName("gan")
+                .edit(j -> {
+                    j.getSpec().runPolicy.suspend = false;
+                    return j;
+                });
+        Jobs.awaitPods(ns, "gan", "2 workers Running again", pods -> pods.stream().filter(Jobs::running).count() == 2);
+        // The first progress sample after the resume is at or past the newest checkpoint before the suspend.
+        Waits.until(Duration.ofSeconds(120), "progress after the resume", () -> {
+            DecentralizedGANJob j = Jobs.get(ns, "gan");
+            return j.getStatus().progress != null && j.getStatus().progress.minStep != null
+                    && j.getStatus().progress.reportingWorkers != null && j.getStatus().progress.reportingWorkers == 2;
+        });
+        long after = Jobs.get(ns, "gan").getStatus().progress.minStep;
+        System.out.println("[real-cluster] suspended at step >= " + before + ", resumed at step " + after);
+        assertThat(after).isGreaterThanOrEqualTo(before - 10);
+        Jobs.awaitPhase(ns, "gan", "Succeeded", RUN);
+    }
+
+    @Test
+    @Order(6)
+    void deletingTheJobRemovesEveryDependent() {
+        String ns = Jobs.namespace("gc");
+        DecentralizedGANJob job = Jobs.shortCpuRing(ns, "gan", 2, 100000, 1000);
+        admin.resource(job).create();
+        Jobs.awaitPods(ns, "gan", "2 workers Running", pods -> pods.stream().filter(Jobs::running).count() == 2);
+        Map<String, Long> before = dependents(ns);
+        assertThat(before).containsKeys("Pod", "Service", "ConfigMap", "NetworkPolicy");
+        admin.resources(DecentralizedGANJob.class).inNamespace(ns).withName("gan").delete();
+        // The garbage collector (kube-controller-manager) removes what the job owned; the node stops the processes.
+        Waits.until(Duration.ofSeconds(120), "no dependents left (were " + before + ")", () -> dependents(ns).isEmpty());
+    }
+
+    // --- helpers
+
+    static Map<String, Long> dependents(String ns) {
+        return java.util.stream.Stream.of(admin.pods().inNamespace(ns).list().getItems(),
+                        admin.services().inNamespace(ns).list().getItems(),
+                        admin.configMaps().inNamespace(ns).list().getItems().stream()
+                                .filter(c -> !c.getMetadata().getName().equals("kube-root-ca.crt")).toList(),
+                        admin.network().networkPolicies().inNamespace(ns).list().getItems(),
+                        admin.persistentVolumeClaims().inNamespace(ns).list().getItems(),
+                        admin.secrets().inNamespace(ns).list().getItems())
+                .flatMap(List::stream).collect(Collectors.groupingBy(o -> o.getKind(), Collectors.counting()));
+    }
+
+    static void awaitStep(String ns, String name, long step) {
+        Waits.until(Duration.ofSeconds(240), name + " past step " + step, () -> {
+            DecentralizedGANJob j = Jobs.get(ns, name);
+            return j.getStatus() != null && j.getStatus().progress != null && j.getStatus().progress.minStep != null
+                    && j.getStatus().progress.minStep >= step;
+        });
+    }
+
+    static List<Pod> operatorPods() {
+        return admin.pods().inNamespace(OPERATOR_NS).list().getItems().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+    }
+
+    static boolean ready(Pod p) {
+        return p.getStatus() != null && p.getStatus().getConditions() != null && p.getStatus().getConditions().stream()
+                .anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+    }
+
+    static String leader() {
+        Lease lease = admin.leases().inNamespace(OPERATOR_NS).withName("dgan-operator-leader").get();
+        return lease == null ? null : lease.getSpec().getHolderIdentity();
+    }
+
+    static String get(String url) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+}

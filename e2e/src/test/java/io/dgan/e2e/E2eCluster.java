@@ -1,0 +1,96 @@
+package io.dgan.e2e;
+
+import io.dgan.kube.testkit.KubeCluster;
+import io.dgan.kube.testkit.LocalImage;
+import io.dgan.kube.testkit.ProcessNode;
+import io.dgan.kube.testkit.Waits;
+import io.dgan.operator.crd.DecentralizedGANJob;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The cluster the end-to-end suite runs on, started once per test JVM: etcd, kube-apiserver, kube-controller-manager
+ * and kube-scheduler built from Go modules, and one {@link ProcessNode} that runs this build's worker and operator
+ * jars for the images {@code ghcr.io/dgan/dgan-worker} and {@code ghcr.io/dgan/dgan-operator}.
+ */
+final class E2eCluster {
+    static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    static final Path WORKER_JAR = ROOT.resolve("worker-image/target/dgan-worker.jar");
+    static final Path OPERATOR_JAR = ROOT.resolve("operator/target/dgan-operator.jar");
+    static final Path FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
+    private static KubeCluster cluster;
+    private static ProcessNode node;
+
+    private E2eCluster() {
+    }
+
+    static synchronized KubeCluster cluster() {
+        if (cluster == null) {
+            for (Path jar : List.of(WORKER_JAR, OPERATOR_JAR)) {
+                if (!Files.isRegularFile(jar)) throw new IllegalStateException(jar + " missing: run the build's package phase first");
+            }
+            try {
+                cluster = KubeCluster.withControllers(Files.createTempDirectory("dgan-e2e-"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            node = new ProcessNode(cluster, "process-node-0", 0, images()).start();
+            cluster.kubectl("apply", "--server-side", "-f", ROOT.resolve("crds").toString());
+            Waits.until(Duration.ofSeconds(60), "node Ready and the CRD served", () -> {
+                try {
+                    cluster.kubectl("get", "decentralizedganjobs", "-A");
+                    return cluster.adminClient().nodes().withName(node.name()).get().getStatus().getConditions()
+                            .stream().anyMatch(c -> c.getType().equals("Ready") && c.getStatus().equals("True"));
+                } catch (RuntimeException notYet) {
+                    return false;
+                }
+            });
+            System.out.println("[real-cluster] Kubernetes " + cluster.serverVersion() + " (kube-apiserver, "
+                    + "kube-controller-manager, kube-scheduler) + etcd " + cluster.binaries().etcdVersion()
+                    + ", built from Go modules; logs in " + cluster.dir().resolve("logs"));
+            System.out.println("[real-cluster] nodes: 1 process node (pods run as host processes with their own "
+                    + "loopback address; no kubelet, no container runtime: see docs/operator.md, \"Testing on a real cluster\")");
+        }
+        return cluster;
+    }
+
+    static ProcessNode node() {
+        cluster();
+        return node;
+    }
+
+    static KubernetesClient admin() {
+        return cluster().adminClient();
+    }
+
+    static List<LocalImage> images() {
+        String java = "java";
+        String cache = System.getProperty("user.home") + "/.javacpp/cache";
+        LocalImage worker = new LocalImage("ghcr.io/dgan/dgan-worker", List.of(java, "-jar", WORKER_JAR.toString()),
+                List.of("worker"), Map.of("JAVA_TOOL_OPTIONS", "-Xmx700m -Djava.awt.headless=true "
+                + "-Dorg.bytedeco.javacpp.cachedir=" + cache, "DGAN_GOSSIP_PORT", "7070", "DGAN_METRICS_PORT", "9090",
+                "OMP_NUM_THREADS", "1"));
+        LocalImage operator = new LocalImage("ghcr.io/dgan/dgan-operator", List.of(java, "-jar", OPERATOR_JAR.toString()),
+                List.of(), Map.of("JAVA_TOOL_OPTIONS", "-Xmx256m -XX:TieredStopAtLevel=1"));
+        return List.of(worker, operator);
+    }
+
+    /** An example from examples/, in namespace {@code ns}, with the changes a test makes. */
+    static DecentralizedGANJob example(String file, String ns) {
+        try {
+            DecentralizedGANJob job = Serialization.unmarshal(Files.readString(ROOT.resolve("examples").resolve(file)),
+                    DecentralizedGANJob.class);
+            job.getMetadata().setNamespace(ns);
+            return job;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

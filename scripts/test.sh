@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The project's test command. On a fresh Debian/Ubuntu machine it first installs the system packages the tests use
+# (a real Prometheus and promtool, Debian's Fashion-MNIST), then runs every test: `./mvnw -B -ntp verify`, which
+# also builds the real-Kubernetes kit (kube-kit/build.sh: Go modules into ~/.cache/dgan-kube, once) for the
+# API-level and cluster suites. Extra arguments go to Maven (e.g. -pl operator -am).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
+[[ -d /usr/share/datasets/fashion-mnist ]] || need+=(dataset-fashion-mnist)
+if ((${#need[@]})); then
+  if command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    [[ "$(id -u)" == 0 ]] || sudo="sudo"
+    echo "test: installing ${need[*]} (apt-get)" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}"
+  else
+    echo "test: ${need[*]} missing and no apt-get here: install them, or the tests that need them fail" >&2
+    exit 2
+  fi
+fi
+if ! command -v go >/dev/null 2>&1 && [[ ! -x /usr/local/go/bin/go ]]; then
+  echo "test: Go >= 1.24 is needed to build the real-Kubernetes kit (kube-kit/); install it from go.dev or your distribution" >&2
+  exit 2
+fi
+export PATH="$PATH:/usr/local/go/bin"
+exec ./mvnw -B -ntp verify "$@"
