@@ -41,7 +41,8 @@ final class E2eCluster {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            node = new ProcessNode(cluster, "process-node-0", 0, images()).start();
+            trainClassifier(cluster.dir().resolve("cache"));
+            node = new ProcessNode(cluster, "process-node-0", 0, images(cluster.dir().resolve("cache"))).start();
             cluster.kubectl("apply", "--server-side", "-f", ROOT.resolve("crds").toString());
             Waits.until(Duration.ofSeconds(60), "node Ready and the CRD served", () -> {
                 try {
@@ -70,12 +71,31 @@ final class E2eCluster {
         return cluster().adminClient();
     }
 
-    static List<LocalImage> images() {
+    /**
+     * A small feature classifier (1 epoch on 3,000 images) where the workers look for one, so that evaluations
+     * report FID (its values are comparable only between runs with this classifier).
+     */
+    static void trainClassifier(Path cache) {
+        try {
+            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Djava.awt.headless=true", "-jar", WORKER_JAR.toString(), "classifier", "train", "--epochs", "1",
+                    "--limit", "3000", "--dir", cache.resolve("classifier/fashion-mnist").toString())
+                    .redirectErrorStream(true).redirectOutput(cluster.dir().resolve("logs/classifier.log").toFile()).start();
+            if (p.waitFor() != 0) throw new IllegalStateException("classifier training failed: " + cluster.dir().resolve("logs/classifier.log"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static List<LocalImage> images(Path cache) {
         String java = "java";
-        String cache = System.getProperty("user.home") + "/.javacpp/cache";
+        String javacpp = System.getProperty("user.home") + "/.javacpp/cache";
         LocalImage worker = new LocalImage("ghcr.io/dgan/dgan-worker", List.of(java, "-jar", WORKER_JAR.toString()),
-                List.of("worker"), Map.of("JAVA_TOOL_OPTIONS", "-Xmx700m -Djava.awt.headless=true "
-                + "-Dorg.bytedeco.javacpp.cachedir=" + cache, "DGAN_GOSSIP_PORT", "7070", "DGAN_METRICS_PORT", "9090",
+                List.of("worker"), Map.of("DGAN_CACHE_DIR", cache.toString(), "JAVA_TOOL_OPTIONS", "-Xmx700m -Djava.awt.headless=true "
+                + "-Dorg.bytedeco.javacpp.cachedir=" + javacpp, "DGAN_GOSSIP_PORT", "7070", "DGAN_METRICS_PORT", "9090",
                 "OMP_NUM_THREADS", "1"));
         LocalImage operator = new LocalImage("ghcr.io/dgan/dgan-operator", List.of(java, "-jar", OPERATOR_JAR.toString()),
                 List.of(), Map.of("JAVA_TOOL_OPTIONS", "-Xmx256m -XX:TieredStopAtLevel=1"));

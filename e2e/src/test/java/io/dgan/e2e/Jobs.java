@@ -29,7 +29,7 @@ final class Jobs {
 
     /**
      * {@code examples/cpu-ring.yaml} made short: {@code iterations} iterations at batch 16, checkpoints every
-     * {@code checkpointEvery}, one evaluation at the end; Debian's Fashion-MNIST mounted at /data where installed.
+     * {@code checkpointEvery}, one evaluation at the end; Debian's Fashion-MNIST mounted from the host (the test command installs it).
      */
     static DecentralizedGANJob shortCpuRing(String ns, String name, int workers, long iterations, long checkpointEvery) {
         DecentralizedGANJob job = E2eCluster.example("cpu-ring.yaml", ns);
@@ -42,13 +42,26 @@ final class Jobs {
         PodSpec pod = job.getSpec().template.getSpec();
         var worker = pod.getContainers().get(0);
         worker.setResources(null); // the process node does not enforce limits; requests would only limit packing
+        // Several workers share the node's cores: one native thread each instead of the example's two.
+        worker.setEnv(List.of(new io.fabric8.kubernetes.api.model.EnvVarBuilder().withName("OMP_NUM_THREADS").withValue("1").build()));
         if (Files.isDirectory(E2eCluster.FASHION_MNIST)) {
             List<io.fabric8.kubernetes.api.model.Volume> volumes = pod.getVolumes() == null ? new ArrayList<>() : new ArrayList<>(pod.getVolumes());
             volumes.add(new VolumeBuilder().withName("data").withHostPath(new HostPathVolumeSourceBuilder()
                     .withPath(E2eCluster.FASHION_MNIST.toString()).build()).build());
             pod.setVolumes(volumes);
-            worker.setVolumeMounts(List.of(new VolumeMountBuilder().withName("data").withMountPath("/data").withReadOnly(true).build()));
+            // Mounted where it lies on the host and named by that path: the node runs processes without a mount
+            // namespace, so a path inside config.json must be the host's (on a real node any path would do).
+            worker.setVolumeMounts(List.of(new VolumeMountBuilder().withName("data")
+                    .withMountPath(E2eCluster.FASHION_MNIST.toString()).withReadOnly(true).build()));
+            job.getSpec().dataset.path = E2eCluster.FASHION_MNIST.toString();
         }
+        return job;
+    }
+
+    /** As {@link #shortCpuRing}, with the small MLP GAN instead of the DCGAN (a step costs a few milliseconds). */
+    static DecentralizedGANJob shortMlp(String ns, String name, int workers, long iterations, long checkpointEvery) {
+        DecentralizedGANJob job = shortCpuRing(ns, name, workers, iterations, checkpointEvery);
+        job.getSpec().model.type = "mlp";
         return job;
     }
 

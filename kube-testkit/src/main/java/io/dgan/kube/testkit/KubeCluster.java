@@ -170,6 +170,11 @@ public final class KubeCluster implements AutoCloseable {
         return dir.resolve("kubeconfig");
     }
 
+    /** The admin's bearer token (for tools such as Prometheus' Kubernetes service discovery). */
+    public String adminToken() {
+        return adminToken;
+    }
+
     public KubernetesClient adminClient() {
         return admin;
     }

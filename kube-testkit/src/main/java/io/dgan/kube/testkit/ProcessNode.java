@@ -232,6 +232,9 @@ public final class ProcessNode implements AutoCloseable {
         if (container.getEnv() != null) {
             for (EnvVar e : container.getEnv()) env.put(e.getName(), envValue(pod, ip, e));
         }
+        // Paths the pod names (env values, args) point into its volumes; what the node adds below is already a
+        // host path and is not rewritten.
+        env.replaceAll((k, v) -> remap(v, mounts));
         if (hasServiceAccountToken(pod)) {
             // In-cluster configuration, emulated: the pod's service account token in a kubeconfig (clients read the
             // token from a fixed path in a real pod; a host process has no such path of its own).
@@ -244,9 +247,8 @@ public final class ProcessNode implements AutoCloseable {
         // The pod's network namespace, emulated: a process binds its servers to the pod IP, not to every address.
         env.put("DGAN_BIND", ip);
         env.put("METRICS_ADDRESS", ip);
-        env.replaceAll((k, v) -> remap(v, mounts));
         String jvm = "-Djdk.net.hosts.file=" + hostsFile + " -Dsun.net.inetaddr.ttl=1 -Dsun.net.inetaddr.negative.ttl=0"
-                + " -Djava.io.tmpdir=" + Files.createDirectories(dir.resolve("tmp"));
+                + " -Djava.io.tmpdir=" + Files.createDirectories(mounts.getOrDefault("/tmp", dir.resolve("tmp")));
         env.merge("JAVA_TOOL_OPTIONS", jvm, (a, b) -> a + " " + b);
         List<String> command = new ArrayList<>();
         boolean hasCommand = container.getCommand() != null && !container.getCommand().isEmpty();
