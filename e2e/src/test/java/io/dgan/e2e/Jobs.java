@@ -58,10 +58,15 @@ final class Jobs {
         return job;
     }
 
-    /** As {@link #shortCpuRing}, with the small MLP GAN instead of the DCGAN (a step costs a few milliseconds). */
+    /**
+     * As {@link #shortCpuRing}, with the small MLP GAN on the synthetic 2-D mixture instead of the DCGAN on images
+     * (a step costs a few milliseconds).
+     */
     static DecentralizedGANJob shortMlp(String ns, String name, int workers, long iterations, long checkpointEvery) {
         DecentralizedGANJob job = shortCpuRing(ns, name, workers, iterations, checkpointEvery);
         job.getSpec().model.type = "mlp";
+        job.getSpec().dataset.type = "synthetic";
+        job.getSpec().optimizer.batchSize = 64;
         return job;
     }
 
