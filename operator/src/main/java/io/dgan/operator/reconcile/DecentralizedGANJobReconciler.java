@@ -88,6 +88,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
     private static final Logger LOG = LoggerFactory.getLogger(DecentralizedGANJobReconciler.class);
 
     private final ProgressSource progress;
+    private final ClusterPolicy policy;
     private final OperatorMetrics metrics;
     private final Clock clock;
     private final Duration progressInterval;
@@ -106,6 +107,12 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
 
     public DecentralizedGANJobReconciler(ProgressSource progress, OperatorMetrics metrics, Clock clock,
                                          Duration progressInterval) {
+        this(progress, metrics, clock, progressInterval, ClusterPolicy.none());
+    }
+
+    public DecentralizedGANJobReconciler(ProgressSource progress, OperatorMetrics metrics, Clock clock,
+                                         Duration progressInterval, ClusterPolicy policy) {
+        this.policy = policy;
         this.progress = progress;
         this.metrics = metrics;
         this.clock = clock;
@@ -479,6 +486,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
 
         void reconcileDependents(TopologyPlan plan) {
             context.managedWorkflowAndDependentResourceContext().put(TopologyConfigMapDependent.PLAN_KEY, plan);
+            context.managedWorkflowAndDependentResourceContext().put(ClusterPolicy.CONTEXT_KEY, policy);
             context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
         }
 
