@@ -87,7 +87,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
     public static final String PHASE_VALIDATION_FAILED = "ValidationFailed";
     private static final Logger LOG = LoggerFactory.getLogger(DecentralizedGANJobReconciler.class);
 
-    private final ProgressSource progress;
+    private final io.dgan.operator.progress.ProgressCache progress;
     private final ClusterPolicy policy;
     private final OperatorMetrics metrics;
     private final Clock clock;
@@ -113,7 +113,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
     public DecentralizedGANJobReconciler(ProgressSource progress, OperatorMetrics metrics, Clock clock,
                                          Duration progressInterval, ClusterPolicy policy) {
         this.policy = policy;
-        this.progress = progress;
+        this.progress = new io.dgan.operator.progress.ProgressCache(progress, clock, progressInterval, 2);
         this.metrics = metrics;
         this.clock = clock;
         this.progressInterval = progressInterval;
@@ -581,18 +581,29 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             recordPhaseChange();
         }
 
+        /** Reads the progress cache (never waits on a worker) and marks progress stale when its sample is old. */
         void sampleProgress(List<Pod> running) {
             if (running.isEmpty()) return;
-            Map<String, WorkerSample> samples = progress.sample(running, spec.monitoring.metricsPort);
-            if (samples.isEmpty()) return;
-            status.progress = ProgressAggregator.aggregate(status.progress, samples.values(),
-                    spec.training.iterations, now);
-            for (Pod pod : running) {
-                WorkerSample s = samples.get(pod.getMetadata().getName());
-                if (s == null) continue;
-                WorkerState w = workerState(rank(pod));
-                w.lastStep = s.steps();
-                w.lastHeartbeat = now.toString();
+            var snapshot = progress.latest(String.valueOf(job.getMetadata().getUid()), running,
+                    spec.monitoring.metricsPort);
+            Instant previous = status.progress == null || status.progress.sampledAt == null ? null
+                    : Instant.parse(status.progress.sampledAt);
+            if (snapshot != null && !snapshot.samples().isEmpty()
+                    && (previous == null || !snapshot.sampledAt().isBefore(previous))) {
+                status.progress = ProgressAggregator.aggregate(status.progress, snapshot.samples().values(),
+                        spec.training.iterations, snapshot.sampledAt());
+                for (Pod pod : running) {
+                    WorkerSample s = snapshot.samples().get(pod.getMetadata().getName());
+                    if (s == null) continue;
+                    WorkerState w = workerState(rank(pod));
+                    w.lastStep = s.steps();
+                    w.lastHeartbeat = snapshot.sampledAt().toString();
+                }
+            }
+            if (status.progress != null) {
+                boolean stale = status.progress.sampledAt == null
+                        || Instant.parse(status.progress.sampledAt).plus(progress.staleAfter()).isBefore(now);
+                status.progress.stale = stale ? Boolean.TRUE : null;
             }
         }
 

@@ -94,6 +94,29 @@ class BuildersTest {
     }
 
     @Test
+    void networkPolicyAdmitsMetricsFromTheOperatorsNamespaceAndTheConfiguredSelectors() {
+        var policy = new io.dgan.operator.reconcile.ClusterPolicy("dgan-system",
+                List.of(Map.of("kubernetes.io/metadata.name", "observability"), Map.of("team", "sre")), Map.of());
+        var metricsRule = GossipNetworkPolicy.desired(job, policy).getSpec().getIngress().get(1);
+        assertThat(metricsRule.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(9090));
+        assertThat(metricsRule.getFrom()).extracting(f -> f.getNamespaceSelector().getMatchLabels()).containsExactly(
+                Map.of("kubernetes.io/metadata.name", "dgan-system"),
+                Map.of("kubernetes.io/metadata.name", "observability"), Map.of("team", "sre"),
+                Map.of("kubernetes.io/metadata.name", "monitoring"));
+        assertThat(metricsRule.getFrom()).allSatisfy(f -> assertThat(f.getPodSelector()).isNull());
+    }
+
+    @Test
+    void podMonitorLabelsComeFromTheOperatorAndTheJobButNeverReplaceTheOperatorsOwn() {
+        job.getSpec().monitoring.podMonitorLabels = Map.of("release", "kps", "app.kubernetes.io/managed-by", "me");
+        var policy = new io.dgan.operator.reconcile.ClusterPolicy("", List.of(), Map.of("release", "prometheus",
+                "tier", "ml"));
+        Map<String, String> labels = WorkerPodMonitor.desired(job, policy).getMetadata().getLabels();
+        assertThat(labels).containsEntry("release", "kps").containsEntry("tier", "ml")
+                .containsEntry("app.kubernetes.io/managed-by", "dgan-operator").containsEntry("dgan.io/job", "gan");
+    }
+
+    @Test
     void podMonitorScrapesTheWorkersMetricsPort() {
         assertThat(Serialization.asYaml(WorkerPodMonitor.desired(job))).isEqualTo(Serialization.asYaml(
                 yaml(PodMonitor.class, """
@@ -138,7 +161,8 @@ class BuildersTest {
         assertThat(t.get("connected").asBoolean()).isTrue();
         assertThat(t.get("rho").asDouble()).isCloseTo(1.0 / 3, org.assertj.core.data.Offset.offset(1e-9));
         double third = 1.0 / 3;
-        double[][] w = new ObjectMapper().convertValue(t.get("weights"), double[][].class);
+        assertThat(t.has("weights")).as("no dense W").isFalse();
+        double[][] w = decode(t).toArray();
         double[][] expected = {{third, third, 0, third}, {third, third, third, 0}, {0, third, third, third}, {third, 0, third, third}};
         for (int i = 0; i < 4; i++) {
             for (int j = 0; j < 4; j++) {
@@ -146,6 +170,46 @@ class BuildersTest {
             }
         }
         assertThat(TopologyConfigMap.contractType("OnePeerHypercube")).isEqualTo("one-peer-hypercube");
+    }
+
+    /** sparseWeights as docs/worker-contract.md defines it (the worker's TopologyFile reads the same format). */
+    static io.dgan.topology.SparseMixingMatrix decode(JsonNode topology) {
+        JsonNode sparse = topology.get("sparseWeights");
+        double[] values = new ObjectMapper().convertValue(sparse.get("values"), double[].class);
+        int[][] rows = new ObjectMapper().convertValue(sparse.get("rows"), int[][].class);
+        return io.dgan.topology.SparseMixingMatrix.fromSparseRows(values, rows);
+    }
+
+    @Test
+    void theLargestGraphsTheSchemaAdmitsFitTheConfigMapWithMargin() throws Exception {
+        // The API server rejects an object over 1 MiB; W used to be a dense M×M array (1 MiB at ~512 ranks).
+        // 4,096 ranks of a ring or torus fit too, beyond spec.workers' bound (which the O(M³) analysis sets).
+        record Case(String type, int workers, List<Integer> excluded) { }
+        List<Case> cases = List.of(new Case("Ring", 1024, List.of(3)), new Case("Exponential", 1024, List.of(5)),
+                new Case("Hypercube", 1024, List.of(7)), new Case("Torus", 1024, List.of(1)),
+                new Case("Complete", io.dgan.operator.crd.DecentralizedGANJobSpec.MAX_COMPLETE_WORKERS, List.of(2)),
+                new Case("OnePeerHypercube", 1024, List.of()), new Case("Ring", 4096, List.of()),
+                new Case("Torus", 4096, List.of()));
+        for (Case c : cases) {
+            var planner = new TopologyPlanner();
+            // A plan with ranks cut out carries the rewired W; its size does not need the (dense) spectral figures.
+            var plan = c.workers() > 1024 ? new io.dgan.operator.topology.TopologyPlan(c.type(), c.workers(), 3, 1, 0,
+                    List.of(), TopologyPlanner.schedule(c.type(), c.workers(), 0).at(1), 0.5, 0.5, true)
+                    : planner.plan(c.type(), c.workers(), 1, 0, 3, c.excluded());
+            ConfigMap cm = TopologyConfigMap.desired(job, plan);
+            int bytes = cm.getData().get("topology.json").getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            assertThat(bytes).as("%s on %d workers: %d bytes", c.type(), c.workers(), bytes)
+                    .isLessThan(TopologyConfigMap.MAX_BYTES / 2);
+            if (!TopologyPlanner.isSchedule(c.type())) {
+                var decoded = decode(new ObjectMapper().readTree(cm.getData().get("topology.json")));
+                for (int i = 0; i < c.workers(); i += 97) {
+                    for (int j : plan.matrix().neighbours(i)) {
+                        assertThat(decoded.weight(i, j)).isEqualTo(plan.matrix().weight(i, j));
+                    }
+                    assertThat(decoded.weight(i, i)).isEqualTo(plan.matrix().weight(i, i));
+                }
+            }
+        }
     }
 
     @Test
