@@ -102,6 +102,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
      */
     private final java.util.Set<String> jobsCounted = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.Set<String> failuresHandled = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Pods this process deleted itself (also recorded per rank in the status as deletedUid). */
+    private final java.util.Set<String> ourDeletions = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** The job as our last status write returned it, by UID: newer than the informer's copy until the watch catches up. */
     private final Map<String, DecentralizedGANJob> lastWritten = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -204,6 +206,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             }
             UpdateControl<DecentralizedGANJob> terminal = handleFailedWorkers();
             if (terminal != null) return terminal;
+            terminal = checkStartTimeout();
+            if (terminal != null) return terminal;
             if (allSucceeded()) return succeed();
 
             rejoinReplacedRanks();
@@ -291,79 +295,143 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             return writeStatus();
         }
 
-        /** Acts on each newly failed rank by the failure policy; returns a control when the job ends or restarts. */
+        /**
+         * Acts on each newly lost rank by the failure policy; returns a control when the job ends or restarts. Lost:
+         * its pod Failed (a crash, or the kubelet evicting it), or deleted by someone other than the operator (a
+         * user's delete, an eviction through the API, a drain) whether still terminating or already gone.
+         */
         UpdateControl<DecentralizedGANJob> handleFailedWorkers() {
-            FailurePolicy policy = spec.failurePolicy;
-            for (Map.Entry<Integer, Pod> e : new ArrayList<>(pods.entrySet())) {
-                int rank = e.getKey();
-                Pod pod = e.getValue();
-                if (rank >= spec.workers || !"Failed".equals(phaseOf(pod)) || deleting(pod)) continue;
+            for (int rank = 0; rank < spec.workers; rank++) {
+                Pod pod = pods.get(rank);
                 WorkerState worker = workerState(rank);
-                String uid = pod.getMetadata().getUid();
+                String uid;
+                String cause;
+                if (pod != null) {
+                    uid = pod.getMetadata().getUid();
+                    if (deleting(pod)) {
+                        if (uid == null || deletedByUs(worker, uid) || "Succeeded".equals(phaseOf(pod))) continue;
+                        cause = "Deleted";
+                    } else if ("Failed".equals(phaseOf(pod))) {
+                        cause = "Evicted".equals(pod.getStatus().getReason()) ? "Evicted" : "Failed";
+                    } else {
+                        continue;
+                    }
+                } else {
+                    // Gone between two passes: the pod this rank had was not deleted by us and never failed.
+                    uid = worker.podUid;
+                    if (uid == null || deletedByUs(worker, uid) || "Succeeded".equals(worker.phase)) continue;
+                    cause = "Deleted";
+                }
                 if (uid != null && (uid.equals(worker.handledFailureUid) || !failuresHandled.add(uid))) continue;
                 worker.handledFailureUid = uid;
-                Integer exitCode = exitCode(pod);
+                worker.podUid = null;
+                Integer exitCode = pod == null ? null : exitCode(pod);
                 worker.lastExitCode = exitCode;
-                if (exitCode != null && policy.nonRetryableExitCodes.contains(exitCode)) {
-                    return fail("NonRetryableExitCode", "rank " + rank + " exited with " + exitCode
-                            + ", listed in spec.failurePolicy.nonRetryableExitCodes");
-                }
-                if (status.restarts >= policy.maxRestarts) {
-                    return fail("RestartBudgetExhausted", "rank " + rank + " failed after " + status.restarts
-                            + " restarts (spec.failurePolicy.maxRestarts=" + policy.maxRestarts + ")");
-                }
-                status.restarts++;
-                worker.restarts = worker.restarts == null ? 1 : worker.restarts + 1;
-                String action = policy.onWorkerFailure;
-                if (!FailurePolicy.RESTART_JOB.equals(action) && !followsTopologyLive()) {
-                    // The survivors would wait for the dead rank until their receive deadline: a schedule's W_k is
-                    // drawn by the workers themselves (nothing published to rewire) and CP-OAdam's all-reduce needs
-                    // every rank. Restart everyone from the newest shared checkpoint instead.
-                    restartJob("rank " + rank + " failed (exit " + exitCode + "); spec.failurePolicy.onWorkerFailure="
-                            + action + " needs workers that follow topology epochs live, which "
-                            + spec.topology.type + " / " + algorithm() + " workers do not; restarting all workers");
-                    metrics.workerReplaced(FailurePolicy.RESTART_JOB);
+                metrics.workerLost(cause);
+                String what = switch (cause) {
+                    case "Deleted" -> "was deleted (not by the operator)";
+                    case "Evicted" -> "was evicted" + (pod.getStatus().getMessage() == null ? ""
+                            : " (" + pod.getStatus().getMessage() + ")");
+                    default -> "failed (exit " + exitCode + ")";
+                };
+                UpdateControl<DecentralizedGANJob> terminal = onWorkerLost(rank, pod, what, exitCode);
+                if (terminal != null || pods.isEmpty()) return terminal;
+            }
+            return null;
+        }
+
+        boolean deletedByUs(WorkerState worker, String uid) {
+            return uid.equals(worker.deletedUid) || ourDeletions.contains(uid);
+        }
+
+        /** The failure policy for one lost rank ({@code pod} null when it is already gone). */
+        UpdateControl<DecentralizedGANJob> onWorkerLost(int rank, Pod pod, String what, Integer exitCode) {
+            FailurePolicy policy = spec.failurePolicy;
+            WorkerState worker = workerState(rank);
+            List<Pod> doomed = pod == null ? List.of() : List.of(pod);
+            if (exitCode != null && policy.nonRetryableExitCodes.contains(exitCode)) {
+                return fail("NonRetryableExitCode", "rank " + rank + " exited with " + exitCode
+                        + ", listed in spec.failurePolicy.nonRetryableExitCodes");
+            }
+            if (status.restarts >= policy.maxRestarts) {
+                return fail("RestartBudgetExhausted", "rank " + rank + " " + what + " after " + status.restarts
+                        + " restarts (spec.failurePolicy.maxRestarts=" + policy.maxRestarts + ")");
+            }
+            status.restarts++;
+            worker.restarts = worker.restarts == null ? 1 : worker.restarts + 1;
+            String action = policy.onWorkerFailure;
+            if (!FailurePolicy.RESTART_JOB.equals(action) && !followsTopologyLive()) {
+                // The survivors would wait for the dead rank until their receive deadline: a schedule's W_k is
+                // drawn by the workers themselves (nothing published to rewire) and CP-OAdam's all-reduce needs
+                // every rank. Restart everyone from the newest shared checkpoint instead.
+                restartJob("rank " + rank + " " + what + "; spec.failurePolicy.onWorkerFailure="
+                        + action + " needs workers that follow topology epochs live, which "
+                        + spec.topology.type + " / " + algorithm() + " workers do not; restarting all workers");
+                metrics.workerReplaced(FailurePolicy.RESTART_JOB);
+                return null;
+            }
+            if (FailurePolicy.REWIRE_AND_REPLACE.equals(action)) {
+                TreeSet<Integer> excluded = new TreeSet<>(status.topology.excludedRanks);
+                excluded.add(rank);
+                TopologyPlan rewired = planner.plan(spec.topology.type, spec.workers, spec.topology.gossipRounds,
+                        spec.topology.seed, epoch() + 1, excluded);
+                int healthy = spec.workers - excluded.size();
+                int minHealthy = policy.minHealthyWorkers == null ? 1 : policy.minHealthyWorkers;
+                if (!rewired.connected() || healthy < minHealthy) {
+                    restartJob("rank " + rank + " " + what + " and the " + healthy + " survivors "
+                            + (rewired.connected() ? "are fewer than spec.failurePolicy.minHealthyWorkers=" + minHealthy
+                            : "form a disconnected graph") + "; restarting the job");
                     return null;
                 }
-                if (FailurePolicy.REWIRE_AND_REPLACE.equals(action)) {
-                    TreeSet<Integer> excluded = new TreeSet<>(status.topology.excludedRanks);
-                    excluded.add(rank);
-                    TopologyPlan rewired = planner.plan(spec.topology.type, spec.workers, spec.topology.gossipRounds,
-                            spec.topology.seed, epoch() + 1, excluded);
-                    int healthy = spec.workers - excluded.size();
-                    int minHealthy = policy.minHealthyWorkers == null ? 1 : policy.minHealthyWorkers;
-                    if (!rewired.connected() || healthy < minHealthy) {
-                        restartJob("rank " + rank + " failed and the " + healthy + " survivors "
-                                + (rewired.connected() ? "are fewer than spec.failurePolicy.minHealthyWorkers=" + minHealthy
-                                : "form a disconnected graph") + "; restarting the job");
-                        return null;
-                    }
-                    status.topology.excludedRanks = new ArrayList<>(excluded);
-                    status.topology.epoch = epoch() + 1;
-                    deletePods(List.of(pod), "replace");
-                    pods.remove(rank);
-                    metrics.workerReplaced(action);
-                    events.warning(job, "WorkerFailed", "rank " + rank + " failed (exit " + exitCode
-                            + "); rewired the survivors to topology epoch " + epoch() + " and replacing it");
-                    condition(JobConditions.DEGRADED, true, "WorkerReplaced", "ranks " + excluded
-                            + " cut out of the graph while they are replaced");
-                } else if (FailurePolicy.RESTART_JOB.equals(action)) {
-                    restartJob("rank " + rank + " failed (exit " + exitCode + "); restarting all workers");
-                    metrics.workerReplaced(action);
-                    return null;
-                } else {
-                    // The graph keeps rank r, but its new pod is a new process: a new epoch whose memberSince names
-                    // it tells the survivors (blocked on the dead rank) to fold it out until it has warm-started
-                    // from its neighbours, and tells the replacement to join rather than start from scratch.
-                    status.topology.epoch = epoch() + 1;
-                    if (status.topology.memberSince == null) status.topology.memberSince = new java.util.TreeMap<>();
-                    status.topology.memberSince.put(Integer.toString(rank), epoch());
-                    deletePods(List.of(pod), "replace");
-                    pods.remove(rank);
-                    metrics.workerReplaced(action);
-                    events.warning(job, "WorkerFailed", "rank " + rank + " failed (exit " + exitCode
-                            + "); replacing that rank only (topology epoch " + epoch() + ": it rejoins warm-started)");
-                    condition(JobConditions.DEGRADED, true, "WorkerReplaced", "rank " + rank + " is being replaced");
+                status.topology.excludedRanks = new ArrayList<>(excluded);
+                status.topology.epoch = epoch() + 1;
+                deletePods(doomed, "replace");
+                pods.remove(rank);
+                metrics.workerReplaced(action);
+                events.warning(job, "WorkerFailed", "rank " + rank + " " + what
+                        + "; rewired the survivors to topology epoch " + epoch() + " and replacing it");
+                condition(JobConditions.DEGRADED, true, "WorkerReplaced", "ranks " + excluded
+                        + " cut out of the graph while they are replaced");
+            } else if (FailurePolicy.RESTART_JOB.equals(action)) {
+                restartJob("rank " + rank + " " + what + "; restarting all workers");
+                metrics.workerReplaced(action);
+                return null;
+            } else {
+                // The graph keeps rank r, but its new pod is a new process: a new epoch whose memberSince names
+                // it tells the survivors (blocked on the dead rank) to fold it out until it has warm-started
+                // from its neighbours, and tells the replacement to join rather than start from scratch.
+                status.topology.epoch = epoch() + 1;
+                if (status.topology.memberSince == null) status.topology.memberSince = new java.util.TreeMap<>();
+                status.topology.memberSince.put(Integer.toString(rank), epoch());
+                deletePods(doomed, "replace");
+                pods.remove(rank);
+                metrics.workerReplaced(action);
+                events.warning(job, "WorkerFailed", "rank " + rank + " " + what
+                        + "; replacing that rank only (topology epoch " + epoch() + ": it rejoins warm-started)");
+                condition(JobConditions.DEGRADED, true, "WorkerReplaced", "rank " + rank + " is being replaced");
+            }
+            return null;
+        }
+
+        /**
+         * A worker Pending longer than spec.runPolicy.startTimeoutSeconds (unschedulable, image not pulled, a GPU
+         * not granted) fails the job, naming the pod and the reason Kubernetes gives: the other ranks would hold
+         * their GPUs waiting for it forever.
+         */
+        UpdateControl<DecentralizedGANJob> checkStartTimeout() {
+            Long timeout = spec.runPolicy == null ? null : spec.runPolicy.startTimeoutSeconds;
+            if (timeout == null) return null;
+            for (Map.Entry<Integer, Pod> e : pods.entrySet()) {
+                Pod pod = e.getValue();
+                if (e.getKey() >= spec.workers || deleting(pod) || !"Pending".equals(phaseOf(pod))) continue;
+                String recorded = workerState(e.getKey()).podCreatedAt;
+                String created = recorded != null ? recorded : pod.getMetadata().getCreationTimestamp();
+                if (created == null) continue;
+                Duration waited = Duration.between(Instant.parse(created), now);
+                if (waited.getSeconds() >= timeout) {
+                    return fail("WorkerStartTimeout", "rank " + e.getKey() + " pod " + pod.getMetadata().getName()
+                            + " Pending for " + waited.getSeconds() + " s (spec.runPolicy.startTimeoutSeconds="
+                            + timeout + "): " + waitingReason(pod));
                 }
             }
             return null;
@@ -509,6 +577,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 Pod desired = WorkerPod.desired(job, rank);
                 try {
                     context.getClient().pods().inNamespace(job.getMetadata().getNamespace()).resource(desired).create();
+                    workerState(rank).podCreatedAt = now.toString();
                     LOG.debug("job={} created pod={}", key(), desired.getMetadata().getName());
                 } catch (KubernetesClientException ex) {
                     if (ex.getCode() != 409) throw ex; // the cache had not seen it yet, or an old one is terminating
@@ -550,9 +619,17 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 // Ranks finish a few steps apart: one that already exited 0 is done, not missing.
                 boolean allReady = ready + finished == spec.workers && ready > 0;
                 boolean peersAddressed = addressed + finished >= spec.workers;
+                String waiting = "";
+                for (int rank = 0; rank < spec.workers && waiting.isEmpty(); rank++) {
+                    Pod pod = pods.get(rank);
+                    if (pod != null && !deleting(pod) && "Pending".equals(phaseOf(pod))) {
+                        String reason = waitingReason(pod);
+                        if (!reason.startsWith("Pending")) waiting = "; " + pod.getMetadata().getName() + ": " + reason;
+                    }
+                }
                 condition(JobConditions.PEERS_READY, peersAddressed,
                         peersAddressed ? "AllPeersAddressed" : "WaitingForPeers",
-                        addressed + "/" + spec.workers + " workers have an address");
+                        addressed + "/" + spec.workers + " workers have an address" + waiting);
                 if (allReady && t.excludedRanks.isEmpty()) {
                     status.phase = PHASE_RUNNING;
                     condition(JobConditions.RUNNING, true, "AllWorkersReady", ready + " workers ready"
@@ -615,6 +692,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 w.pod = pod == null ? null : pod.getMetadata().getName();
                 w.node = pod == null || pod.getSpec() == null ? null : pod.getSpec().getNodeName();
                 w.phase = pod == null || deleting(pod) ? "Missing" : ready(pod) ? "Ready" : phaseOf(pod);
+                w.podUid = pod == null || deleting(pod) || "Failed".equals(phaseOf(pod)) ? null : pod.getMetadata().getUid();
+                w.waitingReason = pod != null && !deleting(pod) && "Pending".equals(phaseOf(pod)) ? waitingReason(pod) : null;
                 out.add(w);
             }
             return out;
@@ -693,6 +772,16 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
         void deletePods(java.util.Collection<Pod> doomed, String why) {
             for (Pod pod : doomed) {
                 if (deleting(pod)) continue;
+                String uid = pod.getMetadata().getUid();
+                if (uid != null) {
+                    ourDeletions.add(uid);
+                    Map<String, String> labels = pod.getMetadata().getLabels();
+                    if (labels != null && labels.get(Labels.RANK) != null) {
+                        WorkerState w = workerState(rank(pod));
+                        w.deletedUid = uid;
+                        if (uid.equals(w.podUid)) w.podUid = null;
+                    }
+                }
                 LOG.info("job={} deleting pod={} reason={}", key(), pod.getMetadata().getName(), why);
                 context.getClient().pods().inNamespace(pod.getMetadata().getNamespace())
                         .withName(pod.getMetadata().getName()).delete();
@@ -760,6 +849,32 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
 
     static String annotation(Pod pod, String key) {
         return pod.getMetadata().getAnnotations() == null ? null : pod.getMetadata().getAnnotations().get(key);
+    }
+
+    /**
+     * Why a Pending pod is not running, as Kubernetes says it: the scheduler's PodScheduled=False reason and message
+     * (Unschedulable: 0/4 nodes are available: insufficient nvidia.com/gpu), else a container's waiting reason
+     * (ErrImagePull, ImagePullBackOff, CreateContainerConfigError) and message.
+     */
+    static String waitingReason(Pod pod) {
+        if (pod.getStatus() != null && pod.getStatus().getConditions() != null) {
+            for (var c : pod.getStatus().getConditions()) {
+                if ("PodScheduled".equals(c.getType()) && "False".equals(c.getStatus())) {
+                    return (c.getReason() == null ? "NotScheduled" : c.getReason())
+                            + (c.getMessage() == null ? "" : ": " + c.getMessage());
+                }
+            }
+        }
+        if (pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null) {
+            for (ContainerStatus cs : pod.getStatus().getContainerStatuses()) {
+                if (cs.getState() != null && cs.getState().getWaiting() != null
+                        && cs.getState().getWaiting().getReason() != null) {
+                    var w = cs.getState().getWaiting();
+                    return w.getReason() + (w.getMessage() == null ? "" : ": " + w.getMessage());
+                }
+            }
+        }
+        return "Pending (no reason reported yet)";
     }
 
     static Integer exitCode(Pod pod) {

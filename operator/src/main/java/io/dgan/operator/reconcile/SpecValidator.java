@@ -115,6 +115,9 @@ public final class SpecValidator {
             if (spec.runPolicy.activeDeadlineSeconds != null && spec.runPolicy.activeDeadlineSeconds < 1) {
                 errors.add("spec.runPolicy.activeDeadlineSeconds: must be at least 1");
             }
+            if (spec.runPolicy.startTimeoutSeconds != null && spec.runPolicy.startTimeoutSeconds < 1) {
+                errors.add("spec.runPolicy.startTimeoutSeconds: must be at least 1");
+            }
             if (spec.runPolicy.ttlSecondsAfterFinished != null && spec.runPolicy.ttlSecondsAfterFinished < 0) {
                 errors.add("spec.runPolicy.ttlSecondsAfterFinished: must not be negative");
             }

@@ -172,12 +172,8 @@ class BuildersTest {
         assertThat(TopologyConfigMap.contractType("OnePeerHypercube")).isEqualTo("one-peer-hypercube");
     }
 
-    /** sparseWeights as docs/worker-contract.md defines it (the worker's TopologyFile reads the same format). */
     static io.dgan.topology.SparseMixingMatrix decode(JsonNode topology) {
-        JsonNode sparse = topology.get("sparseWeights");
-        double[] values = new ObjectMapper().convertValue(sparse.get("values"), double[].class);
-        int[][] rows = new ObjectMapper().convertValue(sparse.get("rows"), int[][].class);
-        return io.dgan.topology.SparseMixingMatrix.fromSparseRows(values, rows);
+        return io.dgan.operator.TopologyJson.matrix(topology);
     }
 
     @Test
