@@ -575,6 +575,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             for (int rank = 0; rank < spec.workers; rank++) {
                 if (pods.containsKey(rank)) continue;
                 Pod desired = WorkerPod.desired(job, rank);
+                if (spec.training.checkpointVolume != null) ensureCheckpointClaim(rank);
                 try {
                     context.getClient().pods().inNamespace(job.getMetadata().getNamespace()).resource(desired).create();
                     workerState(rank).podCreatedAt = now.toString();
@@ -582,6 +583,16 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 } catch (KubernetesClientException ex) {
                     if (ex.getCode() != 409) throw ex; // the cache had not seen it yet, or an old one is terminating
                 }
+            }
+        }
+
+        /** The rank's checkpoint claim, created once and kept across its pods (deleted with the job by its owner). */
+        void ensureCheckpointClaim(int rank) {
+            try {
+                context.getClient().persistentVolumeClaims().inNamespace(job.getMetadata().getNamespace())
+                        .resource(WorkerPod.checkpointClaim(job, rank)).create();
+            } catch (KubernetesClientException ex) {
+                if (ex.getCode() != 409) throw ex; // it exists: the rank's checkpoints are on it
             }
         }
 

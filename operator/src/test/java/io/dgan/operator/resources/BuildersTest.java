@@ -243,6 +243,12 @@ class BuildersTest {
                   hostname: gan-worker-2
                   subdomain: gan-peers
                   restartPolicy: Never
+                  automountServiceAccountToken: false
+                  securityContext:
+                    fsGroup: 65532
+                    runAsNonRoot: true
+                    seccompProfile:
+                      type: RuntimeDefault
                   nodeSelector:
                     accelerator: a100
                   tolerations:
@@ -275,13 +281,27 @@ class BuildersTest {
                     - {name: dgan-topology, mountPath: /etc/dgan/topology, readOnly: true}
                     - {name: dgan-config, mountPath: /etc/dgan/config, readOnly: true}
                     - {name: dgan-run, mountPath: /var/run/dgan}
+                    - {name: dgan-tmp, mountPath: /tmp}
+                    - {name: dgan-checkpoints, mountPath: /checkpoints}
                     readinessProbe:
                       tcpSocket:
                         port: gossip
                       periodSeconds: 5
+                    startupProbe:
+                      tcpSocket:
+                        port: metrics
+                      periodSeconds: 5
+                      failureThreshold: 60
+                    livenessProbe:
+                      tcpSocket:
+                        port: metrics
+                      periodSeconds: 20
+                      timeoutSeconds: 5
+                      failureThreshold: 3
                     securityContext:
                       allowPrivilegeEscalation: false
                       runAsNonRoot: true
+                      readOnlyRootFilesystem: true
                       capabilities:
                         drop: [ALL]
                       seccompProfile:
@@ -295,7 +315,59 @@ class BuildersTest {
                       name: gan-config
                   - name: dgan-run
                     emptyDir: {}
+                  - name: dgan-tmp
+                    emptyDir: {}
+                  - name: dgan-checkpoints
+                    emptyDir: {}
                 """.formatted(hash)));
+    }
+
+    @Test
+    void theRestrictedSecurityContextIsMergedFieldByFieldIntoTheTemplates() {
+        var worker = job.getSpec().template.getSpec().getContainers().get(0);
+        worker.setSecurityContext(new io.fabric8.kubernetes.api.model.SecurityContextBuilder().withRunAsUser(1000L)
+                .withReadOnlyRootFilesystem(false).build());
+        job.getSpec().template.getSpec().setSecurityContext(new io.fabric8.kubernetes.api.model.PodSecurityContextBuilder()
+                .withFsGroup(2000L).build());
+        job.getSpec().template.getSpec().setAutomountServiceAccountToken(true);
+        Pod pod = WorkerPod.desired(job, 0);
+        var sc = pod.getSpec().getContainers().get(0).getSecurityContext();
+        assertThat(sc.getRunAsUser()).isEqualTo(1000L);
+        assertThat(sc.getReadOnlyRootFilesystem()).as("the template's choice wins").isFalse();
+        assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
+        assertThat(sc.getRunAsNonRoot()).isTrue();
+        assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(sc.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(pod.getSpec().getSecurityContext().getFsGroup()).isEqualTo(2000L);
+        assertThat(pod.getSpec().getAutomountServiceAccountToken()).isTrue();
+        assertThat(job.getSpec().template.getSpec().getContainers().get(0).getSecurityContext().getAllowPrivilegeEscalation())
+                .as("template untouched").isNull();
+    }
+
+    @Test
+    void aCheckpointVolumeIsOneClaimPerRankMountedAtTheCheckpointDir() {
+        var volume = new io.dgan.operator.crd.CheckpointVolumeSpec();
+        volume.size = "2Gi";
+        volume.storageClassName = "fast-rwo";
+        job.getSpec().training.checkpointVolume = volume;
+        job.getSpec().training.checkpointDir = "/ckpt";
+        Pod pod = WorkerPod.desired(job, 3);
+        assertThat(pod.getSpec().getVolumes()).filteredOn(v -> v.getName().equals("dgan-checkpoints")).singleElement()
+                .satisfies(v -> assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("gan-checkpoint-3"));
+        assertThat(pod.getSpec().getContainers().get(0).getVolumeMounts())
+                .anyMatch(m -> m.getName().equals("dgan-checkpoints") && m.getMountPath().equals("/ckpt"));
+        var claim = WorkerPod.checkpointClaim(job, 3);
+        assertThat(claim.getMetadata().getName()).isEqualTo("gan-checkpoint-3");
+        assertThat(claim.getMetadata().getOwnerReferences()).singleElement()
+                .satisfies(o -> assertThat(o.getUid()).isEqualTo("uid-gan"));
+        assertThat(claim.getSpec().getAccessModes()).containsExactly("ReadWriteOnce");
+        assertThat(claim.getSpec().getStorageClassName()).isEqualTo("fast-rwo");
+        assertThat(claim.getSpec().getResources().getRequests().get("storage").toString()).isEqualTo("2Gi");
+        // A volume the template itself mounts at the checkpoint dir wins.
+        job.getSpec().training.checkpointVolume = null;
+        job.getSpec().template.getSpec().getContainers().get(0).setVolumeMounts(List.of(
+                new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("mine").withMountPath("/ckpt").build()));
+        assertThat(WorkerPod.desired(job, 3).getSpec().getVolumes()).noneMatch(v -> v.getName().equals("dgan-checkpoints"));
     }
 
     @Test
