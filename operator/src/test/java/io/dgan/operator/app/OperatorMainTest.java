@@ -75,10 +75,28 @@ class OperatorMainTest {
                     "# TYPE dgan_operator_time_to_running_seconds histogram");
             // Labelled counters (failed_total{reason}, worker_replacements_total{reason}) appear with their first event.
             promtoolAccepts(metrics);
+
+            // The update paths: a rewire (the topology ConfigMap replaced), a worker deleted by a user (recreated).
+            String before = client.configMaps().inNamespace("training").withName("gan-topology").get().getData()
+                    .get("topology.json");
+            client.resources(DecentralizedGANJob.class).inNamespace("training").withName("gan")
+                    .edit(j -> {
+                        j.getSpec().topology.type = "Complete";
+                        return j;
+                    });
+            Eventually.await("topology rewired", Duration.ofSeconds(30), () -> !before.equals(client.configMaps()
+                    .inNamespace("training").withName("gan-topology").get().getData().get("topology.json")));
+            String uid = client.pods().inNamespace("training").withName("gan-worker-1").get().getMetadata().getUid();
+            client.pods().inNamespace("training").withName("gan-worker-1").delete();
+            Eventually.await("rank 1 recreated", Duration.ofSeconds(30), () -> {
+                var pod = client.pods().inNamespace("training").withName("gan-worker-1").get();
+                return pod != null && !uid.equals(pod.getMetadata().getUid());
+            });
             drain(calls);
         }
         assertThat(calls).as("API calls the operator made").isNotEmpty();
         assertThat(calls).as("calls the chart's RBAC would refuse").filteredOn(c -> !rbac.allows(c)).isEmpty();
+        assertThat(calls).extracting(ChartRbac.Request::verb).contains("create", "update", "patch");
     }
 
     @Test

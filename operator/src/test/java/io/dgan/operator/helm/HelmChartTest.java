@@ -44,7 +44,7 @@ class HelmChartTest {
         assertThat(rules).noneMatch(r -> r.getVerbs().contains("*") || r.getResources().contains("*")
                 || r.getApiGroups().contains("*"));
         assertThat(rules).filteredOn(r -> r.getResources().contains("pods")).singleElement()
-                .satisfies(r -> assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch", "create", "delete"));
+                .satisfies(r -> assertThat(r.getVerbs()).containsExactlyInAnyOrder("list", "watch", "create", "delete"));
         assertThat(rules).filteredOn(r -> r.getResources().contains("secrets")).isEmpty();
         assertThat(rules).filteredOn(r -> r.getResources().contains("customresourcedefinitions")).singleElement()
                 .satisfies(r -> assertThat(r.getVerbs()).containsExactly("get"));
