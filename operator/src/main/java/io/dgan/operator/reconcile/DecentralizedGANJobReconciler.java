@@ -23,15 +23,12 @@ import io.dgan.operator.resources.WorkerPod;
 import io.dgan.operator.topology.TopologyPlan;
 import io.dgan.operator.topology.TopologyPlanner;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.dgan.operator.resources.TopologyConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
@@ -49,11 +46,23 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import static io.dgan.operator.reconcile.WorkerPods.annotation;
+import static io.dgan.operator.reconcile.WorkerPods.deleting;
+import static io.dgan.operator.reconcile.WorkerPods.phaseOf;
+import static io.dgan.operator.reconcile.WorkerPods.rank;
+import static io.dgan.operator.reconcile.WorkerPods.ready;
+import static io.dgan.operator.reconcile.WorkerPods.waitingReason;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Observe, validate, act, report. One reconcile:
+ * One reconcile pass, in the Flink operator's order: <b>observe</b> ({@link WorkerPods}: the pods by rank and what
+ * each says of itself; {@link StatusWriter#useFreshest}: the status as we last wrote it), <b>validate</b>
+ * ({@link SpecValidator}), <b>decide</b> ({@link SpecChange} for a spec change, {@link WorkerLoss} for a lost or
+ * stuck worker, {@link PhaseRules} for the phase), <b>act</b> (the JOSDK workflow for the dependents,
+ * {@link PodActions} for pods and claims), <b>record status</b> ({@link StatusWriter}, {@link JobConditions},
+ * {@link JobEvents}). Each part is tested alone; this class orders them:
  * <ol>
  *   <li>a finished job only waits for its TTL;</li>
  *   <li>an invalid spec sets ValidationFailed and touches nothing else (running workers are left alone);</li>
@@ -104,8 +113,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
     private final java.util.Set<String> failuresHandled = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Pods this process deleted itself (also recorded per rank in the status as deletedUid). */
     private final java.util.Set<String> ourDeletions = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    /** The job as our last status write returned it, by UID: newer than the informer's copy until the watch catches up. */
-    private final Map<String, DecentralizedGANJob> lastWritten = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Our last status write per job: newer than the informer's copy until the watch catches up. */
+    private final StatusWriter statusWriter = new StatusWriter();
 
     public DecentralizedGANJobReconciler(ProgressSource progress, OperatorMetrics metrics, Clock clock,
                                          Duration progressInterval) {
@@ -157,6 +166,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
         final Long generation;
         final String phaseBefore;
         final Map<Integer, Pod> pods = new TreeMap<>();
+        final PodActions actions;
         /** Epoch of the topology ConfigMap the workers already have (0 if none). */
         final long publishedEpoch;
 
@@ -164,10 +174,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             this.job = job;
             this.context = context;
             this.spec = job.getSpec();
-            DecentralizedGANJob mine = lastWritten.get(String.valueOf(job.getMetadata().getUid()));
-            if (mine != null && newer(mine.getMetadata().getResourceVersion(), job.getMetadata().getResourceVersion())) {
-                job.setStatus(Serialization.clone(mine.getStatus())); // the cache has not seen our last write yet
-            }
+            statusWriter.useFreshest(job);
             if (job.getStatus() == null) job.setStatus(new DecentralizedGANJobStatus());
             this.status = job.getStatus();
             this.events = new JobEvents(context.getClient());
@@ -177,11 +184,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                     .map(cm -> cm.getMetadata().getAnnotations())
                     .map(a -> a.get(TopologyConfigMap.EPOCH_ANNOTATION))
                     .map(Long::parseLong).orElse(0L);
-            for (Pod pod : context.getSecondaryResources(Pod.class)) {
-                String rank = pod.getMetadata().getLabels() == null ? null
-                        : pod.getMetadata().getLabels().get(Labels.RANK);
-                if (rank != null) pods.put(Integer.parseInt(rank), pod);
-            }
+            pods.putAll(WorkerPods.byRank(context.getSecondaryResources(Pod.class)));
+            this.actions = new PodActions(context.getClient());
         }
 
         UpdateControl<DecentralizedGANJob> run() {
@@ -304,37 +308,15 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             for (int rank = 0; rank < spec.workers; rank++) {
                 Pod pod = pods.get(rank);
                 WorkerState worker = workerState(rank);
-                String uid;
-                String cause;
-                if (pod != null) {
-                    uid = pod.getMetadata().getUid();
-                    if (deleting(pod)) {
-                        if (uid == null || deletedByUs(worker, uid) || "Succeeded".equals(phaseOf(pod))) continue;
-                        cause = "Deleted";
-                    } else if ("Failed".equals(phaseOf(pod))) {
-                        cause = "Evicted".equals(pod.getStatus().getReason()) ? "Evicted" : "Failed";
-                    } else {
-                        continue;
-                    }
-                } else {
-                    // Gone between two passes: the pod this rank had was not deleted by us and never failed.
-                    uid = worker.podUid;
-                    if (uid == null || deletedByUs(worker, uid) || "Succeeded".equals(worker.phase)) continue;
-                    cause = "Deleted";
-                }
-                if (uid != null && (uid.equals(worker.handledFailureUid) || !failuresHandled.add(uid))) continue;
-                worker.handledFailureUid = uid;
+                var detected = WorkerLoss.detect(pod, worker, uid -> deletedByUs(worker, uid));
+                if (detected.isEmpty()) continue;
+                WorkerLoss loss = detected.get();
+                if (loss.uid() != null && !failuresHandled.add(loss.uid())) continue;
+                worker.handledFailureUid = loss.uid();
                 worker.podUid = null;
-                Integer exitCode = pod == null ? null : exitCode(pod);
-                worker.lastExitCode = exitCode;
-                metrics.workerLost(cause);
-                String what = switch (cause) {
-                    case "Deleted" -> "was deleted (not by the operator)";
-                    case "Evicted" -> "was evicted" + (pod.getStatus().getMessage() == null ? ""
-                            : " (" + pod.getStatus().getMessage() + ")");
-                    default -> "failed (exit " + exitCode + ")";
-                };
-                UpdateControl<DecentralizedGANJob> terminal = onWorkerLost(rank, pod, what, exitCode);
+                worker.lastExitCode = loss.exitCode();
+                metrics.workerLost(loss.cause());
+                UpdateControl<DecentralizedGANJob> terminal = onWorkerLost(rank, pod, loss.what(), loss.exitCode());
                 if (terminal != null || pods.isEmpty()) return terminal;
             }
             return null;
@@ -421,20 +403,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
         UpdateControl<DecentralizedGANJob> checkStartTimeout() {
             Long timeout = spec.runPolicy == null ? null : spec.runPolicy.startTimeoutSeconds;
             if (timeout == null) return null;
-            for (Map.Entry<Integer, Pod> e : pods.entrySet()) {
-                Pod pod = e.getValue();
-                if (e.getKey() >= spec.workers || deleting(pod) || !"Pending".equals(phaseOf(pod))) continue;
-                String recorded = workerState(e.getKey()).podCreatedAt;
-                String created = recorded != null ? recorded : pod.getMetadata().getCreationTimestamp();
-                if (created == null) continue;
-                Duration waited = Duration.between(Instant.parse(created), now);
-                if (waited.getSeconds() >= timeout) {
-                    return fail("WorkerStartTimeout", "rank " + e.getKey() + " pod " + pod.getMetadata().getName()
-                            + " Pending for " + waited.getSeconds() + " s (spec.runPolicy.startTimeoutSeconds="
-                            + timeout + "): " + waitingReason(pod));
-                }
-            }
-            return null;
+            return WorkerLoss.startTimedOut(pods, spec.workers, rank -> workerState(rank).podCreatedAt, now,
+                    Duration.ofSeconds(timeout)).map(message -> fail("WorkerStartTimeout", message)).orElse(null);
         }
 
         /**
@@ -518,7 +488,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 events.normal(job, "TTLExpired", "deleting the job " + ttl + "s after it finished");
                 LOG.info("job={} ttl expired, deleting", key());
                 context.getClient().resource(job).delete();
-                lastWritten.remove(String.valueOf(job.getMetadata().getUid()));
+                statusWriter.forget(job);
                 return UpdateControl.noUpdate();
             }
             return UpdateControl.<DecentralizedGANJob>noUpdate().rescheduleAfter(shorter(left, progressInterval));
@@ -575,24 +545,11 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             for (int rank = 0; rank < spec.workers; rank++) {
                 if (pods.containsKey(rank)) continue;
                 Pod desired = WorkerPod.desired(job, rank);
-                if (spec.training.checkpointVolume != null) ensureCheckpointClaim(rank);
-                try {
-                    context.getClient().pods().inNamespace(job.getMetadata().getNamespace()).resource(desired).create();
+                if (spec.training.checkpointVolume != null) actions.ensure(WorkerPod.checkpointClaim(job, rank));
+                if (actions.create(desired)) {
                     workerState(rank).podCreatedAt = now.toString();
                     LOG.debug("job={} created pod={}", key(), desired.getMetadata().getName());
-                } catch (KubernetesClientException ex) {
-                    if (ex.getCode() != 409) throw ex; // the cache had not seen it yet, or an old one is terminating
                 }
-            }
-        }
-
-        /** The rank's checkpoint claim, created once and kept across its pods (deleted with the job by its owner). */
-        void ensureCheckpointClaim(int rank) {
-            try {
-                context.getClient().persistentVolumeClaims().inNamespace(job.getMetadata().getNamespace())
-                        .resource(WorkerPod.checkpointClaim(job, rank)).create();
-            } catch (KubernetesClientException ex) {
-                if (ex.getCode() != 409) throw ex; // it exists: the rank's checkpoints are on it
             }
         }
 
@@ -627,8 +584,6 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
 
             if (!PHASE_SUCCEEDED.equals(status.phase) && !PHASE_FAILED.equals(status.phase)
                     && !PHASE_SUSPENDED.equals(status.phase)) {
-                // Ranks finish a few steps apart: one that already exited 0 is done, not missing.
-                boolean allReady = ready + finished == spec.workers && ready > 0;
                 boolean peersAddressed = addressed + finished >= spec.workers;
                 String waiting = "";
                 for (int rank = 0; rank < spec.workers && waiting.isEmpty(); rank++) {
@@ -641,8 +596,9 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 condition(JobConditions.PEERS_READY, peersAddressed,
                         peersAddressed ? "AllPeersAddressed" : "WaitingForPeers",
                         addressed + "/" + spec.workers + " workers have an address" + waiting);
-                if (allReady && t.excludedRanks.isEmpty()) {
-                    status.phase = PHASE_RUNNING;
+                status.phase = PhaseRules.phase(spec.workers, ready, finished, !t.excludedRanks.isEmpty(),
+                        JobConditions.isTrue(status, JobConditions.RESTARTING), status.runningTime != null);
+                if (PHASE_RUNNING.equals(status.phase)) {
                     condition(JobConditions.RUNNING, true, "AllWorkersReady", ready + " workers ready"
                             + (finished > 0 ? ", " + finished + " finished" : ""));
                     condition(JobConditions.RESTARTING, false, "AllWorkersReady", "");
@@ -654,15 +610,10 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                             metrics.reachedRunning(Duration.between(Instant.parse(created), now).toMillis() / 1000.0);
                         }
                     }
-                } else if (JobConditions.isTrue(status, JobConditions.RESTARTING)) {
-                    status.phase = PHASE_RESTARTING;
-                } else if (!t.excludedRanks.isEmpty() || status.runningTime != null) {
-                    status.phase = PHASE_DEGRADED;
+                } else if (PHASE_DEGRADED.equals(status.phase)) {
                     condition(JobConditions.DEGRADED, true, t.excludedRanks.isEmpty() ? "WorkersNotReady"
                             : "WorkerReplaced", ready + "/" + spec.workers + " workers ready"
                             + (t.excludedRanks.isEmpty() ? "" : ", ranks " + t.excludedRanks + " cut out"));
-                } else {
-                    status.phase = PHASE_PENDING;
                 }
             }
             status.observedGeneration = generation;
@@ -734,29 +685,10 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             return Math.max(recorded, publishedEpoch);
         }
 
-        /**
-         * Writes the status now, based on the server's current object (GET, then a JSON patch of the difference,
-         * retried on a conflict), and remembers the result: JOSDK's own status patch is computed against the cached
-         * copy, which fails or is lost when that copy is stale, and the next pass would not see it either.
-         */
+        /** Writes the status now ({@link StatusWriter}); the pass then returns noUpdate. */
         UpdateControl<DecentralizedGANJob> writeStatus() {
-            String ns = job.getMetadata().getNamespace();
-            String name = job.getMetadata().getName();
-            DecentralizedGANJobStatus written = Serialization.clone(status);
-            for (int attempt = 0; ; attempt++) {
-                try {
-                    DecentralizedGANJob updated = context.getClient().resources(DecentralizedGANJob.class)
-                            .inNamespace(ns).withName(name).editStatus(fresh -> {
-                                fresh.setStatus(Serialization.clone(written));
-                                return fresh;
-                            });
-                    lastWritten.put(String.valueOf(job.getMetadata().getUid()), updated);
-                    return UpdateControl.noUpdate();
-                } catch (KubernetesClientException e) {
-                    if (e.getCode() == 404) return UpdateControl.noUpdate(); // deleted meanwhile
-                    if (e.getCode() != 409 || attempt >= 4) throw e;
-                }
-            }
+            statusWriter.write(context.getClient(), job, status);
+            return UpdateControl.noUpdate();
         }
 
         /** Sets a condition and records an Event when it flips. */
@@ -794,8 +726,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                     }
                 }
                 LOG.info("job={} deleting pod={} reason={}", key(), pod.getMetadata().getName(), why);
-                context.getClient().pods().inNamespace(pod.getMetadata().getNamespace())
-                        .withName(pod.getMetadata().getName()).delete();
+                actions.delete(pod);
             }
         }
 
@@ -829,73 +760,6 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 .get(new io.javaoperatorsdk.operator.processing.event.ResourceID(
                         io.dgan.operator.resources.Names.topologyConfigMap(job.getMetadata().getName()),
                         job.getMetadata().getNamespace()));
-    }
-
-    /** Resource versions are opaque, but numeric on every API server in practice; non-numeric ones never win. */
-    static boolean newer(String a, String b) {
-        try {
-            return Long.parseLong(a) > Long.parseLong(b);
-        } catch (NumberFormatException | NullPointerException e) {
-            return false;
-        }
-    }
-
-    static String phaseOf(Pod pod) {
-        return pod.getStatus() == null || pod.getStatus().getPhase() == null ? "Pending" : pod.getStatus().getPhase();
-    }
-
-    static boolean ready(Pod pod) {
-        return "Running".equals(phaseOf(pod)) && pod.getStatus().getConditions() != null
-                && pod.getStatus().getConditions().stream()
-                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
-    }
-
-    static boolean deleting(Pod pod) {
-        return pod.getMetadata().getDeletionTimestamp() != null;
-    }
-
-    static int rank(Pod pod) {
-        return Integer.parseInt(pod.getMetadata().getLabels().get(Labels.RANK));
-    }
-
-    static String annotation(Pod pod, String key) {
-        return pod.getMetadata().getAnnotations() == null ? null : pod.getMetadata().getAnnotations().get(key);
-    }
-
-    /**
-     * Why a Pending pod is not running, as Kubernetes says it: the scheduler's PodScheduled=False reason and message
-     * (Unschedulable: 0/4 nodes are available: insufficient nvidia.com/gpu), else a container's waiting reason
-     * (ErrImagePull, ImagePullBackOff, CreateContainerConfigError) and message.
-     */
-    static String waitingReason(Pod pod) {
-        if (pod.getStatus() != null && pod.getStatus().getConditions() != null) {
-            for (var c : pod.getStatus().getConditions()) {
-                if ("PodScheduled".equals(c.getType()) && "False".equals(c.getStatus())) {
-                    return (c.getReason() == null ? "NotScheduled" : c.getReason())
-                            + (c.getMessage() == null ? "" : ": " + c.getMessage());
-                }
-            }
-        }
-        if (pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null) {
-            for (ContainerStatus cs : pod.getStatus().getContainerStatuses()) {
-                if (cs.getState() != null && cs.getState().getWaiting() != null
-                        && cs.getState().getWaiting().getReason() != null) {
-                    var w = cs.getState().getWaiting();
-                    return w.getReason() + (w.getMessage() == null ? "" : ": " + w.getMessage());
-                }
-            }
-        }
-        return "Pending (no reason reported yet)";
-    }
-
-    static Integer exitCode(Pod pod) {
-        if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) return null;
-        for (ContainerStatus cs : pod.getStatus().getContainerStatuses()) {
-            if (cs.getState() != null && cs.getState().getTerminated() != null) {
-                return cs.getState().getTerminated().getExitCode();
-            }
-        }
-        return null;
     }
 
     /** Timers are re-checked at least every progress interval: they are computed from timestamps, so a late
