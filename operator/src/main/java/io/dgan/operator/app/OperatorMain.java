@@ -32,6 +32,7 @@ public final class OperatorMain implements AutoCloseable {
     private final OperatorHealth health;
 
     private final AtomicBoolean stopping;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private OperatorMain(Operator operator, HTTPServer metricsServer, HealthServer healthServer, OperatorHealth health,
                          AtomicBoolean stopping) {
@@ -98,7 +99,8 @@ public final class OperatorMain implements AutoCloseable {
                         leader -> LOG.info("leader election: leader={}", leader));
                 o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(LEASE_NAME,
                         settings.leaderElectionNamespace(), settings.leaseDuration(), settings.renewDeadline(),
-                        settings.retryPeriod(), null, callbacks, false));
+                        settings.retryPeriod(), settings.leaderIdentity().isEmpty() ? null : settings.leaderIdentity(),
+                        callbacks, false));
             }
         });
         DecentralizedGANJobReconciler reconciler = new DecentralizedGANJobReconciler(
@@ -138,6 +140,7 @@ public final class OperatorMain implements AutoCloseable {
 
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) return;
         LOG.info("operator stopping");
         stopping.set(true);
         try {

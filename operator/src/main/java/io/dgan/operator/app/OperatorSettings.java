@@ -11,7 +11,8 @@ import java.util.Map;
 /** The operator's settings, from the environment (names in docs/operator.md); a bad value names its variable. */
 public record OperatorSettings(List<String> watchNamespaces, int metricsPort, int healthPort,
                                String leaderElectionNamespace, Duration leaseDuration, Duration renewDeadline,
-                               Duration retryPeriod, Duration progressInterval, ClusterPolicy policy) {
+                               Duration retryPeriod, Duration progressInterval, ClusterPolicy policy,
+                               String leaderIdentity) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     public static OperatorSettings fromEnvironment(Map<String, String> env) {
@@ -39,7 +40,8 @@ public record OperatorSettings(List<String> watchNamespaces, int metricsPort, in
         return new OperatorSettings(
                 namespaces.isEmpty() ? List.of() : Arrays.stream(namespaces.split(",")).map(String::trim).toList(),
                 port, healthPort, leaderNamespace, Duration.ofSeconds(lease), Duration.ofSeconds(renew),
-                Duration.ofSeconds(retry), Duration.ofSeconds(interval), policy);
+                Duration.ofSeconds(retry), Duration.ofSeconds(interval), policy,
+                get(env, "LEADER_ELECTION_IDENTITY", get(env, "HOSTNAME", "")));
     }
 
     public boolean leaderElection() {

@@ -12,7 +12,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 
 /**
  * A decentralized GAN training job: M workers, each training its own G and D, averaging parameters with its
- * neighbours in a communication graph. Printer columns: Phase, Ready (ready/desired), Topology, Step, Age.
+ * neighbours in a communication graph. Printer columns (the generator orders them by JSON path, so kubectl shows
+ * Age, Topology, Phase, Step, Ready): Phase, Ready (ready/desired), Topology, Step, Age.
  */
 @Group(DecentralizedGANJob.GROUP)
 @Version(DecentralizedGANJob.VERSION)

@@ -127,6 +127,48 @@ class OperatorMainTest {
     }
 
     @Test
+    void twoReplicasOneLeadsTheOtherStandsByReadyAndTakesOverWhenTheLeaderStops() throws Exception {
+        answerRulesReviewWith(ChartRbac.render("dgan-system").verbs("coordination.k8s.io", "leases"));
+        Map<String, String> common = Map.of("METRICS_PORT", "0", "LEADER_ELECTION_NAMESPACE", "dgan-system",
+                "WATCH_NAMESPACES", "training", "LEADER_ELECTION_LEASE_DURATION_SECONDS", "4",
+                "LEADER_ELECTION_RENEW_DEADLINE_SECONDS", "3", "LEADER_ELECTION_RETRY_PERIOD_SECONDS", "1");
+        OperatorMain a = OperatorMain.start(settings(common, "replica-a"), operatorClient(), () -> { });
+        try (OperatorMain b = OperatorMain.start(settings(common, "replica-b"), operatorClient(), () -> { })) {
+            try {
+                Eventually.await("one leader, one standby, both ready", Duration.ofSeconds(30), () ->
+                        probe(a, "/readyz") == 200 && probe(b, "/readyz") == 200
+                                && (body(a, "/readyz") + body(b, "/readyz")).contains("\"role\":\"leader\"")
+                                && (body(a, "/readyz") + body(b, "/readyz")).contains("\"role\":\"standby\""));
+            } catch (AssertionError e) {
+                a.close();
+                throw e;
+            }
+            OperatorMain leader = body(a, "/readyz").contains("leader") ? a : b;
+            OperatorMain standby = leader == a ? b : a;
+            String leaderId = leader == a ? "replica-a" : "replica-b";
+            assertThat(client.leases().inNamespace("dgan-system").withName(OperatorMain.LEASE_NAME).get().getSpec()
+                    .getHolderIdentity()).isEqualTo(leaderId);
+            leader.close();
+            Eventually.await("the standby leads", Duration.ofSeconds(30), () ->
+                    body(standby, "/readyz").contains("\"role\":\"leader\"") && probe(standby, "/readyz") == 200);
+            DecentralizedGANJob job = TestJobs.job("gan", 2, "Ring");
+            job.getMetadata().setUid(null);
+            client.resource(job).create();
+            Eventually.await("the new leader reconciles", Duration.ofSeconds(30), () ->
+                    client.pods().inNamespace("training").list().getItems().size() == 2);
+        } finally {
+            a.close();
+        }
+    }
+
+    static OperatorSettings settings(Map<String, String> common, String identity) throws IOException {
+        Map<String, String> env = new java.util.HashMap<>(common);
+        env.put("HEALTH_PORT", Integer.toString(freePort()));
+        env.put("LEADER_ELECTION_IDENTITY", identity);
+        return OperatorSettings.fromEnvironment(env);
+    }
+
+    @Test
     void withoutLeaderElectionReadinessFollowsTheInformersAndNeedsNoMetricsPort() throws Exception {
         OperatorSettings settings = OperatorSettings.fromEnvironment(Map.of(
                 "METRICS_PORT", "0", "HEALTH_PORT", Integer.toString(freePort()), "WATCH_NAMESPACES", "training"));

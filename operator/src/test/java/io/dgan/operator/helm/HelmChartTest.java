@@ -79,6 +79,10 @@ class HelmChartTest {
                 && e.getValue().equals("[{\"kubernetes.io/metadata.name\":\"monitoring\"}]"));
         assertThat(container.getEnv()).anyMatch(e -> e.getName().equals("OPERATOR_NAMESPACE")
                 && e.getValueFrom().getFieldRef().getFieldPath().equals("metadata.namespace"));
+        assertThat(only(render(new Helm(CHART).template().withName("dgan").withNamespace("ops")
+                .set("podMonitor.labels.release", "kps").call()), Deployment.class).getSpec().getTemplate().getSpec()
+                .getContainers().get(0).getEnv()).anyMatch(e -> e.getName().equals("POD_MONITOR_LABELS")
+                && e.getValue().equals("{\"release\":\"kps\"}"));
         // One replica: no budget (it would block every drain).
         assertThat(render(new Helm(CHART).template().withName("dgan").withNamespace("ops").set("replicaCount", 1).call()))
                 .extracting(HasMetadata::getKind).doesNotContain("PodDisruptionBudget");
