@@ -134,6 +134,9 @@ class HelmChartTest {
         List<String> exprs = new ArrayList<>();
         dashboard.get("panels").forEach(p -> p.get("targets").forEach(t -> exprs.add(t.get("expr").asText())));
         assertThat(exprs).hasSize(10).allMatch(e -> e.contains("dgan_"));
+        // Only ranks that evaluated export a FID; zeros (older workers before their first evaluation) are not drawn.
+        assertThat(exprs).filteredOn(e -> e.contains("dgan_eval_fid")).singleElement()
+                .satisfies(e -> assertThat(e).contains("} > 0)"));
         // promtool parses PromQL in rule files: wrap every panel query as a recording rule (template variables
         // replaced by literals, as Grafana would) and check the file.
         Path promtool = Path.of("/usr/bin/promtool");
