@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Required;
-import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,6 +13,11 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class CheckpointVolumeSpec {
+    /** A storage quantity: digits, an optional fraction, an optional binary or decimal suffix (1Gi, 500Mi, 2G). */
+    public static final String QUANTITY = "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$";
+    public static final java.util.List<String> ACCESS_MODES = java.util.List.of("ReadWriteOnce", "ReadWriteOncePod",
+            "ReadWriteMany");
+
     @JsonPropertyDescription("StorageClass of the claims; empty: the cluster's default class. Each rank's claim is "
             + "mounted by one pod at a time, so ReadWriteOnce suffices; a class whose volumes follow the pod to "
             + "another node (network block or file storage) lets a rank resume after its node is lost.")
@@ -21,8 +25,8 @@ public class CheckpointVolumeSpec {
 
     @Required
     @JsonPropertyDescription("Size of each rank's claim, e.g. 1Gi (a checkpoint holds G, D and optimizer state).")
-    @ValidationRule(value = "self.matches('^[0-9]+(\\\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$')",
-            message = "spec.training.checkpointVolume.size must be a quantity such as 1Gi or 500Mi")
+    @io.fabric8.generator.annotation.Pattern(CheckpointVolumeSpec.QUANTITY)
+    @io.fabric8.generator.annotation.Size(min = 1, max = 32)
     public String size;
 
     @Default("[\"ReadWriteOnce\"]")

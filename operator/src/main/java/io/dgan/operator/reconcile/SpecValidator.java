@@ -85,6 +85,21 @@ public final class SpecValidator {
             if (spec.training.checkpointEvery != null && spec.training.checkpointEvery < 1) {
                 errors.add("spec.training.checkpointEvery: must be at least 1, got " + spec.training.checkpointEvery);
             }
+            var volume = spec.training.checkpointVolume;
+            if (volume != null) {
+                if (volume.size == null || !volume.size.matches(io.dgan.operator.crd.CheckpointVolumeSpec.QUANTITY)) {
+                    errors.add("spec.training.checkpointVolume.size: must be a quantity such as 1Gi or 500Mi, got "
+                            + volume.size);
+                }
+                if (volume.accessModes != null) {
+                    for (String mode : volume.accessModes) {
+                        if (!io.dgan.operator.crd.CheckpointVolumeSpec.ACCESS_MODES.contains(mode)) {
+                            errors.add("spec.training.checkpointVolume.accessModes: unknown access mode '" + mode
+                                    + "' (expected one of " + String.join(", ", io.dgan.operator.crd.CheckpointVolumeSpec.ACCESS_MODES) + ")");
+                        }
+                    }
+                }
+            }
         }
         validateTopology(errors, spec);
         if (spec.template == null || spec.template.getSpec() == null

@@ -96,6 +96,16 @@ class CrdRulesTest {
     }
 
     @Test
+    void aCheckpointVolumeNeedsAQuantity() throws Exception {
+        assertThat(check(spec -> ((ObjectNode) spec.get("training")).putObject("checkpointVolume").put("size", "5Gi")))
+                .isEmpty();
+        assertThat(check(spec -> ((ObjectNode) spec.get("training")).putObject("checkpointVolume").put("size", "lots")))
+                .singleElement().satisfies(v -> assertThat(v).startsWith(".spec.training.checkpointVolume.size: should match"));
+        assertThat(check(spec -> ((ObjectNode) spec.get("training")).putObject("checkpointVolume")))
+                .containsExactly(".spec.training.checkpointVolume.size: Required value");
+    }
+
+    @Test
     void aSpecWithoutTopologyIsAdmitted() throws Exception {
         assertThat(check(spec -> spec.remove("topology"))).isEmpty();
     }

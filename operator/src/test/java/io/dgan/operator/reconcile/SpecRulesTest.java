@@ -48,6 +48,18 @@ class SpecRulesTest {
     }
 
     @Test
+    void aCheckpointVolumeIsValidated() {
+        DecentralizedGANJob job = TestJobs.job("gan", 2, "Ring");
+        job.getSpec().training.checkpointVolume = new io.dgan.operator.crd.CheckpointVolumeSpec();
+        job.getSpec().training.checkpointVolume.size = "5 gigs";
+        job.getSpec().training.checkpointVolume.accessModes = List.of("ReadWriteSometimes");
+        assertThat(validator.validate(job)).containsExactly(
+                "spec.training.checkpointVolume.size: must be a quantity such as 1Gi or 500Mi, got 5 gigs",
+                "spec.training.checkpointVolume.accessModes: unknown access mode 'ReadWriteSometimes' (expected one of "
+                        + "ReadWriteOnce, ReadWriteOncePod, ReadWriteMany)");
+    }
+
+    @Test
     void aTorusNeedsTwoFactorsOfAtLeastTwo() {
         assertThat(validator.validate(TestJobs.job("gan", 10, "Torus"))).isEmpty();
         assertThat(validator.validate(TestJobs.job("gan", 7, "Torus"))).singleElement()
