@@ -36,7 +36,7 @@ class OperatorMainTest {
     KubernetesClient client;
     io.fabric8.kubernetes.client.server.mock.KubernetesMockServer server;
 
-    static final String AGENT = "dgan-operator-under-test";
+    static final String USER_AGENT = "dgan-operator-under-test";
 
     @Test
     void startsTakesTheLeaseReconcilesAndServesItsMetricsWithOnlyTheChartsRbac() throws Exception {
@@ -192,14 +192,14 @@ class OperatorMainTest {
     /** The operator's own client: the mock records every request, and the user agent tells the operator's apart. */
     private KubernetesClient operatorClient() {
         return new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration())
-                .withUserAgent(AGENT).build()).build();
+                .withUserAgent(USER_AGENT).build()).build();
     }
 
     private void drain(List<ChartRbac.Request> calls) {
         try {
             RecordedRequest r;
             while ((r = server.takeRequest(1, TimeUnit.MILLISECONDS)) != null) {
-                if (!AGENT.equals(r.getHeader("User-Agent"))) continue;
+                if (!USER_AGENT.equals(r.getHeader("User-Agent"))) continue;
                 ChartRbac.request(r.getMethod(), r.getPath()).ifPresent(calls::add);
             }
         } catch (InterruptedException e) {
