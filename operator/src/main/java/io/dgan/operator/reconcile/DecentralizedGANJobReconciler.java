@@ -60,7 +60,7 @@ import org.slf4j.LoggerFactory;
  * One reconcile pass, in the Flink operator's order: <b>observe</b> ({@link WorkerPods}: the pods by rank and what
  * each says of itself; {@link StatusWriter#useFreshest}: the status as we last wrote it), <b>validate</b>
  * ({@link SpecValidator}), <b>decide</b> ({@link SpecChange} for a spec change, {@link WorkerLoss} for a lost or
- * stuck worker, {@link PhaseRules} for the phase), <b>act</b> (the JOSDK workflow for the dependents,
+ * stuck worker, {@link FailureResponse} for what the failure policy does about it, {@link PhaseRules} for the phase), <b>act</b> (the JOSDK workflow for the dependents,
  * {@link PodActions} for pods and claims), <b>record status</b> ({@link StatusWriter}, {@link JobConditions},
  * {@link JobEvents}). Each part is tested alone; this class orders them:
  * <ol>
@@ -331,66 +331,44 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             FailurePolicy policy = spec.failurePolicy;
             WorkerState worker = workerState(rank);
             List<Pod> doomed = pod == null ? List.of() : List.of(pod);
-            if (exitCode != null && policy.nonRetryableExitCodes.contains(exitCode)) {
-                return fail("NonRetryableExitCode", "rank " + rank + " exited with " + exitCode
-                        + ", listed in spec.failurePolicy.nonRetryableExitCodes");
-            }
-            if (status.restarts >= policy.maxRestarts) {
-                return fail("RestartBudgetExhausted", "rank " + rank + " " + what + " after " + status.restarts
-                        + " restarts (spec.failurePolicy.maxRestarts=" + policy.maxRestarts + ")");
-            }
+            FailureResponse response = FailureResponse.decide(policy, status.restarts, spec.workers,
+                    new TreeSet<>(status.topology.excludedRanks), rank, what, exitCode, followsTopologyLive(),
+                    spec.topology.type + " / " + algorithm(), excluded -> planner.plan(spec.topology.type,
+                            spec.workers, spec.topology.gossipRounds, spec.topology.seed, epoch() + 1, excluded).connected());
+            if (response.kind() == FailureResponse.Kind.FAIL) return fail(response.reason(), response.message());
             status.restarts++;
             worker.restarts = worker.restarts == null ? 1 : worker.restarts + 1;
             String action = policy.onWorkerFailure;
-            if (!FailurePolicy.RESTART_JOB.equals(action) && !followsTopologyLive()) {
-                // The survivors would wait for the dead rank until their receive deadline: a schedule's W_k is
-                // drawn by the workers themselves (nothing published to rewire) and CP-OAdam's all-reduce needs
-                // every rank. Restart everyone from the newest shared checkpoint instead.
-                restartJob("rank " + rank + " " + what + "; spec.failurePolicy.onWorkerFailure="
-                        + action + " needs workers that follow topology epochs live, which "
-                        + spec.topology.type + " / " + algorithm() + " workers do not; restarting all workers");
-                metrics.workerReplaced(FailurePolicy.RESTART_JOB);
-                return null;
-            }
-            if (FailurePolicy.REWIRE_AND_REPLACE.equals(action)) {
-                TreeSet<Integer> excluded = new TreeSet<>(status.topology.excludedRanks);
-                excluded.add(rank);
-                TopologyPlan rewired = planner.plan(spec.topology.type, spec.workers, spec.topology.gossipRounds,
-                        spec.topology.seed, epoch() + 1, excluded);
-                int healthy = spec.workers - excluded.size();
-                int minHealthy = policy.minHealthyWorkers == null ? 1 : policy.minHealthyWorkers;
-                if (!rewired.connected() || healthy < minHealthy) {
-                    restartJob("rank " + rank + " " + what + " and the " + healthy + " survivors "
-                            + (rewired.connected() ? "are fewer than spec.failurePolicy.minHealthyWorkers=" + minHealthy
-                            : "form a disconnected graph") + "; restarting the job");
-                    return null;
+            switch (response.kind()) {
+                case RESTART_JOB -> {
+                    restartJob(response.message());
+                    if (response.counted()) metrics.workerReplaced(FailurePolicy.RESTART_JOB);
                 }
-                status.topology.excludedRanks = new ArrayList<>(excluded);
-                status.topology.epoch = epoch() + 1;
-                deletePods(doomed, "replace");
-                pods.remove(rank);
-                metrics.workerReplaced(action);
-                events.warning(job, "WorkerFailed", "rank " + rank + " " + what
-                        + "; rewired the survivors to topology epoch " + epoch() + " and replacing it");
-                condition(JobConditions.DEGRADED, true, "WorkerReplaced", "ranks " + excluded
-                        + " cut out of the graph while they are replaced");
-            } else if (FailurePolicy.RESTART_JOB.equals(action)) {
-                restartJob("rank " + rank + " " + what + "; restarting all workers");
-                metrics.workerReplaced(action);
-                return null;
-            } else {
-                // The graph keeps rank r, but its new pod is a new process: a new epoch whose memberSince names
-                // it tells the survivors (blocked on the dead rank) to fold it out until it has warm-started
-                // from its neighbours, and tells the replacement to join rather than start from scratch.
-                status.topology.epoch = epoch() + 1;
-                if (status.topology.memberSince == null) status.topology.memberSince = new java.util.TreeMap<>();
-                status.topology.memberSince.put(Integer.toString(rank), epoch());
-                deletePods(doomed, "replace");
-                pods.remove(rank);
-                metrics.workerReplaced(action);
-                events.warning(job, "WorkerFailed", "rank " + rank + " " + what
-                        + "; replacing that rank only (topology epoch " + epoch() + ": it rejoins warm-started)");
-                condition(JobConditions.DEGRADED, true, "WorkerReplaced", "rank " + rank + " is being replaced");
+                case REWIRE -> {
+                    status.topology.excludedRanks = new ArrayList<>(response.excluded());
+                    status.topology.epoch = epoch() + 1;
+                    deletePods(doomed, "replace");
+                    pods.remove(rank);
+                    metrics.workerReplaced(action);
+                    events.warning(job, "WorkerFailed", response.message()
+                            + "; rewired the survivors to topology epoch " + epoch() + " and replacing it");
+                    condition(JobConditions.DEGRADED, true, "WorkerReplaced", "ranks " + response.excluded()
+                            + " cut out of the graph while they are replaced");
+                }
+                default -> {
+                    // The graph keeps rank r, but its new pod is a new process: a new epoch whose memberSince names
+                    // it tells the survivors (blocked on the dead rank) to fold it out until it has warm-started
+                    // from its neighbours, and tells the replacement to join rather than start from scratch.
+                    status.topology.epoch = epoch() + 1;
+                    if (status.topology.memberSince == null) status.topology.memberSince = new java.util.TreeMap<>();
+                    status.topology.memberSince.put(Integer.toString(rank), epoch());
+                    deletePods(doomed, "replace");
+                    pods.remove(rank);
+                    metrics.workerReplaced(action);
+                    events.warning(job, "WorkerFailed", response.message()
+                            + "; replacing that rank only (topology epoch " + epoch() + ": it rejoins warm-started)");
+                    condition(JobConditions.DEGRADED, true, "WorkerReplaced", "rank " + rank + " is being replaced");
+                }
             }
             return null;
         }

@@ -84,6 +84,38 @@ class DecisionsTest {
     }
 
     @Test
+    void theFailurePolicyDecidesFromThePolicyTheBudgetAndTheGraph() {
+        io.dgan.operator.crd.FailurePolicy policy = new io.dgan.operator.crd.FailurePolicy();
+        policy.nonRetryableExitCodes = List.of(2);
+        policy.onWorkerFailure = "RewireAndReplace";
+        policy.minHealthyWorkers = 3;
+        java.util.function.Predicate<Set<Integer>> ring4 = out -> out.size() < 2; // a ring minus one rank is a path
+        assertThat(FailureResponse.decide(policy, 0, 4, Set.of(), 1, "failed (exit 2)", 2, true, "Ring / dp-oadam", ring4))
+                .satisfies(r -> {
+                    assertThat(r.kind()).isEqualTo(FailureResponse.Kind.FAIL);
+                    assertThat(r.reason()).isEqualTo("NonRetryableExitCode");
+                });
+        assertThat(FailureResponse.decide(policy, 3, 4, Set.of(), 1, "failed (exit 1)", 1, true, "Ring / dp-oadam", ring4)
+                .reason()).isEqualTo("RestartBudgetExhausted");
+        FailureResponse rewire = FailureResponse.decide(policy, 0, 4, Set.of(), 1, "failed (exit 1)", 1, true,
+                "Ring / dp-oadam", ring4);
+        assertThat(rewire.kind()).isEqualTo(FailureResponse.Kind.REWIRE);
+        assertThat(rewire.excluded()).containsExactly(1);
+        FailureResponse disconnected = FailureResponse.decide(policy, 1, 4, Set.of(1), 3, "was deleted", null, true,
+                "Ring / dp-oadam", ring4);
+        assertThat(disconnected.kind()).isEqualTo(FailureResponse.Kind.RESTART_JOB);
+        assertThat(disconnected.message()).contains("form a disconnected graph");
+        assertThat(disconnected.counted()).isFalse();
+        FailureResponse notLive = FailureResponse.decide(policy, 0, 4, Set.of(), 1, "failed (exit 1)", 1, false,
+                "RandomRing / dp-oadam", ring4);
+        assertThat(notLive.kind()).isEqualTo(FailureResponse.Kind.RESTART_JOB);
+        assertThat(notLive.message()).contains("RandomRing / dp-oadam workers do not");
+        policy.onWorkerFailure = "Replace";
+        assertThat(FailureResponse.decide(policy, 0, 4, Set.of(), 1, "was evicted", null, true, "Ring / dp-oadam", ring4)
+                .kind()).isEqualTo(FailureResponse.Kind.REPLACE);
+    }
+
+    @Test
     void thePhaseFollowsTheWorkers() {
         assertThat(PhaseRules.phase(4, 4, 0, false, false, false)).isEqualTo("Running");
         assertThat(PhaseRules.phase(4, 2, 2, false, false, true)).as("finished ranks are done, not missing")
