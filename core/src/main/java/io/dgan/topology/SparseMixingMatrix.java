@@ -47,6 +47,49 @@ public final class SparseMixingMatrix implements MixingMatrix {
         return builder.build();
     }
 
+    /**
+     * Builds and validates W from its sparse rows: {@code entries[i]} alternates column and weight-table index,
+     * {@code j0, k0, j1, k1, ...}, one pair per non-zero W_ij (the diagonal included, as j = i), with
+     * W_ij = {@code values[k]}. This is the {@code sparseWeights} of a topology.json (docs/worker-contract.md):
+     * Metropolis–Hastings weights take few distinct values, so a row costs a few bytes per neighbour.
+     */
+    public static SparseMixingMatrix fromSparseRows(double[] values, int[][] entries) {
+        int m = entries.length;
+        if (m < 1) {
+            throw new IllegalArgumentException("mixing matrix must have at least one worker");
+        }
+        MixingMatrixBuilder builder = new MixingMatrixBuilder(m);
+        for (int i = 0; i < m; i++) {
+            int[] row = entries[i];
+            if (row == null || row.length % 2 != 0) {
+                throw new IllegalArgumentException("sparse row " + i + " must hold (column, value index) pairs");
+            }
+            for (int p = 0; p < row.length; p += 2) {
+                int j = row[p];
+                int k = row[p + 1];
+                if (j < 0 || j >= m) {
+                    throw new IllegalArgumentException("sparse row " + i + ": column " + j + " is not a rank of 0.." + (m - 1));
+                }
+                if (k < 0 || k >= values.length) {
+                    throw new IllegalArgumentException("sparse row " + i + ": value index " + k + " is not in 0.."
+                            + (values.length - 1));
+                }
+                if (i == j) {
+                    builder.setSelf(i, values[k]);
+                } else {
+                    builder.setDirected(i, j, values[k]);
+                }
+            }
+        }
+        return builder.build();
+    }
+
+    /** The diagonal W_ii. */
+    public double selfWeight(int i) {
+        checkIndex(i);
+        return self[i];
+    }
+
     @Override
     public int workers() {
         return self.length;

@@ -15,6 +15,11 @@ public final class FakeProgressSource implements ProgressSource {
         samples.put(pod, sample);
     }
 
+    /** Every worker stops answering (unreachable, or not exporting). */
+    public void clear() {
+        samples.clear();
+    }
+
     @Override
     public Map<String, WorkerSample> sample(Iterable<Pod> runningPods, int metricsPort) {
         Map<String, WorkerSample> out = new HashMap<>();

@@ -32,7 +32,10 @@ public final class WorkerMetrics implements TransportListener, AutoCloseable {
     private final Counter failures;
     private final Gauge consensusDistance;
     private final Gauge topologyEpoch;
-    private final Gauge evalFid;
+    private final Labels constant;
+    /** Registered at this worker's first evaluation: a rank that never evaluates exports no FID series (a gauge
+     * without labels would export 0.0 from the start, which reads as a perfect score). */
+    private volatile Gauge evalFid;
     private HTTPServer server;
 
     public WorkerMetrics(String namespace, String job, int rank) {
@@ -60,8 +63,7 @@ public final class WorkerMetrics implements TransportListener, AutoCloseable {
                 .constLabels(constant).register(registry);
         topologyEpoch = Gauge.builder().name("dgan_topology_epoch").help("Topology epoch in force")
                 .constLabels(constant).register(registry);
-        evalFid = Gauge.builder().name("dgan_eval_fid").help("FID at the last evaluation (lower is better)")
-                .constLabels(constant).register(registry);
+        this.constant = constant;
         JvmMetrics.builder().register(registry);
     }
 
@@ -102,7 +104,18 @@ public final class WorkerMetrics implements TransportListener, AutoCloseable {
     }
 
     public void evalFid(double fid) {
-        evalFid.set(fid);
+        Gauge gauge = evalFid;
+        if (gauge == null) {
+            synchronized (this) {
+                if (evalFid == null) {
+                    evalFid = Gauge.builder().name("dgan_eval_fid")
+                            .help("FID at this worker's last evaluation (lower is better); absent until it evaluates")
+                            .constLabels(constant).register(registry);
+                }
+                gauge = evalFid;
+            }
+        }
+        gauge.set(fid);
     }
 
     @Override

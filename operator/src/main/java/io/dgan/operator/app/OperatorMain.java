@@ -28,12 +28,18 @@ public final class OperatorMain implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
     private final Operator operator;
     private final HTTPServer metricsServer;
+    private final HealthServer healthServer;
+    private final OperatorHealth health;
 
     private final AtomicBoolean stopping;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
-    private OperatorMain(Operator operator, HTTPServer metricsServer, AtomicBoolean stopping) {
+    private OperatorMain(Operator operator, HTTPServer metricsServer, HealthServer healthServer, OperatorHealth health,
+                         AtomicBoolean stopping) {
         this.operator = operator;
         this.metricsServer = metricsServer;
+        this.healthServer = healthServer;
+        this.health = health;
         this.stopping = stopping;
     }
 
@@ -46,15 +52,21 @@ public final class OperatorMain implements AutoCloseable {
             System.exit(2);
             return;
         }
-        OperatorMain running = start(settings, new KubernetesClientBuilder().build());
+        // Losing the lease while running means another replica leads now (or this one cannot renew): the health
+        // check turns red at once and the process exits 1, so Kubernetes restarts it as a standby.
+        OperatorMain running = start(settings, new KubernetesClientBuilder().build(),
+                () -> new Thread(() -> System.exit(1), "lost-lease-exit").start());
         // Graceful shutdown: stop taking events, let running reconciles finish (bounded), release the lease,
         // then close the metrics endpoint.
         Runtime.getRuntime().addShutdownHook(new Thread(running::close, "operator-shutdown"));
     }
 
-    /** Starts the operator on {@code client}; returns once its informers are running. */
-    public static OperatorMain start(OperatorSettings settings, KubernetesClient client) {
+    /** Starts the operator on {@code client}; returns once its informers are running (or it stands by). */
+    public static OperatorMain start(OperatorSettings settings, KubernetesClient client, Runnable onLeaseLost) {
         AtomicBoolean stopping = new AtomicBoolean(false);
+        java.util.concurrent.atomic.AtomicReference<Operator> self = new java.util.concurrent.atomic.AtomicReference<>();
+        OperatorHealth health = new OperatorHealth(() -> self.get() == null ? null : self.get().getRuntimeInfo(),
+                settings.leaderElection(), Clock.systemUTC(), Duration.ofSeconds(60));
         LOG.info("operator starting master={} namespaces={} leaderElection={} metricsPort={}",
                 client.getMasterUrl(), settings.watchNamespaces().isEmpty() ? "all" : settings.watchNamespaces(),
                 settings.leaderElection() ? settings.leaderElectionNamespace() : "off", settings.metricsPort());
@@ -73,22 +85,27 @@ public final class OperatorMain implements AutoCloseable {
                 // one as a follower. Losing it because we are stopping is expected (JOSDK's own exit-on-stop would
                 // call System.exit from inside the shutdown hook, which blocks the JVM forever).
                 LeaderCallbacks callbacks = new LeaderCallbacks(
-                        () -> LOG.info("leader election: leading lease={}/{}", settings.leaderElectionNamespace(), LEASE_NAME),
+                        () -> {
+                            health.startedLeading();
+                            LOG.info("leader election: leading lease={}/{}", settings.leaderElectionNamespace(), LEASE_NAME);
+                        },
                         () -> {
                             if (!stopping.get()) {
+                                health.lostLease();
                                 LOG.error("leader election: lost the lease while running; exiting");
-                                new Thread(() -> System.exit(1), "lost-lease-exit").start();
+                                onLeaseLost.run();
                             }
                         },
                         leader -> LOG.info("leader election: leader={}", leader));
                 o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(LEASE_NAME,
-                        settings.leaderElectionNamespace(), LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
-                        LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
-                        LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, null, callbacks, false));
+                        settings.leaderElectionNamespace(), settings.leaseDuration(), settings.renewDeadline(),
+                        settings.retryPeriod(), settings.leaderIdentity().isEmpty() ? null : settings.leaderIdentity(),
+                        callbacks, false));
             }
         });
         DecentralizedGANJobReconciler reconciler = new DecentralizedGANJobReconciler(
-                new HttpProgressSource(Duration.ofSeconds(2)), metrics, Clock.systemUTC(), settings.progressInterval());
+                new HttpProgressSource(Duration.ofSeconds(2)), metrics, Clock.systemUTC(), settings.progressInterval(),
+                settings.policy());
         operator.register(reconciler, c -> {
             if (!settings.watchNamespaces().isEmpty()) c.settingNamespaces(new HashSet<>(settings.watchNamespaces()));
         });
@@ -104,9 +121,11 @@ public final class OperatorMain implements AutoCloseable {
                 throw new UncheckedIOException("metrics port " + settings.metricsPort(), e);
             }
         }
+        self.set(operator);
+        HealthServer healthServer = settings.healthPort() > 0 ? HealthServer.start(settings.healthPort(), health) : null;
         operator.start();
-        LOG.info("operator started");
-        return new OperatorMain(operator, server, stopping);
+        LOG.info("operator started healthPort={}", settings.healthPort());
+        return new OperatorMain(operator, server, healthServer, health, stopping);
     }
 
     /** The port the metrics endpoint listens on (useful when started with port 0 in tests: not supported, -1). */
@@ -114,14 +133,25 @@ public final class OperatorMain implements AutoCloseable {
         return metricsServer == null ? -1 : metricsServer.getPort();
     }
 
+    /** The port of /healthz and /readyz (-1 when off). */
+    public int healthPort() {
+        return healthServer == null ? -1 : healthServer.port();
+    }
+
+    public OperatorHealth health() {
+        return health;
+    }
+
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) return;
         LOG.info("operator stopping");
         stopping.set(true);
         try {
             operator.stop();
         } finally {
             if (metricsServer != null) metricsServer.close();
+            if (healthServer != null) healthServer.close();
         }
         LOG.info("operator stopped");
     }

@@ -12,7 +12,8 @@ import io.fabric8.kubernetes.model.annotation.Version;
 
 /**
  * A decentralized GAN training job: M workers, each training its own G and D, averaging parameters with its
- * neighbours in a communication graph. Printer columns: Phase, Ready (ready/desired), Topology, Step, Age.
+ * neighbours in a communication graph. Printer columns (the generator orders them by JSON path, so kubectl shows
+ * Age, Topology, Phase, Step, Ready): Phase, Ready (ready/desired), Topology, Step, Age.
  */
 @Group(DecentralizedGANJob.GROUP)
 @Version(DecentralizedGANJob.VERSION)
@@ -20,6 +21,14 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("decentralizedganjobs")
 @Singular("decentralizedganjob")
 @ShortNames({"dganjob", "dgj"})
+@io.fabric8.kubernetes.model.annotation.Categories({"all", "ml", "dgan"})
+@io.fabric8.generator.annotation.ValidationRule(value = "self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
+        message = "metadata.name must be a DNS-1035 label (lower-case letters, digits and '-', starting with a letter "
+                + "and ending with a letter or digit): it names the workers' Service and pod hostnames",
+        reason = "FieldValueInvalid")
+@io.fabric8.generator.annotation.ValidationRule(value = "size(self.metadata.name) <= 45",
+        message = "metadata.name must be at most 45 characters: <name>-worker-<rank> is a 63-character DNS label",
+        reason = "FieldValueInvalid")
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.ready", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Topology", jsonPath = ".spec.topology.type", type = AdditionalPrinterColumn.Type.STRING)

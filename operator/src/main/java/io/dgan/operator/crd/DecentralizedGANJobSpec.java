@@ -20,14 +20,25 @@ import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 @ValidationRule(value = "!has(self.topology) || !has(self.topology.type) || self.topology.type != 'Torus' || self.workers >= 4",
         message = "spec.topology.type Torus needs spec.workers = rows x cols with rows, cols >= 2",
         reason = "FieldValueInvalid")
+@ValidationRule(value = "!has(self.topology) || !has(self.topology.type) || self.topology.type != 'Complete' || self.workers <= "
+        + DecentralizedGANJobSpec.MAX_COMPLETE_WORKERS,
+        message = "spec.topology.type Complete allows at most " + DecentralizedGANJobSpec.MAX_COMPLETE_WORKERS
+                + " workers (every rank gossips with every other; its W is M² entries in the topology ConfigMap)",
+        reason = "FieldValueInvalid")
 @ValidationRule(value = "!has(self.failurePolicy) || !has(self.failurePolicy.minHealthyWorkers) "
         + "|| self.failurePolicy.minHealthyWorkers <= self.workers",
         message = "spec.failurePolicy.minHealthyWorkers must not exceed spec.workers", reason = "FieldValueInvalid")
 public class DecentralizedGANJobSpec {
+    /** The topology ConfigMap holds W sparsely; the operator's spectral analysis of W is dense, O(M³). */
+    public static final int MAX_WORKERS = 1024;
+    public static final int MAX_COMPLETE_WORKERS = 256;
+
     @Required
     @Min(1)
+    @io.fabric8.generator.annotation.Max(MAX_WORKERS)
     @SpecReplicas
-    @JsonPropertyDescription("Number of workers M (ranks 0..M-1). Scale subresource target.")
+    @JsonPropertyDescription("Number of workers M (ranks 0..M-1), at most 1024 (256 on a Complete graph). Scale "
+            + "subresource target.")
     public Integer workers;
 
     @Required

@@ -16,4 +16,6 @@ public class ProgressStatus {
     public Long etaSeconds;
     public String sampledAt;
     public Integer reportingWorkers;
+    /** True when the last sample is older than three sampling intervals (workers unreachable or not exporting). */
+    public Boolean stale;
 }

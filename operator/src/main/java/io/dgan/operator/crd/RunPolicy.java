@@ -16,6 +16,12 @@ public class RunPolicy {
     @Min(1)
     public Long activeDeadlineSeconds;
 
+    /** Seconds a worker pod may stay Pending (unschedulable, image not pulled, a GPU not granted) before the job
+     * fails with reason WorkerStartTimeout, naming the pod and its reason. */
+    @Min(1)
+    @Default("600")
+    public Long startTimeoutSeconds = 600L;
+
     /** Seconds after Succeeded/Failed until the job (and, by owner references, everything it owns) is deleted. */
     @Min(0)
     public Long ttlSecondsAfterFinished;

@@ -19,7 +19,13 @@ public class TrainingSpec {
     @Default("1000")
     public Long evalEvery = 1000L;
 
-    /** Where checkpoints go inside the worker (a volume of the pod template, shared per rank). */
+    /** Where checkpoints go inside the worker (env DGAN_CHECKPOINT_DIR): the rank's checkpoint claim when
+     * checkpointVolume is set, a volume of the pod template mounted there, or else an emptyDir (lost with the pod). */
     @Default("/checkpoints")
     public String checkpointDir = "/checkpoints";
+
+    @com.fasterxml.jackson.annotation.JsonPropertyDescription("A PersistentVolumeClaim per rank "
+            + "(<job>-checkpoint-<rank>) mounted at checkpointDir, kept across pod replacement, suspend/resume and "
+            + "restarts, deleted with the job. Absent: an emptyDir, so a restarted or replaced pod starts over.")
+    public CheckpointVolumeSpec checkpointVolume;
 }

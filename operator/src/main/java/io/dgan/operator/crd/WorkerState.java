@@ -16,4 +16,13 @@ public class WorkerState {
     public Integer lastExitCode;
     /** UID of the last failed pod of this rank already acted on (a failure is counted once). */
     public String handledFailureUid;
+    /** UID of this rank's live pod as last seen: a pod that vanishes without the operator deleting it (a user's
+     * delete, an eviction through the API) is a failure. */
+    public String podUid;
+    /** UID of the last pod of this rank the operator deleted itself (scale-down, restart, replace, suspend). */
+    public String deletedUid;
+    /** When the operator created this rank's current pod (its own clock, RFC 3339): the start timeout counts from it. */
+    public String podCreatedAt;
+    /** Why the pod is not running yet (Unschedulable, ErrImagePull, ...), while it is Pending. */
+    public String waitingReason;
 }

@@ -17,6 +17,8 @@ public class NetworkPolicyDependent extends CRUDKubernetesDependentResource<Netw
 
     @Override
     protected NetworkPolicy desired(DecentralizedGANJob job, Context<DecentralizedGANJob> context) {
-        return GossipNetworkPolicy.desired(job);
+        return GossipNetworkPolicy.desired(job, context.managedWorkflowAndDependentResourceContext()
+                .get(io.dgan.operator.reconcile.ClusterPolicy.CONTEXT_KEY, io.dgan.operator.reconcile.ClusterPolicy.class)
+                .orElse(io.dgan.operator.reconcile.ClusterPolicy.none()));
     }
 }

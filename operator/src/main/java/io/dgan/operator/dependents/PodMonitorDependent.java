@@ -20,6 +20,8 @@ public class PodMonitorDependent extends CRUDKubernetesDependentResource<PodMoni
 
     @Override
     protected PodMonitor desired(DecentralizedGANJob job, Context<DecentralizedGANJob> context) {
-        return WorkerPodMonitor.desired(job);
+        return WorkerPodMonitor.desired(job, context.managedWorkflowAndDependentResourceContext()
+                .get(io.dgan.operator.reconcile.ClusterPolicy.CONTEXT_KEY, io.dgan.operator.reconcile.ClusterPolicy.class)
+                .orElse(io.dgan.operator.reconcile.ClusterPolicy.none()));
     }
 }

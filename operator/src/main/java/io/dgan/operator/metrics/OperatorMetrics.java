@@ -23,6 +23,7 @@ public final class OperatorMetrics {
     private final Counter specChanges;
     private final Histogram reconcileDuration;
     private final Histogram timeToRunning;
+    private final Counter workerFailures;
     private volatile Supplier<Stream<DecentralizedGANJob>> jobs = Stream::empty;
 
     public OperatorMetrics(PrometheusRegistry registry) {
@@ -36,6 +37,8 @@ public final class OperatorMetrics {
         replacements = Counter.builder().name("dgan_operator_worker_replacements_total")
                 .help("Worker pods replaced after a failure, by failure policy").labelNames("reason")
                 .register(registry);
+        workerFailures = Counter.builder().name("dgan_operator_worker_failures_total")
+                .help("Worker pods lost, by cause (Failed, Evicted, Deleted)").labelNames("cause").register(registry);
         specChanges = Counter.builder().name("dgan_operator_spec_changes_total")
                 .help("Spec changes applied, by class").labelNames("class").register(registry);
         reconcileDuration = Histogram.builder().name("dgan_operator_reconcile_duration_seconds")
@@ -78,6 +81,10 @@ public final class OperatorMetrics {
 
     public void workerReplaced(String policy) {
         replacements.labelValues(policy).inc();
+    }
+
+    public void workerLost(String cause) {
+        workerFailures.labelValues(cause).inc();
     }
 
     public void specChanged(String changeClass) {

@@ -24,8 +24,10 @@ public final class ProgressAggregator {
         p.reportingWorkers = steps.size();
         p.consensusDistance = samples.stream().map(WorkerSample::consensusDistance)
                 .filter(d -> d != null && !d.isNaN()).max(Double::compare).orElse(null);
+        // Only ranks that evaluated export a FID (a worker image older than that exports 0.0 until its first
+        // evaluation: a FID of exactly 0 would mean identical distributions, so it is read as "none yet").
         p.lastEvalFid = samples.stream().map(WorkerSample::evalFid)
-                .filter(f -> f != null && !f.isNaN()).min(Double::compare)
+                .filter(f -> f != null && !f.isNaN() && f > 0).min(Double::compare)
                 .orElse(previous == null ? null : previous.lastEvalFid);
         p.sampledAt = now.toString();
         p.stepsPerSecond = previous == null ? null : previous.stepsPerSecond;

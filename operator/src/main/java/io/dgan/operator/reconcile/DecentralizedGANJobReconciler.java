@@ -23,15 +23,12 @@ import io.dgan.operator.resources.WorkerPod;
 import io.dgan.operator.topology.TopologyPlan;
 import io.dgan.operator.topology.TopologyPlanner;
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.dgan.operator.resources.TopologyConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
@@ -49,11 +46,23 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import static io.dgan.operator.reconcile.WorkerPods.annotation;
+import static io.dgan.operator.reconcile.WorkerPods.deleting;
+import static io.dgan.operator.reconcile.WorkerPods.phaseOf;
+import static io.dgan.operator.reconcile.WorkerPods.rank;
+import static io.dgan.operator.reconcile.WorkerPods.ready;
+import static io.dgan.operator.reconcile.WorkerPods.waitingReason;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Observe, validate, act, report. One reconcile:
+ * One reconcile pass, in the Flink operator's order: <b>observe</b> ({@link WorkerPods}: the pods by rank and what
+ * each says of itself; {@link StatusWriter#useFreshest}: the status as we last wrote it), <b>validate</b>
+ * ({@link SpecValidator}), <b>decide</b> ({@link SpecChange} for a spec change, {@link WorkerLoss} for a lost or
+ * stuck worker, {@link FailureResponse} for what the failure policy does about it, {@link PhaseRules} for the phase), <b>act</b> (the JOSDK workflow for the dependents,
+ * {@link PodActions} for pods and claims), <b>record status</b> ({@link StatusWriter}, {@link JobConditions},
+ * {@link JobEvents}). Each part is tested alone; this class orders them:
  * <ol>
  *   <li>a finished job only waits for its TTL;</li>
  *   <li>an invalid spec sets ValidationFailed and touches nothing else (running workers are left alone);</li>
@@ -87,7 +96,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
     public static final String PHASE_VALIDATION_FAILED = "ValidationFailed";
     private static final Logger LOG = LoggerFactory.getLogger(DecentralizedGANJobReconciler.class);
 
-    private final ProgressSource progress;
+    private final io.dgan.operator.progress.ProgressCache progress;
+    private final ClusterPolicy policy;
     private final OperatorMetrics metrics;
     private final Clock clock;
     private final Duration progressInterval;
@@ -101,12 +111,20 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
      */
     private final java.util.Set<String> jobsCounted = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final java.util.Set<String> failuresHandled = java.util.concurrent.ConcurrentHashMap.newKeySet();
-    /** The job as our last status write returned it, by UID: newer than the informer's copy until the watch catches up. */
-    private final Map<String, DecentralizedGANJob> lastWritten = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Pods this process deleted itself (also recorded per rank in the status as deletedUid). */
+    private final java.util.Set<String> ourDeletions = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Our last status write per job: newer than the informer's copy until the watch catches up. */
+    private final StatusWriter statusWriter = new StatusWriter();
 
     public DecentralizedGANJobReconciler(ProgressSource progress, OperatorMetrics metrics, Clock clock,
                                          Duration progressInterval) {
-        this.progress = progress;
+        this(progress, metrics, clock, progressInterval, ClusterPolicy.none());
+    }
+
+    public DecentralizedGANJobReconciler(ProgressSource progress, OperatorMetrics metrics, Clock clock,
+                                         Duration progressInterval, ClusterPolicy policy) {
+        this.policy = policy;
+        this.progress = new io.dgan.operator.progress.ProgressCache(progress, clock, progressInterval, 2);
         this.metrics = metrics;
         this.clock = clock;
         this.progressInterval = progressInterval;
@@ -148,6 +166,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
         final Long generation;
         final String phaseBefore;
         final Map<Integer, Pod> pods = new TreeMap<>();
+        final PodActions actions;
         /** Epoch of the topology ConfigMap the workers already have (0 if none). */
         final long publishedEpoch;
 
@@ -155,10 +174,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             this.job = job;
             this.context = context;
             this.spec = job.getSpec();
-            DecentralizedGANJob mine = lastWritten.get(String.valueOf(job.getMetadata().getUid()));
-            if (mine != null && newer(mine.getMetadata().getResourceVersion(), job.getMetadata().getResourceVersion())) {
-                job.setStatus(Serialization.clone(mine.getStatus())); // the cache has not seen our last write yet
-            }
+            statusWriter.useFreshest(job);
             if (job.getStatus() == null) job.setStatus(new DecentralizedGANJobStatus());
             this.status = job.getStatus();
             this.events = new JobEvents(context.getClient());
@@ -168,11 +184,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                     .map(cm -> cm.getMetadata().getAnnotations())
                     .map(a -> a.get(TopologyConfigMap.EPOCH_ANNOTATION))
                     .map(Long::parseLong).orElse(0L);
-            for (Pod pod : context.getSecondaryResources(Pod.class)) {
-                String rank = pod.getMetadata().getLabels() == null ? null
-                        : pod.getMetadata().getLabels().get(Labels.RANK);
-                if (rank != null) pods.put(Integer.parseInt(rank), pod);
-            }
+            pods.putAll(WorkerPods.byRank(context.getSecondaryResources(Pod.class)));
+            this.actions = new PodActions(context.getClient());
         }
 
         UpdateControl<DecentralizedGANJob> run() {
@@ -196,6 +209,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 return fail("DeadlineExceeded", "ran longer than spec.runPolicy.activeDeadlineSeconds=" + deadline);
             }
             UpdateControl<DecentralizedGANJob> terminal = handleFailedWorkers();
+            if (terminal != null) return terminal;
+            terminal = checkStartTimeout();
             if (terminal != null) return terminal;
             if (allSucceeded()) return succeed();
 
@@ -284,82 +299,90 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             return writeStatus();
         }
 
-        /** Acts on each newly failed rank by the failure policy; returns a control when the job ends or restarts. */
+        /**
+         * Acts on each newly lost rank by the failure policy; returns a control when the job ends or restarts. Lost:
+         * its pod Failed (a crash, or the kubelet evicting it), or deleted by someone other than the operator (a
+         * user's delete, an eviction through the API, a drain) whether still terminating or already gone.
+         */
         UpdateControl<DecentralizedGANJob> handleFailedWorkers() {
-            FailurePolicy policy = spec.failurePolicy;
-            for (Map.Entry<Integer, Pod> e : new ArrayList<>(pods.entrySet())) {
-                int rank = e.getKey();
-                Pod pod = e.getValue();
-                if (rank >= spec.workers || !"Failed".equals(phaseOf(pod)) || deleting(pod)) continue;
+            for (int rank = 0; rank < spec.workers; rank++) {
+                Pod pod = pods.get(rank);
                 WorkerState worker = workerState(rank);
-                String uid = pod.getMetadata().getUid();
-                if (uid != null && (uid.equals(worker.handledFailureUid) || !failuresHandled.add(uid))) continue;
-                worker.handledFailureUid = uid;
-                Integer exitCode = exitCode(pod);
-                worker.lastExitCode = exitCode;
-                if (exitCode != null && policy.nonRetryableExitCodes.contains(exitCode)) {
-                    return fail("NonRetryableExitCode", "rank " + rank + " exited with " + exitCode
-                            + ", listed in spec.failurePolicy.nonRetryableExitCodes");
+                var detected = WorkerLoss.detect(pod, worker, uid -> deletedByUs(worker, uid));
+                if (detected.isEmpty()) continue;
+                WorkerLoss loss = detected.get();
+                if (loss.uid() != null && !failuresHandled.add(loss.uid())) continue;
+                worker.handledFailureUid = loss.uid();
+                worker.podUid = null;
+                worker.lastExitCode = loss.exitCode();
+                metrics.workerLost(loss.cause());
+                UpdateControl<DecentralizedGANJob> terminal = onWorkerLost(rank, pod, loss.what(), loss.exitCode());
+                if (terminal != null || pods.isEmpty()) return terminal;
+            }
+            return null;
+        }
+
+        boolean deletedByUs(WorkerState worker, String uid) {
+            return uid.equals(worker.deletedUid) || ourDeletions.contains(uid);
+        }
+
+        /** The failure policy for one lost rank ({@code pod} null when it is already gone). */
+        UpdateControl<DecentralizedGANJob> onWorkerLost(int rank, Pod pod, String what, Integer exitCode) {
+            FailurePolicy policy = spec.failurePolicy;
+            WorkerState worker = workerState(rank);
+            List<Pod> doomed = pod == null ? List.of() : List.of(pod);
+            FailureResponse response = FailureResponse.decide(policy, status.restarts, spec.workers,
+                    new TreeSet<>(status.topology.excludedRanks), rank, what, exitCode, followsTopologyLive(),
+                    spec.topology.type + " / " + algorithm(), excluded -> planner.plan(spec.topology.type,
+                            spec.workers, spec.topology.gossipRounds, spec.topology.seed, epoch() + 1, excluded).connected());
+            if (response.kind() == FailureResponse.Kind.FAIL) return fail(response.reason(), response.message());
+            status.restarts++;
+            worker.restarts = worker.restarts == null ? 1 : worker.restarts + 1;
+            String action = policy.onWorkerFailure;
+            switch (response.kind()) {
+                case RESTART_JOB -> {
+                    restartJob(response.message());
+                    if (response.counted()) metrics.workerReplaced(FailurePolicy.RESTART_JOB);
                 }
-                if (status.restarts >= policy.maxRestarts) {
-                    return fail("RestartBudgetExhausted", "rank " + rank + " failed after " + status.restarts
-                            + " restarts (spec.failurePolicy.maxRestarts=" + policy.maxRestarts + ")");
-                }
-                status.restarts++;
-                worker.restarts = worker.restarts == null ? 1 : worker.restarts + 1;
-                String action = policy.onWorkerFailure;
-                if (!FailurePolicy.RESTART_JOB.equals(action) && !followsTopologyLive()) {
-                    // The survivors would wait for the dead rank until their receive deadline: a schedule's W_k is
-                    // drawn by the workers themselves (nothing published to rewire) and CP-OAdam's all-reduce needs
-                    // every rank. Restart everyone from the newest shared checkpoint instead.
-                    restartJob("rank " + rank + " failed (exit " + exitCode + "); spec.failurePolicy.onWorkerFailure="
-                            + action + " needs workers that follow topology epochs live, which "
-                            + spec.topology.type + " / " + algorithm() + " workers do not; restarting all workers");
-                    metrics.workerReplaced(FailurePolicy.RESTART_JOB);
-                    return null;
-                }
-                if (FailurePolicy.REWIRE_AND_REPLACE.equals(action)) {
-                    TreeSet<Integer> excluded = new TreeSet<>(status.topology.excludedRanks);
-                    excluded.add(rank);
-                    TopologyPlan rewired = planner.plan(spec.topology.type, spec.workers, spec.topology.gossipRounds,
-                            spec.topology.seed, epoch() + 1, excluded);
-                    int healthy = spec.workers - excluded.size();
-                    int minHealthy = policy.minHealthyWorkers == null ? 1 : policy.minHealthyWorkers;
-                    if (!rewired.connected() || healthy < minHealthy) {
-                        restartJob("rank " + rank + " failed and the " + healthy + " survivors "
-                                + (rewired.connected() ? "are fewer than spec.failurePolicy.minHealthyWorkers=" + minHealthy
-                                : "form a disconnected graph") + "; restarting the job");
-                        return null;
-                    }
-                    status.topology.excludedRanks = new ArrayList<>(excluded);
+                case REWIRE -> {
+                    status.topology.excludedRanks = new ArrayList<>(response.excluded());
                     status.topology.epoch = epoch() + 1;
-                    deletePods(List.of(pod), "replace");
+                    deletePods(doomed, "replace");
                     pods.remove(rank);
                     metrics.workerReplaced(action);
-                    events.warning(job, "WorkerFailed", "rank " + rank + " failed (exit " + exitCode
-                            + "); rewired the survivors to topology epoch " + epoch() + " and replacing it");
-                    condition(JobConditions.DEGRADED, true, "WorkerReplaced", "ranks " + excluded
+                    events.warning(job, "WorkerFailed", response.message()
+                            + "; rewired the survivors to topology epoch " + epoch() + " and replacing it");
+                    condition(JobConditions.DEGRADED, true, "WorkerReplaced", "ranks " + response.excluded()
                             + " cut out of the graph while they are replaced");
-                } else if (FailurePolicy.RESTART_JOB.equals(action)) {
-                    restartJob("rank " + rank + " failed (exit " + exitCode + "); restarting all workers");
-                    metrics.workerReplaced(action);
-                    return null;
-                } else {
+                }
+                default -> {
                     // The graph keeps rank r, but its new pod is a new process: a new epoch whose memberSince names
                     // it tells the survivors (blocked on the dead rank) to fold it out until it has warm-started
                     // from its neighbours, and tells the replacement to join rather than start from scratch.
                     status.topology.epoch = epoch() + 1;
                     if (status.topology.memberSince == null) status.topology.memberSince = new java.util.TreeMap<>();
                     status.topology.memberSince.put(Integer.toString(rank), epoch());
-                    deletePods(List.of(pod), "replace");
+                    deletePods(doomed, "replace");
                     pods.remove(rank);
                     metrics.workerReplaced(action);
-                    events.warning(job, "WorkerFailed", "rank " + rank + " failed (exit " + exitCode
-                            + "); replacing that rank only (topology epoch " + epoch() + ": it rejoins warm-started)");
+                    events.warning(job, "WorkerFailed", response.message()
+                            + "; replacing that rank only (topology epoch " + epoch() + ": it rejoins warm-started)");
                     condition(JobConditions.DEGRADED, true, "WorkerReplaced", "rank " + rank + " is being replaced");
                 }
             }
             return null;
+        }
+
+        /**
+         * A worker Pending longer than spec.runPolicy.startTimeoutSeconds (unschedulable, image not pulled, a GPU
+         * not granted) fails the job, naming the pod and the reason Kubernetes gives: the other ranks would hold
+         * their GPUs waiting for it forever.
+         */
+        UpdateControl<DecentralizedGANJob> checkStartTimeout() {
+            Long timeout = spec.runPolicy == null ? null : spec.runPolicy.startTimeoutSeconds;
+            if (timeout == null) return null;
+            return WorkerLoss.startTimedOut(pods, spec.workers, rank -> workerState(rank).podCreatedAt, now,
+                    Duration.ofSeconds(timeout)).map(message -> fail("WorkerStartTimeout", message)).orElse(null);
         }
 
         /**
@@ -443,7 +466,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 events.normal(job, "TTLExpired", "deleting the job " + ttl + "s after it finished");
                 LOG.info("job={} ttl expired, deleting", key());
                 context.getClient().resource(job).delete();
-                lastWritten.remove(String.valueOf(job.getMetadata().getUid()));
+                statusWriter.forget(job);
                 return UpdateControl.noUpdate();
             }
             return UpdateControl.<DecentralizedGANJob>noUpdate().rescheduleAfter(shorter(left, progressInterval));
@@ -479,6 +502,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
 
         void reconcileDependents(TopologyPlan plan) {
             context.managedWorkflowAndDependentResourceContext().put(TopologyConfigMapDependent.PLAN_KEY, plan);
+            context.managedWorkflowAndDependentResourceContext().put(ClusterPolicy.CONTEXT_KEY, policy);
             context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
         }
 
@@ -499,11 +523,10 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             for (int rank = 0; rank < spec.workers; rank++) {
                 if (pods.containsKey(rank)) continue;
                 Pod desired = WorkerPod.desired(job, rank);
-                try {
-                    context.getClient().pods().inNamespace(job.getMetadata().getNamespace()).resource(desired).create();
+                if (spec.training.checkpointVolume != null) actions.ensure(WorkerPod.checkpointClaim(job, rank));
+                if (actions.create(desired)) {
+                    workerState(rank).podCreatedAt = now.toString();
                     LOG.debug("job={} created pod={}", key(), desired.getMetadata().getName());
-                } catch (KubernetesClientException ex) {
-                    if (ex.getCode() != 409) throw ex; // the cache had not seen it yet, or an old one is terminating
                 }
             }
         }
@@ -539,14 +562,21 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
 
             if (!PHASE_SUCCEEDED.equals(status.phase) && !PHASE_FAILED.equals(status.phase)
                     && !PHASE_SUSPENDED.equals(status.phase)) {
-                // Ranks finish a few steps apart: one that already exited 0 is done, not missing.
-                boolean allReady = ready + finished == spec.workers && ready > 0;
                 boolean peersAddressed = addressed + finished >= spec.workers;
+                String waiting = "";
+                for (int rank = 0; rank < spec.workers && waiting.isEmpty(); rank++) {
+                    Pod pod = pods.get(rank);
+                    if (pod != null && !deleting(pod) && "Pending".equals(phaseOf(pod))) {
+                        String reason = waitingReason(pod);
+                        if (!reason.startsWith("Pending")) waiting = "; " + pod.getMetadata().getName() + ": " + reason;
+                    }
+                }
                 condition(JobConditions.PEERS_READY, peersAddressed,
                         peersAddressed ? "AllPeersAddressed" : "WaitingForPeers",
-                        addressed + "/" + spec.workers + " workers have an address");
-                if (allReady && t.excludedRanks.isEmpty()) {
-                    status.phase = PHASE_RUNNING;
+                        addressed + "/" + spec.workers + " workers have an address" + waiting);
+                status.phase = PhaseRules.phase(spec.workers, ready, finished, !t.excludedRanks.isEmpty(),
+                        JobConditions.isTrue(status, JobConditions.RESTARTING), status.runningTime != null);
+                if (PHASE_RUNNING.equals(status.phase)) {
                     condition(JobConditions.RUNNING, true, "AllWorkersReady", ready + " workers ready"
                             + (finished > 0 ? ", " + finished + " finished" : ""));
                     condition(JobConditions.RESTARTING, false, "AllWorkersReady", "");
@@ -558,33 +588,39 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                             metrics.reachedRunning(Duration.between(Instant.parse(created), now).toMillis() / 1000.0);
                         }
                     }
-                } else if (JobConditions.isTrue(status, JobConditions.RESTARTING)) {
-                    status.phase = PHASE_RESTARTING;
-                } else if (!t.excludedRanks.isEmpty() || status.runningTime != null) {
-                    status.phase = PHASE_DEGRADED;
+                } else if (PHASE_DEGRADED.equals(status.phase)) {
                     condition(JobConditions.DEGRADED, true, t.excludedRanks.isEmpty() ? "WorkersNotReady"
                             : "WorkerReplaced", ready + "/" + spec.workers + " workers ready"
                             + (t.excludedRanks.isEmpty() ? "" : ", ranks " + t.excludedRanks + " cut out"));
-                } else {
-                    status.phase = PHASE_PENDING;
                 }
             }
             status.observedGeneration = generation;
             recordPhaseChange();
         }
 
+        /** Reads the progress cache (never waits on a worker) and marks progress stale when its sample is old. */
         void sampleProgress(List<Pod> running) {
             if (running.isEmpty()) return;
-            Map<String, WorkerSample> samples = progress.sample(running, spec.monitoring.metricsPort);
-            if (samples.isEmpty()) return;
-            status.progress = ProgressAggregator.aggregate(status.progress, samples.values(),
-                    spec.training.iterations, now);
-            for (Pod pod : running) {
-                WorkerSample s = samples.get(pod.getMetadata().getName());
-                if (s == null) continue;
-                WorkerState w = workerState(rank(pod));
-                w.lastStep = s.steps();
-                w.lastHeartbeat = now.toString();
+            var snapshot = progress.latest(String.valueOf(job.getMetadata().getUid()), running,
+                    spec.monitoring.metricsPort);
+            Instant previous = status.progress == null || status.progress.sampledAt == null ? null
+                    : Instant.parse(status.progress.sampledAt);
+            if (snapshot != null && !snapshot.samples().isEmpty()
+                    && (previous == null || !snapshot.sampledAt().isBefore(previous))) {
+                status.progress = ProgressAggregator.aggregate(status.progress, snapshot.samples().values(),
+                        spec.training.iterations, snapshot.sampledAt());
+                for (Pod pod : running) {
+                    WorkerSample s = snapshot.samples().get(pod.getMetadata().getName());
+                    if (s == null) continue;
+                    WorkerState w = workerState(rank(pod));
+                    w.lastStep = s.steps();
+                    w.lastHeartbeat = snapshot.sampledAt().toString();
+                }
+            }
+            if (status.progress != null) {
+                boolean stale = status.progress.sampledAt == null
+                        || Instant.parse(status.progress.sampledAt).plus(progress.staleAfter()).isBefore(now);
+                status.progress.stale = stale ? Boolean.TRUE : null;
             }
         }
 
@@ -596,6 +632,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 w.pod = pod == null ? null : pod.getMetadata().getName();
                 w.node = pod == null || pod.getSpec() == null ? null : pod.getSpec().getNodeName();
                 w.phase = pod == null || deleting(pod) ? "Missing" : ready(pod) ? "Ready" : phaseOf(pod);
+                w.podUid = pod == null || deleting(pod) || "Failed".equals(phaseOf(pod)) ? null : pod.getMetadata().getUid();
+                w.waitingReason = pod != null && !deleting(pod) && "Pending".equals(phaseOf(pod)) ? waitingReason(pod) : null;
                 out.add(w);
             }
             return out;
@@ -625,32 +663,10 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             return Math.max(recorded, publishedEpoch);
         }
 
-        /**
-         * Writes the status now, based on the server's current object (GET, then a replace of the status at that
-         * resourceVersion, retried on a conflict), and remembers the result: JOSDK's own status patch is computed against the cached
-         * copy, which fails or is lost when that copy is stale, and the next pass would not see it either.
-         */
+        /** Writes the status now ({@link StatusWriter}); the pass then returns noUpdate. */
         UpdateControl<DecentralizedGANJob> writeStatus() {
-            String ns = job.getMetadata().getNamespace();
-            String name = job.getMetadata().getName();
-            DecentralizedGANJobStatus written = Serialization.clone(status);
-            for (int attempt = 0; ; attempt++) {
-                try {
-                    // A full replace of the status subresource at the version just read (409 on a race, retried).
-                    // Not a JSON patch: the resource class starts with an empty status object that a new resource
-                    // does not have on the server, so a patch computed from it names paths the server lacks (422).
-                    var jobs = context.getClient().resources(DecentralizedGANJob.class).inNamespace(ns);
-                    DecentralizedGANJob fresh = jobs.withName(name).get();
-                    if (fresh == null) return UpdateControl.noUpdate(); // deleted meanwhile
-                    fresh.setStatus(Serialization.clone(written));
-                    DecentralizedGANJob updated = jobs.resource(fresh).updateStatus();
-                    lastWritten.put(String.valueOf(job.getMetadata().getUid()), updated);
-                    return UpdateControl.noUpdate();
-                } catch (KubernetesClientException e) {
-                    if (e.getCode() == 404) return UpdateControl.noUpdate(); // deleted meanwhile
-                    if (e.getCode() != 409 || attempt >= 4) throw e;
-                }
-            }
+            statusWriter.write(context.getClient(), job, status);
+            return UpdateControl.noUpdate();
         }
 
         /** Sets a condition and records an Event when it flips. */
@@ -677,9 +693,18 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
         void deletePods(java.util.Collection<Pod> doomed, String why) {
             for (Pod pod : doomed) {
                 if (deleting(pod)) continue;
+                String uid = pod.getMetadata().getUid();
+                if (uid != null) {
+                    ourDeletions.add(uid);
+                    Map<String, String> labels = pod.getMetadata().getLabels();
+                    if (labels != null && labels.get(Labels.RANK) != null) {
+                        WorkerState w = workerState(rank(pod));
+                        w.deletedUid = uid;
+                        if (uid.equals(w.podUid)) w.podUid = null;
+                    }
+                }
                 LOG.info("job={} deleting pod={} reason={}", key(), pod.getMetadata().getName(), why);
-                context.getClient().pods().inNamespace(pod.getMetadata().getNamespace())
-                        .withName(pod.getMetadata().getName()).delete();
+                actions.delete(pod);
             }
         }
 
@@ -713,47 +738,6 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 .get(new io.javaoperatorsdk.operator.processing.event.ResourceID(
                         io.dgan.operator.resources.Names.topologyConfigMap(job.getMetadata().getName()),
                         job.getMetadata().getNamespace()));
-    }
-
-    /** Resource versions are opaque, but numeric on every API server in practice; non-numeric ones never win. */
-    static boolean newer(String a, String b) {
-        try {
-            return Long.parseLong(a) > Long.parseLong(b);
-        } catch (NumberFormatException | NullPointerException e) {
-            return false;
-        }
-    }
-
-    static String phaseOf(Pod pod) {
-        return pod.getStatus() == null || pod.getStatus().getPhase() == null ? "Pending" : pod.getStatus().getPhase();
-    }
-
-    static boolean ready(Pod pod) {
-        return "Running".equals(phaseOf(pod)) && pod.getStatus().getConditions() != null
-                && pod.getStatus().getConditions().stream()
-                .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
-    }
-
-    static boolean deleting(Pod pod) {
-        return pod.getMetadata().getDeletionTimestamp() != null;
-    }
-
-    static int rank(Pod pod) {
-        return Integer.parseInt(pod.getMetadata().getLabels().get(Labels.RANK));
-    }
-
-    static String annotation(Pod pod, String key) {
-        return pod.getMetadata().getAnnotations() == null ? null : pod.getMetadata().getAnnotations().get(key);
-    }
-
-    static Integer exitCode(Pod pod) {
-        if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) return null;
-        for (ContainerStatus cs : pod.getStatus().getContainerStatuses()) {
-            if (cs.getState() != null && cs.getState().getTerminated() != null) {
-                return cs.getState().getTerminated().getExitCode();
-            }
-        }
-        return null;
     }
 
     /** Timers are re-checked at least every progress interval: they are computed from timestamps, so a late

@@ -22,10 +22,16 @@ import java.util.Set;
 public final class SpecValidator {
     /** Pod hostnames are DNS labels (63 chars): {@code <job>-worker-<rank>} must fit. */
     static final int MAX_JOB_NAME = 45;
+    /** Service names are DNS-1035 labels: {@code <job>-peers} must be one, so the job name must start with a letter. */
+    static final java.util.regex.Pattern DNS_1035 = java.util.regex.Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
 
     public List<String> validate(DecentralizedGANJob job) {
         List<String> errors = new ArrayList<>();
         String name = job.getMetadata().getName();
+        if (name != null && !DNS_1035.matcher(name).matches()) {
+            errors.add("metadata.name: '" + name + "' is not a DNS-1035 label (lower-case letters, digits and '-', "
+                    + "starting with a letter and ending with a letter or digit); it names the workers' Service and pods");
+        }
         if (name != null && name.length() > MAX_JOB_NAME) {
             errors.add("metadata.name: at most " + MAX_JOB_NAME + " characters (pod hostnames are DNS labels)");
         }
@@ -38,6 +44,12 @@ public final class SpecValidator {
             errors.add("spec.workers: required");
         } else if (spec.workers < 1) {
             errors.add("spec.workers: must be at least 1, got " + spec.workers);
+        } else if (spec.workers > DecentralizedGANJobSpec.MAX_WORKERS) {
+            errors.add("spec.workers: at most " + DecentralizedGANJobSpec.MAX_WORKERS + ", got " + spec.workers);
+        } else if (spec.topology != null && "Complete".equals(spec.topology.type)
+                && spec.workers > DecentralizedGANJobSpec.MAX_COMPLETE_WORKERS) {
+            errors.add("spec.workers: at most " + DecentralizedGANJobSpec.MAX_COMPLETE_WORKERS
+                    + " on a Complete graph, got " + spec.workers);
         }
         if (spec.model == null) {
             errors.add("spec.model: required");
@@ -73,6 +85,21 @@ public final class SpecValidator {
             if (spec.training.checkpointEvery != null && spec.training.checkpointEvery < 1) {
                 errors.add("spec.training.checkpointEvery: must be at least 1, got " + spec.training.checkpointEvery);
             }
+            var volume = spec.training.checkpointVolume;
+            if (volume != null) {
+                if (volume.size == null || !volume.size.matches(io.dgan.operator.crd.CheckpointVolumeSpec.QUANTITY)) {
+                    errors.add("spec.training.checkpointVolume.size: must be a quantity such as 1Gi or 500Mi, got "
+                            + volume.size);
+                }
+                if (volume.accessModes != null) {
+                    for (String mode : volume.accessModes) {
+                        if (!io.dgan.operator.crd.CheckpointVolumeSpec.ACCESS_MODES.contains(mode)) {
+                            errors.add("spec.training.checkpointVolume.accessModes: unknown access mode '" + mode
+                                    + "' (expected one of " + String.join(", ", io.dgan.operator.crd.CheckpointVolumeSpec.ACCESS_MODES) + ")");
+                        }
+                    }
+                }
+            }
         }
         validateTopology(errors, spec);
         if (spec.template == null || spec.template.getSpec() == null
@@ -102,6 +129,9 @@ public final class SpecValidator {
                     List.of("All", "Running", "None"), "policy");
             if (spec.runPolicy.activeDeadlineSeconds != null && spec.runPolicy.activeDeadlineSeconds < 1) {
                 errors.add("spec.runPolicy.activeDeadlineSeconds: must be at least 1");
+            }
+            if (spec.runPolicy.startTimeoutSeconds != null && spec.runPolicy.startTimeoutSeconds < 1) {
+                errors.add("spec.runPolicy.startTimeoutSeconds: must be at least 1");
             }
             if (spec.runPolicy.ttlSecondsAfterFinished != null && spec.runPolicy.ttlSecondsAfterFinished < 0) {
                 errors.add("spec.runPolicy.ttlSecondsAfterFinished: must not be negative");

@@ -21,6 +21,10 @@ public final class Names {
         return job + "-config";
     }
 
+    public static String checkpointClaim(String job, int rank) {
+        return job + "-checkpoint-" + rank;
+    }
+
     public static String networkPolicy(String job) {
         return job + "-gossip";
     }

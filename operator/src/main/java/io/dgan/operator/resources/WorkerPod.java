@@ -13,7 +13,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
-import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
@@ -42,6 +41,10 @@ public final class WorkerPod {
     public static final String CONFIG_VOLUME = "dgan-config";
     public static final String RUN_VOLUME = "dgan-run";
     public static final String RUN_DIR = "/var/run/dgan";
+    public static final String TMP_VOLUME = "dgan-tmp";
+    public static final String CHECKPOINT_VOLUME = "dgan-checkpoints";
+    /** The worker image's user and group (worker-image/Dockerfile): fsGroup makes mounted volumes writable to it. */
+    public static final long WORKER_GID = 65532L;
 
     private WorkerPod() {
     }
@@ -75,6 +78,17 @@ public final class WorkerPod {
         addVolume(podSpec, new VolumeBuilder().withName(CONFIG_VOLUME).withNewConfigMap()
                 .withName(Names.trainingConfigMap(jobName)).endConfigMap().build());
         addVolume(podSpec, new VolumeBuilder().withName(RUN_VOLUME).withNewEmptyDir().endEmptyDir().build());
+        addVolume(podSpec, new VolumeBuilder().withName(TMP_VOLUME).withNewEmptyDir().endEmptyDir().build());
+        boolean templateMountsCheckpoints = templateMounts(podSpec, spec.training.checkpointDir);
+        if (!templateMountsCheckpoints) {
+            addVolume(podSpec, spec.training.checkpointVolume != null
+                    ? new VolumeBuilder().withName(CHECKPOINT_VOLUME).withNewPersistentVolumeClaim()
+                            .withClaimName(Names.checkpointClaim(jobName, rank)).endPersistentVolumeClaim().build()
+                    : new VolumeBuilder().withName(CHECKPOINT_VOLUME).withNewEmptyDir().endEmptyDir().build());
+        }
+        // Workers talk to their peers and to nothing in the API: no token in the pod.
+        if (podSpec.getAutomountServiceAccountToken() == null) podSpec.setAutomountServiceAccountToken(false);
+        podSpec.setSecurityContext(restrictedPodSecurityContext(podSpec.getSecurityContext()));
 
         Container worker = workerContainer(podSpec);
         if (worker.getArgs() == null || worker.getArgs().isEmpty()) {
@@ -86,6 +100,11 @@ public final class WorkerPod {
         addMount(worker, new VolumeMountBuilder().withName(CONFIG_VOLUME)
                 .withMountPath(TrainingConfigMap.MOUNT_DIR).withReadOnly(true).build());
         addMount(worker, new VolumeMountBuilder().withName(RUN_VOLUME).withMountPath(RUN_DIR).build());
+        addMount(worker, new VolumeMountBuilder().withName(TMP_VOLUME).withMountPath("/tmp").build());
+        if (!templateMountsCheckpoints) {
+            addMount(worker, new VolumeMountBuilder().withName(CHECKPOINT_VOLUME)
+                    .withMountPath(spec.training.checkpointDir).build());
+        }
         if (spec.dataset.volume != null) {
             addMount(worker, new VolumeMountBuilder().withName(spec.dataset.volume)
                     .withMountPath(spec.dataset.path).withReadOnly(true).build());
@@ -100,20 +119,83 @@ public final class WorkerPod {
                     .withPort(new IntOrString("gossip")).endTcpSocket()
                     .withPeriodSeconds(5).build());
         }
-        if (worker.getSecurityContext() == null) {
-            worker.setSecurityContext(new SecurityContextBuilder()
-                    .withAllowPrivilegeEscalation(false)
-                    .withRunAsNonRoot(true)
-                    .withNewCapabilities().addToDrop("ALL").endCapabilities()
-                    .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
-                    .build());
+        // Startup: dataset loading and JIT may take minutes before the metrics endpoint answers; liveness: the
+        // metrics endpoint stays up while the process lives, also while a receive waits on a slow peer (a gossip
+        // check would kill workers that are only waiting).
+        if (worker.getStartupProbe() == null) {
+            worker.setStartupProbe(new ProbeBuilder().withNewTcpSocket().withPort(new IntOrString("metrics"))
+                    .endTcpSocket().withPeriodSeconds(5).withFailureThreshold(60).build());
         }
+        if (worker.getLivenessProbe() == null) {
+            worker.setLivenessProbe(new ProbeBuilder().withNewTcpSocket().withPort(new IntOrString("metrics"))
+                    .endTcpSocket().withPeriodSeconds(20).withTimeoutSeconds(5).withFailureThreshold(3).build());
+        }
+        worker.setSecurityContext(restrictedContainerSecurityContext(worker.getSecurityContext()));
         Pod pod = new Pod();
         pod.setApiVersion("v1");
         pod.setKind("Pod");
         pod.setMetadata(meta);
         pod.setSpec(podSpec);
         return pod;
+    }
+
+    /**
+     * The restricted Pod Security Standard, merged field by field into what the template sets: a field the template
+     * sets wins, every other one gets the restricted value (non-root, no privilege escalation, all capabilities
+     * dropped, RuntimeDefault seccomp, read-only root filesystem: /tmp, the run and checkpoint directories are
+     * writable volumes).
+     */
+    static io.fabric8.kubernetes.api.model.SecurityContext restrictedContainerSecurityContext(
+            io.fabric8.kubernetes.api.model.SecurityContext fromTemplate) {
+        var sc = fromTemplate == null ? new io.fabric8.kubernetes.api.model.SecurityContext()
+                : Serialization.clone(fromTemplate);
+        if (sc.getAllowPrivilegeEscalation() == null) sc.setAllowPrivilegeEscalation(false);
+        if (sc.getRunAsNonRoot() == null) sc.setRunAsNonRoot(true);
+        if (sc.getReadOnlyRootFilesystem() == null) sc.setReadOnlyRootFilesystem(true);
+        if (sc.getCapabilities() == null) {
+            sc.setCapabilities(new io.fabric8.kubernetes.api.model.CapabilitiesBuilder().addToDrop("ALL").build());
+        } else if (sc.getCapabilities().getDrop() == null || sc.getCapabilities().getDrop().isEmpty()) {
+            sc.getCapabilities().setDrop(List.of("ALL"));
+        }
+        if (sc.getSeccompProfile() == null) {
+            sc.setSeccompProfile(new io.fabric8.kubernetes.api.model.SeccompProfileBuilder().withType("RuntimeDefault").build());
+        }
+        return sc;
+    }
+
+    /** fsGroup (volumes writable to the worker's group) and seccomp at pod level, unless the template sets them. */
+    static io.fabric8.kubernetes.api.model.PodSecurityContext restrictedPodSecurityContext(
+            io.fabric8.kubernetes.api.model.PodSecurityContext fromTemplate) {
+        var sc = fromTemplate == null ? new io.fabric8.kubernetes.api.model.PodSecurityContext()
+                : Serialization.clone(fromTemplate);
+        if (sc.getFsGroup() == null) sc.setFsGroup(WORKER_GID);
+        if (sc.getRunAsNonRoot() == null) sc.setRunAsNonRoot(true);
+        if (sc.getSeccompProfile() == null) {
+            sc.setSeccompProfile(new io.fabric8.kubernetes.api.model.SeccompProfileBuilder().withType("RuntimeDefault").build());
+        }
+        return sc;
+    }
+
+    /** Whether the template's worker container already mounts a volume at {@code path}. */
+    private static boolean templateMounts(PodSpec podSpec, String path) {
+        if (podSpec.getContainers() == null || podSpec.getContainers().isEmpty()) return false;
+        Container c = workerContainer(podSpec);
+        return c.getVolumeMounts() != null && c.getVolumeMounts().stream().anyMatch(m -> path.equals(m.getMountPath()));
+    }
+
+    /** The rank's checkpoint claim ({@code spec.training.checkpointVolume}), owned by the job. */
+    public static io.fabric8.kubernetes.api.model.PersistentVolumeClaim checkpointClaim(DecentralizedGANJob job, int rank) {
+        var v = job.getSpec().training.checkpointVolume;
+        return new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
+                .withMetadata(Owners.ownedMetadata(job, Names.checkpointClaim(job.getMetadata().getName(), rank)))
+                .editMetadata().addToLabels(Labels.RANK, Integer.toString(rank)).endMetadata()
+                .withNewSpec()
+                    .withAccessModes(v.accessModes == null || v.accessModes.isEmpty() ? List.of("ReadWriteOnce") : v.accessModes)
+                    .withStorageClassName(v.storageClassName == null || v.storageClassName.isBlank() ? null : v.storageClassName)
+                    .withNewResources().addToRequests("storage", new io.fabric8.kubernetes.api.model.Quantity(v.size))
+                    .endResources()
+                .endSpec()
+                .build();
     }
 
     /** The contract's environment (docs/worker-contract.md) for rank {@code rank}. */

@@ -14,9 +14,22 @@ public final class WorkerPodMonitor {
     }
 
     public static PodMonitor desired(DecentralizedGANJob job) {
+        return desired(job, io.dgan.operator.reconcile.ClusterPolicy.none());
+    }
+
+    /**
+     * Labels: the operator's {@code POD_MONITOR_LABELS} (chart value {@code podMonitor.labels}), then the job's
+     * {@code spec.monitoring.podMonitorLabels} over them, then the operator's own labels (which the operator's
+     * informer selects on, so neither may replace them).
+     */
+    public static PodMonitor desired(DecentralizedGANJob job, io.dgan.operator.reconcile.ClusterPolicy policy) {
         String name = job.getMetadata().getName();
         PodMonitor monitor = new PodMonitor();
         monitor.setMetadata(Owners.ownedMetadata(job, Names.podMonitor(name)));
+        java.util.Map<String, String> labels = new java.util.LinkedHashMap<>(new java.util.TreeMap<>(policy.podMonitorLabels()));
+        if (job.getSpec().monitoring.podMonitorLabels != null) labels.putAll(job.getSpec().monitoring.podMonitorLabels);
+        labels.putAll(monitor.getMetadata().getLabels());
+        monitor.getMetadata().setLabels(labels);
         PodMonitorSpec spec = new PodMonitorSpec();
         spec.selector = new LabelSelectorBuilder().withMatchLabels(Labels.workerSelector(name)).build();
         spec.podMetricsEndpoints = List.of(

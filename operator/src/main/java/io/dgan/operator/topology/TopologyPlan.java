@@ -8,13 +8,24 @@ import java.util.List;
  * surviving ranks.
  */
 public record TopologyPlan(String type, int workers, long epoch, int gossipRounds, long seed,
-                           List<Integer> excludedRanks, double[][] weights, double rho, double spectralGap,
-                           boolean connected, List<Long> memberSince) {
+                           List<Integer> excludedRanks, io.dgan.topology.MixingMatrix matrix, double rho,
+                           double spectralGap, boolean connected, List<Long> memberSince) {
     /** A plan in which every rank is there from the start (memberSince all 0). */
     public TopologyPlan(String type, int workers, long epoch, int gossipRounds, long seed, List<Integer> excludedRanks,
-                        double[][] weights, double rho, double spectralGap, boolean connected) {
-        this(type, workers, epoch, gossipRounds, seed, excludedRanks, weights, rho, spectralGap, connected,
+                        io.dgan.topology.MixingMatrix matrix, double rho, double spectralGap, boolean connected) {
+        this(type, workers, epoch, gossipRounds, seed, excludedRanks, matrix, rho, spectralGap, connected,
                 java.util.Collections.nCopies(workers, 0L));
+    }
+
+    /** W as a dense M×M array (a copy; M² doubles, for tests and small M). */
+    public double[][] weights() {
+        return matrix.toArray();
+    }
+
+    /** The same plan at another epoch (plans are cached per graph; the epoch is the status's). */
+    public TopologyPlan atEpoch(long newEpoch) {
+        return newEpoch == epoch ? this : new TopologyPlan(type, workers, newEpoch, gossipRounds, seed, excludedRanks,
+                matrix, rho, spectralGap, connected, memberSince);
     }
 
     /**
@@ -27,7 +38,7 @@ public record TopologyPlan(String type, int workers, long epoch, int gossipRound
             long e = since.getOrDefault(r, 0L);
             list.add(e <= epoch ? e : 0L);
         }
-        return new TopologyPlan(type, workers, epoch, gossipRounds, seed, excludedRanks, weights, rho, spectralGap,
+        return new TopologyPlan(type, workers, epoch, gossipRounds, seed, excludedRanks, matrix, rho, spectralGap,
                 connected, List.copyOf(list));
     }
 }

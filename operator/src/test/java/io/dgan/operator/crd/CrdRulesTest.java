@@ -73,6 +73,39 @@ class CrdRulesTest {
     }
 
     @Test
+    void aJobNameThatIsNotADns1035LabelIsRejected() throws Exception {
+        for (String bad : List.of("gan.v2", "1gan", "Gan", "gan-")) {
+            JsonNode job = example();
+            ((ObjectNode) job.get("metadata")).put("name", bad);
+            assertThat(SchemaCheck.violations(SCHEMA, job, null)).as(bad).singleElement()
+                    .satisfies(v -> assertThat(v).startsWith(": metadata.name must be a DNS-1035 label"));
+        }
+        JsonNode job = example();
+        ((ObjectNode) job.get("metadata")).put("name", "g".repeat(46));
+        assertThat(SchemaCheck.violations(SCHEMA, job, null)).singleElement()
+                .satisfies(v -> assertThat(v).startsWith(": metadata.name must be at most 45 characters"));
+    }
+
+    @Test
+    void workersAreBoundedInTheSchema() throws Exception {
+        assertThat(check(spec -> spec.put("workers", 1025))).containsExactly(".spec.workers: should be <= 1024.0");
+        assertThat(check(spec -> {
+            spec.put("workers", 300);
+            ((ObjectNode) spec.get("topology")).put("type", "Complete");
+        })).singleElement().satisfies(v -> assertThat(v).startsWith(".spec: spec.topology.type Complete allows at most 256"));
+    }
+
+    @Test
+    void aCheckpointVolumeNeedsAQuantity() throws Exception {
+        assertThat(check(spec -> ((ObjectNode) spec.get("training")).putObject("checkpointVolume").put("size", "5Gi")))
+                .isEmpty();
+        assertThat(check(spec -> ((ObjectNode) spec.get("training")).putObject("checkpointVolume").put("size", "lots")))
+                .singleElement().satisfies(v -> assertThat(v).startsWith(".spec.training.checkpointVolume.size: should match"));
+        assertThat(check(spec -> ((ObjectNode) spec.get("training")).putObject("checkpointVolume")))
+                .containsExactly(".spec.training.checkpointVolume.size: Required value");
+    }
+
+    @Test
     void aSpecWithoutTopologyIsAdmitted() throws Exception {
         assertThat(check(spec -> spec.remove("topology"))).isEmpty();
     }

@@ -34,7 +34,7 @@ class CrdTest {
         CustomResourceDefinitionVersion v = crd.getSpec().getVersions().get(0);
         assertThat(v.getName()).isEqualTo("v1alpha1");
         assertThat(v.getAdditionalPrinterColumns()).extracting(c -> c.getName())
-                .containsExactlyInAnyOrder("Phase", "Ready", "Topology", "Step", "Age");
+                .containsExactly("Age", "Topology", "Phase", "Step", "Ready"); // the order docs/operator.md gives
         assertThat(v.getSubresources().getStatus()).isNotNull();
         assertThat(v.getSubresources().getScale().getSpecReplicasPath()).isEqualTo(".spec.workers");
         assertThat(v.getSubresources().getScale().getStatusReplicasPath()).isEqualTo(".status.replicas");

@@ -51,6 +51,15 @@ final class SchemaCheck {
                         + " " + schema.getMaximum());
             }
         }
+        if (value.isTextual()) {
+            String text = value.asText();
+            if (schema.getPattern() != null && !java.util.regex.Pattern.compile(schema.getPattern()).matcher(text).find()) {
+                out.add(path + ": should match '" + schema.getPattern() + "'");
+            }
+            if (schema.getMaxLength() != null && text.length() > schema.getMaxLength()) {
+                out.add(path + ": may not be longer than " + schema.getMaxLength());
+            }
+        }
         if (value.isObject() && schema.getProperties() != null) {
             if (schema.getRequired() != null) {
                 for (String r : schema.getRequired()) {

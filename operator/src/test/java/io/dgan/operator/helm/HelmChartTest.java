@@ -44,10 +44,56 @@ class HelmChartTest {
         assertThat(rules).noneMatch(r -> r.getVerbs().contains("*") || r.getResources().contains("*")
                 || r.getApiGroups().contains("*"));
         assertThat(rules).filteredOn(r -> r.getResources().contains("pods")).singleElement()
-                .satisfies(r -> assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch", "create", "delete"));
+                .satisfies(r -> assertThat(r.getVerbs()).containsExactlyInAnyOrder("list", "watch", "create", "delete"));
         assertThat(rules).filteredOn(r -> r.getResources().contains("secrets")).isEmpty();
         assertThat(rules).filteredOn(r -> r.getResources().contains("customresourcedefinitions")).singleElement()
                 .satisfies(r -> assertThat(r.getVerbs()).containsExactly("get"));
+        // blockOwnerDeletion on every owned object needs update on the owner's finalizers (OpenShift enforces it).
+        assertThat(ChartRbac.render("dgan-system").allows(new ChartRbac.Request("dgan.io",
+                "decentralizedganjobs/finalizers", "update", "training", "gan"))).isTrue();
+        // Fabric8's LeaderElector renews with PATCH; JOSDK's pre-election access check asks for get/create/update.
+        assertThat(ChartRbac.render("dgan-system").verbs("coordination.k8s.io", "leases"))
+                .containsExactlyInAnyOrder("get", "create", "update", "patch");
+    }
+
+    @Test
+    void twoReplicasGetADisruptionBudgetSpreadingAndProbesOnAHealthPortThatExistsWithMetricsOff() {
+        List<HasMetadata> objects = render(new Helm(CHART).template().withName("dgan").withNamespace("ops")
+                .set("metrics.port", 0).call());
+        assertThat(objects).extracting(HasMetadata::getKind).contains("PodDisruptionBudget").doesNotContain("Service");
+        var pdb = only(objects, io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class);
+        assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+        Deployment deployment = only(objects, Deployment.class);
+        var pod = deployment.getSpec().getTemplate().getSpec();
+        assertThat(pod.getAffinity().getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution())
+                .singleElement().satisfies(t -> assertThat(t.getPodAffinityTerm().getTopologyKey())
+                        .isEqualTo("kubernetes.io/hostname"));
+        var container = pod.getContainers().get(0);
+        assertThat(container.getPorts()).extracting(p -> p.getName()).containsExactly("health");
+        for (var probe : List.of(container.getLivenessProbe(), container.getReadinessProbe(), container.getStartupProbe())) {
+            assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("health");
+        }
+        assertThat(container.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+        assertThat(container.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+        assertThat(container.getEnv()).anyMatch(e -> e.getName().equals("METRICS_NAMESPACE_SELECTORS")
+                && e.getValue().equals("[{\"kubernetes.io/metadata.name\":\"monitoring\"}]"));
+        assertThat(container.getEnv()).anyMatch(e -> e.getName().equals("OPERATOR_NAMESPACE")
+                && e.getValueFrom().getFieldRef().getFieldPath().equals("metadata.namespace"));
+        assertThat(only(render(new Helm(CHART).template().withName("dgan").withNamespace("ops")
+                .set("podMonitor.labels.release", "kps").call()), Deployment.class).getSpec().getTemplate().getSpec()
+                .getContainers().get(0).getEnv()).anyMatch(e -> e.getName().equals("POD_MONITOR_LABELS")
+                && e.getValue().equals("{\"release\":\"kps\"}"));
+        // One replica: no budget (it would block every drain).
+        assertThat(render(new Helm(CHART).template().withName("dgan").withNamespace("ops").set("replicaCount", 1).call()))
+                .extracting(HasMetadata::getKind).doesNotContain("PodDisruptionBudget");
+    }
+
+    @Test
+    void valuesAreCheckedAgainstTheChartsSchema() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Helm(CHART).template().withName("dgan")
+                .withNamespace("ops").set("replicaCount", "two").call()).hasMessageContaining("replicaCount");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Helm(CHART).template().withName("dgan")
+                .withNamespace("ops").set("metrics.prot", 8080).call()).hasMessageContaining("prot");
     }
 
     @Test
@@ -88,6 +134,9 @@ class HelmChartTest {
         List<String> exprs = new ArrayList<>();
         dashboard.get("panels").forEach(p -> p.get("targets").forEach(t -> exprs.add(t.get("expr").asText())));
         assertThat(exprs).hasSize(10).allMatch(e -> e.contains("dgan_"));
+        // Only ranks that evaluated export a FID; zeros (older workers before their first evaluation) are not drawn.
+        assertThat(exprs).filteredOn(e -> e.contains("dgan_eval_fid")).singleElement()
+                .satisfies(e -> assertThat(e).contains("} > 0)"));
         // promtool parses PromQL in rule files: wrap every panel query as a recording rule (template variables
         // replaced by literals, as Grafana would) and check the file.
         Path promtool = Path.of("/usr/bin/promtool");

@@ -69,6 +69,13 @@ class LifecycleMockTest {
         assertThat(progress.medianStep).isEqualTo(110);
         assertThat(progress.consensusDistance).isEqualTo(0.04);
         assertThat(progress.lastEvalFid).isEqualTo(37.0);
+        assertThat(progress.stale).isNull();
+
+        // The workers stop answering: after three sampling intervals the progress is kept but marked stale.
+        cluster.progress.clear();
+        cluster.clock.advance(Duration.ofSeconds(2));
+        Eventually.await("progress stale", WAIT, () -> Boolean.TRUE.equals(cluster.get(NS, "gan").getStatus().progress.stale));
+        assertThat(cluster.get(NS, "gan").getStatus().progress.maxStep).isEqualTo(130);
     }
 
     @Test

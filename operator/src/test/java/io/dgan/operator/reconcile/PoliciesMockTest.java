@@ -79,8 +79,9 @@ class PoliciesMockTest {
         Eventually.await("epoch 2 published", WAIT, () -> topology("rewire").get("epoch").asLong() == 2);
         JsonNode topology = topology("rewire");
         assertThat(topology.get("type").asText()).isEqualTo("hypercube");
-        assertThat(topology.get("weights").get(0).get(3).asDouble()).isZero(); // 0 and 3 differ in two bits
-        assertThat(topology.get("weights").get(0).get(1).asDouble()).isEqualTo(1.0 / 3);
+        double[][] hypercube = io.dgan.operator.TopologyJson.weights(topology);
+        assertThat(hypercube[0][3]).isZero(); // 0 and 3 differ in two bits
+        assertThat(hypercube[0][1]).isEqualTo(1.0 / 3);
         Eventually.await("status shows the hypercube", WAIT,
                 () -> "Hypercube".equals(cluster.get(NS, "rewire").getStatus().topology.type));
         assertThat(uids("rewire")).isEqualTo(before);
@@ -177,6 +178,71 @@ class PoliciesMockTest {
     }
 
     @Test
+    void aPodDeletedByAUserIsAFailureUnderThePolicyCountedWithANewEpoch() {
+        Map<String, String> before = running("deleted", 4, "Ring", j -> j.getSpec().failurePolicy.onWorkerFailure = "Replace");
+        client.pods().inNamespace(NS).withName("deleted-worker-1").delete();
+        Eventually.await("rank 1 recreated", WAIT, () -> {
+            Map<String, String> now = uids("deleted");
+            return now.size() == 4 && now.get("deleted-worker-1") != null
+                    && !before.get("deleted-worker-1").equals(now.get("deleted-worker-1"));
+        });
+        Eventually.await("counted", WAIT, () -> cluster.get(NS, "deleted").getStatus().restarts == 1);
+        // A fresh process joins peers that are far ahead: a new epoch whose memberSince names it, as for a crash.
+        Eventually.await("epoch 2 naming rank 1 as new", WAIT, () -> topology("deleted").get("epoch").asLong() >= 2
+                && topology("deleted").path("memberSince").path(1).asLong() >= 2);
+        assertThat(cluster.get(NS, "deleted").getStatus().workers.get(1).restarts).isEqualTo(1);
+        assertThat(events("deleted")).anyMatch(m -> m.startsWith("rank 1 was deleted (not by the operator)"));
+        assertThat(scrape()).contains("dgan_operator_worker_failures_total{cause=\"Deleted\"}");
+        Map<String, String> after = uids("deleted");
+        for (String other : new String[] {"deleted-worker-0", "deleted-worker-2", "deleted-worker-3"}) {
+            assertThat(after.get(other)).isEqualTo(before.get(other));
+        }
+        // The operator's own deletions (a restart-class change) are not failures.
+        cluster.markAllReady(NS, "deleted");
+        Eventually.await("Running", WAIT, () -> "Running".equals(cluster.phase(NS, "deleted")));
+        edit("deleted", j -> j.getSpec().template.getSpec().getContainers().get(0).setImage("ghcr.io/dgan/worker:other"));
+        Eventually.await("restarted with the new image", WAIT, () -> cluster.workers(NS, "deleted").stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null).filter(p -> p.getSpec().getContainers()
+                        .get(0).getImage().endsWith(":other")).count() == 4);
+        assertThat(cluster.get(NS, "deleted").getStatus().restarts).isEqualTo(1);
+    }
+
+    @Test
+    void aWorkerPendingPastTheStartTimeoutFailsTheJobWithThePodsReason() {
+        DecentralizedGANJob job = TestJobs.job("stuck", 2, "Ring");
+        job.getSpec().runPolicy.startTimeoutSeconds = 120L;
+        cluster.create(job);
+        Eventually.await("pods", WAIT, () -> cluster.workers(NS, "stuck").size() == 2);
+        cluster.markReady(cluster.pod(NS, "stuck-worker-0"));
+        client.pods().inNamespace(NS).withName("stuck-worker-1").editStatus(p -> {
+            p.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Pending")
+                    .addNewCondition().withType("PodScheduled").withStatus("False").withReason("Unschedulable")
+                    .withMessage("0/3 nodes are available: 3 Insufficient nvidia.com/gpu.").endCondition().build());
+            return p;
+        });
+        Eventually.await("reason in PeersReady", WAIT, () -> JobConditions.find(cluster.get(NS, "stuck").getStatus(),
+                JobConditions.PEERS_READY).map(c -> c.getMessage().contains("stuck-worker-1: Unschedulable: 0/3 nodes"))
+                .orElse(false));
+        assertThat(cluster.get(NS, "stuck").getStatus().workers.get(1).waitingReason).startsWith("Unschedulable");
+        cluster.clock.advance(Duration.ofSeconds(121));
+        Eventually.await("Failed", WAIT, () -> "Failed".equals(cluster.phase(NS, "stuck")));
+        var failed = JobConditions.find(cluster.get(NS, "stuck").getStatus(), JobConditions.FAILED).orElseThrow();
+        assertThat(failed.getReason()).isEqualTo("WorkerStartTimeout");
+        assertThat(failed.getMessage()).contains("rank 1 pod stuck-worker-1 Pending for",
+                "Unschedulable: 0/3 nodes are available: 3 Insufficient nvidia.com/gpu.");
+    }
+
+    static String scrape() {
+        try {
+            var out = new java.io.ByteArrayOutputStream();
+            io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create().write(out, cluster.registry.scrape());
+            return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void replacingARankOfAJobWhoseWorkersCannotSwitchEpochsRestartsTheJob() {
         // cp-oadam's all-reduce spans every rank: survivors cannot go on without the dead one, so replacing one
         // rank would leave them waiting until their receive deadline. The operator restarts the job instead.
@@ -205,7 +271,7 @@ class PoliciesMockTest {
         JsonNode topology = topology("rewired");
         assertThat(topology.get("epoch").asLong()).as("epochs only grow").isEqualTo(2);
         assertThat(topology.get("excludedRanks").get(0).asInt()).isEqualTo(1);
-        double[][] w = JSON.convertValue(topology.get("weights"), double[][].class);
+        double[][] w = io.dgan.operator.TopologyJson.weights(topology);
         assertThat(w[1][1]).isEqualTo(1.0);
         assertThat(w[0][1]).isZero();
         assertDoublyStochasticAndSymmetric(w);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dgan.operator.TestJobs;
 import io.dgan.operator.crd.DecentralizedGANJob;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The validator names the field in every message; the classifier picks the least disruptive action. */
@@ -26,6 +27,36 @@ class SpecRulesTest {
         assertThat(validator.validate(job)).extracting(e -> e.substring(0, e.indexOf(':'))).containsExactlyInAnyOrder(
                 "spec.topology.type", "spec.optimizer.lrDiscriminator", "spec.optimizer.beta2", "spec.dataset.type",
                 "spec.failurePolicy.minHealthyWorkers", "spec.template.spec.containers[worker].image");
+    }
+
+    @Test
+    void jobNamesMustBeDns1035LabelsBecauseTheyNameAServiceAndPods() {
+        for (String bad : List.of("gan.v2", "1gan", "Gan", "gan-", "gan_x")) {
+            assertThat(validator.validate(TestJobs.job(bad, 2, "Ring"))).as(bad).singleElement()
+                    .satisfies(e -> assertThat(e).startsWith("metadata.name: '" + bad + "' is not a DNS-1035 label"));
+        }
+        assertThat(validator.validate(TestJobs.job("gan-v2", 2, "Ring"))).isEmpty();
+        assertThat(validator.validate(TestJobs.job("g", 2, "Ring"))).isEmpty();
+    }
+
+    @Test
+    void workersAreBoundedByWhatTheTopologyConfigMapAndItsAnalysisHold() {
+        assertThat(validator.validate(TestJobs.job("gan", 1025, "Ring"))).singleElement()
+                .isEqualTo("spec.workers: at most 1024, got 1025");
+        assertThat(validator.validate(TestJobs.job("gan", 257, "Complete"))).singleElement()
+                .isEqualTo("spec.workers: at most 256 on a Complete graph, got 257");
+    }
+
+    @Test
+    void aCheckpointVolumeIsValidated() {
+        DecentralizedGANJob job = TestJobs.job("gan", 2, "Ring");
+        job.getSpec().training.checkpointVolume = new io.dgan.operator.crd.CheckpointVolumeSpec();
+        job.getSpec().training.checkpointVolume.size = "5 gigs";
+        job.getSpec().training.checkpointVolume.accessModes = List.of("ReadWriteSometimes");
+        assertThat(validator.validate(job)).containsExactly(
+                "spec.training.checkpointVolume.size: must be a quantity such as 1Gi or 500Mi, got 5 gigs",
+                "spec.training.checkpointVolume.accessModes: unknown access mode 'ReadWriteSometimes' (expected one of "
+                        + "ReadWriteOnce, ReadWriteOncePod, ReadWriteMany)");
     }
 
     @Test

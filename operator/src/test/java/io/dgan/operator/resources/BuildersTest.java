@@ -94,6 +94,29 @@ class BuildersTest {
     }
 
     @Test
+    void networkPolicyAdmitsMetricsFromTheOperatorsNamespaceAndTheConfiguredSelectors() {
+        var policy = new io.dgan.operator.reconcile.ClusterPolicy("dgan-system",
+                List.of(Map.of("kubernetes.io/metadata.name", "observability"), Map.of("team", "sre")), Map.of());
+        var metricsRule = GossipNetworkPolicy.desired(job, policy).getSpec().getIngress().get(1);
+        assertThat(metricsRule.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(9090));
+        assertThat(metricsRule.getFrom()).extracting(f -> f.getNamespaceSelector().getMatchLabels()).containsExactly(
+                Map.of("kubernetes.io/metadata.name", "dgan-system"),
+                Map.of("kubernetes.io/metadata.name", "observability"), Map.of("team", "sre"),
+                Map.of("kubernetes.io/metadata.name", "monitoring"));
+        assertThat(metricsRule.getFrom()).allSatisfy(f -> assertThat(f.getPodSelector()).isNull());
+    }
+
+    @Test
+    void podMonitorLabelsComeFromTheOperatorAndTheJobButNeverReplaceTheOperatorsOwn() {
+        job.getSpec().monitoring.podMonitorLabels = Map.of("release", "kps", "app.kubernetes.io/managed-by", "me");
+        var policy = new io.dgan.operator.reconcile.ClusterPolicy("", List.of(), Map.of("release", "prometheus",
+                "tier", "ml"));
+        Map<String, String> labels = WorkerPodMonitor.desired(job, policy).getMetadata().getLabels();
+        assertThat(labels).containsEntry("release", "kps").containsEntry("tier", "ml")
+                .containsEntry("app.kubernetes.io/managed-by", "dgan-operator").containsEntry("dgan.io/job", "gan");
+    }
+
+    @Test
     void podMonitorScrapesTheWorkersMetricsPort() {
         assertThat(Serialization.asYaml(WorkerPodMonitor.desired(job))).isEqualTo(Serialization.asYaml(
                 yaml(PodMonitor.class, """
@@ -138,7 +161,8 @@ class BuildersTest {
         assertThat(t.get("connected").asBoolean()).isTrue();
         assertThat(t.get("rho").asDouble()).isCloseTo(1.0 / 3, org.assertj.core.data.Offset.offset(1e-9));
         double third = 1.0 / 3;
-        double[][] w = new ObjectMapper().convertValue(t.get("weights"), double[][].class);
+        assertThat(t.has("weights")).as("no dense W").isFalse();
+        double[][] w = decode(t).toArray();
         double[][] expected = {{third, third, 0, third}, {third, third, third, 0}, {0, third, third, third}, {third, 0, third, third}};
         for (int i = 0; i < 4; i++) {
             for (int j = 0; j < 4; j++) {
@@ -146,6 +170,42 @@ class BuildersTest {
             }
         }
         assertThat(TopologyConfigMap.contractType("OnePeerHypercube")).isEqualTo("one-peer-hypercube");
+    }
+
+    static io.dgan.topology.SparseMixingMatrix decode(JsonNode topology) {
+        return io.dgan.operator.TopologyJson.matrix(topology);
+    }
+
+    @Test
+    void theLargestGraphsTheSchemaAdmitsFitTheConfigMapWithMargin() throws Exception {
+        // The API server rejects an object over 1 MiB; W used to be a dense M×M array (1 MiB at ~512 ranks).
+        // 4,096 ranks of a ring or torus fit too, beyond spec.workers' bound (which the O(M³) analysis sets).
+        record Case(String type, int workers, List<Integer> excluded) { }
+        List<Case> cases = List.of(new Case("Ring", 1024, List.of(3)), new Case("Exponential", 1024, List.of(5)),
+                new Case("Hypercube", 1024, List.of(7)), new Case("Torus", 1024, List.of(1)),
+                new Case("Complete", io.dgan.operator.crd.DecentralizedGANJobSpec.MAX_COMPLETE_WORKERS, List.of(2)),
+                new Case("OnePeerHypercube", 1024, List.of()), new Case("Ring", 4096, List.of()),
+                new Case("Torus", 4096, List.of()));
+        for (Case c : cases) {
+            var planner = new TopologyPlanner();
+            // A plan with ranks cut out carries the rewired W; its size does not need the (dense) spectral figures.
+            var plan = c.workers() > 1024 ? new io.dgan.operator.topology.TopologyPlan(c.type(), c.workers(), 3, 1, 0,
+                    List.of(), TopologyPlanner.schedule(c.type(), c.workers(), 0).at(1), 0.5, 0.5, true)
+                    : planner.plan(c.type(), c.workers(), 1, 0, 3, c.excluded());
+            ConfigMap cm = TopologyConfigMap.desired(job, plan);
+            int bytes = cm.getData().get("topology.json").getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            assertThat(bytes).as("%s on %d workers: %d bytes", c.type(), c.workers(), bytes)
+                    .isLessThan(TopologyConfigMap.MAX_BYTES / 2);
+            if (!TopologyPlanner.isSchedule(c.type())) {
+                var decoded = decode(new ObjectMapper().readTree(cm.getData().get("topology.json")));
+                for (int i = 0; i < c.workers(); i += 97) {
+                    for (int j : plan.matrix().neighbours(i)) {
+                        assertThat(decoded.weight(i, j)).isEqualTo(plan.matrix().weight(i, j));
+                    }
+                    assertThat(decoded.weight(i, i)).isEqualTo(plan.matrix().weight(i, i));
+                }
+            }
+        }
     }
 
     @Test
@@ -183,6 +243,12 @@ class BuildersTest {
                   hostname: gan-worker-2
                   subdomain: gan-peers
                   restartPolicy: Never
+                  automountServiceAccountToken: false
+                  securityContext:
+                    fsGroup: 65532
+                    runAsNonRoot: true
+                    seccompProfile:
+                      type: RuntimeDefault
                   nodeSelector:
                     accelerator: a100
                   tolerations:
@@ -215,13 +281,27 @@ class BuildersTest {
                     - {name: dgan-topology, mountPath: /etc/dgan/topology, readOnly: true}
                     - {name: dgan-config, mountPath: /etc/dgan/config, readOnly: true}
                     - {name: dgan-run, mountPath: /var/run/dgan}
+                    - {name: dgan-tmp, mountPath: /tmp}
+                    - {name: dgan-checkpoints, mountPath: /checkpoints}
                     readinessProbe:
                       tcpSocket:
                         port: gossip
                       periodSeconds: 5
+                    startupProbe:
+                      tcpSocket:
+                        port: metrics
+                      periodSeconds: 5
+                      failureThreshold: 60
+                    livenessProbe:
+                      tcpSocket:
+                        port: metrics
+                      periodSeconds: 20
+                      timeoutSeconds: 5
+                      failureThreshold: 3
                     securityContext:
                       allowPrivilegeEscalation: false
                       runAsNonRoot: true
+                      readOnlyRootFilesystem: true
                       capabilities:
                         drop: [ALL]
                       seccompProfile:
@@ -235,7 +315,59 @@ class BuildersTest {
                       name: gan-config
                   - name: dgan-run
                     emptyDir: {}
+                  - name: dgan-tmp
+                    emptyDir: {}
+                  - name: dgan-checkpoints
+                    emptyDir: {}
                 """.formatted(hash)));
+    }
+
+    @Test
+    void theRestrictedSecurityContextIsMergedFieldByFieldIntoTheTemplates() {
+        var worker = job.getSpec().template.getSpec().getContainers().get(0);
+        worker.setSecurityContext(new io.fabric8.kubernetes.api.model.SecurityContextBuilder().withRunAsUser(1000L)
+                .withReadOnlyRootFilesystem(false).build());
+        job.getSpec().template.getSpec().setSecurityContext(new io.fabric8.kubernetes.api.model.PodSecurityContextBuilder()
+                .withFsGroup(2000L).build());
+        job.getSpec().template.getSpec().setAutomountServiceAccountToken(true);
+        Pod pod = WorkerPod.desired(job, 0);
+        var sc = pod.getSpec().getContainers().get(0).getSecurityContext();
+        assertThat(sc.getRunAsUser()).isEqualTo(1000L);
+        assertThat(sc.getReadOnlyRootFilesystem()).as("the template's choice wins").isFalse();
+        assertThat(sc.getAllowPrivilegeEscalation()).isFalse();
+        assertThat(sc.getRunAsNonRoot()).isTrue();
+        assertThat(sc.getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(sc.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(pod.getSpec().getSecurityContext().getFsGroup()).isEqualTo(2000L);
+        assertThat(pod.getSpec().getAutomountServiceAccountToken()).isTrue();
+        assertThat(job.getSpec().template.getSpec().getContainers().get(0).getSecurityContext().getAllowPrivilegeEscalation())
+                .as("template untouched").isNull();
+    }
+
+    @Test
+    void aCheckpointVolumeIsOneClaimPerRankMountedAtTheCheckpointDir() {
+        var volume = new io.dgan.operator.crd.CheckpointVolumeSpec();
+        volume.size = "2Gi";
+        volume.storageClassName = "fast-rwo";
+        job.getSpec().training.checkpointVolume = volume;
+        job.getSpec().training.checkpointDir = "/ckpt";
+        Pod pod = WorkerPod.desired(job, 3);
+        assertThat(pod.getSpec().getVolumes()).filteredOn(v -> v.getName().equals("dgan-checkpoints")).singleElement()
+                .satisfies(v -> assertThat(v.getPersistentVolumeClaim().getClaimName()).isEqualTo("gan-checkpoint-3"));
+        assertThat(pod.getSpec().getContainers().get(0).getVolumeMounts())
+                .anyMatch(m -> m.getName().equals("dgan-checkpoints") && m.getMountPath().equals("/ckpt"));
+        var claim = WorkerPod.checkpointClaim(job, 3);
+        assertThat(claim.getMetadata().getName()).isEqualTo("gan-checkpoint-3");
+        assertThat(claim.getMetadata().getOwnerReferences()).singleElement()
+                .satisfies(o -> assertThat(o.getUid()).isEqualTo("uid-gan"));
+        assertThat(claim.getSpec().getAccessModes()).containsExactly("ReadWriteOnce");
+        assertThat(claim.getSpec().getStorageClassName()).isEqualTo("fast-rwo");
+        assertThat(claim.getSpec().getResources().getRequests().get("storage").toString()).isEqualTo("2Gi");
+        // A volume the template itself mounts at the checkpoint dir wins.
+        job.getSpec().training.checkpointVolume = null;
+        job.getSpec().template.getSpec().getContainers().get(0).setVolumeMounts(List.of(
+                new io.fabric8.kubernetes.api.model.VolumeMountBuilder().withName("mine").withMountPath("/ckpt").build()));
+        assertThat(WorkerPod.desired(job, 3).getSpec().getVolumes()).noneMatch(v -> v.getName().equals("dgan-checkpoints"));
     }
 
     @Test

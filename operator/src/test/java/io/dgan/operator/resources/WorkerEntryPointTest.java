@@ -54,8 +54,8 @@ class WorkerEntryPointTest {
         JsonNode topology = new ObjectMapper().readTree(TopologyConfigMap.desired(job,
                 new TopologyPlanner().plan("Hypercube", 8, 1, 0, 1, List.of())).getData().get(TopologyConfigMap.KEY));
         assertThat(topology.get("workers").asInt()).isEqualTo(8);
-        assertThat(topology.get("weights")).hasSize(8);
-        assertThat(topology.get("weights").get(5)).hasSize(8);
+        assertThat(topology.get("sparseWeights").get("rows")).hasSize(8);
+        assertThat(io.dgan.operator.TopologyJson.matrix(topology).neighbours(5)).containsExactly(1, 4, 7);
     }
 
     static Map<String, String> envOf(Pod pod) {

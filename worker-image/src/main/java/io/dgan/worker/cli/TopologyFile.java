@@ -15,7 +15,8 @@ import java.nio.file.Path;
 
 /**
  * The topology file of docs/worker-contract.md ({@code topology.json}, mounted from the topology ConfigMap). For a
- * static topology {@code weights} is W and is taken as given (so a graph the operator re-weighted after a failure is
+ * static topology {@code sparseWeights} (or, in files of older operators, the dense {@code weights}) is W and is
+ * taken as given (so a graph the operator re-weighted after a failure is
  * used as published); for a schedule W_k is derived from {@code type}, {@code workers} and {@code seed}.
  *
  * @param epoch        topology epoch, written into every message tag
@@ -86,27 +87,12 @@ public record TopologyFile(long epoch, String type, int workers, int gossipRound
             MixingSchedule schedule;
             if (type.isSchedule()) {
                 schedule = Topologies.create(TopologySpec.of(type, workers).withSeed(seed));
+            } else if (root.hasNonNull("sparseWeights")) {
+                schedule = new StaticSchedule(type, sparseWeights(root.get("sparseWeights"), workers));
+            } else if (root.hasNonNull("weights")) {
+                schedule = new StaticSchedule(type, SparseMixingMatrix.fromArray(denseWeights(root.get("weights"), workers)));
             } else {
-                JsonNode w = required(root, "weights");
-                if (!w.isArray() || w.size() != workers) {
-                    throw new IllegalArgumentException("weights must be a " + workers + "×" + workers + " array");
-                }
-                double[][] weights = new double[workers][];
-                for (int i = 0; i < workers; i++) {
-                    JsonNode row = w.get(i);
-                    if (!row.isArray() || row.size() != workers) {
-                        throw new IllegalArgumentException("weights row " + i + " must have " + workers + " entries");
-                    }
-                    weights[i] = new double[workers];
-                    for (int j = 0; j < workers; j++) {
-                        if (!row.get(j).isNumber()) {
-                            throw new IllegalArgumentException("weights[" + i + "][" + j + "] must be a number, got "
-                                    + row.get(j));
-                        }
-                        weights[i][j] = row.get(j).asDouble();
-                    }
-                }
-                schedule = new StaticSchedule(type, SparseMixingMatrix.fromArray(weights));
+                throw new IllegalArgumentException("missing field 'sparseWeights' (W of a static topology)");
             }
             JsonNode since = root.path("memberSince");
             long[] memberSince = new long[workers];
@@ -131,6 +117,64 @@ public record TopologyFile(long epoch, String type, int workers, int gossipRound
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new IllegalArgumentException("--topology-file: " + file + ": " + e.getMessage());
         }
+    }
+
+    /** {@code {"values": [w...], "rows": [[j, k, j, k, ...], ...]}}: per rank its non-zero W_ij, W_ij = values[k]. */
+    static SparseMixingMatrix sparseWeights(JsonNode sparse, int workers) {
+        JsonNode values = sparse.path("values");
+        JsonNode rows = sparse.path("rows");
+        if (!values.isArray() || values.isEmpty()) {
+            throw new IllegalArgumentException("field 'sparseWeights.values' must be a non-empty array of weights");
+        }
+        if (!rows.isArray() || rows.size() != workers) {
+            throw new IllegalArgumentException("field 'sparseWeights.rows' must hold " + workers + " rows (one per rank)");
+        }
+        double[] table = new double[values.size()];
+        for (int k = 0; k < table.length; k++) {
+            if (!values.get(k).isNumber()) {
+                throw new IllegalArgumentException("sparseWeights.values[" + k + "] must be a number, got " + values.get(k));
+            }
+            table[k] = values.get(k).asDouble();
+        }
+        int[][] entries = new int[workers][];
+        for (int i = 0; i < workers; i++) {
+            JsonNode row = rows.get(i);
+            if (!row.isArray() || row.size() % 2 != 0) {
+                throw new IllegalArgumentException("sparseWeights.rows[" + i + "] must hold (rank, value index) pairs");
+            }
+            entries[i] = new int[row.size()];
+            for (int p = 0; p < row.size(); p++) {
+                if (!row.get(p).isIntegralNumber()) {
+                    throw new IllegalArgumentException("sparseWeights.rows[" + i + "][" + p + "] must be an integer, got "
+                            + row.get(p));
+                }
+                entries[i][p] = row.get(p).asInt();
+            }
+        }
+        return SparseMixingMatrix.fromSparseRows(table, entries);
+    }
+
+    /** The dense M×M {@code weights} of files written before {@code sparseWeights}. */
+    private static double[][] denseWeights(JsonNode w, int workers) {
+        if (!w.isArray() || w.size() != workers) {
+            throw new IllegalArgumentException("weights must be a " + workers + "×" + workers + " array");
+        }
+        double[][] weights = new double[workers][];
+        for (int i = 0; i < workers; i++) {
+            JsonNode row = w.get(i);
+            if (!row.isArray() || row.size() != workers) {
+                throw new IllegalArgumentException("weights row " + i + " must have " + workers + " entries");
+            }
+            weights[i] = new double[workers];
+            for (int j = 0; j < workers; j++) {
+                if (!row.get(j).isNumber()) {
+                    throw new IllegalArgumentException("weights[" + i + "][" + j + "] must be a number, got "
+                            + row.get(j));
+                }
+                weights[i][j] = row.get(j).asDouble();
+            }
+        }
+        return weights;
     }
 
     private static long integer(JsonNode root, String field, boolean required, long otherwise) {

@@ -1,0 +1,29 @@
+package io.dgan.operator.reconcile;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Operator-wide settings that shape what every job owns (set by the chart, docs/operator.md "Settings").
+ *
+ * @param operatorNamespace         the namespace the operator runs in: its progress sampler reads the workers'
+ *                                  metrics port, so the NetworkPolicy admits it ("" when unknown, e.g. run locally)
+ * @param metricsNamespaceSelectors namespace label selectors (matchLabels) admitted to the workers' metrics port,
+ *                                  e.g. the namespace Prometheus runs in
+ * @param podMonitorLabels          labels every PodMonitor gets, e.g. {@code release: <prometheus release>} for a
+ *                                  kube-prometheus-stack whose podMonitorSelector matches on it
+ */
+public record ClusterPolicy(String operatorNamespace, List<Map<String, String>> metricsNamespaceSelectors,
+                            Map<String, String> podMonitorLabels) {
+    public static final String CONTEXT_KEY = "dgan.clusterPolicy";
+
+    public ClusterPolicy {
+        operatorNamespace = operatorNamespace == null ? "" : operatorNamespace;
+        metricsNamespaceSelectors = metricsNamespaceSelectors == null ? List.of() : List.copyOf(metricsNamespaceSelectors);
+        podMonitorLabels = podMonitorLabels == null ? Map.of() : Map.copyOf(podMonitorLabels);
+    }
+
+    public static ClusterPolicy none() {
+        return new ClusterPolicy("", List.of(), Map.of());
+    }
+}

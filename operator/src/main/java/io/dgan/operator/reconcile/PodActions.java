@@ -1,0 +1,39 @@
+package io.dgan.operator.reconcile;
+
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+/** Act: the calls that change a job's pods and claims. Creating what already exists is not an error. */
+public final class PodActions {
+    private final KubernetesClient client;
+
+    public PodActions(KubernetesClient client) {
+        this.client = client;
+    }
+
+    /** Creates the pod; false when one of that name exists (the cache had not seen it, or an old one terminates). */
+    public boolean create(Pod pod) {
+        try {
+            client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
+            return true;
+        } catch (KubernetesClientException ex) {
+            if (ex.getCode() != 409) throw ex;
+            return false;
+        }
+    }
+
+    public void delete(Pod pod) {
+        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
+    }
+
+    /** Creates the claim unless it exists (a rank's checkpoint claim outlives its pods). */
+    public void ensure(PersistentVolumeClaim claim) {
+        try {
+            client.persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace()).resource(claim).create();
+        } catch (KubernetesClientException ex) {
+            if (ex.getCode() != 409) throw ex;
+        }
+    }
+}
