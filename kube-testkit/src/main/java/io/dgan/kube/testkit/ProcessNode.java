@@ -246,7 +246,7 @@ public final class ProcessNode implements AutoCloseable {
         env.put("POD_IP", ip);
         // The pod's network namespace, emulated: a process binds its servers to the pod IP, not to every address.
         env.put("DGAN_BIND", ip);
-        env.put("METRICS_ADDRESS", ip);
+        env.put("BIND_ADDRESS", ip);
         String jvm = "-Djdk.net.hosts.file=" + hostsFile + " -Dsun.net.inetaddr.ttl=1 -Dsun.net.inetaddr.negative.ttl=0"
                 + " -Djava.io.tmpdir=" + Files.createDirectories(mounts.getOrDefault("/tmp", dir.resolve("tmp")));
         env.merge("JAVA_TOOL_OPTIONS", jvm, (a, b) -> a + " " + b);

@@ -21,8 +21,14 @@ public final class HealthServer implements AutoCloseable {
     }
 
     public static HealthServer start(int port, OperatorHealth health) {
+        return start(null, port, health);
+    }
+
+    /** On {@code address} only (null or blank: every address of the pod). */
+    public static HealthServer start(String address, int port, OperatorHealth health) {
         try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(port), 16);
+            HttpServer server = HttpServer.create(address == null || address.isBlank() ? new InetSocketAddress(port)
+                    : new InetSocketAddress(address.trim(), port), 16);
             server.createContext("/healthz", ex -> answer(ex, health, true));
             server.createContext("/readyz", ex -> answer(ex, health, false));
             server.setExecutor(Executors.newSingleThreadExecutor(r -> {

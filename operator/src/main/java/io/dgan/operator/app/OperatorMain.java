@@ -112,8 +112,8 @@ public final class OperatorMain implements AutoCloseable {
         HTTPServer server = null;
         if (settings.metricsPort() > 0) {
             try {
-                // METRICS_ADDRESS: serve on one address only (default: every address of the pod).
-                String address = System.getenv("METRICS_ADDRESS");
+                // BIND_ADDRESS: serve on one address only (default: every address of the pod).
+                String address = System.getenv("BIND_ADDRESS");
                 HTTPServer.Builder builder = HTTPServer.builder().port(settings.metricsPort()).registry(registry);
                 if (address != null && !address.isBlank()) builder.hostname(address.trim());
                 server = builder.buildAndStart();
@@ -122,7 +122,7 @@ public final class OperatorMain implements AutoCloseable {
             }
         }
         self.set(operator);
-        HealthServer healthServer = settings.healthPort() > 0 ? HealthServer.start(settings.healthPort(), health) : null;
+        HealthServer healthServer = settings.healthPort() > 0 ? HealthServer.start(System.getenv("BIND_ADDRESS"), settings.healthPort(), health) : null;
         operator.start();
         LOG.info("operator started healthPort={}", settings.healthPort());
         return new OperatorMain(operator, server, healthServer, health, stopping);

@@ -52,6 +52,7 @@ public class DecentralizedGANJobSpec {
 
     public TrainingSpec training = new TrainingSpec();
 
+    @io.fabric8.generator.annotation.Default("{}") // so its own defaults (Ring, one gossip round) apply when omitted
     public TopologySpec topology = new TopologySpec();
 
     @Required

@@ -42,6 +42,7 @@ final class OperatorProcess implements AutoCloseable {
             env.put("KUBECONFIG", kubeconfig.toString());
             env.put("HOSTNAME", identity); // the pod name in a cluster: the leader-election identity
             env.put("METRICS_PORT", Integer.toString(port));
+            env.put("HEALTH_PORT", Integer.toString(KubeCluster.freePort()));
             env.put("POD_NAMESPACE", namespace);
             env.putAll(settings);
             Path log = cluster.dir().resolve("logs").resolve("operator-" + identity + ".log");
