@@ -130,6 +130,10 @@ class ClusterSuiteTest {
     void suspendThenResumeContinuesFromTheLastCheckpoint() {
         String ns = Jobs.namespace("suspend");
         DecentralizedGANJob job = Jobs.shortMlp(ns, "gan", 2, 600, 50);
+        var volume = new io.dgan.operator.crd.CheckpointVolumeSpec();
+        volume.storageClassName = E2eCluster.STORAGE_CLASS;
+        volume.size = "1Gi";
+        job.getSpec().training.checkpointVolume = volume;
         admin.resource(job).create();
         Jobs.awaitPods(ns, "gan", "2 workers Running", pods -> pods.stream().filter(Jobs::running).count() == 2);
         awaitStep(ns, "gan", 150);

@@ -44,6 +44,7 @@ final class E2eCluster {
             trainClassifier(cluster.dir().resolve("cache"));
             node = new ProcessNode(cluster, "process-node-0", 0, images(cluster.dir().resolve("cache"))).start();
             cluster.kubectl("apply", "--server-side", "-f", ROOT.resolve("crds").toString());
+            createVolumes(cluster);
             Waits.until(Duration.ofSeconds(60), "node Ready and the CRD served", () -> {
                 try {
                     cluster.kubectl("get", "decentralizedganjobs", "-A");
@@ -61,6 +62,27 @@ final class E2eCluster {
         }
         return cluster;
     }
+
+    /**
+     * Storage for checkpoint claims: a StorageClass without a provisioner and 16 pre-made PersistentVolumes of 1Gi
+     * that the controller manager's volume binder gives to claims (the process node keeps a claim's files across the
+     * pods that mount it).
+     */
+    static void createVolumes(KubeCluster cluster) {
+        var admin = cluster.adminClient();
+        admin.storage().v1().storageClasses().resource(new io.fabric8.kubernetes.api.model.storage.StorageClassBuilder()
+                .withNewMetadata().withName(STORAGE_CLASS).endMetadata().withProvisioner("kubernetes.io/no-provisioner")
+                .withVolumeBindingMode("Immediate").build()).create();
+        for (int i = 0; i < 16; i++) {
+            admin.persistentVolumes().resource(new io.fabric8.kubernetes.api.model.PersistentVolumeBuilder()
+                    .withNewMetadata().withName("checkpoints-" + i).endMetadata().withNewSpec()
+                    .withStorageClassName(STORAGE_CLASS).addToCapacity("storage", new io.fabric8.kubernetes.api.model.Quantity("1Gi"))
+                    .withAccessModes("ReadWriteOnce").withNewHostPath().withPath(cluster.dir().resolve("volumes/" + i).toString())
+                    .endHostPath().endSpec().build()).create();
+        }
+    }
+
+    static final String STORAGE_CLASS = "process-node";
 
     static ProcessNode node() {
         cluster();
