@@ -219,7 +219,7 @@ public final class WorkerCommand implements Callable<Integer> {
         float[][] initial = g.initialPoint();
         long[] lengths = java.util.Arrays.stream(initial).mapToLong(a -> a.length).toArray();
 
-        WorkerMetrics metrics = new WorkerMetrics(namespace, job, rank);
+        WorkerMetrics metrics = new WorkerMetrics(namespace, job, rank, workers);
         int metricsBound = metricsPort > 0 ? metrics.serve(bind, metricsPort) : 0;
         metrics.topologyEpoch(epoch);
         GrpcTransportConfig transportConfig = GrpcTransportConfig.builder(job, rank, workers)
@@ -364,7 +364,7 @@ public final class WorkerCommand implements Callable<Integer> {
             System.setOut(stdout);
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        WorkerMetrics metrics = new WorkerMetrics(namespace, job, rank);
+        WorkerMetrics metrics = new WorkerMetrics(namespace, job, rank, workers);
         try (metrics) {
             GanWorker gan = new GanWorker(config, givenSchedule, epoch, runDir, rank, flags.resume, log, threads);
             int metricsBound = metricsPort > 0 ? metrics.serve(bind, metricsPort) : 0;
