@@ -295,9 +295,10 @@ class BadPeerTest {
             open.add(push(List.of(chunk(header(0, new MessageTag(0, 1000 + i, 0, 0), 512, 0, 256).build(), half)),
                     false));
         }
+        Thread.sleep(500); // the 64 first chunks are in
         Status over = push(List.of(chunk(header(0, new MessageTag(0, 2000, 0, 0), 512, 0, 256).build(), half)), true)
                 .get(5, TimeUnit.SECONDS);
-        assertThat(over.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(over.getCode()).as(over + " " + seen.log).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
         assertThat(seen.count("0:limit")).isEqualTo(1);
         open.forEach(f -> f.cancel(true));
         // ... and a rank may hold at most 4 connections.

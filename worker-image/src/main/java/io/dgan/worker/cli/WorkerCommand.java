@@ -20,6 +20,7 @@ import io.dgan.transport.grpc.LinkEmulation;
 import io.dgan.transport.grpc.PeerDirectory;
 import io.dgan.transport.grpc.TransportListener;
 import io.dgan.transport.grpc.WireFormat;
+import io.dgan.transport.grpc.tls.GossipTls;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -112,6 +113,28 @@ public final class WorkerCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-dir", defaultValue = "${env:DGAN_CHECKPOINT_DIR}",
             description = "checkpoints [DGAN_CHECKPOINT_DIR] (not written by game runs)")
     Path checkpointDir;
+
+    @Option(names = "--tls-dir", defaultValue = "${env:DGAN_TLS_DIR}",
+            description = "mutual TLS for gossip: a directory with ca.crt, tls.crt, tls.key (a mounted Kubernetes "
+                    + "TLS Secret) [DGAN_TLS_DIR]")
+    Path tlsDir;
+
+    @Option(names = "--tls-cert", defaultValue = "${env:DGAN_TLS_CERT}",
+            description = "this rank's certificate (PEM; URI SAN dgan://<job>/rank/<rank>) [DGAN_TLS_CERT]")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", defaultValue = "${env:DGAN_TLS_KEY}",
+            description = "this rank's private key (PEM, PKCS#8) [DGAN_TLS_KEY]")
+    Path tlsKey;
+
+    @Option(names = "--tls-ca", defaultValue = "${env:DGAN_TLS_CA}",
+            description = "the job's CA certificate (PEM) [DGAN_TLS_CA]")
+    Path tlsCa;
+
+    @Option(names = "--insecure-plaintext", defaultValue = "${env:DGAN_INSECURE_PLAINTEXT:-false}",
+            description = "gossip without TLS: any process that reaches the gossip port can speak as any rank "
+                    + "[DGAN_INSECURE_PLAINTEXT]")
+    boolean insecurePlaintext;
 
     @Option(names = "--wire", defaultValue = "float32", description = "float32 | bf16 (default ${DEFAULT-VALUE})")
     String wire;
@@ -219,6 +242,7 @@ public final class WorkerCommand implements Callable<Integer> {
         float[][] initial = g.initialPoint();
         long[] lengths = java.util.Arrays.stream(initial).mapToLong(a -> a.length).toArray();
 
+        GossipTls tls = gossipTls();
         WorkerMetrics metrics = new WorkerMetrics(namespace, job, rank, workers);
         int metricsBound = metricsPort > 0 ? metrics.serve(bind, metricsPort) : 0;
         metrics.topologyEpoch(epoch);
@@ -228,6 +252,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 .vectorLengths(lengths)
                 .wire(wireFormat)
                 .emulation(emulation)
+                .tls(tls)
                 .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
                 .receiveTimeout(Duration.ofSeconds(receiveTimeoutSeconds))
                 .build();
@@ -312,7 +337,8 @@ public final class WorkerCommand implements Callable<Integer> {
      * it) or from `dgan train` flags among the remaining ones (--model, --dataset, --batch, ...). The rank is built
      * and trained exactly as one thread of `dgan train --in-process` ({@link GanWorker}), over gRPC.
      */
-    private Integer runGan(PeerDirectory directory, WireFormat wireFormat, LinkEmulation emulation) throws IOException {
+    private Integer runGan(PeerDirectory directory, WireFormat wireFormat, LinkEmulation emulation)
+            throws IOException {
         if (runDir == null) {
             throw bad("--run-dir", "required for GAN training (or set DGAN_RUN_DIR)");
         }
@@ -364,6 +390,13 @@ public final class WorkerCommand implements Callable<Integer> {
             System.setOut(stdout);
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        GossipTls tls;
+        try {
+            tls = gossipTls();
+        } catch (ParameterException e) {
+            System.setOut(stdout);
+            throw e;
+        }
         WorkerMetrics metrics = new WorkerMetrics(namespace, job, rank, workers);
         try (metrics) {
             GanWorker gan = new GanWorker(config, givenSchedule, epoch, runDir, rank, flags.resume, log, threads);
@@ -376,6 +409,7 @@ public final class WorkerCommand implements Callable<Integer> {
                     .vectorLengths(gan.vectorLengths())
                     .wire(wireFormat)
                     .emulation(emulation)
+                    .tls(tls)
                     .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
                     .receiveTimeout(Duration.ofSeconds(ganReceiveTimeout()))
                     .build();
@@ -528,6 +562,51 @@ public final class WorkerCommand implements Callable<Integer> {
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return target;
+    }
+
+    /**
+     * The gossip plane's credentials: --tls-dir, or --tls-cert/--tls-key/--tls-ca together (or their environment
+     * variables). Without them a multi-worker job refuses to start unless --insecure-plaintext says otherwise, and
+     * then it says so at start. One worker has no gossip plane.
+     */
+    private GossipTls gossipTls() {
+        boolean files = tlsCert != null || tlsKey != null || tlsCa != null;
+        if (tlsDir != null && files) {
+            throw bad("--tls-dir", "give either --tls-dir or --tls-cert/--tls-key/--tls-ca, not both");
+        }
+        if (workers == 1) {
+            return null;
+        }
+        if (tlsDir != null) {
+            GossipTls tls = parse("--tls-dir", () -> GossipTls.fromDirectory(tlsDir));
+            checkIdentity(tls);
+            return tls;
+        }
+        if (files) {
+            if (tlsCert == null || tlsKey == null || tlsCa == null) {
+                throw bad(tlsCert == null ? "--tls-cert" : tlsKey == null ? "--tls-key" : "--tls-ca",
+                        "required with the other two of --tls-cert, --tls-key, --tls-ca");
+            }
+            GossipTls tls = parse("--tls-cert", () -> GossipTls.fromFiles(tlsCert, tlsKey, tlsCa));
+            checkIdentity(tls);
+            return tls;
+        }
+        if (!insecurePlaintext) {
+            throw bad("--tls-dir", "gossip needs mutual TLS: give --tls-dir (ca.crt, tls.crt, tls.key) or "
+                    + "--tls-cert/--tls-key/--tls-ca (or DGAN_TLS_DIR), or --insecure-plaintext to run without");
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("[rank " + rank + "] WARNING: gossip is plaintext (--insecure-plaintext): any process that "
+                + "reaches port " + gossipPort + " can send vectors as any rank of job " + job);
+        err.flush();
+        return null;
+    }
+
+    private void checkIdentity(GossipTls tls) {
+        String mismatch = tls.mismatch(job, rank);
+        if (mismatch != null) {
+            throw bad(tlsDir != null ? "--tls-dir" : "--tls-cert", mismatch);
+        }
     }
 
     private PeerDirectory peerDirectory() {
