@@ -21,6 +21,8 @@ import io.dgan.transport.grpc.PeerDirectory;
 import io.dgan.transport.grpc.TransportListener;
 import io.dgan.transport.grpc.WireFormat;
 import io.dgan.transport.grpc.tls.GossipTls;
+import io.dgan.transport.ResumeAgreement;
+import io.dgan.training.Checkpoints;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -111,8 +113,16 @@ public final class WorkerCommand implements Callable<Integer> {
     Path runDir;
 
     @Option(names = "--checkpoint-dir", defaultValue = "${env:DGAN_CHECKPOINT_DIR}",
-            description = "checkpoints [DGAN_CHECKPOINT_DIR] (not written by game runs)")
+            description = "this rank's checkpoints (default <run dir>/checkpoints) [DGAN_CHECKPOINT_DIR]; the last "
+                    + "3 are kept, and a GAN worker that finds any resumes from the newest iteration every rank has "
+                    + "(not written by game runs)")
     Path checkpointDir;
+
+    @Option(names = "--stop-grace", defaultValue = "${env:DGAN_STOP_GRACE_SECONDS:-20}",
+            description = "seconds a GAN worker asked to stop (SIGTERM) waits for its checkpoint at the next sync "
+                    + "point before exiting; keep it below the pod's terminationGracePeriodSeconds "
+                    + "[DGAN_STOP_GRACE_SECONDS] (default ${DEFAULT-VALUE})")
+    long stopGraceSeconds;
 
     @Option(names = "--tls-dir", defaultValue = "${env:DGAN_TLS_DIR}",
             description = "mutual TLS for gossip: a directory with ca.crt, tls.crt, tls.key (a mounted Kubernetes "
@@ -399,7 +409,8 @@ public final class WorkerCommand implements Callable<Integer> {
         }
         WorkerMetrics metrics = new WorkerMetrics(namespace, job, rank, workers);
         try (metrics) {
-            GanWorker gan = new GanWorker(config, givenSchedule, epoch, runDir, rank, flags.resume, log, threads);
+            GanWorker gan = new GanWorker(config, givenSchedule, epoch, runDir, rank, flags.resume, log, threads)
+                    .checkpointDir(checkpointDir != null ? checkpointDir : runDir.resolve("checkpoints"));
             int metricsBound = metricsPort > 0 ? metrics.serve(bind, metricsPort) : 0;
             metrics.topologyEpoch(epoch);
             Algorithm algorithm = gan.setup().algorithm();
@@ -432,6 +443,38 @@ public final class WorkerCommand implements Callable<Integer> {
                     transport.awaitPeers(neighbours);
                 }
                 Transport channel = transport != null ? transport : new InMemoryNetwork(1).transport(0);
+                if (cutOut.length == 0) {
+                    // Every rank is in: agree on where to resume (each rank may have its own checkpoint volume).
+                    long[] mine = Checkpoints.iterations(gan.checkpointDirectory(), rank);
+                    ResumeAgreement.Result agreed = ResumeAgreement.agree(channel, 0, mine);
+                    if (agreed.problem() != null) {
+                        say.accept("cannot resume: " + agreed.problem());
+                        return 1;
+                    }
+                    if (agreed.iteration() >= 0) {
+                        say.accept("resuming from iteration " + agreed.iteration() + ", the newest checkpoint every "
+                                + "rank has (" + gan.checkpointDirectory() + ")");
+                        gan.resumeAt(agreed.iteration());
+                    } else if (flags.resume) {
+                        say.accept("cannot resume: no checkpoint in " + gan.checkpointDirectory()
+                                + " on any rank");
+                        return 1;
+                    }
+                }
+                GanWorker.StopRequest stop = new GanWorker.StopRequest();
+                gan.stopRequest(stop);
+                Thread onTerm = new Thread(() -> {
+                    stop.request();
+                    try {
+                        long k = stop.awaitCheckpoint(stopGraceSeconds * 1000);
+                        say.accept(k >= 0 ? "asked to stop: checkpoint of iteration " + k + " written"
+                                : "asked to stop: no sync point within " + stopGraceSeconds + " s, exiting without "
+                                + "a new checkpoint");
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "dgan-stop");
+                Runtime.getRuntime().addShutdownHook(onTerm);
                 if (watcher != null && workers > 1 && algorithm != Algorithm.CP_OADAM) {
                     TopologyWatcher source = watcher;
                     gan.live(opt -> new LiveTopology(channel, source, say).onEpoch(metrics::topologyEpoch));
@@ -446,7 +489,11 @@ public final class WorkerCommand implements Callable<Integer> {
                     if (p.fid() != null) {
                         metrics.evalFid(p.fid());
                     }
-                }).run(channel);
+                }).runUntilStopped(channel, onTerm);
+                if (s == null) {
+                    say.accept("stopped on request after writing its checkpoint");
+                    return 143;
+                }
                 say.accept(String.format(Locale.ROOT, "done: %d iterations in %.1f s", s.iterations(),
                         (System.nanoTime() - started) / 1e9));
                 if (json) {
