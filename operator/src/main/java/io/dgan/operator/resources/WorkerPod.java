@@ -75,6 +75,8 @@ public final class WorkerPod {
         addVolume(podSpec, new VolumeBuilder().withName(CONFIG_VOLUME).withNewConfigMap()
                 .withName(Names.trainingConfigMap(jobName)).endConfigMap().build());
         addVolume(podSpec, new VolumeBuilder().withName(RUN_VOLUME).withNewEmptyDir().endEmptyDir().build());
+        addVolume(podSpec, new VolumeBuilder().withName(GossipTlsSecret.VOLUME).withNewSecret()
+                .withSecretName(GossipTlsSecret.rankName(jobName, rank)).withDefaultMode(0440).endSecret().build());
 
         Container worker = workerContainer(podSpec);
         if (worker.getArgs() == null || worker.getArgs().isEmpty()) {
@@ -86,6 +88,8 @@ public final class WorkerPod {
         addMount(worker, new VolumeMountBuilder().withName(CONFIG_VOLUME)
                 .withMountPath(TrainingConfigMap.MOUNT_DIR).withReadOnly(true).build());
         addMount(worker, new VolumeMountBuilder().withName(RUN_VOLUME).withMountPath(RUN_DIR).build());
+        addMount(worker, new VolumeMountBuilder().withName(GossipTlsSecret.VOLUME)
+                .withMountPath(GossipTlsSecret.MOUNT_DIR).withReadOnly(true).build());
         if (spec.dataset.volume != null) {
             addMount(worker, new VolumeMountBuilder().withName(spec.dataset.volume)
                     .withMountPath(spec.dataset.path).withReadOnly(true).build());
@@ -133,6 +137,7 @@ public final class WorkerPod {
         env.add(env("DGAN_CONFIG_FILE", TrainingConfigMap.FILE));
         env.add(env("DGAN_RUN_DIR", RUN_DIR));
         env.add(env("DGAN_CHECKPOINT_DIR", spec.training.checkpointDir));
+        env.add(env(GossipTlsSecret.ENV, GossipTlsSecret.MOUNT_DIR));
         return env;
     }
 

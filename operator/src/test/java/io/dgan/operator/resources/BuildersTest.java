@@ -208,6 +208,7 @@ class BuildersTest {
                     - {name: DGAN_CONFIG_FILE, value: /etc/dgan/config/config.json}
                     - {name: DGAN_RUN_DIR, value: /var/run/dgan}
                     - {name: DGAN_CHECKPOINT_DIR, value: /checkpoints}
+                    - {name: DGAN_TLS_DIR, value: /var/run/dgan-tls}
                     ports:
                     - {name: gossip, containerPort: 7070, protocol: TCP}
                     - {name: metrics, containerPort: 9090, protocol: TCP}
@@ -215,6 +216,7 @@ class BuildersTest {
                     - {name: dgan-topology, mountPath: /etc/dgan/topology, readOnly: true}
                     - {name: dgan-config, mountPath: /etc/dgan/config, readOnly: true}
                     - {name: dgan-run, mountPath: /var/run/dgan}
+                    - {name: dgan-gossip-tls, mountPath: /var/run/dgan-tls, readOnly: true}
                     readinessProbe:
                       tcpSocket:
                         port: gossip
@@ -235,6 +237,10 @@ class BuildersTest {
                       name: gan-config
                   - name: dgan-run
                     emptyDir: {}
+                  - name: dgan-gossip-tls
+                    secret:
+                      secretName: gan-gossip-tls-2
+                      defaultMode: 288
                 """.formatted(hash)));
     }
 
