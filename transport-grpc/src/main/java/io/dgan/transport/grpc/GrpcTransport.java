@@ -91,8 +91,16 @@ public final class GrpcTransport implements Transport {
             NettyTuning.apply(config, builder::withChildOption);
             if (config.tls != null) {
                 TransportListener counted = this.listener;
-                builder.sslContext(config.tls.serverContext(config.size,
-                        reason -> counted.refused(-1, Refusal.CERTIFICATE.label)));
+                var tls = config.tls.serverContext(config.size,
+                        reason -> counted.refused(-1, Refusal.CERTIFICATE.label));
+                this.log.accept("gossip: mutual TLS as " + config.tls.identity() + " ("
+                        + (tls.getClass().getSimpleName().contains("OpenSsl") ? "OpenSSL" : "JDK") + " TLS)");
+                if (config.maxFrameBytes > 16384) {
+                    builder.protocolNegotiator(new LargeFrameNegotiator(config.maxFrameBytes,
+                            io.grpc.netty.shaded.io.grpc.netty.InternalProtocolNegotiators.serverTls(tls)));
+                } else {
+                    builder.sslContext(tls);
+                }
             } else if (config.maxFrameBytes > 16384) {
                 builder.protocolNegotiator(new LargeFrameNegotiator(config.maxFrameBytes));
             }
