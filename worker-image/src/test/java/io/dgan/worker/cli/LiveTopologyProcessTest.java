@@ -47,7 +47,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LiveTopologyProcessTest {
     private static final int M = 4;
-    private static final long WAIT_MS = 120_000;
+    private static final long WAIT_MS = 300_000; // generous: 4 JVMs on a loaded 2-core machine run ~15 it/s
     private final List<Worker> started = new ArrayList<>();
 
     /** One worker process: its stderr lines collected as they come. */
