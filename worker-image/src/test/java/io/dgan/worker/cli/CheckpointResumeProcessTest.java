@@ -69,6 +69,52 @@ class CheckpointResumeProcessTest {
     }
 
     @Test
+    void sigtermWritesACheckpointAtTheNextSyncPointAndTheRunResumesFromIt() throws Exception {
+        Path run = dir.resolve("terminated");
+        // checkpoints only where asked to stop (every 1,000,000 iterations otherwise), a sync point every 5
+        List<String> args = new ArrayList<>(train(run, 5000));
+        int at = args.indexOf("--checkpoint-every");
+        args.set(at + 1, "1000000");
+        args.remove("--json");
+        TrainCommand flags = new TrainCommand();
+        picocli.CommandLine cli = new picocli.CommandLine(flags);
+        cli.parseArgs(args.subList(1, args.size()).toArray(String[]::new));
+        flags.spec = cli.getCommandSpec();
+        io.dgan.training.TrainConfig config = flags.buildConfig();
+        java.util.concurrent.atomic.AtomicReference<LocalWorkers> launcher = new java.util.concurrent.atomic.AtomicReference<>();
+        java.io.StringWriter log = new java.io.StringWriter();
+        java.io.PrintWriter err = new java.io.PrintWriter(log, true);
+        var training = java.util.concurrent.CompletableFuture.runAsync(() ->
+                TrainCommand.runWorkerProcesses(config, run, false, "float32", false, err, launcher::set));
+        // Once both ranks are past a few sync points, the pod of rank 1 is deleted: SIGTERM.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(4);
+        Path metrics = run.resolve("metrics.jsonl");
+        while (!(Files.exists(metrics) && Files.readAllLines(metrics).size() >= 3)) {
+            assertThat(System.nanoTime()).as("progress before the deadline; log:\n" + log).isLessThan(deadline);
+            Thread.sleep(200);
+        }
+        launcher.get().processes().get(1).destroy();
+        assertThat(training).failsWithin(java.time.Duration.ofMinutes(2));
+        String out = log.toString();
+        assertThat(out).containsPattern("\\[rank 1\\] asked to stop: checkpoint of iteration \\d+ written");
+        long[] rank1 = io.dgan.training.Checkpoints.iterations(run.resolve("checkpoints"), 1);
+        assertThat(rank1).isNotEmpty();
+        assertThat(rank1[rank1.length - 1] % 5).isZero(); // a sync point, not a checkpoint-every multiple
+
+        // The launcher stopped rank 0 the same way; a resume starts from the newest iteration both wrote.
+        long[] rank0 = io.dgan.training.Checkpoints.iterations(run.resolve("checkpoints"), 0);
+        long common = io.dgan.training.Checkpoints.newestCommon(List.of(rank0, rank1));
+        assertThat(common).as("rank 0 %s, rank 1 %s", java.util.Arrays.toString(rank0),
+                java.util.Arrays.toString(rank1)).isPositive();
+        List<String> again = new ArrayList<>(args);
+        again.set(again.indexOf("--iterations") + 1, Long.toString(common + 5));
+        again.add("--resume");
+        CliRun resumed = CliRun.of(again.toArray(String[]::new));
+        assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+        assertThat(resumed.err()).contains("resuming from iteration " + common + ",");
+    }
+
+    @Test
     void cliFailuresAreOneLineWithoutAStackTrace() throws Exception {
         Path file = Files.writeString(dir.resolve("a-file"), "x");
         CliRun unwritable = CliRun.of("train", "--in-process", "--workers", "2", "--iterations", "2",
