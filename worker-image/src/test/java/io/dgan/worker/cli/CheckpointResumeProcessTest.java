@@ -71,10 +71,10 @@ class CheckpointResumeProcessTest {
     @Test
     void sigtermWritesACheckpointAtTheNextSyncPointAndTheRunResumesFromIt() throws Exception {
         Path run = dir.resolve("terminated");
-        // checkpoints only where asked to stop (every 1,000,000 iterations otherwise), a sync point every 5
+        // a sync point every 5 iterations, a periodic checkpoint every 10
         List<String> args = new ArrayList<>(train(run, 5000));
         int at = args.indexOf("--checkpoint-every");
-        args.set(at + 1, "1000000");
+        args.set(at + 1, "10");
         args.remove("--json");
         TrainCommand flags = new TrainCommand();
         picocli.CommandLine cli = new picocli.CommandLine(flags);
@@ -93,16 +93,20 @@ class CheckpointResumeProcessTest {
             assertThat(System.nanoTime()).as("progress before the deadline; log:\n" + log).isLessThan(deadline);
             Thread.sleep(200);
         }
-        launcher.get().processes().get(1).destroy();
+        // The job is suspended: every pod is deleted at once, SIGTERM to every worker.
+        launcher.get().processes().forEach(ProcessHandle::destroy);
         assertThat(training).failsWithin(java.time.Duration.ofMinutes(2));
-        String out = log.toString();
-        assertThat(out).containsPattern("\\[rank 1\\] asked to stop: checkpoint of iteration \\d+ written");
-        long[] rank1 = io.dgan.training.Checkpoints.iterations(run.resolve("checkpoints"), 1);
-        assertThat(rank1).isNotEmpty();
-        assertThat(rank1[rank1.length - 1] % 5).isZero(); // a sync point, not a checkpoint-every multiple
+        java.util.regex.Matcher stopped = java.util.regex.Pattern
+                .compile("\\[rank (\\d)\\] asked to stop: checkpoint of iteration (\\d+) written").matcher(log.toString());
+        assertThat(stopped.find()).as(log.toString()).isTrue();
+        int rank = Integer.parseInt(stopped.group(1));
+        long k = Long.parseLong(stopped.group(2));
+        assertThat(k % 5).isZero(); // at a sync point
+        assertThat(io.dgan.training.Checkpoints.iterations(run.resolve("checkpoints"), rank)).contains(k);
 
-        // The launcher stopped rank 0 the same way; a resume starts from the newest iteration both wrote.
+        // A resume starts from the newest iteration both ranks have (the stop's, or the last periodic one).
         long[] rank0 = io.dgan.training.Checkpoints.iterations(run.resolve("checkpoints"), 0);
+        long[] rank1 = io.dgan.training.Checkpoints.iterations(run.resolve("checkpoints"), 1);
         long common = io.dgan.training.Checkpoints.newestCommon(List.of(rank0, rank1));
         assertThat(common).as("rank 0 %s, rank 1 %s", java.util.Arrays.toString(rank0),
                 java.util.Arrays.toString(rank1)).isPositive();

@@ -22,8 +22,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ConfigFuzzTest {
     private static final String TOPOLOGY = "{\"epoch\":3,\"type\":\"ring\",\"workers\":4,\"gossipRounds\":1,\"seed\":0,"
-            + "\"excludedRanks\":[2],\"memberSince\":[0,0,3,0],\"weights\":[[0.5,0.25,0,0.25],[0.25,0.5,0.25,0],"
-            + "[0,0,1,0],[0.25,0,0.25,0.5]]}";
+            + "\"excludedRanks\":[2],\"memberSince\":[0,0,3,0],\"weights\":[[0.3333333333333333,0.3333333333333333,0,"
+            + "0.3333333333333334],[0.3333333333333333,0.6666666666666667,0,0],[0,0,1,0],[0.3333333333333334,0,0,"
+            + "0.6666666666666666]]}";
     private static final String JOB = "{\"dataset\":{\"partition\":\"iid\",\"path\":\"/data/fmnist\",\"type\":"
             + "\"fashion-mnist\"},\"model\":{\"latentDim\":100,\"type\":\"dcgan\",\"spectralNorm\":true},"
             + "\"optimizer\":{\"algorithm\":\"dp-oadam\",\"batchSize\":32,\"beta1\":0.5,\"beta2\":0.99,"
@@ -42,6 +43,20 @@ class ConfigFuzzTest {
             TopologyFile.parse(new String(bytes, StandardCharsets.UTF_8), Path.of("topology.json"));
         } catch (IllegalArgumentException e) {
             assertOneLine(e);
+        }
+    }
+
+    /** Found by this target: a file holding JSON {@code null} ended in a NullPointerException. */
+    @Test
+    void aConfigurationThatIsNotAnObjectIsRefusedInOneLine() throws IOException {
+        Path f = Files.createTempFile("dgan-null-config", ".json");
+        try {
+            Files.writeString(f, "null");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> JobConfigFile.read(f, 4))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("--config: " + f + ": expected a JSON object");
+        } finally {
+            Files.deleteIfExists(f);
         }
     }
 
