@@ -24,18 +24,71 @@ import java.util.Map;
  * temporary file, flushed to disk, then renamed over the old one: a crash leaves the old or the new checkpoint,
  * never half of one.
  *
+ * <p>Each rank keeps its last {@link #KEEP} checkpoints, {@code rank-<r>-it<iteration>.ckpt}: a crash between two
+ * ranks' writes leaves them at different newest iterations, and a resume then starts from the newest iteration that
+ * every rank still has ({@link #newestCommon}).
+ *
  * <p>Format: "DGANCKPT", int version, long layoutHash, long iteration, long stepCount, int blocks, then per block
  * UTF name, int length, length big-endian floats.
  */
 public final class Checkpoints {
     private static final String MAGIC = "DGANCKPT";
     private static final int VERSION = 1;
+    /** Checkpoints kept per rank (older ones are deleted after a new one is on disk). */
+    public static final int KEEP = 3;
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("rank-(\\d+)-it(\\d+)\\.ckpt");
 
     private Checkpoints() {
     }
 
+    /** The single checkpoint file of earlier versions (still read when a rank has no other). */
     public static Path file(Path dir, int rank) {
         return dir.resolve("rank-" + rank + ".ckpt");
+    }
+
+    /** The checkpoint of {@code rank} at {@code iteration}. */
+    public static Path file(Path dir, int rank, long iteration) {
+        return dir.resolve("rank-" + rank + "-it" + iteration + ".ckpt");
+    }
+
+    /** The newest checkpoint file of {@code rank} (the file of earlier versions if it has no other). */
+    public static Path latest(Path dir, int rank) {
+        long[] its = iterations(dir, rank);
+        return its.length == 0 ? file(dir, rank) : file(dir, rank, its[its.length - 1]);
+    }
+
+    /** The iterations of the checkpoints {@code rank} has in {@code dir}, ascending (empty if none). */
+    public static long[] iterations(Path dir, int rank) {
+        if (!Files.isDirectory(dir)) {
+            return new long[0];
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> NAME.matcher(f.getFileName().toString()))
+                    .filter(m -> m.matches() && Integer.parseInt(m.group(1)) == rank)
+                    .mapToLong(m -> Long.parseLong(m.group(2))).sorted().toArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list checkpoints in " + dir, e);
+        }
+    }
+
+    /** The newest iteration in every rank's list, or -1 if there is none. */
+    public static long newestCommon(java.util.List<long[]> perRank) {
+        if (perRank.isEmpty()) {
+            return -1;
+        }
+        java.util.Set<Long> common = null;
+        for (long[] its : perRank) {
+            java.util.Set<Long> set = new java.util.HashSet<>();
+            for (long k : its) {
+                set.add(k);
+            }
+            if (common == null) {
+                common = set;
+            } else {
+                common.retainAll(set);
+            }
+        }
+        return common.stream().mapToLong(Long::longValue).max().orElse(-1);
     }
 
     static Map<String, FloatBuffer> blocks(DecentralizedOptimizer optimizer, Map<String, FloatBuffer> extra) {
@@ -55,7 +108,7 @@ public final class Checkpoints {
     /** With {@code extra} blocks besides parameters and optimizer state (the oracle's: spectral norm's u). */
     public static void save(Path dir, int rank, long layoutHash, long iteration, DecentralizedOptimizer optimizer,
                             Map<String, FloatBuffer> extra) {
-        Path target = file(dir, rank);
+        Path target = file(dir, rank, iteration);
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         try {
             Files.createDirectories(dir);
@@ -82,8 +135,13 @@ public final class Checkpoints {
                 channel.force(true);
             }
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            long[] kept = iterations(dir, rank);
+            for (int i = 0; i < kept.length - KEEP; i++) {
+                Files.deleteIfExists(file(dir, rank, kept[i]));
+            }
+            Files.deleteIfExists(file(dir, rank));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write checkpoint " + target, e);
+            throw new UncheckedIOException("cannot write checkpoint " + target + ": " + e.getMessage(), e);
         }
     }
 
@@ -92,10 +150,23 @@ public final class Checkpoints {
         return load(dir, rank, layoutHash, optimizer, Map.of());
     }
 
-    /** As {@link #load(Path, int, long, DecentralizedOptimizer)}, also restoring {@code extra} blocks. */
+    /**
+     * As {@link #load(Path, int, long, DecentralizedOptimizer)}, also restoring {@code extra} blocks: the newest
+     * checkpoint of the rank.
+     */
     public static long load(Path dir, int rank, long layoutHash, DecentralizedOptimizer optimizer,
                             Map<String, FloatBuffer> extra) {
-        Path f = file(dir, rank);
+        return read(latest(dir, rank), rank, layoutHash, optimizer, extra);
+    }
+
+    /** Restores the checkpoint of {@code rank} at {@code iteration}; returns that iteration. */
+    public static long load(Path dir, int rank, long iteration, long layoutHash, DecentralizedOptimizer optimizer,
+                            Map<String, FloatBuffer> extra) {
+        return read(file(dir, rank, iteration), rank, layoutHash, optimizer, extra);
+    }
+
+    private static long read(Path f, int rank, long layoutHash, DecentralizedOptimizer optimizer,
+                             Map<String, FloatBuffer> extra) {
         try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(f), 1 << 16))) {
             byte[] magic = new byte[MAGIC.length()];
             in.readFully(magic);

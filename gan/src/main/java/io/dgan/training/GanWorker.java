@@ -58,6 +58,69 @@ public final class GanWorker {
 
     private final int threads;
     private java.util.function.Function<io.dgan.optimizer.DecentralizedOptimizer, LiveTopology> live;
+    private Path checkpointDir;
+    private long resumeAt = -1;
+    private StopRequest stop;
+
+    /**
+     * Asked to stop (SIGTERM): the rank writes a checkpoint at its next sync point, tells the requester, and ends
+     * its run with {@link Stopped}.
+     */
+    public static final class StopRequest {
+        private volatile boolean requested;
+        private final java.util.concurrent.CountDownLatch saved = new java.util.concurrent.CountDownLatch(1);
+        private volatile long iteration = -1;
+
+        public void request() {
+            requested = true;
+        }
+
+        boolean requested() {
+            return requested;
+        }
+
+        void saved(long k) {
+            iteration = k;
+            saved.countDown();
+        }
+
+        /** Waits up to {@code millis} for the checkpoint; its iteration, or -1 if none was written in time. */
+        public long awaitCheckpoint(long millis) throws InterruptedException {
+            return saved.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS) ? iteration : -1;
+        }
+    }
+
+    /** The run ended early on a {@link StopRequest}, after its checkpoint at {@code iteration}. */
+    public static final class Stopped extends RuntimeException {
+        public final long iteration;
+
+        Stopped(long iteration) {
+            super("stopped at iteration " + iteration + " after writing its checkpoint");
+            this.iteration = iteration;
+        }
+    }
+
+    /** Where this rank's checkpoints go (default: {@code <run dir>/checkpoints}). */
+    public GanWorker checkpointDir(Path dir) {
+        this.checkpointDir = dir;
+        return this;
+    }
+
+    /** The checkpoint directory in use. */
+    public Path checkpointDirectory() {
+        return checkpointDir != null ? checkpointDir : runDir.resolve("checkpoints");
+    }
+
+    /** Resume from this rank's checkpoint at {@code iteration} (agreed by all ranks); -1: as the resume flag says. */
+    public GanWorker resumeAt(long iteration) {
+        this.resumeAt = iteration;
+        return this;
+    }
+
+    public GanWorker stopRequest(StopRequest request) {
+        this.stop = request;
+        return this;
+    }
 
     public GanWorker(TrainConfig config, Path runDir, int rank, boolean resume, PrintStream log) {
         this(config, null, 0, runDir, rank, resume, log);
@@ -132,6 +195,24 @@ public final class GanWorker {
         return averageModel.players().stream().mapToLong(p -> p.params().limit()).toArray();
     }
 
+    /**
+     * {@link #run} that ends quietly on a {@link StopRequest} (null instead of a summary), and removes the shutdown
+     * hook {@code onStop} (which makes the request) once the run is over, unless the JVM is already stopping.
+     */
+    public GanTrainer.Summary runUntilStopped(Transport transport, Thread onStop) throws Exception {
+        try {
+            return run(transport);
+        } catch (Stopped stopped) {
+            return null;
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onStop);
+            } catch (IllegalStateException stopping) {
+                // the hook is running: it waits for the checkpoint
+            }
+        }
+    }
+
     /** Collective: every rank of the job calls it with its own transport. Returns this rank's summary. */
     public GanTrainer.Summary run(Transport transport) throws Exception {
         NativeBackend.limitCallingThread(threads); // OpenMP's count is per thread: the loop's thread, whichever
@@ -157,15 +238,24 @@ public final class GanWorker {
         }
         if (lead) {
             if (!joining) {
-                GanTrainer.prepareRunDirectory(config, runDir, resume);
+                // An agreed resume into a run directory that holds the run checks its configuration, as --resume.
+                GanTrainer.prepareRunDirectory(config, runDir,
+                        resume || (resumeAt >= 0 && Files.exists(runDir.resolve("config.json"))));
             }
             if (evaluator == null) {
                 evaluator = setup.defaultEvaluator(log);
             }
         }
         long layoutHash = layoutHash();
-        Path checkpointDir = runDir.resolve("checkpoints");
-        if (resume && !joining) {
+        Path checkpointDir = checkpointDirectory();
+        if (resumeAt >= 0 && !joining) {
+            start = Checkpoints.load(checkpointDir, rank, resumeAt, layoutHash, loop.optimizer(),
+                    loop.oracle().stateBuffers());
+            if (start >= config.iterations()) {
+                throw new IllegalArgumentException("--iterations " + config.iterations()
+                        + " must exceed the checkpoint's iteration " + start + " to resume");
+            }
+        } else if (resume && !joining) {
             start = Checkpoints.load(checkpointDir, rank, layoutHash, loop.optimizer(),
                     loop.oracle().stateBuffers());
             if (start >= config.iterations()) {
@@ -186,6 +276,11 @@ public final class GanWorker {
         long t0 = System.nanoTime();
 
         loop.run(first, k -> {
+            if (stop != null && stop.requested()) {
+                Checkpoints.save(checkpointDir, rank, layoutHash, k, loop.optimizer(), loop.oracle().stateBuffers());
+                stop.saved(k);
+                throw new Stopped(k);
+            }
             if (GanTrainer.due(k, config.checkpointEvery()) || k == total) {
                 Checkpoints.save(checkpointDir, rank, layoutHash, k, loop.optimizer(),
                         loop.oracle().stateBuffers());

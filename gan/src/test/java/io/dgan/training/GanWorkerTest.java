@@ -55,7 +55,7 @@ class GanWorkerTest {
         }
         // Same run directory layout, same records; consensus and losses equal to float precision.
         for (String f : List.of("config.json", "metrics.jsonl", "summary.json", "losses.png", "consensus.png",
-                "samples/iter-0000005.png", "checkpoints/rank-2.ckpt", "checkpoints/latest.json")) {
+                "samples/iter-0000005.png", "checkpoints/rank-2-it11.ckpt", "checkpoints/latest.json")) {
             assertThat(runDir.resolve(f)).as(f).isNotEmptyFile();
         }
         // Generator snapshots of the network average at each evaluation (float x̄ here, double mean there).
@@ -66,8 +66,8 @@ class GanWorkerTest {
             }
         }
         for (int r = 0; r < 3; r++) {
-            assertThat(Files.readAllBytes(Checkpoints.file(runDir.resolve("checkpoints"), r)))
-                    .isEqualTo(Files.readAllBytes(Checkpoints.file(dir.resolve("threads/checkpoints"), r)));
+            assertThat(Files.readAllBytes(Checkpoints.latest(runDir.resolve("checkpoints"), r)))
+                    .isEqualTo(Files.readAllBytes(Checkpoints.latest(dir.resolve("threads/checkpoints"), r)));
         }
         ObjectMapper json = new ObjectMapper();
         List<String> a = Files.readAllLines(dir.resolve("threads/metrics.jsonl"));

@@ -30,6 +30,9 @@ public final class WorkerMetrics implements TransportListener, AutoCloseable {
     private final Counter bytesSent;
     private final Counter bytesReceived;
     private final Counter failures;
+    private final Counter refused;
+    /** Ranks 0..workers-1 are label values; anything else is "unknown" (a label value never comes from a peer). */
+    private final int workers;
     private final Gauge consensusDistance;
     private final Gauge topologyEpoch;
     private final Labels constant;
@@ -39,6 +42,12 @@ public final class WorkerMetrics implements TransportListener, AutoCloseable {
     private HTTPServer server;
 
     public WorkerMetrics(String namespace, String job, int rank) {
+        this(namespace, job, rank, Integer.MAX_VALUE);
+    }
+
+    /** With the job's size: a {@code peer} label is a rank below {@code workers} or "unknown". */
+    public WorkerMetrics(String namespace, String job, int rank, int workers) {
+        this.workers = workers;
         Labels constant = Labels.of("namespace", namespace == null ? "" : namespace, "job", job,
                 "rank", Integer.toString(rank));
         steps = Counter.builder().name("dgan_worker_steps_total").help("Optimizer iterations completed")
@@ -58,6 +67,10 @@ public final class WorkerMetrics implements TransportListener, AutoCloseable {
         failures = Counter.builder().name("dgan_gossip_failures_total")
                 .help("Failed exchanges with a peer, by gRPC status code (peer \"unknown\": never identified)")
                 .constLabels(constant).labelNames("peer", "code").register(registry);
+        refused = Counter.builder().name("dgan_gossip_refused_total")
+                .help("Calls and vectors refused by this worker's gossip server, by reason (peer \"unknown\": a "
+                        + "connection that proved no rank of this job)")
+                .constLabels(constant).labelNames("peer", "reason").register(registry);
         consensusDistance = Gauge.builder().name("dgan_consensus_distance")
                 .help("Consensus distance (1/M) sum_i ||x_i - mean x||^2 at the last measurement")
                 .constLabels(constant).register(registry);
@@ -120,18 +133,27 @@ public final class WorkerMetrics implements TransportListener, AutoCloseable {
 
     @Override
     public void bytesSent(int peer, long bytes, double seconds) {
-        bytesSent.labelValues(Integer.toString(peer)).inc(bytes);
-        roundDuration.labelValues(Integer.toString(peer)).observe(seconds);
+        bytesSent.labelValues(peerLabel(peer)).inc(bytes);
+        roundDuration.labelValues(peerLabel(peer)).observe(seconds);
     }
 
     @Override
     public void bytesReceived(int peer, long bytes) {
-        bytesReceived.labelValues(Integer.toString(peer)).inc(bytes);
+        bytesReceived.labelValues(peerLabel(peer)).inc(bytes);
     }
 
     @Override
     public void failure(int peer, String code) {
-        failures.labelValues(peer < 0 ? "unknown" : Integer.toString(peer), code).inc();
+        failures.labelValues(peerLabel(peer), code).inc();
+    }
+
+    @Override
+    public void refused(int peer, String reason) {
+        refused.labelValues(peerLabel(peer), reason).inc();
+    }
+
+    private String peerLabel(int peer) {
+        return peer < 0 || peer >= workers ? "unknown" : Integer.toString(peer);
     }
 
     @Override

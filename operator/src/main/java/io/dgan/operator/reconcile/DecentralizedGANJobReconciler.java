@@ -520,10 +520,14 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                     pods.remove(e.getKey());
                 }
             }
+            io.fabric8.kubernetes.api.model.Secret authority = null;
             for (int rank = 0; rank < spec.workers; rank++) {
                 if (pods.containsKey(rank)) continue;
                 Pod desired = WorkerPod.desired(job, rank);
                 if (spec.training.checkpointVolume != null) actions.ensure(WorkerPod.checkpointClaim(job, rank));
+                // mTLS between workers: the pod mounts its rank's certificate, issued by the job's own CA.
+                if (authority == null) authority = actions.gossipAuthority(job);
+                actions.ensureGossipCertificate(job, authority, rank);
                 if (actions.create(desired)) {
                     workerState(rank).podCreatedAt = now.toString();
                     LOG.debug("job={} created pod={}", key(), desired.getMetadata().getName());

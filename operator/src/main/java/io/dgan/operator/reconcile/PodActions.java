@@ -1,6 +1,9 @@
 package io.dgan.operator.reconcile;
 
+import io.dgan.operator.crd.DecentralizedGANJob;
+import io.dgan.operator.resources.GossipTlsSecret;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -32,6 +35,33 @@ public final class PodActions {
     public void ensure(PersistentVolumeClaim claim) {
         try {
             client.persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace()).resource(claim).create();
+        } catch (KubernetesClientException ex) {
+            if (ex.getCode() != 409) throw ex;
+        }
+    }
+
+    /** The job's gossip CA (a Secret owned by the job): read, or made and stored on first use. */
+    public Secret gossipAuthority(DecentralizedGANJob job) {
+        String ns = job.getMetadata().getNamespace();
+        String name = GossipTlsSecret.authorityName(job.getMetadata().getName());
+        Secret existing = client.secrets().inNamespace(ns).withName(name).get();
+        if (existing != null) return existing;
+        try {
+            return client.secrets().inNamespace(ns).resource(GossipTlsSecret.authority(job)).create();
+        } catch (KubernetesClientException ex) {
+            if (ex.getCode() != 409) throw ex;
+            return client.secrets().inNamespace(ns).withName(name).get(); // another pass made it first
+        }
+    }
+
+    /** Issues {@code rank}'s gossip certificate unless its Secret exists (it outlives the rank's pods). */
+    public void ensureGossipCertificate(DecentralizedGANJob job, Secret authority, int rank) {
+        String ns = job.getMetadata().getNamespace();
+        if (client.secrets().inNamespace(ns).withName(GossipTlsSecret.rankName(job.getMetadata().getName(), rank)).get() != null) {
+            return;
+        }
+        try {
+            client.secrets().inNamespace(ns).resource(GossipTlsSecret.forRank(job, authority, rank)).create();
         } catch (KubernetesClientException ex) {
             if (ex.getCode() != 409) throw ex;
         }

@@ -89,6 +89,8 @@ public final class WorkerPod {
         // Workers talk to their peers and to nothing in the API: no token in the pod.
         if (podSpec.getAutomountServiceAccountToken() == null) podSpec.setAutomountServiceAccountToken(false);
         podSpec.setSecurityContext(restrictedPodSecurityContext(podSpec.getSecurityContext()));
+        addVolume(podSpec, new VolumeBuilder().withName(GossipTlsSecret.VOLUME).withNewSecret()
+                .withSecretName(GossipTlsSecret.rankName(jobName, rank)).withDefaultMode(0440).endSecret().build());
 
         Container worker = workerContainer(podSpec);
         if (worker.getArgs() == null || worker.getArgs().isEmpty()) {
@@ -105,6 +107,8 @@ public final class WorkerPod {
             addMount(worker, new VolumeMountBuilder().withName(CHECKPOINT_VOLUME)
                     .withMountPath(spec.training.checkpointDir).build());
         }
+        addMount(worker, new VolumeMountBuilder().withName(GossipTlsSecret.VOLUME)
+                .withMountPath(GossipTlsSecret.MOUNT_DIR).withReadOnly(true).build());
         if (spec.dataset.volume != null) {
             addMount(worker, new VolumeMountBuilder().withName(spec.dataset.volume)
                     .withMountPath(spec.dataset.path).withReadOnly(true).build());
@@ -215,6 +219,7 @@ public final class WorkerPod {
         env.add(env("DGAN_CONFIG_FILE", TrainingConfigMap.FILE));
         env.add(env("DGAN_RUN_DIR", RUN_DIR));
         env.add(env("DGAN_CHECKPOINT_DIR", spec.training.checkpointDir));
+        env.add(env(GossipTlsSecret.ENV, GossipTlsSecret.MOUNT_DIR));
         return env;
     }
 

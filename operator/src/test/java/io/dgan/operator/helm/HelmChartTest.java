@@ -45,7 +45,9 @@ class HelmChartTest {
                 || r.getApiGroups().contains("*"));
         assertThat(rules).filteredOn(r -> r.getResources().contains("pods")).singleElement()
                 .satisfies(r -> assertThat(r.getVerbs()).containsExactlyInAnyOrder("list", "watch", "create", "delete"));
-        assertThat(rules).filteredOn(r -> r.getResources().contains("secrets")).isEmpty();
+        // Secrets: only to read and make the jobs' gossip CA and certificates; never list, watch, update or delete.
+        assertThat(rules).filteredOn(r -> r.getResources().contains("secrets")).singleElement()
+                .satisfies(r -> assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "create"));
         assertThat(rules).filteredOn(r -> r.getResources().contains("customresourcedefinitions")).singleElement()
                 .satisfies(r -> assertThat(r.getVerbs()).containsExactly("get"));
         // blockOwnerDeletion on every owned object needs update on the owner's finalizers (OpenShift enforces it).

@@ -274,6 +274,7 @@ class BuildersTest {
                     - {name: DGAN_CONFIG_FILE, value: /etc/dgan/config/config.json}
                     - {name: DGAN_RUN_DIR, value: /var/run/dgan}
                     - {name: DGAN_CHECKPOINT_DIR, value: /checkpoints}
+                    - {name: DGAN_TLS_DIR, value: /var/run/dgan-tls}
                     ports:
                     - {name: gossip, containerPort: 7070, protocol: TCP}
                     - {name: metrics, containerPort: 9090, protocol: TCP}
@@ -283,6 +284,7 @@ class BuildersTest {
                     - {name: dgan-run, mountPath: /var/run/dgan}
                     - {name: dgan-tmp, mountPath: /tmp}
                     - {name: dgan-checkpoints, mountPath: /checkpoints}
+                    - {name: dgan-gossip-tls, mountPath: /var/run/dgan-tls, readOnly: true}
                     readinessProbe:
                       tcpSocket:
                         port: gossip
@@ -319,6 +321,10 @@ class BuildersTest {
                     emptyDir: {}
                   - name: dgan-checkpoints
                     emptyDir: {}
+                  - name: dgan-gossip-tls
+                    secret:
+                      secretName: gan-gossip-tls-2
+                      defaultMode: 288
                 """.formatted(hash)));
     }
 

@@ -32,7 +32,7 @@ class WorkerEntryPointTest {
             Map<String, String> env = envOf(pod);
             assertThat(env).containsOnlyKeys("RANK", "WORLD_SIZE", "DGAN_JOB_NAME", "DGAN_NAMESPACE",
                     "DGAN_PEER_TEMPLATE", "DGAN_GOSSIP_PORT", "DGAN_METRICS_PORT", "DGAN_TOPOLOGY_FILE",
-                    "DGAN_CONFIG_FILE", "DGAN_RUN_DIR", "DGAN_CHECKPOINT_DIR");
+                    "DGAN_CONFIG_FILE", "DGAN_RUN_DIR", "DGAN_CHECKPOINT_DIR", "DGAN_TLS_DIR");
             assertThat(env).containsEntry("RANK", Integer.toString(rank)).containsEntry("WORLD_SIZE", "8")
                     .containsEntry("DGAN_JOB_NAME", "gan");
             // The address its peers dial is this pod's own DNS name under the headless Service.

@@ -94,8 +94,14 @@ class WorkerProcessTest {
         Files.writeString(config, TrainingConfigMap.desired(job).getData().get(TrainingConfigMap.KEY));
 
         List<Process> ranks = new ArrayList<>();
+        io.fabric8.kubernetes.api.model.Secret ca = GossipTlsSecret.authority(job);
         for (int rank = 0; rank < 2; rank++) {
             Pod pod = WorkerPod.desired(job, rank);
+            // The rank's Secret as the kubelet mounts it: one file per key.
+            Path tls = Files.createDirectories(dir.resolve("tls-" + rank));
+            for (var e : GossipTlsSecret.forRank(job, ca, rank).getData().entrySet()) {
+                Files.write(tls.resolve(e.getKey()), java.util.Base64.getDecoder().decode(e.getValue()));
+            }
             Map<String, String> env = new HashMap<>();
             for (EnvVar e : pod.getSpec().getContainers().get(0).getEnv()) env.put(e.getName(), e.getValue());
             env.put("DGAN_TOPOLOGY_FILE", topology.toString());
@@ -104,6 +110,8 @@ class WorkerProcessTest {
             env.put("DGAN_RUN_DIR", runDir.toString());
             env.put("DGAN_CHECKPOINT_DIR", dir.resolve("ckpt").toString());
             env.put("DGAN_METRICS_PORT", "0");
+            assertThat(env).containsEntry("DGAN_TLS_DIR", GossipTlsSecret.MOUNT_DIR);
+            env.put("DGAN_TLS_DIR", tls.toString());
             String dns = "gan-worker-{rank}.gan-peers.training.svc";
             assertThat(env.get("DGAN_PEER_TEMPLATE")).startsWith(dns);
             env.put("DGAN_PEER_TEMPLATE", env.get("DGAN_PEER_TEMPLATE").replace(dns, "127.0.1.{rank}"));

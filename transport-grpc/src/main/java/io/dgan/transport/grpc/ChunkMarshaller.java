@@ -83,13 +83,11 @@ final class ChunkMarshaller implements MethodDescriptor.Marshaller<VectorChunk> 
                 }
                 InputStream kept = detachable.detach();
                 RETAINED_CHUNKS.incrementAndGet();
-                if (!header.hasCrc32C() && !trailer) {
-                    return VectorChunk.retained(header, kept, dataLength, 0, null);
-                }
                 try {
-                    long[] crcAndTrailer = crcOf(kept, dataLength, trailer);
-                    return VectorChunk.retained(header, kept, dataLength, (int) crcAndTrailer[0],
-                            trailer ? (int) crcAndTrailer[1] : null);
+                    // One pass: the CRC-32C and the finiteness of every element (a NaN is refused, never averaged).
+                    long[] scan = scan(kept, dataLength, trailer, WireFormat.fromProto(header.getWire()));
+                    return VectorChunk.retained(header, kept, dataLength, (int) scan[0],
+                            trailer ? (int) scan[1] : null, scan[2] != 0);
                 } catch (IOException | RuntimeException e) {
                     kept.close();
                     throw e;
@@ -114,13 +112,12 @@ final class ChunkMarshaller implements MethodDescriptor.Marshaller<VectorChunk> 
                 pool.release(data);
                 throw e;
             }
-            int crc = 0;
-            if (header.hasCrc32C() || trailer != null) {
-                CRC32C c = new CRC32C();
-                c.update(data, 0, dataLength);
-                crc = (int) c.getValue();
-            }
-            return VectorChunk.received(header, data, dataLength, pool, crc, trailer);
+            CRC32C c = new CRC32C();
+            c.update(data, 0, dataLength);
+            WireFormat wire = WireFormat.fromProto(header.getWire());
+            boolean finite = wire != null && dataLength % wire.bytesPerElement() == 0
+                    && wire.allFinite(data, 0, dataLength);
+            return VectorChunk.received(header, data, dataLength, pool, (int) c.getValue(), trailer, finite);
         } catch (InvalidProtocolBufferException e) {
             return VectorChunk.unreadable(Status.INVALID_ARGUMENT.withDescription("malformed chunk: unreadable header: "
                     + e.getMessage()));
@@ -132,30 +129,45 @@ final class ChunkMarshaller implements MethodDescriptor.Marshaller<VectorChunk> 
     }
 
     /**
-     * CRC-32C of the next {@code length} bytes of a retained stream, read through its ByteBuffers, and (if
-     * {@code trailer}) the value of the CRC trailer after them; then rewound to the data. Returns {crc, trailer}.
+     * CRC-32C of the next {@code length} bytes of a retained stream, read through its ByteBuffers, whether they are
+     * all finite elements of {@code wire} (false for an unknown format), and (if {@code trailer}) the value of the
+     * CRC trailer after them; then rewound to the data. Returns {crc, trailer, finite ? 1 : 0}. Whole elements are
+     * examined at a time: an element split between two buffers goes through the staging array.
      */
-    private static long[] crcOf(InputStream kept, int length, boolean trailer) throws IOException {
+    private static long[] scan(InputStream kept, int length, boolean trailer, WireFormat wire) throws IOException {
         CRC32C crc = new CRC32C();
+        int bpe = wire == null ? 1 : wire.bytesPerElement();
+        boolean finite = wire != null && length % bpe == 0;
         kept.mark(length + TRAILER_BYTES);
         int left = length;
         while (left > 0) {
             ByteBuffer current = ((HasByteBuffer) kept).getByteBuffer();
-            if (current == null || !current.hasRemaining()) {
-                // No single ByteBuffer (a frame spanning two socket reads): a cache-sized block through the stream.
+            int usable = current == null ? 0 : Math.min(current.remaining(), left) / bpe * bpe;
+            if (usable == 0) {
+                // No single ByteBuffer (a frame spanning two socket reads), or an element split between two: a
+                // cache-sized block (or one element) through the stream.
                 byte[] staging = VectorChunk.STAGING.get();
-                int n = kept.readNBytes(staging, 0, Math.min(left, staging.length));
+                int want = current == null || !current.hasRemaining()
+                        ? Math.min(left, staging.length) / bpe * bpe : bpe;
+                want = Math.max(Math.min(want, left), 1);
+                int n = kept.readNBytes(staging, 0, want);
                 if (n == 0) {
                     throw garbage("chunk data is truncated");
                 }
                 crc.update(staging, 0, n);
+                if (finite) {
+                    finite = n % bpe == 0 && wire.allFinite(staging, 0, n);
+                }
                 left -= n;
                 continue;
             }
-            int n = Math.min(current.remaining(), left);
-            crc.update(current.slice().limit(n));
-            VectorChunk.skipFully(kept, n);
-            left -= n;
+            ByteBuffer slice = current.slice().limit(usable);
+            crc.update(slice.duplicate());
+            if (finite) {
+                finite = wire.allFinite(slice, usable);
+            }
+            VectorChunk.skipFully(kept, usable);
+            left -= usable;
         }
         long trailerValue = 0;
         if (trailer) {
@@ -165,7 +177,7 @@ final class ChunkMarshaller implements MethodDescriptor.Marshaller<VectorChunk> 
             trailerValue = readTrailerValue(kept);
         }
         kept.reset();
-        return new long[] {(int) crc.getValue(), trailerValue};
+        return new long[] {(int) crc.getValue(), trailerValue, finite ? 1 : 0};
     }
 
     /** The 4 little-endian bytes of a fixed32 after its tag. */

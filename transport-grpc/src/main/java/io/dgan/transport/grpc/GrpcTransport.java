@@ -83,17 +83,32 @@ public final class GrpcTransport implements Transport {
         });
         this.links = new PeerLink[config.size];
         this.egress = new LinkEmulation.Pacer(config.emulation.bytesPerSecond());
-        GossipService service = new GossipService(config, mailbox, pool, this.listener, timer);
+        ConnectionGuard guard = new ConnectionGuard(config, this.listener);
+        GossipService service = new GossipService(config, mailbox, pool, this.listener, timer, guard, this.log);
         try {
             NettyServerBuilder builder = NettyServerBuilder.forAddress(
                     new InetSocketAddress(config.bindHost, config.port));
             NettyTuning.apply(config, builder::withChildOption);
-            if (config.maxFrameBytes > 16384) {
+            if (config.tls != null) {
+                TransportListener counted = this.listener;
+                var tls = config.tls.serverContext(config.size,
+                        reason -> counted.refused(-1, Refusal.CERTIFICATE.label));
+                this.log.accept("gossip: mutual TLS as " + config.tls.identity() + " ("
+                        + (tls.getClass().getSimpleName().contains("OpenSsl") ? "OpenSSL" : "JDK") + " TLS)");
+                if (config.maxFrameBytes > 16384) {
+                    builder.protocolNegotiator(new LargeFrameNegotiator(config.maxFrameBytes,
+                            io.grpc.netty.shaded.io.grpc.netty.InternalProtocolNegotiators.serverTls(tls)));
+                } else {
+                    builder.sslContext(tls);
+                }
+            } else if (config.maxFrameBytes > 16384) {
                 builder.protocolNegotiator(new LargeFrameNegotiator(config.maxFrameBytes));
             }
             this.server = builder
                     .directExecutor()
                     .addService(service.definition())
+                    .addTransportFilter(guard)
+                    .maxConcurrentCallsPerConnection(config.maxCallsPerConnection)
                     .flowControlWindow(config.flowControlWindow)
                     .maxInboundMessageSize(config.chunkBytes + ChunkMarshaller.MAX_HEADER_BYTES + 64)
                     .maxInboundMetadataSize(16 << 10)
@@ -183,12 +198,13 @@ public final class GrpcTransport implements Transport {
                     listener.bytesSent(peer, wireBytes, (System.nanoTime() - started) / 1e9);
                 } else if (link.isTracked(done)) { // a push forgotten with its peer (forgetPeer) is no failure
                     listener.failure(peer, status.getCode().name());
-                    link.recordFailure("push of " + tag + " to " + link.describe() + " failed: " + status.getCode()
+                    link.recordFailure(status.getCode(), "push of " + tag + " to " + link.describe() + " failed: "
+                            + status.getCode()
                             + (status.getDescription() == null ? "" : " " + status.getDescription()));
                 }
                 link.untrack(done);
             }
-        }, new Metadata());
+        }, link.pushHeaders());
         call.request(1);
         try {
             CRC32C crc = new CRC32C();

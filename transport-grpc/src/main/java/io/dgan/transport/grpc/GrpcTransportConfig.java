@@ -41,6 +41,11 @@ public final class GrpcTransportConfig {
     final Duration callTimeout;
     final Duration receiveTimeout;
     final Duration connectTimeout;
+    final io.dgan.transport.grpc.tls.GossipTls tls;
+    final int maxConnectionsPerPeer;
+    final int maxUnidentifiedConnections;
+    final int maxCallsPerConnection;
+    final int maxRefusalsPerConnection;
 
     private GrpcTransportConfig(Builder b) {
         this.job = Objects.requireNonNull(b.job, "job");
@@ -68,8 +73,22 @@ public final class GrpcTransportConfig {
         this.maxVectorLength = b.maxVectorLength > 0 ? b.maxVectorLength
                 : (longest > 0 ? Math.max(longest, CONTROL_VECTOR_LENGTH) : 1L << 28);
         this.maxPendingPerPeer = b.maxPendingPerPeer;
-        this.callTimeout = b.callTimeout;
         this.receiveTimeout = b.receiveTimeout;
+        // A push may take as long as its receiver would wait for it: a peer frozen for less than the receive
+        // timeout (GC, SIGSTOP, a slow evaluation) must not lose a vector to a shorter fixed deadline.
+        this.callTimeout = b.callTimeout != null ? b.callTimeout : b.receiveTimeout;
+        this.tls = b.tls;
+        this.maxConnectionsPerPeer = b.maxConnectionsPerPeer;
+        this.maxUnidentifiedConnections = b.maxUnidentifiedConnections > 0 ? b.maxUnidentifiedConnections
+                : Math.max(64, 4 * b.size);
+        this.maxCallsPerConnection = b.maxPendingPerPeer + 16;
+        this.maxRefusalsPerConnection = b.maxRefusalsPerConnection;
+        if (tls != null) {
+            String mismatch = tls.mismatch(job, rank);
+            if (mismatch != null) {
+                throw new IllegalArgumentException("--tls-cert: " + mismatch);
+            }
+        }
         this.connectTimeout = b.connectTimeout;
         if (job.isBlank()) {
             throw new IllegalArgumentException("--job: must not be empty");
@@ -131,6 +150,11 @@ public final class GrpcTransportConfig {
         return connectTimeout;
     }
 
+    /** Whether the gossip plane is mutual TLS. */
+    public boolean tls() {
+        return tls != null;
+    }
+
     /** Elements per chunk in this config's wire format. */
     int chunkElements() {
         return chunkElements(wire);
@@ -161,9 +185,13 @@ public final class GrpcTransportConfig {
         private LinkEmulation emulation = LinkEmulation.NONE;
         private long maxVectorLength;
         private int maxPendingPerPeer = 64;
-        private Duration callTimeout = Duration.ofSeconds(60);
+        private Duration callTimeout;
         private Duration receiveTimeout = Duration.ofSeconds(120);
         private Duration connectTimeout = Duration.ofSeconds(300);
+        private io.dgan.transport.grpc.tls.GossipTls tls;
+        private int maxConnectionsPerPeer = 4;
+        private int maxUnidentifiedConnections;
+        private int maxRefusalsPerConnection = 32;
 
         private Builder(String job, int rank, int size) {
             this.job = job;
@@ -261,7 +289,34 @@ public final class GrpcTransportConfig {
             return this;
         }
 
-        /** Deadline of every RPC (a whole vector push, a handshake attempt). */
+        /**
+         * Mutual TLS with these credentials (null: plaintext). Every peer must present a certificate of the same CA
+         * naming this job and its own rank; see {@link io.dgan.transport.grpc.tls.GossipTls}.
+         */
+        public Builder tls(io.dgan.transport.grpc.tls.GossipTls tls) {
+            this.tls = tls;
+            return this;
+        }
+
+        /** Connections one rank may hold to this worker at once (reconnects, a replacement process). */
+        public Builder maxConnectionsPerPeer(int n) {
+            this.maxConnectionsPerPeer = n;
+            return this;
+        }
+
+        /** Connections that have not proven a rank yet; further ones get every call refused (default 4M, ≥ 64). */
+        public Builder maxUnidentifiedConnections(int n) {
+            this.maxUnidentifiedConnections = n;
+            return this;
+        }
+
+        /** Refused calls (or handshakes) after which a connection gets every further call refused unread. */
+        public Builder maxRefusalsPerConnection(int n) {
+            this.maxRefusalsPerConnection = n;
+            return this;
+        }
+
+        /** Deadline of every RPC (a whole vector push, a handshake attempt); defaults to the receive timeout. */
         public Builder callTimeout(Duration callTimeout) {
             this.callTimeout = callTimeout;
             return this;

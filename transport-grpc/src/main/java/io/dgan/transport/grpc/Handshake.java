@@ -67,6 +67,62 @@ final class Handshake {
         return null;
     }
 
+    /**
+     * The field in which the peer's hello differs, named without either value (what a refused peer is told), or
+     * null if they agree.
+     */
+    static String differingField(Hello mine, Hello theirs) {
+        if (theirs.getProtocolVersion() != mine.getProtocolVersion()) {
+            return "protocol version";
+        }
+        if (!theirs.getJob().equals(mine.getJob())) {
+            return "job";
+        }
+        if (theirs.getLayoutHash() != mine.getLayoutHash()) {
+            return "parameter layout";
+        }
+        if (!theirs.getDtype().equals(mine.getDtype())) {
+            return "dtype";
+        }
+        if (!theirs.getVectorLengthsList().equals(mine.getVectorLengthsList())) {
+            return "vector lengths";
+        }
+        if (theirs.getWorldSize() != mine.getWorldSize()) {
+            return "world size";
+        }
+        if (theirs.getWire() != mine.getWire()) {
+            return "wire format";
+        }
+        if (theirs.getReceiverRank() != mine.getSenderRank()) {
+            return "receiver rank";
+        }
+        return null;
+    }
+
+    /**
+     * This worker's own value of the field a peer's refusal names ("job differs", ...), as " (this worker has X)"
+     * (the peer never says its value), or "" if the refusal names no field.
+     */
+    static String ownValue(Hello mine, String refusal) {
+        String value;
+        if (refusal.endsWith("job differs")) {
+            value = "'" + mine.getJob() + "'";
+        } else if (refusal.endsWith("parameter layout differs")) {
+            value = String.format("0x%016x", mine.getLayoutHash());
+        } else if (refusal.endsWith("vector lengths differ")) {
+            value = mine.getVectorLengthsList().toString();
+        } else if (refusal.endsWith("world size differs")) {
+            value = mine.getWorldSize() + " workers";
+        } else if (refusal.endsWith("wire format differs")) {
+            value = mine.getWire().toString();
+        } else if (refusal.endsWith("protocol version differs")) {
+            value = "protocol " + mine.getProtocolVersion();
+        } else {
+            return "";
+        }
+        return " (this worker has " + value + "; the peer's value is in its log)";
+    }
+
     static String describe(long[] lengths) {
         return Arrays.toString(lengths);
     }

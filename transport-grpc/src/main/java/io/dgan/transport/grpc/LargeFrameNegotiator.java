@@ -21,11 +21,20 @@ import io.grpc.netty.shaded.io.netty.util.AsciiString;
  * public but not a stable API: if a gRPC upgrade breaks it, set the frame size to 0 to fall back to the default.
  */
 final class LargeFrameNegotiator implements InternalProtocolNegotiator.ProtocolNegotiator {
-    private final InternalProtocolNegotiator.ProtocolNegotiator plaintext = InternalProtocolNegotiators.serverPlaintext();
+    private final InternalProtocolNegotiator.ProtocolNegotiator plaintext;
     private final int maxFrameSize;
 
     LargeFrameNegotiator(int maxFrameSize) {
+        this(maxFrameSize, InternalProtocolNegotiators.serverPlaintext());
+    }
+
+    /**
+     * Around another server negotiation (TLS: {@code InternalProtocolNegotiators.serverTls}); the larger frames are
+     * announced once the client's HTTP/2 preface has arrived, i.e. after the TLS handshake.
+     */
+    LargeFrameNegotiator(int maxFrameSize, InternalProtocolNegotiator.ProtocolNegotiator inner) {
         this.maxFrameSize = maxFrameSize;
+        this.plaintext = inner;
     }
 
     @Override
@@ -61,9 +70,12 @@ final class LargeFrameNegotiator implements InternalProtocolNegotiator.ProtocolN
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                 ctx.fireChannelRead(msg);
                 if (!announced) {
+                    ChannelHandlerContext grpc = ctx.pipeline().context(grpcHandler);
+                    if (grpc != null && !grpcHandler.decoder().prefaceReceived() && ctx.channel().isActive()) {
+                        return; // still negotiating (a TLS handshake): wait for the client's HTTP/2 preface
+                    }
                     announced = true;
                     // By now the client preface was read and our initial SETTINGS sent: announce the larger frames.
-                    ChannelHandlerContext grpc = ctx.pipeline().context(grpcHandler);
                     if (grpc != null && ctx.channel().isActive()) {
                         grpcHandler.encoder().writeSettings(grpc, new Http2Settings().maxFrameSize(maxFrameSize),
                                 grpc.newPromise());

@@ -18,8 +18,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * Vectors that arrived from peers, keyed by (sender rank, tag), waiting for {@code receive}. Only complete, validated
  * vectors are ever handed out; a vector under assembly is invisible. A tag can be delivered once: a second push of a
  * tag that is pending, in progress or recently consumed is refused, so a duplicated or replayed message never lands
- * in a later round. Pushes that failed are remembered so that the matching {@code receive} fails at once with the
- * reason rather than timing out.
+ * in a later round. A refused push leaves no trace but its reason, which the matching {@code receive} names should it
+ * time out: it does not fail that receive, so that a forged or broken push never takes a round from the real sender.
  */
 final class Mailbox {
     /** How many consumed tags per sender are remembered to refuse replays. */
@@ -39,7 +39,9 @@ final class Mailbox {
     private final Condition changed = lock.newCondition();
     private final Map<Key, Arrived> complete = new HashMap<>();
     private final Set<Key> assembling = new HashSet<>();
-    private final Map<Key, String> failed = new HashMap<>();
+    /** Why the last push of a key was refused; bounded (cleared when it grows past {@link #REFUSAL_MEMORY}). */
+    private final Map<Key, String> refusals = new HashMap<>();
+    private static final int REFUSAL_MEMORY = 1024;
     private final Map<Integer, LinkedHashSet<MessageTag>> consumed = new HashMap<>();
     private final Map<Integer, Integer> pendingPerSender = new HashMap<>();
     private final int maxPendingPerSender;
@@ -70,7 +72,6 @@ final class Mailbox {
             }
             pendingPerSender.put(key.sender(), pending + 1);
             assembling.add(key);
-            failed.remove(key);
             return null;
         } finally {
             lock.unlock();
@@ -93,15 +94,20 @@ final class Mailbox {
         }
     }
 
-    /** A push registered with {@link #begin} failed; the matching receive will report {@code reason}. */
-    void fail(Key key, String reason) {
+    /**
+     * A push registered with {@link #begin} was refused or interrupted: it is forgotten (the tag may still arrive
+     * from the real sender); a receive of it that times out names {@code reason}.
+     */
+    void refused(Key key, String reason) {
         lock.lock();
         try {
             if (assembling.remove(key)) {
                 decrementPending(key.sender());
             }
-            failed.put(key, reason);
-            changed.signalAll();
+            if (refusals.size() >= REFUSAL_MEMORY) {
+                refusals.clear();
+            }
+            refusals.put(key, reason);
         } finally {
             lock.unlock();
         }
@@ -110,7 +116,7 @@ final class Mailbox {
     /**
      * Waits for the complete vector {@code key}. The caller owns the result and must release it.
      *
-     * @throws TransportException on timeout, on a failed push of that vector, or when the mailbox is closed
+     * @throws TransportException on timeout or when the mailbox is closed
      */
     Arrived take(Key key, Duration timeout, String peerDescription) {
         return take(key, timeout, peerDescription, true);
@@ -125,17 +131,13 @@ final class Mailbox {
                 Arrived arrived = complete.remove(key);
                 if (arrived != null) {
                     decrementPending(key.sender());
+                    refusals.remove(key);
                     LinkedHashSet<MessageTag> seen = consumed.computeIfAbsent(key.sender(), s -> new LinkedHashSet<>());
                     seen.add(key.tag());
                     if (seen.size() > CONSUMED_MEMORY) {
                         seen.remove(seen.iterator().next());
                     }
                     return arrived;
-                }
-                String failure = failed.remove(key);
-                if (failure != null) {
-                    throw new TransportException("receive from " + peerDescription + " " + key.tag()
-                            + " failed: " + failure);
                 }
                 if (closed) {
                     throw new TransportException("receive from " + peerDescription + " " + key.tag()
@@ -148,7 +150,9 @@ final class Mailbox {
                     }
                     throw new TransportException("timed out after " + timeout.toMillis() + " ms waiting for "
                             + peerDescription + " to send " + key.tag()
-                            + (assembling.contains(key) ? " (a push is in progress but incomplete)" : ""));
+                            + (assembling.contains(key) ? " (a push is in progress but incomplete)" : "")
+                            + (refusals.containsKey(key) ? " (a push of it was refused: " + refusals.get(key) + ")"
+                            : ""));
                 }
                 changed.awaitNanos(left);
             }

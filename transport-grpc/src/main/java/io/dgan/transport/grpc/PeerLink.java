@@ -5,6 +5,7 @@ import io.dgan.transport.grpc.proto.Hello;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -35,6 +36,8 @@ final class PeerLink {
     private volatile boolean handshaken;
     private final AtomicReference<String> failure = new AtomicReference<>();
     private final java.util.Map<CountDownLatch, ClientCall<?, ?>> pending = new ConcurrentHashMap<>();
+    private final Metadata pushHeaders;
+    private volatile long lastUnreachableReport;
 
     PeerLink(int peer, String address, GrpcTransportConfig config, TransportListener listener, Consumer<String> log) {
         this.peer = peer;
@@ -44,14 +47,32 @@ final class PeerLink {
         this.log = log;
         NettyChannelBuilder builder = NettyChannelBuilder.forTarget(address);
         NettyTuning.apply(config, builder::withOption);
+        if (config.tls != null) {
+            builder.sslContext(config.tls.clientContext(config.size, peer));
+        } else {
+            builder.usePlaintext();
+        }
+        // Keepalive may only give up on a silent peer after the receive timeout: a peer frozen for less (a long GC,
+        // SIGSTOP, an evaluation) is waited for, as its vectors are, instead of losing the connection with the
+        // vectors in flight on it.
+        long receiveMs = config.receiveTimeout.toMillis();
         this.channel = builder
-                .usePlaintext()
                 .directExecutor()
                 .flowControlWindow(config.flowControlWindow)
                 .maxInboundMessageSize(1 << 16)
-                .keepAliveTime(30, TimeUnit.SECONDS)
-                .keepAliveTimeout(20, TimeUnit.SECONDS)
+                .keepAliveTime(Math.max(10_000, Math.min(30_000, receiveMs / 2)), TimeUnit.MILLISECONDS)
+                .keepAliveTimeout(Math.max(20_000, receiveMs), TimeUnit.MILLISECONDS)
                 .build();
+        Metadata headers = new Metadata();
+        headers.put(ConnectionGuard.HELLO, Handshake.hello(config, peer).toByteArray());
+        this.pushHeaders = headers;
+    }
+
+    /** The headers of every push: this worker's hello, which binds a fresh connection (e.g. after a reconnect). */
+    Metadata pushHeaders() {
+        Metadata copy = new Metadata();
+        copy.merge(pushHeaders);
+        return copy;
     }
 
     String describe() {
@@ -91,9 +112,12 @@ final class PeerLink {
                     handshaken = true;
                     return;
                 } catch (StatusRuntimeException e) {
-                    if (e.getStatus().getCode() == Status.Code.FAILED_PRECONDITION) {
-                        throw new TransportException("handshake with " + describe() + " failed: "
-                                + e.getStatus().getDescription());
+                    Status.Code code = e.getStatus().getCode();
+                    if (code == Status.Code.FAILED_PRECONDITION || code == Status.Code.PERMISSION_DENIED
+                            || code == Status.Code.UNAUTHENTICATED || code == Status.Code.RESOURCE_EXHAUSTED) {
+                        String description = String.valueOf(e.getStatus().getDescription());
+                        throw new TransportException("handshake with " + describe() + " failed: " + description
+                                + Handshake.ownValue(mine, description));
                     }
                     Throwable cause = e.getStatus().getCause();
                     lastError = e.getStatus().getCode() + (e.getStatus().getDescription() == null ? ""
@@ -133,7 +157,23 @@ final class PeerLink {
         }
     }
 
-    void recordFailure(String message) {
+    /**
+     * A push failed. If the peer could not be reached (UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED: it died, froze
+     * past the deadline, or left the topology) that is the neighbour's failure, not this worker's: it is logged
+     * (at most every few seconds) and the receive from that peer decides (it times out, or the topology removes
+     * the peer). Any other refusal (this worker's vector was invalid, its certificate refused) is reported by the
+     * next call concerning the peer.
+     */
+    void recordFailure(Status.Code code, String message) {
+        if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
+                || code == Status.Code.CANCELLED) {
+            long now = System.nanoTime();
+            if (now - lastUnreachableReport > TimeUnit.MILLISECONDS.toNanos(REPORT_EVERY_MS)) {
+                lastUnreachableReport = now;
+                log.accept(message + " (neighbour unreachable; its receive decides)");
+            }
+            return;
+        }
         failure.compareAndSet(null, message);
     }
 

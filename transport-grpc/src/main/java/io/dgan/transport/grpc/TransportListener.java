@@ -23,6 +23,14 @@ public interface TransportListener {
     default void failure(int peer, String code) {
     }
 
+    /**
+     * A peer's call or vector was refused before anything of it was used: {@code peer} is a rank this worker
+     * identified (-1: a connection that never proved a rank of this job), {@code reason} one of the fixed
+     * {@link Refusal} names, never a value chosen by the peer.
+     */
+    default void refused(int peer, String reason) {
+    }
+
     /** The worker is waiting for {@code peer} to resolve and answer the handshake. */
     default void waiting(int peer, String address, String reason) {
     }

@@ -34,21 +34,24 @@ final class VectorChunk {
     final boolean trailerCrc;
     /** Receiver: the CRC trailer the chunk carried, or null. */
     private final Integer trailer;
+    /** Receiver: every element of the payload is finite (no NaN, no infinity). */
+    final boolean finite;
 
     /** Why the bytes could not be parsed, or null: the service reports it with the right status and text. */
     final Status unreadable;
 
     VectorChunk(ChunkHeader header, byte[] data, int dataLength, ChunkPool pool) {
-        this(header, data, null, dataLength, pool, 0, null, false, null);
+        this(header, data, null, dataLength, pool, 0, null, false, null, true);
     }
 
     /** A chunk to send from a pooled array, with a CRC-32C trailer if {@code trailerCrc}. */
     VectorChunk(ChunkHeader header, byte[] data, int dataLength, ChunkPool pool, boolean trailerCrc) {
-        this(header, data, null, dataLength, pool, 0, null, trailerCrc, null);
+        this(header, data, null, dataLength, pool, 0, null, trailerCrc, null, true);
     }
 
     private VectorChunk(ChunkHeader header, byte[] data, InputStream retained, int dataLength, ChunkPool pool, int crc,
-                        Status unreadable, boolean trailerCrc, Integer trailer) {
+                        Status unreadable, boolean trailerCrc, Integer trailer, boolean finite) {
+        this.finite = finite;
         this.header = header;
         this.data = data;
         this.retained = retained;
@@ -70,7 +73,7 @@ final class VectorChunk {
      */
     static VectorChunk fromSource(ChunkHeader header, FloatBuffer src, int from, int count, ChunkPool pool,
                                   boolean trailerCrc) {
-        VectorChunk chunk = new VectorChunk(header, null, null, count * 4, pool, 0, null, trailerCrc, null);
+        VectorChunk chunk = new VectorChunk(header, null, null, count * 4, pool, 0, null, trailerCrc, null, true);
         chunk.source = src;
         chunk.sourceFrom = from;
         return chunk;
@@ -157,13 +160,14 @@ final class VectorChunk {
      * trailer carries one), {@code trailer} the CRC trailer it carried or null.
      */
     static VectorChunk received(ChunkHeader header, byte[] data, int dataLength, ChunkPool pool, int crc,
-                                Integer trailer) {
-        return new VectorChunk(header, data, null, dataLength, pool, crc, null, false, trailer);
+                                Integer trailer, boolean finite) {
+        return new VectorChunk(header, data, null, dataLength, pool, crc, null, false, trailer, finite);
     }
 
     /** A received chunk whose payload stays in gRPC's buffers ({@code retained} implements {@link HasByteBuffer}). */
-    static VectorChunk retained(ChunkHeader header, InputStream retained, int dataLength, int crc, Integer trailer) {
-        return new VectorChunk(header, null, retained, dataLength, null, crc, null, false, trailer);
+    static VectorChunk retained(ChunkHeader header, InputStream retained, int dataLength, int crc, Integer trailer,
+                                boolean finite) {
+        return new VectorChunk(header, null, retained, dataLength, null, crc, null, false, trailer, finite);
     }
 
     /**
@@ -171,7 +175,7 @@ final class VectorChunk {
      * exception from a marshaller into a bare UNKNOWN "Application error processing RPC".
      */
     static VectorChunk unreadable(Status status) {
-        return new VectorChunk(ChunkHeader.getDefaultInstance(), null, null, 0, null, 0, status, false, null);
+        return new VectorChunk(ChunkHeader.getDefaultInstance(), null, null, 0, null, 0, status, false, null, false);
     }
 
     /** CRC-32C of the payload as received (meaningful when the header or a trailer carries one). */
@@ -179,8 +183,14 @@ final class VectorChunk {
         return crc;
     }
 
-    /** Receiver: why the payload does not match the checksum(s) it came with (header and/or trailer), or null. */
-    String checksumProblem() {
+    /**
+     * Receiver: why the payload does not match the checksum(s) it came with (header and/or trailer), or null; with
+     * {@code required}, a chunk without any checksum is a problem too.
+     */
+    String checksumProblem(boolean required) {
+        if (required && !header.hasCrc32C() && trailer == null) {
+            return "chunk at offset " + header.getOffset() + " carries no checksum";
+        }
         if (header.hasCrc32C() && crc != header.getCrc32C()) {
             return "checksum mismatch in chunk at offset " + header.getOffset();
         }

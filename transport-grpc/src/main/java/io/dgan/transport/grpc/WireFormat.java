@@ -92,4 +92,36 @@ public enum WireFormat {
             }
         }
     }
+
+    /**
+     * Whether the {@code bytes} little-endian bytes of {@code in} from its position (whole elements) hold only finite
+     * values: no NaN, no infinity (all exponent bits set, in binary32 and in bfloat16 alike). One read pass.
+     */
+    boolean allFinite(ByteBuffer in, int bytes) {
+        ByteBuffer le = in.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        int p = le.position();
+        return allFiniteElementwise(le, p, bytes);
+    }
+
+    private boolean allFiniteElementwise(ByteBuffer le, int p, int bytes) {
+        if (this == FLOAT32) {
+            for (int i = 0; i < bytes; i += 4) {
+                if ((le.getInt(p + i) & 0x7f800000) == 0x7f800000) {
+                    return false;
+                }
+            }
+        } else {
+            for (int i = 0; i < bytes; i += 2) {
+                if ((le.getShort(p + i) & 0x7f80) == 0x7f80) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /** As {@link #allFinite(ByteBuffer, int)} over {@code data[offset, offset + bytes)}. */
+    boolean allFinite(byte[] data, int offset, int bytes) {
+        return allFiniteElementwise(ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN), offset, bytes);
+    }
 }

@@ -37,20 +37,32 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Peers that misbehave, talking to a real transport over real sockets: each gets a clear error or a timeout, the
- * worker never hangs, and the destination buffer is untouched unless a complete, validated vector arrived.
+ * Peers that misbehave, talking to a real transport over real sockets: each push that breaks a rule is refused with a
+ * status naming the rule (and no value of the receiver's), counted under a fixed reason, and leaves the round to the
+ * real sender; the worker never hangs, and the destination buffer is untouched unless a complete, validated vector
+ * arrived. The rogue client shakes hands as rank 0 (the hello in its push headers) unless a test says otherwise.
  */
 class BadPeerTest {
     private static final long LAYOUT = 0x1234_5678_9abcL;
     private static final int CHUNK_BYTES = 1024;
     private TransportPair pair;
     private ManagedChannel rogue;
+    private RecordingListener seen;
 
     @BeforeEach
     void start() {
+        seen = new RecordingListener();
         pair = TransportPair.start(2, b -> b.chunkBytes(CHUNK_BYTES).vectorLengths(512)
-                .callTimeout(Duration.ofMillis(800)).receiveTimeout(Duration.ofSeconds(3)));
+                        .callTimeout(Duration.ofMillis(800)).receiveTimeout(Duration.ofMillis(1500)),
+                r -> r == 1 ? seen : TransportListener.NONE, r -> r == 1 ? seen.log::add : msg -> { });
         rogue = NettyChannelBuilder.forAddress("127.0.0.1", pair.get(1).port()).usePlaintext().build();
+    }
+
+    /** The hello rank {@code sender} of the test job would send to rank 1, as push headers. */
+    private Metadata helloFrom(int sender) {
+        Metadata m = new Metadata();
+        m.put(ConnectionGuard.HELLO, Handshake.hello(pair.get(sender).config(), 1).toByteArray());
+        return m;
     }
 
     @AfterEach
@@ -85,10 +97,14 @@ class BadPeerTest {
 
     /** Pushes the given chunks on a raw call; completes with the call's final status. */
     private CompletableFuture<Status> push(List<VectorChunk> chunks, boolean halfClose) {
+        return push(chunks, halfClose, helloFrom(0));
+    }
+
+    private CompletableFuture<Status> push(List<VectorChunk> chunks, boolean halfClose, Metadata headers) {
         ChunkPool pool = new ChunkPool(1 << 20, 4);
         ClientCall<VectorChunk, PushAck> call = rogue.newCall(GossipMethods.push(pool),
                 CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS));
-        CompletableFuture<Status> done = start(call);
+        CompletableFuture<Status> done = start(call, headers);
         chunks.forEach(call::sendMessage);
         if (halfClose) {
             call.halfClose();
@@ -96,8 +112,34 @@ class BadPeerTest {
         return done;
     }
 
+    /** A chunk with its CRC-32C in the header (a rule every chunk must keep) unless the header has one already. */
     private static VectorChunk chunk(ChunkHeader header, byte[] data) {
+        ChunkHeader h = header.hasCrc32C() ? header : header.toBuilder().setCrc32C(crc(data)).build();
+        return new VectorChunk(h, data, data.length, new ChunkPool(data.length == 0 ? 1024 : data.length, 0));
+    }
+
+    private static VectorChunk chunkWithoutChecksum(ChunkHeader header, byte[] data) {
         return new VectorChunk(header, data, data.length, new ChunkPool(data.length == 0 ? 1024 : data.length, 0));
+    }
+
+    /** The receive times out (it is not failed by the refused push) naming the refusal, with dst untouched. */
+    private void assertReceiveTimesOutNaming(MessageTag tag, String detail) {
+        FloatBuffer dst = sentinel(512);
+        assertThatThrownBy(() -> pair.get(1).receive(0, tag, dst))
+                .isInstanceOf(TransportException.class).hasMessageContaining("timed out")
+                .hasMessageContaining(detail);
+        assertUntouched(dst);
+    }
+
+    /** After a refused push of {@code tag}, the real sender's vector of that tag is still delivered. */
+    private void assertRealSenderStillDelivers(MessageTag tag) {
+        float[] values = new float[512];
+        java.util.Arrays.fill(values, 0.25f);
+        pair.get(0).send(1, tag, FloatBuffer.wrap(values));
+        FloatBuffer dst = sentinel(512);
+        pair.get(1).receive(0, tag, dst);
+        assertThat(dst.get(0)).isEqualTo(0.25f);
+        assertThat(dst.get(511)).isEqualTo(0.25f);
     }
 
     private static FloatBuffer sentinel(int n) {
@@ -131,19 +173,157 @@ class BadPeerTest {
     }
 
     @Test
-    void aWrongLayoutHashIsRefusedAndTheReceiverFailsAtOnce() throws Exception {
+    void aWrongLayoutHashIsRefusedWithoutItsValueAndTheRealSenderKeepsTheRound() throws Exception {
         MessageTag tag = new MessageTag(0, 1, 0, 0);
         byte[] data = payload(256, 7f);
         Status status = push(List.of(chunk(header(0, tag, 512, 0, 256).setLayoutHash(99).build(), data)), true)
                 .get(5, TimeUnit.SECONDS);
         assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(status.getDescription()).contains("layout hash");
-        FloatBuffer dst = sentinel(512);
-        long t0 = System.nanoTime();
-        assertThatThrownBy(() -> pair.get(1).receive(0, tag, dst))
-                .isInstanceOf(TransportException.class).hasMessageContaining("layout hash");
-        assertThat(System.nanoTime() - t0).isLessThan(TimeUnit.SECONDS.toNanos(2));
-        assertUntouched(dst);
+        assertThat(status.getDescription()).isEqualTo("rank 1 refused the vector: malformed vector")
+                .doesNotContain("test-job").doesNotContainIgnoringCase("1234");
+        assertThat(seen.count("0:malformed")).isEqualTo(1);
+        assertThat(seen.log).anySatisfy(line -> assertThat(line).contains("layout hash"));
+        assertRealSenderStillDelivers(tag);
+    }
+
+    @Test
+    void aPushWithoutAHandshakeOnItsConnectionIsRefused() throws Exception {
+        MessageTag tag = new MessageTag(0, 30, 0, 0);
+        byte[] data = payload(256, 1f);
+        Status status = push(List.of(chunk(header(0, tag, 256, 0, 256).build(), data)), true, new Metadata())
+                .get(5, TimeUnit.SECONDS);
+        assertThat(status.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(status.getDescription()).contains("no handshake on this connection");
+        assertThat(seen.count("-1:no_handshake")).isEqualTo(1);
+    }
+
+    @Test
+    void aVectorClaimingAnotherRankThanItsConnectionsHandshakeIsRefused() throws Exception {
+        MessageTag tag = new MessageTag(0, 31, 0, 0);
+        byte[] data = payload(256, 1f);
+        // The connection shook hands as rank 0 ...
+        assertThat(push(List.of(chunk(header(0, tag, 256, 0, 256).build(), data)), true).get(5, TimeUnit.SECONDS)
+                .isOk()).isTrue();
+        // ... so a vector of "rank 2", or a second handshake as another rank, is refused on it.
+        MessageTag next = new MessageTag(0, 32, 0, 0);
+        Status forged = push(List.of(chunk(header(2, next, 256, 0, 256).build(), data)), true)
+                .get(5, TimeUnit.SECONDS);
+        assertThat(forged.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(seen.count("0:rank_mismatch")).isEqualTo(1);
+    }
+
+    @Test
+    void nanAndInfinityAreRefusedCountedAndNeverDelivered() throws Exception {
+        MessageTag tag = new MessageTag(0, 33, 0, 0);
+        byte[] good = payload(256, 1f);
+        byte[] nan = payload(256, 1f);
+        ByteBuffer.wrap(nan).order(ByteOrder.LITTLE_ENDIAN).putFloat(4 * 17, Float.NaN);
+        Status status = push(List.of(chunk(header(0, tag, 512, 0, 256).build(), good),
+                chunk(header(0, tag, 512, 256, 256).build(), nan)), true).get(5, TimeUnit.SECONDS);
+        assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(status.getDescription()).contains("NaN or infinity");
+        byte[] inf = payload(256, Float.NEGATIVE_INFINITY);
+        MessageTag tag2 = new MessageTag(0, 34, 0, 0);
+        assertThat(push(List.of(chunk(header(0, tag2, 256, 0, 256).build(), inf)), true).get(5, TimeUnit.SECONDS)
+                .getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        // bfloat16 too: 0x7fc0 is a NaN
+        byte[] bf = new byte[512];
+        bf[101] = 0x7f;
+        bf[100] = (byte) 0xc0;
+        MessageTag tag3 = new MessageTag(0, 35, 0, 0);
+        assertThat(push(List.of(chunk(header(0, tag3, 256, 0, 256)
+                .setWire(io.dgan.transport.grpc.proto.WireFormat.BFLOAT16_LE).build(), bf)), true)
+                .get(5, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(seen.count("0:non_finite")).isEqualTo(3);
+        assertReceiveTimesOutNaming(tag, "NaN or infinity");
+        assertRealSenderStillDelivers(tag);
+    }
+
+    @Test
+    void aChunkWithoutAChecksumIsRefused() throws Exception {
+        MessageTag tag = new MessageTag(0, 36, 0, 0);
+        byte[] data = payload(256, 1f);
+        Status status = push(List.of(chunkWithoutChecksum(header(0, tag, 256, 0, 256).build(), data)), true)
+                .get(5, TimeUnit.SECONDS);
+        assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(status.getDescription()).contains("checksum missing or wrong");
+        assertThat(seen.count("0:checksum")).isEqualTo(1);
+    }
+
+    @Test
+    void handshakesClaimingEveryRankCreateNoNewLabelAndExhaustTheConnection() {
+        // 200 hellos with distinct (mostly impossible) sender ranks on one connection: refused, charged to "-1"
+        // (never to the rank a peer claims), and past the per-connection budget every call is refused unread.
+        int refused = 0;
+        for (int r = 0; r < 200; r++) {
+            io.dgan.transport.grpc.proto.Hello forged = Handshake.hello(pair.get(0).config(), 1).toBuilder()
+                    .setSenderRank(1000 + r).build();
+            try {
+                io.grpc.stub.ClientCalls.blockingUnaryCall(rogue, GossipMethods.hello(),
+                        CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), forged);
+            } catch (io.grpc.StatusRuntimeException e) {
+                refused++;
+                assertThat(e.getStatus().getDescription()).doesNotContain("test-job");
+            }
+        }
+        assertThat(refused).isEqualTo(200);
+        assertThat(seen.refusals).allSatisfy(r -> assertThat(r).startsWith("-1:"));
+        assertThat(seen.count("-1:handshake")).isEqualTo(32);
+        assertThat(seen.count("-1:abuse")).isEqualTo(168);
+        // The real peers are not affected.
+        MessageTag tag = new MessageTag(0, 37, 0, 0);
+        assertRealSenderStillDelivers(tag);
+    }
+
+    @Test
+    void aHandshakeRefusalNamesTheFieldButNoValue() {
+        io.dgan.transport.grpc.proto.Hello other = Handshake.hello(pair.get(0).config(), 1).toBuilder()
+                .setJob("other-job").setLayoutHash(77).build();
+        assertThatThrownBy(() -> io.grpc.stub.ClientCalls.blockingUnaryCall(rogue, GossipMethods.hello(),
+                CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), other))
+                .hasMessageContaining("handshake refused by rank 1: job differs")
+                .hasMessageNotContaining("test-job");
+        assertThat(seen.log).anySatisfy(line -> assertThat(line).contains("'test-job'"));
+    }
+
+    @Test
+    void vectorsWaitingArePerSenderAndAConnectionPerRankLimitHolds() throws Exception {
+        // 64 partial vectors of rank 0 (the pending limit) are refused beyond the limit ...
+        byte[] half = payload(256, 1f);
+        List<CompletableFuture<Status>> open = new ArrayList<>();
+        for (int i = 0; i < 64; i++) {
+            open.add(push(List.of(chunk(header(0, new MessageTag(0, 1000 + i, 0, 0), 512, 0, 256).build(), half)),
+                    false));
+        }
+        Thread.sleep(500); // the 64 first chunks are in
+        Status over = push(List.of(chunk(header(0, new MessageTag(0, 2000, 0, 0), 512, 0, 256).build(), half)), true)
+                .get(5, TimeUnit.SECONDS);
+        assertThat(over.getCode()).as(over + " " + seen.log).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(seen.count("0:limit")).isEqualTo(1);
+        open.forEach(f -> f.cancel(true));
+        // ... and a rank may hold at most 4 connections.
+        List<ManagedChannel> extra = new ArrayList<>();
+        try {
+            int refusedConnections = 0;
+            for (int i = 0; i < 6; i++) {
+                ManagedChannel c = NettyChannelBuilder.forAddress("127.0.0.1", pair.get(1).port()).usePlaintext()
+                        .build();
+                extra.add(c);
+                try {
+                    io.grpc.stub.ClientCalls.blockingUnaryCall(c, GossipMethods.hello(),
+                            CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS),
+                            Handshake.hello(pair.get(0).config(), 1));
+                } catch (io.grpc.StatusRuntimeException e) {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+                    refusedConnections++;
+                }
+            }
+            // rogue holds one connection of rank 0, so does rank 0's transport (it pushed above) ... 4 in all
+            assertThat(refusedConnections).isGreaterThanOrEqualTo(2);
+            assertThat(seen.count("-1:connections")).isEqualTo(refusedConnections);
+        } finally {
+            extra.forEach(ManagedChannel::shutdownNow);
+        }
     }
 
     @Test
@@ -158,10 +338,7 @@ class BadPeerTest {
                 .get(5, TimeUnit.SECONDS);
         assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(status.getDescription()).contains("checksum");
-        FloatBuffer dst = sentinel(512);
-        assertThatThrownBy(() -> pair.get(1).receive(0, tag, dst))
-                .isInstanceOf(TransportException.class).hasMessageContaining("checksum");
-        assertUntouched(dst);
+        assertReceiveTimesOutNaming(tag, "checksum mismatch");
     }
 
     /** Pushes raw message bodies (each one gRPC message) on the Push method; completes with the final status. */
@@ -169,21 +346,21 @@ class BadPeerTest {
         MethodDescriptor<byte[], PushAck> raw = GossipMethods.push(new ChunkPool(1 << 20, 0)).toBuilder(
                 new BytesMarshaller(), io.grpc.protobuf.ProtoUtils.marshaller(PushAck.getDefaultInstance())).build();
         ClientCall<byte[], PushAck> call = rogue.newCall(raw, CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS));
-        CompletableFuture<Status> done = start(call);
+        CompletableFuture<Status> done = start(call, helloFrom(0));
         messages.forEach(call::sendMessage);
         call.halfClose();
         return done;
     }
 
     /** Starts a raw Push call and asks for its ack; the future completes with the call's final status. */
-    private static <T> CompletableFuture<Status> start(ClientCall<T, PushAck> call) {
+    private static <T> CompletableFuture<Status> start(ClientCall<T, PushAck> call, Metadata headers) {
         CompletableFuture<Status> done = new CompletableFuture<>();
         call.start(new ClientCall.Listener<>() {
             @Override
             public void onClose(Status status, Metadata trailers) {
                 done.complete(status);
             }
-        }, new Metadata());
+        }, headers);
         call.request(1);
         return done;
     }
@@ -220,11 +397,8 @@ class BadPeerTest {
         Status status = pushRaw(List.of(withTrailer(header(0, tag, 512, 0, 256).build(), ones), bad))
                 .get(5, TimeUnit.SECONDS);
         assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(status.getDescription()).contains("checksum mismatch (CRC trailer) in chunk at offset 256");
-        FloatBuffer dst = sentinel(512);
-        assertThatThrownBy(() -> pair.get(1).receive(0, tag, dst))
-                .isInstanceOf(TransportException.class).hasMessageContaining("checksum");
-        assertUntouched(dst);
+        assertThat(status.getDescription()).contains("checksum missing or wrong");
+        assertReceiveTimesOutNaming(tag, "checksum mismatch (CRC trailer) in chunk at offset 256");
 
         // Something other than a CRC trailer after the data is malformed.
         MessageTag tag2 = new MessageTag(0, 22, 0, 0);
@@ -232,7 +406,7 @@ class BadPeerTest {
         odd[odd.length - 5] = 0x25; // field 4, fixed32
         Status malformed = pushRaw(List.of(odd)).get(5, TimeUnit.SECONDS);
         assertThat(malformed.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(malformed.getDescription()).contains("malformed chunk");
+        assertThat(malformed.getDescription()).contains("malformed");
     }
 
     @Test
@@ -241,17 +415,18 @@ class BadPeerTest {
         byte[] data = payload(256, 1f);
         Status gap = push(List.of(chunk(header(0, tag, 512, 256, 256).build(), data)), true).get(5, TimeUnit.SECONDS);
         assertThat(gap.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(gap.getDescription()).contains("offset 256, expected 0");
+        assertThat(seen.log).anySatisfy(l -> assertThat(l).contains("offset 256, expected 0"));
 
         MessageTag tag2 = new MessageTag(0, 4, 0, 0);
         Status overflow = push(List.of(chunk(header(0, tag2, 100, 0, 256).build(), data)), true)
                 .get(5, TimeUnit.SECONDS);
-        assertThat(overflow.getDescription()).contains("does not fit a vector of 100");
+        assertThat(overflow.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
 
         MessageTag tag3 = new MessageTag(0, 5, 0, 0);
         Status huge = push(List.of(chunk(header(0, tag3, 1L << 40, 0, 256).build(), data)), true)
                 .get(5, TimeUnit.SECONDS);
-        assertThat(huge.getDescription()).contains("exceeds the limit of " + GrpcTransportConfig.CONTROL_VECTOR_LENGTH);
+        assertThat(huge.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(seen.count("0:malformed")).isEqualTo(3);
     }
 
     @Test
@@ -261,10 +436,7 @@ class BadPeerTest {
         Status status = push(List.of(chunk(header(0, tag, 512, 0, 4 * CHUNK_BYTES).build(), tooBig)), true)
                 .get(5, TimeUnit.SECONDS);
         assertThat(status.getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-        assertThat(status.getDescription()).contains("exceeds");
-        FloatBuffer dst = sentinel(512);
-        assertThatThrownBy(() -> pair.get(1).receive(0, tag, dst)).isInstanceOf(TransportException.class);
-        assertUntouched(dst);
+        assertReceiveTimesOutNaming(tag, "timed out"); // cut off by gRPC before it is read: never attributed
     }
 
     @Test
@@ -274,7 +446,7 @@ class BadPeerTest {
         garbage[0] = 0x55;
         Status status = pushRaw(List.of(garbage)).get(5, TimeUnit.SECONDS);
         assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(status.getDescription()).contains("malformed chunk");
+        assertThat(status.getDescription()).contains("malformed");
         // The transport keeps working for well-behaved peers.
         FloatBuffer v = FloatBuffer.wrap(new float[] {1, 2, 3});
         MessageTag tag = new MessageTag(0, 7, 0, 0);
@@ -290,25 +462,18 @@ class BadPeerTest {
         byte[] half = payload(256, 5f);
         Status status = push(List.of(chunk(header(0, tag, 512, 0, 256).build(), half)), true).get(5, TimeUnit.SECONDS);
         assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(status.getDescription()).contains("incomplete vector: 256 of 512");
-        FloatBuffer dst = sentinel(512);
-        assertThatThrownBy(() -> pair.get(1).receive(0, tag, dst))
-                .isInstanceOf(TransportException.class).hasMessageContaining("incomplete");
-        assertUntouched(dst);
+        assertReceiveTimesOutNaming(tag, "incomplete vector: 256 of 512");
     }
 
     @Test
-    void aPushThatStallsIsCutOffAndTheReceiverFails() throws Exception {
+    void aPushThatStallsIsCutOffAndTheRoundStaysOpen() throws Exception {
         MessageTag tag = new MessageTag(0, 9, 0, 0);
         byte[] half = payload(256, 5f);
         CompletableFuture<Status> status = push(List.of(chunk(header(0, tag, 512, 0, 256).build(), half)), false);
-        FloatBuffer dst = sentinel(512);
-        long t0 = System.nanoTime();
-        assertThatThrownBy(() -> pair.get(1).receive(0, tag, dst))
-                .isInstanceOf(TransportException.class).hasMessageContaining("stalled");
-        assertThat(System.nanoTime() - t0).isLessThan(TimeUnit.SECONDS.toNanos(3));
+        assertReceiveTimesOutNaming(tag, "stalled");
         assertThat(status.get(5, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
-        assertUntouched(dst);
+        assertThat(seen.count("0:stalled")).isEqualTo(1);
+        assertRealSenderStillDelivers(tag);
     }
 
     @Test
@@ -317,9 +482,12 @@ class BadPeerTest {
         byte[] data = payload(256, 1f);
         Status otherJob = push(List.of(chunk(header(0, tag, 256, 0, 256).setJob("other").build(), data)), true)
                 .get(5, TimeUnit.SECONDS);
-        assertThat(otherJob.getDescription()).contains("job 'other'");
+        assertThat(otherJob.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(otherJob.getDescription()).doesNotContain("test-job");
         Status self = push(List.of(chunk(header(1, tag, 256, 0, 256).build(), data)), true).get(5, TimeUnit.SECONDS);
-        assertThat(self.getDescription()).contains("sender rank 1 is not a peer");
+        assertThat(self.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(seen.count("0:malformed")).isEqualTo(1);
+        assertThat(seen.count("0:rank_mismatch")).isEqualTo(1);
     }
 
     @Test

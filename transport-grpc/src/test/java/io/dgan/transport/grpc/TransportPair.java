@@ -13,6 +13,22 @@ final class TransportPair implements AutoCloseable {
     }
 
     static TransportPair start(int workers, UnaryOperator<GrpcTransportConfig.Builder> tweak) {
+        return start(workers, tweak, r -> TransportListener.NONE, r -> msg -> { });
+    }
+
+    /** As {@link #start(int, UnaryOperator)}, with each rank's listener and log. */
+    static TransportPair start(int workers, UnaryOperator<GrpcTransportConfig.Builder> tweak,
+                               java.util.function.IntFunction<TransportListener> listeners,
+                               java.util.function.IntFunction<java.util.function.Consumer<String>> logs) {
+        return start(workers, (r, b) -> tweak.apply(b), listeners, logs);
+    }
+
+    /** As above, with a per-rank tweak (e.g. each rank's own certificate). */
+    static TransportPair start(int workers,
+                               java.util.function.BiFunction<Integer, GrpcTransportConfig.Builder,
+                                       GrpcTransportConfig.Builder> tweak,
+                               java.util.function.IntFunction<TransportListener> listeners,
+                               java.util.function.IntFunction<java.util.function.Consumer<String>> logs) {
         int[] ports = FreePorts.pick(workers);
         String[] addresses = new String[workers];
         for (int i = 0; i < workers; i++) {
@@ -24,8 +40,8 @@ final class TransportPair implements AutoCloseable {
                     .bindHost("127.0.0.1").port(ports[r]).layoutHash(0x1234_5678_9abcL)
                     .callTimeout(Duration.ofSeconds(10)).receiveTimeout(Duration.ofSeconds(10))
                     .connectTimeout(Duration.ofSeconds(10));
-            transports[r] = new GrpcTransport(tweak.apply(b).build(), PeerDirectory.list(List.of(addresses), workers),
-                    TransportListener.NONE, msg -> { });
+            transports[r] = new GrpcTransport(tweak.apply(r, b).build(),
+                    PeerDirectory.list(List.of(addresses), workers), listeners.apply(r), logs.apply(r));
         }
         return new TransportPair(transports);
     }

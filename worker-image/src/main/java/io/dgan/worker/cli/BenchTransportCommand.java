@@ -70,6 +70,10 @@ public final class BenchTransportCommand implements Callable<Integer> {
     @Option(names = "--no-checksums", description = "send chunks without CRC-32C")
     boolean noChecksums;
 
+    @Option(names = "--tls", description = "mutual TLS between the gRPC peers (a CA and a certificate per rank, "
+            + "as between workers); the raw TCP baseline stays plaintext")
+    boolean tls;
+
     @Option(names = "--json", description = "print one JSON object on stdout")
     boolean json;
 
@@ -117,12 +121,14 @@ public final class BenchTransportCommand implements Callable<Integer> {
         err.flush();
         TransportBench.Result r = TransportBench.run(new TransportBench.Options(bytes, reps, warmup,
                 Math.max(warmup, maxWarmup), wire, pattern,
-                chunkBytes, windowBytes, highWaterBytes, readBufferBytes, !noChecksums, frameBytes, List.copyOf(peerJvmOptions)), msg -> { });
+                chunkBytes, windowBytes, highWaterBytes, readBufferBytes, !noChecksums, frameBytes,
+                List.copyOf(peerJvmOptions), tls), msg -> { });
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("bytes", bytes);
         out.put("floats", r.floats());
         out.put("pattern", pattern);
         out.put("wire", wire);
+        out.put("tls", tls);
         out.put("repetitions", reps);
         out.put("warmupRepetitions", r.warmupReps());
         out.put("jitSecondsDuringTimed", r.jitSecondsTimed());

@@ -13,6 +13,8 @@ import java.io.PrintWriter;
  *   <li>{@code --help} on each (mixinStandardHelpOptions).</li>
  *   <li>{@code --json}: exactly one JSON object on stdout and nothing else there (progress and logs go to stderr).</li>
  *   <li>Bad arguments: one line on stderr naming the flag and what was expected, exit code 2.</li>
+ *   <li>Any other failure: one line on stderr naming what failed, exit code 1; the stack trace only with
+ *       {@code --debug} (accepted anywhere on the command line, by every subcommand).</li>
  * </ul>
  */
 @Command(name = "dgan", mixinStandardHelpOptions = true, version = "dgan 0.1.0",
@@ -43,21 +45,53 @@ public final class DganCli implements Runnable {
 
     /** Runs the CLI and returns the exit code (tests call this instead of main). */
     public static int execute(String... args) {
-        return newCommandLine().execute(args);
+        boolean debug = java.util.Arrays.asList(args).contains(DEBUG);
+        String[] rest = java.util.Arrays.stream(args).filter(a -> !a.equals(DEBUG)).toArray(String[]::new);
+        return newCommandLine(debug).execute(rest);
     }
 
+    /** The flag that adds stack traces to failures. */
+    static final String DEBUG = "--debug";
+
     public static CommandLine newCommandLine() {
+        return newCommandLine(false);
+    }
+
+    static CommandLine newCommandLine(boolean debug) {
         CommandLine cli = new CommandLine(new DganCli());
         cli.setParameterExceptionHandler(DganCli::oneLineUsageError);
         cli.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            PrintWriter err = cmd.getErr();
             if (ex instanceof IllegalArgumentException) {
                 // Bad input discovered while running (e.g. a hypercube on 6 workers): one line, exit 2.
-                cmd.getErr().println(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
+                err.println(cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
+                err.flush();
                 return CommandLine.ExitCode.USAGE;
             }
-            throw ex;
+            err.println(cmd.getCommandSpec().qualifiedName() + ": " + oneLine(ex)
+                    + (debug ? "" : " (--debug for the stack trace)"));
+            if (debug) {
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return CommandLine.ExitCode.SOFTWARE;
         });
         return cli;
+    }
+
+    /** What failed, in one line: the message, with the cause's when it adds something (a file system error). */
+    static String oneLine(Throwable ex) {
+        String message = ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName();
+        Throwable cause = ex.getCause();
+        if (cause != null && cause != ex) {
+            String c = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+            if (!message.contains(c)) {
+                String kind = cause.getClass().getSimpleName();
+                message += ": " + (kind.endsWith("Exception") && !kind.equals("IOException")
+                        && !kind.equals("RuntimeException") ? kind.replace("Exception", "") + " " : "") + c;
+            }
+        }
+        return message.replace('\n', ' ');
     }
 
     private static int oneLineUsageError(CommandLine.ParameterException ex, String[] args) {

@@ -34,6 +34,9 @@ final class JobConfigFile {
             throw new IllegalArgumentException("--config: " + file + ": not JSON: "
                     + e.getMessage().lines().findFirst().orElse(""));
         }
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException("--config: " + file + ": expected a JSON object");
+        }
         try {
             if (root.path("model").isObject()) {
                 return fromJob(root, workers);

@@ -1,6 +1,7 @@
 package io.dgan.worker.cli;
 
 import io.dgan.transport.grpc.FreePorts;
+import io.dgan.transport.grpc.tls.GossipCertificates;
 
 import io.dgan.games.CurvePoint;
 import io.dgan.games.Game;
@@ -36,6 +37,7 @@ public final class LocalWorkers {
     private final List<String> jvmOptions;
     private final List<Process> processes = new java.util.concurrent.CopyOnWriteArrayList<>();
     private java.util.Map<String, String> environment = java.util.Map.of();
+    private boolean plaintext;
 
     public LocalWorkers(int workers, List<String> gameArgs, Path runDir, PrintWriter err, List<String> jvmOptions) {
         this.workers = workers;
@@ -48,6 +50,16 @@ public final class LocalWorkers {
     /** Extra environment variables of every worker (e.g. OMP_NUM_THREADS so M workers share the cores). */
     public LocalWorkers environment(java.util.Map<String, String> variables) {
         this.environment = java.util.Map.copyOf(variables);
+        return this;
+    }
+
+    /**
+     * Gossip without TLS ({@code --insecure-plaintext} on every worker). By default the launcher makes a CA for the
+     * run and a certificate per rank (under {@code <run dir>/tls/rank-<r>/}, keys readable by the owner only); the
+     * CA's private key is never written.
+     */
+    public LocalWorkers plaintext(boolean plaintext) {
+        this.plaintext = plaintext;
         return this;
     }
 
@@ -70,6 +82,7 @@ public final class LocalWorkers {
             peers.append(r == 0 ? "" : ",").append("127.0.0.1:").append(ports[r]);
         }
         String job = "local-" + ProcessHandle.current().pid();
+        GossipCertificates ca = plaintext || workers == 1 ? null : GossipCertificates.newAuthority(job);
         List<Process> processes = this.processes;
         List<Thread> pumps = new ArrayList<>();
         Thread stopAll = new Thread(() -> processes.forEach(LocalWorkers::stop), "dgan-stop-workers");
@@ -84,6 +97,13 @@ public final class LocalWorkers {
                         "--peers", peers.toString(), "--gossip-port", Integer.toString(ports[r]),
                         "--bind", "127.0.0.1", "--metrics-port", "0", "--run-dir", runDir.toString(),
                         "--connect-timeout", "120", "--exit-with-parent"));
+                if (ca != null) {
+                    Path dir = runDir.resolve("tls").resolve("rank-" + r);
+                    ca.issue(r, List.of("localhost")).writeTo(dir);
+                    cmd.addAll(List.of("--tls-dir", dir.toString()));
+                } else if (workers > 1) {
+                    cmd.add("--insecure-plaintext");
+                }
                 cmd.addAll(gameArgs);
                 ProcessBuilder builder = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
                 builder.environment().putAll(environment);

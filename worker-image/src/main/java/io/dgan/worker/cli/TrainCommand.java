@@ -134,6 +134,10 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON summary on stdout")
     boolean json;
 
+    @Option(names = "--insecure-plaintext", description = "worker processes gossip without TLS (default: a CA for "
+            + "the run and a certificate per rank under <run dir>/tls, mutual TLS between the workers)")
+    boolean insecurePlaintext;
+
     /**
      * Local multi-process mode: M {@code dgan worker} JVMs on loopback, real gRPC between them, each reading the
      * run's config.json; rank 0 prints the progress lines and writes the run directory as the in-process trainer
@@ -148,9 +152,16 @@ public final class TrainCommand implements Callable<Integer> {
      * As above, with the gossip wire format; {@code onStart} gets the launcher before the workers start (the soak
      * benchmark watches their RSS).
      */
-    @SuppressWarnings("unchecked")
     static Map<String, Object> runWorkerProcesses(TrainConfig config, Path dir, boolean resume, String wire,
                                                   PrintWriter err, java.util.function.Consumer<LocalWorkers> onStart) {
+        return runWorkerProcesses(config, dir, resume, wire, false, err, onStart);
+    }
+
+    /** As above; {@code plaintext}: gossip without TLS. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> runWorkerProcesses(TrainConfig config, Path dir, boolean resume, String wire,
+                                                  boolean plaintext, PrintWriter err,
+                                                  java.util.function.Consumer<LocalWorkers> onStart) {
         GanTrainer.prepareRunDirectory(config, dir, resume);
         int threads = config.threadsPerWorker() > 0 ? config.threadsPerWorker()
                 : Math.max(1, Runtime.getRuntime().availableProcessors() / config.workers());
@@ -161,15 +172,17 @@ public final class TrainCommand implements Callable<Integer> {
             args.add("--resume");
         }
         args.addAll(List.of("--wire", wire));
-        err.printf("dgan train: %d worker processes over gRPC on loopback (%s wire), %d native thread(s) each; "
-                + "run directory %s%n", config.workers(), wire, threads, dir);
+        err.printf("dgan train: %d worker processes over gRPC on loopback (%s wire, %s), %d native thread(s) each; "
+                + "run directory %s%n", config.workers(), wire, plaintext ? "PLAINTEXT" : "mutual TLS, CA of this run",
+                threads, dir);
         err.flush();
         long started = System.nanoTime();
         try {
             LocalWorkers workers = new LocalWorkers(config.workers(), args, dir, err,
                     List.of("-Xmx1g", "-Djava.awt.headless=true", "-Dslf4j.internal.verbosity=ERROR"))
                     .environment(Map.of("OMP_NUM_THREADS", t, "OPENBLAS_NUM_THREADS", t, "MKL_NUM_THREADS", t,
-                            WorkerCommand.THREADS_ENV, t));
+                            WorkerCommand.THREADS_ENV, t))
+                    .plaintext(plaintext);
             onStart.accept(workers);
             workers.runToCompletion();
             Map<String, Object> summary = new ObjectMapper().readValue(dir.resolve("summary.json").toFile(), Map.class);
@@ -228,8 +241,8 @@ public final class TrainCommand implements Callable<Integer> {
         TrainConfig config = buildConfig();
         Path dir = runDirectory();
         if (!inProcess) {
-            Map<String, Object> summary = runWorkerProcesses(config, dir, resume, wire, spec.commandLine().getErr(),
-                    workers -> { });
+            Map<String, Object> summary = runWorkerProcesses(config, dir, resume, wire, insecurePlaintext,
+                    spec.commandLine().getErr(), workers -> { });
             if (json) {
                 spec.commandLine().getOut().println(JsonOutput.toJson(summary));
                 spec.commandLine().getOut().flush();

@@ -20,6 +20,9 @@ import io.dgan.transport.grpc.LinkEmulation;
 import io.dgan.transport.grpc.PeerDirectory;
 import io.dgan.transport.grpc.TransportListener;
 import io.dgan.transport.grpc.WireFormat;
+import io.dgan.transport.grpc.tls.GossipTls;
+import io.dgan.transport.ResumeAgreement;
+import io.dgan.training.Checkpoints;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -110,8 +113,38 @@ public final class WorkerCommand implements Callable<Integer> {
     Path runDir;
 
     @Option(names = "--checkpoint-dir", defaultValue = "${env:DGAN_CHECKPOINT_DIR}",
-            description = "checkpoints [DGAN_CHECKPOINT_DIR] (not written by game runs)")
+            description = "this rank's checkpoints (default <run dir>/checkpoints) [DGAN_CHECKPOINT_DIR]; the last "
+                    + "3 are kept, and a GAN worker that finds any resumes from the newest iteration every rank has "
+                    + "(not written by game runs)")
     Path checkpointDir;
+
+    @Option(names = "--stop-grace", defaultValue = "${env:DGAN_STOP_GRACE_SECONDS:-20}",
+            description = "seconds a GAN worker asked to stop (SIGTERM) waits for its checkpoint at the next sync "
+                    + "point before exiting; keep it below the pod's terminationGracePeriodSeconds "
+                    + "[DGAN_STOP_GRACE_SECONDS] (default ${DEFAULT-VALUE})")
+    long stopGraceSeconds;
+
+    @Option(names = "--tls-dir", defaultValue = "${env:DGAN_TLS_DIR}",
+            description = "mutual TLS for gossip: a directory with ca.crt, tls.crt, tls.key (a mounted Kubernetes "
+                    + "TLS Secret) [DGAN_TLS_DIR]")
+    Path tlsDir;
+
+    @Option(names = "--tls-cert", defaultValue = "${env:DGAN_TLS_CERT}",
+            description = "this rank's certificate (PEM; URI SAN dgan://<job>/rank/<rank>) [DGAN_TLS_CERT]")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", defaultValue = "${env:DGAN_TLS_KEY}",
+            description = "this rank's private key (PEM, PKCS#8) [DGAN_TLS_KEY]")
+    Path tlsKey;
+
+    @Option(names = "--tls-ca", defaultValue = "${env:DGAN_TLS_CA}",
+            description = "the job's CA certificate (PEM) [DGAN_TLS_CA]")
+    Path tlsCa;
+
+    @Option(names = "--insecure-plaintext", defaultValue = "${env:DGAN_INSECURE_PLAINTEXT:-false}",
+            description = "gossip without TLS: any process that reaches the gossip port can speak as any rank "
+                    + "[DGAN_INSECURE_PLAINTEXT]")
+    boolean insecurePlaintext;
 
     @Option(names = "--wire", defaultValue = "float32", description = "float32 | bf16 (default ${DEFAULT-VALUE})")
     String wire;
@@ -219,7 +252,8 @@ public final class WorkerCommand implements Callable<Integer> {
         float[][] initial = g.initialPoint();
         long[] lengths = java.util.Arrays.stream(initial).mapToLong(a -> a.length).toArray();
 
-        WorkerMetrics metrics = new WorkerMetrics(namespace, job, rank);
+        GossipTls tls = gossipTls();
+        WorkerMetrics metrics = new WorkerMetrics(namespace, job, rank, workers);
         int metricsBound = metricsPort > 0 ? metrics.serve(bind, metricsPort) : 0;
         metrics.topologyEpoch(epoch);
         GrpcTransportConfig transportConfig = GrpcTransportConfig.builder(job, rank, workers)
@@ -228,6 +262,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 .vectorLengths(lengths)
                 .wire(wireFormat)
                 .emulation(emulation)
+                .tls(tls)
                 .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
                 .receiveTimeout(Duration.ofSeconds(receiveTimeoutSeconds))
                 .build();
@@ -312,7 +347,8 @@ public final class WorkerCommand implements Callable<Integer> {
      * it) or from `dgan train` flags among the remaining ones (--model, --dataset, --batch, ...). The rank is built
      * and trained exactly as one thread of `dgan train --in-process` ({@link GanWorker}), over gRPC.
      */
-    private Integer runGan(PeerDirectory directory, WireFormat wireFormat, LinkEmulation emulation) throws IOException {
+    private Integer runGan(PeerDirectory directory, WireFormat wireFormat, LinkEmulation emulation)
+            throws IOException {
         if (runDir == null) {
             throw bad("--run-dir", "required for GAN training (or set DGAN_RUN_DIR)");
         }
@@ -364,9 +400,17 @@ public final class WorkerCommand implements Callable<Integer> {
             System.setOut(stdout);
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        WorkerMetrics metrics = new WorkerMetrics(namespace, job, rank);
+        GossipTls tls;
+        try {
+            tls = gossipTls();
+        } catch (ParameterException e) {
+            System.setOut(stdout);
+            throw e;
+        }
+        WorkerMetrics metrics = new WorkerMetrics(namespace, job, rank, workers);
         try (metrics) {
-            GanWorker gan = new GanWorker(config, givenSchedule, epoch, runDir, rank, flags.resume, log, threads);
+            GanWorker gan = new GanWorker(config, givenSchedule, epoch, runDir, rank, flags.resume, log, threads)
+                    .checkpointDir(checkpointDir != null ? checkpointDir : runDir.resolve("checkpoints"));
             int metricsBound = metricsPort > 0 ? metrics.serve(bind, metricsPort) : 0;
             metrics.topologyEpoch(epoch);
             Algorithm algorithm = gan.setup().algorithm();
@@ -376,6 +420,7 @@ public final class WorkerCommand implements Callable<Integer> {
                     .vectorLengths(gan.vectorLengths())
                     .wire(wireFormat)
                     .emulation(emulation)
+                    .tls(tls)
                     .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
                     .receiveTimeout(Duration.ofSeconds(ganReceiveTimeout()))
                     .build();
@@ -398,6 +443,38 @@ public final class WorkerCommand implements Callable<Integer> {
                     transport.awaitPeers(neighbours);
                 }
                 Transport channel = transport != null ? transport : new InMemoryNetwork(1).transport(0);
+                if (cutOut.length == 0) {
+                    // Every rank is in: agree on where to resume (each rank may have its own checkpoint volume).
+                    long[] mine = Checkpoints.iterations(gan.checkpointDirectory(), rank);
+                    ResumeAgreement.Result agreed = ResumeAgreement.agree(channel, 0, mine);
+                    if (agreed.problem() != null) {
+                        say.accept("cannot resume: " + agreed.problem());
+                        return 1;
+                    }
+                    if (agreed.iteration() >= 0) {
+                        say.accept("resuming from iteration " + agreed.iteration() + ", the newest checkpoint every "
+                                + "rank has (" + gan.checkpointDirectory() + ")");
+                        gan.resumeAt(agreed.iteration());
+                    } else if (flags.resume) {
+                        say.accept("cannot resume: no checkpoint in " + gan.checkpointDirectory()
+                                + " on any rank");
+                        return 1;
+                    }
+                }
+                GanWorker.StopRequest stop = new GanWorker.StopRequest();
+                gan.stopRequest(stop);
+                Thread onTerm = new Thread(() -> {
+                    stop.request();
+                    try {
+                        long k = stop.awaitCheckpoint(stopGraceSeconds * 1000);
+                        say.accept(k >= 0 ? "asked to stop: checkpoint of iteration " + k + " written"
+                                : "asked to stop: no sync point within " + stopGraceSeconds + " s, exiting without "
+                                + "a new checkpoint");
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "dgan-stop");
+                Runtime.getRuntime().addShutdownHook(onTerm);
                 if (watcher != null && workers > 1 && algorithm != Algorithm.CP_OADAM) {
                     TopologyWatcher source = watcher;
                     gan.live(opt -> new LiveTopology(channel, source, say).onEpoch(metrics::topologyEpoch));
@@ -412,7 +489,11 @@ public final class WorkerCommand implements Callable<Integer> {
                     if (p.fid() != null) {
                         metrics.evalFid(p.fid());
                     }
-                }).run(channel);
+                }).runUntilStopped(channel, onTerm);
+                if (s == null) {
+                    say.accept("stopped on request after writing its checkpoint");
+                    return 143;
+                }
                 say.accept(String.format(Locale.ROOT, "done: %d iterations in %.1f s", s.iterations(),
                         (System.nanoTime() - started) / 1e9));
                 if (json) {
@@ -528,6 +609,51 @@ public final class WorkerCommand implements Callable<Integer> {
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return target;
+    }
+
+    /**
+     * The gossip plane's credentials: --tls-dir, or --tls-cert/--tls-key/--tls-ca together (or their environment
+     * variables). Without them a multi-worker job refuses to start unless --insecure-plaintext says otherwise, and
+     * then it says so at start. One worker has no gossip plane.
+     */
+    private GossipTls gossipTls() {
+        boolean files = tlsCert != null || tlsKey != null || tlsCa != null;
+        if (tlsDir != null && files) {
+            throw bad("--tls-dir", "give either --tls-dir or --tls-cert/--tls-key/--tls-ca, not both");
+        }
+        if (workers == 1) {
+            return null;
+        }
+        if (tlsDir != null) {
+            GossipTls tls = parse("--tls-dir", () -> GossipTls.fromDirectory(tlsDir));
+            checkIdentity(tls);
+            return tls;
+        }
+        if (files) {
+            if (tlsCert == null || tlsKey == null || tlsCa == null) {
+                throw bad(tlsCert == null ? "--tls-cert" : tlsKey == null ? "--tls-key" : "--tls-ca",
+                        "required with the other two of --tls-cert, --tls-key, --tls-ca");
+            }
+            GossipTls tls = parse("--tls-cert", () -> GossipTls.fromFiles(tlsCert, tlsKey, tlsCa));
+            checkIdentity(tls);
+            return tls;
+        }
+        if (!insecurePlaintext) {
+            throw bad("--tls-dir", "gossip needs mutual TLS: give --tls-dir (ca.crt, tls.crt, tls.key) or "
+                    + "--tls-cert/--tls-key/--tls-ca (or DGAN_TLS_DIR), or --insecure-plaintext to run without");
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        err.println("[rank " + rank + "] WARNING: gossip is plaintext (--insecure-plaintext): any process that "
+                + "reaches port " + gossipPort + " can send vectors as any rank of job " + job);
+        err.flush();
+        return null;
+    }
+
+    private void checkIdentity(GossipTls tls) {
+        String mismatch = tls.mismatch(job, rank);
+        if (mismatch != null) {
+            throw bad(tlsDir != null ? "--tls-dir" : "--tls-cert", mismatch);
+        }
     }
 
     private PeerDirectory peerDirectory() {

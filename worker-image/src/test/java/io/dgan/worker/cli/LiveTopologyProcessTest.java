@@ -47,7 +47,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LiveTopologyProcessTest {
     private static final int M = 4;
-    private static final long WAIT_MS = 120_000;
+    private static final long WAIT_MS = 300_000; // generous: 4 JVMs on a loaded 2-core machine run ~15 it/s
     private final List<Worker> started = new ArrayList<>();
 
     /** One worker process: its stderr lines collected as they come. */
@@ -129,12 +129,19 @@ class LiveTopologyProcessTest {
             "--lr", "0.05", "--heterogeneity", "0.5", "--seed", "11", "--every", "10");
 
     private final Map<Integer, Integer> metricsPorts = new java.util.HashMap<>();
+    private static final io.dgan.transport.grpc.tls.GossipCertificates CA =
+            io.dgan.transport.grpc.tls.GossipCertificates.newAuthority("live-" + ProcessHandle.current().pid());
 
     private Worker start(Path dir, int rank, int[] ports, long iterations, Path topology, String latency)
             throws IOException {
         StringBuilder peers = new StringBuilder();
         for (int r = 0; r < M; r++) {
             peers.append(r == 0 ? "" : ",").append("127.0.0.1:").append(ports[r]);
+        }
+        // Mutual TLS as on Kubernetes: one CA for the job, each rank (and its replacement) with its certificate.
+        Path tls = dir.resolve("tls").resolve("rank-" + rank);
+        if (!Files.isDirectory(tls)) {
+            CA.issue(rank, List.of()).writeTo(tls);
         }
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:+UseSerialGC", "-Xmx96m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
@@ -144,6 +151,7 @@ class LiveTopologyProcessTest {
                 Integer.toString(metricsPorts.getOrDefault(rank, 0)),
                 "--run-dir", dir.resolve("run").toString(), "--connect-timeout", "120", "--receive-timeout", "20",
                 "--topology-file", topology.toString(), "--emulate-latency", latency, "--json",
+                "--tls-dir", tls.toString(),
                 "--iterations", Long.toString(iterations)));
         cmd.addAll(GAME);
         Path out = dir.resolve("stdout-" + rank + "-" + started.size() + ".json");

@@ -43,7 +43,7 @@ class MultiProcessGanTest {
         assertThat(pa.get("paramDigests")).isEqualTo(pb.get("paramDigests"));
         assertThat(pa.get("layoutHash")).isEqualTo(pb.get("layoutHash"));
         for (int r = 0; r < 3; r++) {
-            Path ckpt = Path.of("checkpoints", "rank-" + r + ".ckpt");
+            Path ckpt = Path.of("checkpoints", "rank-" + r + "-it30.ckpt");
             assertThat(Files.readAllBytes(processes.resolve(ckpt))).as("rank %d checkpoint", r)
                     .isEqualTo(Files.readAllBytes(threads.resolve(ckpt)));
         }

@@ -52,6 +52,32 @@ class WorkerAndBenchCliTest {
     }
 
     @Test
+    void gossipNeedsTlsCredentialsOrAnExplicitPlaintextFlag(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        Run none = run("worker", "--rank", "0", "--workers", "2", "--peers", "a:1,b:2", "--metrics-port", "0");
+        assertThat(none.code()).isEqualTo(2);
+        assertThat(none.err()).startsWith("dgan worker: --tls-dir: gossip needs mutual TLS").contains("--insecure-plaintext")
+                .hasLineCount(1);
+
+        Run missingDir = run("worker", "--rank", "0", "--workers", "2", "--peers", "a:1,b:2", "--tls-dir",
+                dir.resolve("nope").toString());
+        assertThat(missingDir.code()).isEqualTo(2);
+        assertThat(missingDir.err()).contains("--tls-dir").contains("is not a directory").hasLineCount(1);
+
+        Run half = run("worker", "--rank", "0", "--workers", "2", "--peers", "a:1,b:2", "--tls-cert",
+                dir.resolve("tls.crt").toString());
+        assertThat(half.code()).isEqualTo(2);
+        assertThat(half.err()).contains("--tls-key: required").hasLineCount(1);
+
+        // A certificate for another rank than the worker's is refused at start.
+        io.dgan.transport.grpc.tls.GossipCertificates.newAuthority("dgan").issue(1, java.util.List.of())
+                .writeTo(dir.resolve("rank-1"));
+        Run wrongRank = run("worker", "--rank", "0", "--workers", "2", "--peers", "a:1,b:2", "--tls-dir",
+                dir.resolve("rank-1").toString());
+        assertThat(wrongRank.code()).isEqualTo(2);
+        assertThat(wrongRank.err()).contains("--tls-dir").contains("dgan://dgan/rank/1").hasLineCount(1);
+    }
+
+    @Test
     void aBadTopologyFileIsReportedNamingTheFileAndTheProblem(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
         java.nio.file.Path wrongSize = dir.resolve("topology.json");

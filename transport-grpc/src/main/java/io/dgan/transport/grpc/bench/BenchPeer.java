@@ -51,6 +51,8 @@ public final class BenchPeer {
                 .checksums(Boolean.parseBoolean(a.getOrDefault("checksums", "true")))
                 .maxFrameBytes(Integer.parseInt(a.getOrDefault("frame", "1048576")))
                 .vectorLengths(floats)
+                .tls(a.containsKey("tls-dir") ? io.dgan.transport.grpc.tls.GossipTls.fromDirectory(
+                        java.nio.file.Path.of(a.get("tls-dir"))) : null)
                 .connectTimeout(Duration.ofSeconds(60))
                 .build();
         PeerDirectory peers = PeerDirectory.list(List.of("127.0.0.1:" + grpcPorts[0], "127.0.0.1:" + grpcPorts[1]), 2);

@@ -35,7 +35,14 @@ public final class TransportBench {
      */
     public record Options(long bytes, int reps, int warmup, int maxWarmup, String wire, String pattern, int chunkBytes, int window,
                           int highWater, int readBuffer, boolean checksums, int frameBytes,
-                          List<String> jvmOptions) {
+                          List<String> jvmOptions, boolean tls) {
+        /** Plaintext gRPC (as before mutual TLS existed). */
+        public Options(long bytes, int reps, int warmup, int maxWarmup, String wire, String pattern, int chunkBytes,
+                       int window, int highWater, int readBuffer, boolean checksums, int frameBytes,
+                       List<String> jvmOptions) {
+            this(bytes, reps, warmup, maxWarmup, wire, pattern, chunkBytes, window, highWater, readBuffer, checksums,
+                    frameBytes, jvmOptions, false);
+        }
     }
 
     /**
@@ -58,7 +65,17 @@ public final class TransportBench {
         int floats = (int) (o.bytes / 4);
         int[] ports = FreePorts.pick(3);
         List<Process> processes = new ArrayList<>();
+        Path tlsDir = null;
         try {
+            if (o.tls) {
+                // Mutual TLS between the two gRPC peers, as between workers: a CA and a certificate per rank.
+                tlsDir = java.nio.file.Files.createTempDirectory("dgan-bench-tls-");
+                io.dgan.transport.grpc.tls.GossipCertificates ca =
+                        io.dgan.transport.grpc.tls.GossipCertificates.newAuthority("bench");
+                for (int rank = 0; rank < 2; rank++) {
+                    ca.issue(rank, List.of("localhost")).writeTo(tlsDir.resolve("rank-" + rank));
+                }
+            }
             for (int rank = 0; rank < 2; rank++) {
                 List<String> cmd = new ArrayList<>();
                 cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -74,6 +91,9 @@ public final class TransportBench {
                         "--high-water", Integer.toString(o.highWater), "--read-buffer", Integer.toString(o.readBuffer),
                         "--checksums", Boolean.toString(o.checksums), "--frame", Integer.toString(o.frameBytes),
                         "--grpc-ports", ports[0] + "," + ports[1], "--tcp-port", Integer.toString(ports[2])));
+                if (tlsDir != null) {
+                    cmd.addAll(List.of("--tls-dir", tlsDir.resolve("rank-" + rank).toString()));
+                }
                 processes.add(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start());
             }
             List<List<Double>> grpc = new ArrayList<>();
@@ -138,6 +158,13 @@ public final class TransportBench {
         } finally {
             for (Process p : processes) {
                 p.destroyForcibly();
+            }
+            if (tlsDir != null) {
+                try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(tlsDir)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                } catch (IOException ignored) {
+                    // a temporary directory left behind is harmless
+                }
             }
         }
     }
