@@ -13,7 +13,18 @@ cache="${DGAN_KUBE_CACHE:-$HOME/.cache/dgan-kube}"
 bin="$cache/k8s/${KUBE_VERSION#v}-linux-amd64"
 stamp="$bin/.pins"
 pins="$(cat "$here/go.mod" "$here/go.sum" "$here/versions.env" "$here/build.sh" | sha256sum | cut -d' ' -f1)"
+kwok_stages() {
+  # kwok's own "fast" stages (node initialize, heartbeat with lease, pod ready/complete/delete), from its module.
+  local src
+  src="$(go env GOMODCACHE)/sigs.k8s.io/kwok@$KWOK_VERSION/kustomize/stage"
+  [[ -d "$src" ]] || GOFLAGS=-mod=mod go mod download "sigs.k8s.io/kwok@$KWOK_VERSION"
+  for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+           pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    cat "$src/$f"; echo "---"
+  done > "$bin/kwok-stages.yaml"
+}
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$pins" ]]; then
+  [[ -f "$bin/kwok-stages.yaml" ]] || kwok_stages
   echo "$bin"; exit 0
 fi
 if ! command -v go >/dev/null 2>&1; then
@@ -35,6 +46,7 @@ echo "kube-kit: building Kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWO
 (cd "$here" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$bin/" ./cmd/kubelet)
 # kwok: its own module, no replace lines, so go install works.
 GOBIN="$bin" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+kwok_stages
 echo "$pins" > "$stamp"
 echo "kube-kit: built in $(( $(date +%s) - start )) s" >&2
 echo "$bin"

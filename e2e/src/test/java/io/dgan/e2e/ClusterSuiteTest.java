@@ -40,6 +40,7 @@ class ClusterSuiteTest {
     static void installTheChart() {
         admin = E2eCluster.admin();
         E2eCluster.node();
+        if (!admin.apps().deployments().inNamespace(OPERATOR_NS).list().getItems().isEmpty()) return; // installed
         // Default values, but progress sampled every 5 s instead of 30 (the jobs here run for about a minute).
         new Helm(Path.of("../helm/dgan-operator")).install().withName("dgan").withNamespace(OPERATOR_NS)
                 .createNamespace().withKubeConfig(E2eCluster.cluster().kubeconfig())

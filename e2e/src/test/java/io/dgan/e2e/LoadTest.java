@@ -40,6 +40,7 @@ class LoadTest {
             // kwok hands out pod IPs from a loopback range: the operator's progress reads of Running pods must stay
             // on this machine (connection refused at once).
             cluster.spawn("kwok", List.of(cluster.binaries().path("kwok").toString(), "--kubeconfig=" + cluster.kubeconfig(),
+                    "--config=" + cluster.binaries().path("kwok-stages.yaml"),
                     "--manage-all-nodes=false", "--manage-nodes-with-label-selector=type=kwok",
                     "--cidr=127.200.0.1/16", "--node-ip=127.0.0.1", "--server-address=127.0.0.1:" + KubeCluster.freePort()));
             for (int i = 0; i < KWOK_NODES; i++) {
