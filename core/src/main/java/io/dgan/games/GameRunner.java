@@ -20,7 +20,8 @@ import java.util.function.Consumer;
 /**
  * Runs a game with M workers as threads over an {@link InMemoryNetwork}: each worker its own oracle and optimizer,
  * all from the same initial point. Every {@code every}-th iteration the workers meet at a barrier and the residual
- * at the network average and the consensus distance are computed from their live buffers.
+ * and error at z̄ (the average of the next evaluation points, algorithm.md's output; {@link Extrapolation}) and the
+ * consensus distance of x are computed from their live buffers.
  *
  * <p>The barrier only observes: each rank's arithmetic depends on its inputs and the vectors it receives, never on
  * thread timing, so the parameters are bit-identical from run to run (and to a multi-process run over another
@@ -77,8 +78,13 @@ public final class GameRunner {
             oracles.add(oracle);
             params.add(oracle.players().stream().map(Player::params).toList());
         }
+        DecentralizedOptimizer[] opts = new DecentralizedOptimizer[m];
+        List<List<FloatBuffer>> points = new ArrayList<>();
+        for (int r = 0; r < m; r++) {
+            points.add(Extrapolation.buffers(params.get(r)));
+        }
         List<CurvePoint> curve = new ArrayList<>();
-        CurvePoint start = measure(params, 0);
+        CurvePoint start = measure(params, null, points, 0);
         curve.add(start);
         progress.accept(start);
         double limit = start.residual() * divergenceFactor;
@@ -86,7 +92,7 @@ public final class GameRunner {
         long[] sampledAt = {0};
         boolean[] stop = {false};
         CyclicBarrier barrier = new CyclicBarrier(m, () -> {
-            CurvePoint p = measure(params, sampledAt[0]);
+            CurvePoint p = measure(params, opts, points, sampledAt[0]);
             curve.add(p);
             progress.accept(p);
             if (!(p.residual() <= limit)) {
@@ -104,6 +110,7 @@ public final class GameRunner {
                     try {
                         DecentralizedOptimizer opt = Optimizers.create(config, oracles.get(rank),
                                 net.transport(rank), schedule);
+                        opts[rank] = opt;  // read by the barrier action after await()
                         for (long k = 1; k <= iterations; k++) {
                             opt.step(k);
                             done[rank] = k;
@@ -161,9 +168,21 @@ public final class GameRunner {
         return new RunResult(List.copyOf(curve), done[0], stop[0], finalParams, wall);
     }
 
-    private CurvePoint measure(List<List<FloatBuffer>> params, long iteration) {
+    /**
+     * Residual and error at z̄ ({@link Extrapolation}; x̄ before the first step), consensus distance of x. {@code opts}
+     * null: iteration 0.
+     */
+    private CurvePoint measure(List<List<FloatBuffer>> params, DecentralizedOptimizer[] opts,
+                               List<List<FloatBuffer>> points, long iteration) {
         double[][] avg = ConsensusDistance.average(params);
-        return new CurvePoint(iteration, game.residual(avg), ConsensusDistance.distance(params, avg),
-                game.hasKnownSolution() ? game.error(avg) : Double.NaN);
+        double[][] at = avg;
+        if (opts != null) {
+            for (int r = 0; r < opts.length; r++) {
+                Extrapolation.fill(opts[r], config, points.get(r));
+            }
+            at = ConsensusDistance.average(points);
+        }
+        return new CurvePoint(iteration, game.residual(at), ConsensusDistance.distance(params, avg),
+                game.hasKnownSolution() ? game.error(at) : Double.NaN);
     }
 }

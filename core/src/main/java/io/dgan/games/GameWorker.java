@@ -22,11 +22,14 @@ import java.util.function.Consumer;
  * calls {@link #run} with the same arguments; the parameters are bit-identical to a {@link GameRunner} run of the
  * same configuration.
  *
- * <p>Metrics come from collectives ({@link ConsensusMonitor}: x̄ by all-reduce), so every rank sees the same curve
+ * <p>Metrics come from collectives ({@link ConsensusMonitor}: x̄ and z̄ by all-reduce; residual and error at z̄,
+ * see {@link Extrapolation}), so every rank sees the same curve
  * and takes the same decision to stop on divergence. x̄ is the float all-reduced mean here (GameRunner uses a
  * double mean), so metric values agree with GameRunner's to float precision, the parameters exactly.
  */
 public final class GameWorker {
+    /** Channel offset of the z̄ all-reduce, past the consensus monitor's (one channel per block, plus one). */
+    private static final int POINT_CHANNELS = 1 << 10;
     private final Game game;
     private final OptimizerConfig config;
     private final MixingSchedule schedule;
@@ -85,6 +88,9 @@ public final class GameWorker {
         List<FloatBuffer> params = oracle.players().stream().map(Player::params).toList();
         DecentralizedOptimizer opt = Optimizers.create(config, oracle, transport, schedule);
         ConsensusMonitor monitor = new ConsensusMonitor(transport, params);
+        List<FloatBuffer> points = Extrapolation.buffers(params);
+        ConsensusMonitor pointMonitor = new ConsensusMonitor(transport, points,
+                ConsensusMonitor.DEFAULT_CHANNEL_OFFSET + POINT_CHANNELS);
         LiveTopology topology = null;
         double[] limit = {Double.POSITIVE_INFINITY};
         if (live != null) {
@@ -100,7 +106,7 @@ public final class GameWorker {
             first = w.iteration();
             limit[0] = Double.longBitsToDouble(w.extra()[0]);
         } else {
-            CurvePoint start = measure(monitor, topology, params.size(), 0);
+            CurvePoint start = measure(monitor, null, null, topology, params.size(), 0);
             curve.add(start);
             progress.accept(start);
             limit[0] = start.residual() * divergenceFactor;
@@ -119,7 +125,8 @@ public final class GameWorker {
             opt.step(k);
             done = k;
             if (k % every == 0 || k == iterations) {
-                CurvePoint p = measure(monitor, topology, params.size(), k);
+                Extrapolation.fill(opt, config, points);
+                CurvePoint p = measure(monitor, pointMonitor, opt, topology, params.size(), k);
                 if (p == null) {
                     continue;  // cut out of the graph during the step: rejoin at the next iteration's check
                 }
@@ -143,18 +150,30 @@ public final class GameWorker {
                 (System.nanoTime() - started) / 1e9);
     }
 
-    /** The metrics at a sync point (collective over the members); null if this rank is excluded. */
-    private CurvePoint measure(ConsensusMonitor monitor, LiveTopology topology, int blocks, long k) {
-        Double measured = topology == null ? Double.valueOf(monitor.distance(config.epoch(), k))
-                : topology.collective(() -> monitor.distance(topology.collectiveTag(), k, topology.members(),
-                topology.hook()));
+    /**
+     * The metrics at a sync point (collective over the members); null if this rank is excluded. Residual and error
+     * at z̄ (pointMonitor's mean of the filled points; x̄ at iteration 0, pointMonitor null), consensus of x.
+     */
+    private CurvePoint measure(ConsensusMonitor monitor, ConsensusMonitor pointMonitor, DecentralizedOptimizer opt,
+                               LiveTopology topology, int blocks, long k) {
+        java.util.function.Supplier<Double> both = () -> {
+            double d = monitor.distance(topology == null ? config.epoch() : topology.collectiveTag(), k,
+                    topology == null ? null : topology.members(), topology == null ? null : topology.hook());
+            if (pointMonitor != null) {
+                pointMonitor.distance(topology == null ? config.epoch() : topology.collectiveTag(), k,
+                        topology == null ? null : topology.members(), topology == null ? null : topology.hook());
+            }
+            return d;
+        };
+        Double measured = topology == null ? both.get() : topology.collective(both::get);
         if (measured == null) {
             return null;
         }
         double consensus = measured;
+        ConsensusMonitor at = pointMonitor != null ? pointMonitor : monitor;
         double[][] mean = new double[blocks][];
         for (int b = 0; b < blocks; b++) {
-            FloatBuffer m = monitor.mean(b);
+            FloatBuffer m = at.mean(b);
             mean[b] = new double[m.limit()];
             for (int i = 0; i < mean[b].length; i++) {
                 mean[b][i] = m.get(i);

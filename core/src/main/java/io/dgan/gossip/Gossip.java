@@ -11,7 +11,13 @@ import java.util.List;
 
 /**
  * t gossip rounds per iteration over a fixed set of flat blocks (one per player), in place:
- * {@code x_b ← W_ii x_b + Σ_j W_ij x_b^j} for every block b, with the schedule's W for that iteration.
+ * {@code x_b ← W_ii x_b + Σ_j W_ij x_b^j} for every block b.
+ *
+ * <p>The schedule advances once per round, not once per iteration: round r (0-based) of iteration k uses
+ * W at schedule index {@link #scheduleIndex}(k, r, t) = (k − 1)·t + r + 1, so t = 1 is unchanged (index k), a
+ * static W is the same at every index, and t rounds of a time-varying schedule apply t different matrices (with
+ * one W per iteration they would repeat it, and for a one-peer pairing or a random matching W² = W: rounds 2..t
+ * would be wasted traffic). With t = log₂M on the one-peer hypercube an iteration averages exactly.
  *
  * <p>Per round, this rank first sends every block to every neighbour (so no rank ever waits on one that is itself
  * waiting: no deadlock), then for each block receives the neighbours' copies of the <em>same</em> round into
@@ -140,8 +146,10 @@ public final class Gossip {
         if (schedule == null || transport.size() == 1 || rounds == 0) {
             return;  // a single worker has nobody to talk to; W = [1]
         }
+        int t = rounds;
         for (int r = 0; r < rounds; r++) {
-            refresh(iteration);
+            long index = scheduleIndex(iteration, r, t);
+            refresh(index);
             for (int b = 0; b < blocks.size(); b++) {
                 MessageTag tag = new MessageTag(TAG_EPOCH, iteration, r, channelOffset + b);
                 FloatBuffer block = blocks.get(b);
@@ -169,7 +177,7 @@ public final class Gossip {
                     } else if (!transport.receive(peer, tag, in, hook)) {
                         // The hook switched to a topology in which this rank's neighbours are a subset of the old
                         // ones (all of which were sent this round's vectors): go on with the new row.
-                        refresh(iteration);
+                        refresh(index);
                         j = 0;
                         continue;
                     }
@@ -182,6 +190,11 @@ public final class Gossip {
                 MixingKernel.mix(block, selfWeight, ordered, weights, neighbours.length);
             }
         }
+    }
+
+    /** The schedule index of round r (0-based) of iteration k ≥ 1 with t rounds per iteration: (k − 1)·t + r + 1. */
+    public static long scheduleIndex(long iteration, int round, int rounds) {
+        return (iteration - 1) * rounds + round + 1;
     }
 
     private void refresh(long iteration) {

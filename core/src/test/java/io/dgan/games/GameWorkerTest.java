@@ -61,4 +61,41 @@ class GameWorkerTest {
             assertThat(r.iterations()).isEqualTo(ranks[0].iterations()).isLessThan(100_000);
         }
     }
+
+    /**
+     * The residual is taken at z̄ = x̄ − η d̄ (the average of the next evaluation points), not at x̄: replaying the same
+     * run by hand (one rank, dposg) gives the runner's residual exactly at z and a different one at x.
+     */
+    @Test
+    void residualIsMeasuredAtTheAverageOfTheNextEvaluationPoints() {
+        QuadraticGame game = new QuadraticGame(4, 1, 0.4, 0.3, 2, 7);
+        OptimizerConfig cfg = OptimizerConfig.builder(Algorithm.DPOSG).learningRate(0.05).build();
+        RunResult run = new GameRunner(game, cfg, Topologies.create("ring", 1)).every(3).run(3);
+        double[][] x;
+        double[][] z;
+        try (InMemoryNetwork net = new InMemoryNetwork(1)) {
+            io.dgan.optimizer.GradientOracle oracle = game.oracle(0);
+            io.dgan.optimizer.DecentralizedOptimizer opt = io.dgan.optimizer.Optimizers.create(cfg, oracle,
+                    net.transport(0), Topologies.create("ring", 1));
+            for (long k = 1; k <= 3; k++) {
+                opt.step(k);
+            }
+            int players = oracle.players().size();
+            x = new double[players][];
+            z = new double[players][];
+            for (int p = 0; p < players; p++) {
+                java.nio.FloatBuffer xp = oracle.players().get(p).params();
+                java.nio.FloatBuffer d = opt.stateBuffers().get(oracle.players().get(p).name() + ".previousDirection");
+                x[p] = new double[xp.limit()];
+                z[p] = new double[xp.limit()];
+                for (int i = 0; i < xp.limit(); i++) {
+                    x[p][i] = xp.get(i);
+                    z[p][i] = xp.get(i) - 0.05f * d.get(i);
+                }
+            }
+        }
+        double measured = run.last().residual();
+        assertThat(measured).isCloseTo(game.residual(z), within(1e-6 * measured));
+        assertThat(Math.abs(game.residual(x) - measured)).isGreaterThan(1e-4 * measured);
+    }
 }

@@ -75,6 +75,39 @@ class GossipTest {
         assertThat(ConsensusDistance.distance(blocks)).isLessThan(before * 1e-3);
     }
 
+    /**
+     * The schedule advances every round: log₂M rounds of the one-peer hypercube in one iteration are the exact average
+     * (integer data, ½–½ weights: exact in float), where repeating one pairing would only average pairs.
+     */
+    @Test
+    void roundsWithinAnIterationWalkTheSchedule() {
+        int m = 8;
+        List<List<FloatBuffer>> blocks = randomBlocks(m, new int[] {6}, true, 4);
+        double[][] mean = ConsensusDistance.average(blocks);
+        gossip(blocks, io.dgan.topology.Topologies.create("one-peer-hypercube", m), 3, 5);
+        for (int r = 0; r < m; r++) {
+            for (int i = 0; i < 6; i++) {
+                assertThat((double) blocks.get(r).get(0).get(i)).isCloseTo(mean[0][i], within(1e-4));
+            }
+        }
+        assertThat(Gossip.scheduleIndex(1, 0, 1)).isEqualTo(1);
+        assertThat(Gossip.scheduleIndex(7, 0, 1)).isEqualTo(7);
+        assertThat(Gossip.scheduleIndex(2, 2, 3)).isEqualTo(6);
+    }
+
+    /** A random matching is idempotent (W² = W); with the schedule advancing, t = 3 contracts more than t = 1. */
+    @Test
+    void moreRoundsOfARandomMatchingAreNotWasted() {
+        int m = 8;
+        List<List<FloatBuffer>> one = randomBlocks(m, new int[] {16}, false, 5);
+        List<List<FloatBuffer>> three = randomBlocks(m, new int[] {16}, false, 5);
+        MixingSchedule schedule = io.dgan.topology.Topologies.create(
+                io.dgan.topology.TopologySpec.of("random-matching", m));
+        gossip(one, schedule, 1, 1);
+        gossip(three, schedule, 3, 1);
+        assertThat(ConsensusDistance.distance(three)).isLessThan(0.5 * ConsensusDistance.distance(one));
+    }
+
     private static void gossip(List<List<FloatBuffer>> blocks, MixingSchedule schedule, int rounds, long k) {
         int m = blocks.size();
         try (InMemoryNetwork net = new InMemoryNetwork(m)) {

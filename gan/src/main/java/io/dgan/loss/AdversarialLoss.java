@@ -33,7 +33,11 @@ public interface AdversarialLoss {
         return 0;
     }
 
-    /** "bce", "wgan-gp" (λ = 10), "wgan-gp:λ", "hinge". */
+    /** The input-gradient penalty on D that goes with this loss, or null (WGAN-GP: its λ; "+r1"/"+r2" suffixes). */
+    default GradientPenalty penalty() {
+        return gradientPenaltyWeight() > 0 ? new GradientPenalty(GradientPenalty.Kind.WGAN_GP, gradientPenaltyWeight()) : null;
+    }
+
     /**
      * L_G = −mean D(fake), the generator loss that WGAN(-GP) and hinge share; writes dL_G/ds into {@code dFake}.
      */
@@ -46,7 +50,33 @@ public interface AdversarialLoss {
         return loss;
     }
 
+    /**
+     * Parses {@code --loss}: "bce" (or "ns"), "hinge", "wgan-gp" (λ = 10), "wgan-gp:λ", each optionally followed by
+     * "+r1", "+r2" (zero-centred penalty at the real or generated samples, γ = 10) or "+r1:γ", "+r2:γ".
+     */
     static AdversarialLoss parse(String spec) {
+        if (spec == null) {
+            throw new IllegalArgumentException("--loss: missing");
+        }
+        int plus = spec.indexOf('+');
+        if (plus >= 0) {
+            AdversarialLoss base = parse(spec.substring(0, plus));
+            String pen = spec.substring(plus + 1);
+            if (!pen.startsWith("r1") && !pen.startsWith("r2")) {
+                throw new IllegalArgumentException("--loss: expected <loss>+r1[:gamma] or <loss>+r2[:gamma], got '" + spec + "'");
+            }
+            if (base.gradientPenaltyWeight() > 0) {
+                throw new IllegalArgumentException("--loss: wgan-gp already has its penalty; use wgan-gp:0+" + pen
+                        + " for " + pen + " alone, got '" + spec + "'");
+            }
+            GradientPenalty penalty;
+            try {
+                penalty = GradientPenalty.parse(pen);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--loss: " + e.getMessage().replace("--penalty: ", ""));
+            }
+            return new PenalizedLoss(base, penalty, spec);
+        }
         if (spec.equals("bce") || spec.equals("ns")) {
             return new NonSaturatingLoss();
         }

@@ -43,9 +43,9 @@ public final class GanModels {
      * DCGAN generator for square images of side 28 (two ×2 up-samplings from 7) or 32 (three from 4), as in Radford
      * et al.: a dense layer to a small feature map, transposed convolutions 4×4 stride 2, each hidden feature map
      * batch-normalised (per channel) before its ReLU, tanh output in [-1, 1]. Batch norm as in the ResNet generator
-     * ({@link GraphNetwork}): γ and β are trained (and gossiped) like weights, the running statistics DL4J keeps in
-     * the flat vector are frozen (their gradient entries zeroed), and the network always normalises with the
-     * statistics of the batch at hand, in training and in sampling alike.
+     * ({@link GraphNetwork}): γ and β are trained (and gossiped) like weights; the running statistics DL4J keeps in
+     * the flat vector are updated from each training batch (not by the optimizer) and gossiped with G; training
+     * passes use batch statistics, sampling and evaluation the running statistics.
      */
     public static Architecture dcganGenerator(int noiseDim, Shape image, int width) {
         return dcganGenerator(noiseDim, image, width, true);
@@ -169,7 +169,7 @@ public final class GanModels {
      * Builds a model pair by name. {@code mlp}: noise 16, 3 hidden layers of 128 (G) and 2 of 128 (D).
      * {@code dcgan}: noise 100, width 64 (G 766k, D 139k parameters on 28×28). {@code dcgan-small}: the same with
      * width 32 (about a quarter of the arithmetic), for CPU-starved runs. {@code resnet-wgan-gp}: noise 128,
-     * width 128 (32×32: G 1,204,483 trained parameters + 1,792 frozen BN statistics, D 1,053,825). A "+sn" suffix
+     * width 128 (32×32: G 1,204,483 trained parameters + 1,792 BN running statistics, D 1,053,825). A "+sn" suffix
      * spectrally normalises the discriminator.
      */
     public static GanModel create(String kind, Shape sampleShape, long seed) {

@@ -44,7 +44,10 @@ public final class ModelNetwork {
         return graph != null ? graph.graph().getLayers() : net.getLayers();
     }
 
-    /** Entries of the flat vector that are not trained (BN running statistics of a graph; see GraphNetwork). */
+    /**
+     * Entries of the flat vector that the optimizer does not train: BN running statistics of a graph, updated from
+     * each training batch and used in inference passes (see GraphNetwork).
+     */
     public long frozenParams() {
         return graph == null ? 0 : graph.frozenCount();
     }
@@ -82,7 +85,10 @@ public final class ModelNetwork {
         return graph != null ? graph.gradients() : net.getGradientsViewArray();
     }
 
-    /** Forward pass; in training mode the layer inputs are kept for {@link #backward(INDArray)}. */
+    /**
+     * Forward pass; in training mode the layer inputs are kept for {@link #backward(INDArray)} and batch norm uses
+     * the batch's statistics; otherwise (sampling, evaluation) batch norm uses its running statistics.
+     */
     public INDArray forward(INDArray input, boolean training) {
         if (graph != null) {
             return graph.forward(input, training);

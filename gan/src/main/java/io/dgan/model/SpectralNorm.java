@@ -107,6 +107,16 @@ public final class SpectralNorm {
         return weights.size();
     }
 
+    /** Layer name of weight k; its u occupies {@link #rows(int)} entries of {@link #state()} after those of 0..k−1. */
+    public String name(int k) {
+        return weights.get(k).name();
+    }
+
+    /** Rows of weight k (output units or channels): the length of its u. */
+    public int rows(int k) {
+        return weights.get(k).rows();
+    }
+
     /** σ of weight k as last computed by {@link #normalize(boolean)}. */
     public double sigma(int k) {
         return sigma[k];

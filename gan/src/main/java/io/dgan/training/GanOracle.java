@@ -20,10 +20,11 @@ import java.util.SplittableRandom;
  * fresh minibatch (a simultaneous step, G:D ratio 1:1), into the networks' gradient views, which the players alias.
  *
  * <p>Passes per call: G forward; D forward+backward on the fakes with the generator's loss, whose input-gradient
- * G back-propagates (this clobbers D's gradient view, so it goes first); then [WGAN-GP only: D forward+backward on
- * the interpolates for ∇ₓD] one D forward+backward on [real; fake (+ the penalty's shifted interpolates)] whose
- * parameter gradient is the discriminator's final gradient. With a loss whose D-gradient on the fakes is a constant
- * multiple of G's ({@link AdversarialLoss#fakeGradientRatio()}, WGAN) the fakes are left out of that last pass and
+ * G back-propagates (this clobbers D's gradient view, so it goes first); then one D forward+backward on [real; fake]
+ * whose parameter gradient is the discriminator's loss gradient; then, with an input-gradient penalty (WGAN-GP, R1,
+ * R2), its exact parameter gradient added in place ({@link GradientPenalty}: a forward, backward and tangent pass of
+ * D over the penalty's points). With a loss whose D-gradient on the fakes is a constant
+ * multiple of G's ({@link AdversarialLoss#fakeGradientRatio()}, WGAN) the fakes are left out of the D pass and
  * their share of D's gradient is that multiple of the generator pass's D-gradient (exact: backprop is linear).
  *
  * <p>Minibatch, noise and interpolation weights come from a generator seeded by (seed, rank, iteration) alone:
@@ -56,8 +57,7 @@ public final class GanOracle implements GradientOracle {
         }
         this.model = model;
         this.loss = loss;
-        this.penalty = loss.gradientPenaltyWeight() > 0
-                ? new GradientPenalty(loss.gradientPenaltyWeight(), GradientPenalty.DEFAULT_STEP) : null;
+        this.penalty = loss.penalty();
         this.data = data;
         this.batch = batch;
         this.seed = seed;
@@ -161,18 +161,9 @@ public final class GanOracle implements GradientOracle {
             fakeGradD = fakeGradBuffer.assign(d.gradients()); // kept across calls: no parameter-sized allocation
         }
 
-        // Discriminator: one pass over real, fake (detached; skipped when reused) and, for WGAN-GP, the penalty's
-        // shifted interpolates.
-        GradientPenalty.Terms gp = null;
-        INDArray all;
-        if (penalty != null) {
-            gp = penalty.terms(d, GradientPenalty.interpolate(b.real(), fake, b.mix()));
-            all = reuse ? Nd4j.concat(0, b.real(), gp.samples()) : Nd4j.concat(0, b.real(), fake, gp.samples());
-        } else {
-            all = reuse ? b.real() : Nd4j.concat(0, b.real(), fake);
-        }
+        // Discriminator: one pass over real and fake (detached; skipped when reused).
+        INDArray all = reuse ? b.real() : Nd4j.concat(0, b.real(), fake);
         double[] s = scores(d.forward(all, true));
-        int fakeRows = reuse ? 0 : batch;
         double[] sReal = java.util.Arrays.copyOfRange(s, 0, batch);
         double[] sFakeD = reuse ? sFake : java.util.Arrays.copyOfRange(s, batch, 2 * batch);
         double[] eps = new double[s.length];
@@ -190,14 +181,12 @@ public final class GanOracle implements GradientOracle {
         } else {
             System.arraycopy(dFakeD, 0, eps, batch, batch);
         }
-        if (gp != null) {
-            System.arraycopy(gp.epsilon(), 0, eps, batch + fakeRows, gp.epsilon().length);
-        }
         d.backward(column(eps, d.dataType()));
         if (reuse) {
             d.gradients().addi(fakeGradD.muli(ratio));
         }
-        double p = gp == null ? 0 : gp.value();
+        // The penalty's exact gradient, added to the loss's in D's gradient view.
+        double p = penalty == null ? 0 : penalty.addGradient(d, penalty.points(b.real(), fake, b.mix()));
         last = new Losses(lossG, lossD + p, p);
     }
 
@@ -215,7 +204,7 @@ public final class GanOracle implements GradientOracle {
         double[] sReal = scores(d.forward(b.real(), false));
         double lossG = loss.generator(sFake, new double[batch]);
         double lossD = loss.discriminator(sReal, sFake, new double[batch], new double[batch]);
-        double p = penalty == null ? 0 : penalty.value(d, GradientPenalty.interpolate(b.real(), fake, b.mix()));
+        double p = penalty == null ? 0 : penalty.value(d, penalty.points(b.real(), fake, b.mix()));
         return new Losses(lossG, lossD + p, p);
     }
 

@@ -164,7 +164,7 @@ public final class GanTrainer {
             double consensus = ConsensusDistance.distance(params, average);
             rec.put("lossG", lg);
             rec.put("lossD", ld);
-            if (loss.gradientPenaltyWeight() > 0) {
+            if (loss.penalty() != null) {
                 rec.put("penalty", pen);
             }
             rec.put("consensus", consensus);

@@ -311,7 +311,7 @@ public final class GanWorker {
                 rec.put("iteration", k);
                 rec.put("lossG", (double) losses.get(0));
                 rec.put("lossD", (double) losses.get(1));
-                if (setup.loss.gradientPenaltyWeight() > 0) {
+                if (setup.loss.penalty() != null) {
                     rec.put("penalty", (double) losses.get(2));
                 }
                 rec.put("consensus", consensus);

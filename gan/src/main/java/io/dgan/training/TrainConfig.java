@@ -18,13 +18,42 @@ import io.dgan.topology.TopologyType;
  * @param checkpointEvery    iterations between checkpoints (0: only at the end)
  * @param evalSamples        samples per evaluation (mode coverage: 2,500; FID/KID: e.g. 2,000)
  * @param classifierDir      folder of the Fashion-MNIST feature classifier (FID/KID/IS), null = default location
+ * @param averageMoments     also gossip Adam's moments m and v (dp-oadam, rand-dp-oadam; default false; a
+ *                           reconstructed choice, algorithm.md)
+ * @param initialDirection   d_0 of the first optimistic half step: "oracle" (g_0 = ĝ(x_0), default) or "zero"
+ *                           (reconstructed); null reads as "oracle" (config.json files written before the field)
  */
 public record TrainConfig(int workers, String topology, String algorithm, String model, String dataset, String dataDir,
                           String shard, String loss, int batch, long iterations, double lrG, double lrD,
                           double beta1, double beta2, int gossipRounds, long seed, int threadsPerWorker,
-                          long logEvery, long evalEvery, long checkpointEvery, int evalSamples, String classifierDir) {
+                          long logEvery, long evalEvery, long checkpointEvery, int evalSamples, String classifierDir,
+                          boolean averageMoments, String initialDirection) {
+
+    /** Initial directions by name (--initial-direction). */
+    public static final java.util.List<String> INITIAL_DIRECTIONS = java.util.List.of("oracle", "zero");
+
+    /** The reconstructed choices at their defaults (moments stay local, d_0 from the oracle). */
+    public TrainConfig(int workers, String topology, String algorithm, String model, String dataset, String dataDir,
+                       String shard, String loss, int batch, long iterations, double lrG, double lrD,
+                       double beta1, double beta2, int gossipRounds, long seed, int threadsPerWorker,
+                       long logEvery, long evalEvery, long checkpointEvery, int evalSamples, String classifierDir) {
+        this(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, iterations, lrG, lrD, beta1,
+                beta2, gossipRounds, seed, threadsPerWorker, logEvery, evalEvery, checkpointEvery, evalSamples,
+                classifierDir, false, "oracle");
+    }
 
     public TrainConfig {
+        if (initialDirection == null) {
+            initialDirection = "oracle";
+        }
+        if (!INITIAL_DIRECTIONS.contains(initialDirection)) {
+            throw new IllegalArgumentException("--initial-direction: expected one of " + INITIAL_DIRECTIONS + ", got '"
+                    + initialDirection + "'");
+        }
+        if (averageMoments && !algorithm.equals("dp-oadam") && !algorithm.equals("rand-dp-oadam")) {
+            throw new IllegalArgumentException("--average-moments: applies to dp-oadam and rand-dp-oadam (gossiped Adam "
+                    + "moments), not " + algorithm);
+        }
         if (workers < 1) {
             throw new IllegalArgumentException("--workers must be >= 1, got " + workers);
         }
@@ -76,43 +105,50 @@ public record TrainConfig(int workers, String topology, String algorithm, String
     public TrainConfig withIterations(long n) {
         return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, n, lrG, lrD,
                 beta1, beta2, gossipRounds, seed, threadsPerWorker, logEvery, evalEvery, checkpointEvery, evalSamples,
-                classifierDir);
+                classifierDir, averageMoments, initialDirection);
     }
 
     public TrainConfig withWorkers(int m, String topologyName, String algorithmName) {
         return new TrainConfig(m, topologyName, algorithmName, model, dataset, dataDir, shard, loss, batch, iterations,
                 lrG, lrD, beta1, beta2, gossipRounds, seed, threadsPerWorker, logEvery, evalEvery, checkpointEvery,
-                evalSamples, classifierDir);
+                evalSamples, classifierDir, averageMoments, initialDirection);
     }
 
     public TrainConfig withOptimizer(double g, double d, double b1, double b2) {
         return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, iterations,
                 g, d, b1, b2, gossipRounds, seed, threadsPerWorker, logEvery, evalEvery, checkpointEvery, evalSamples,
-                classifierDir);
+                classifierDir, averageMoments, initialDirection);
     }
 
     public TrainConfig withReporting(long log, long eval, long checkpoint, int samples) {
         return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, iterations,
                 lrG, lrD, beta1, beta2, gossipRounds, seed, threadsPerWorker, log, eval, checkpoint, samples,
-                classifierDir);
+                classifierDir, averageMoments, initialDirection);
     }
 
     public TrainConfig withData(String dir, String shardSpec, String lossName, int batchSize, long seedValue) {
         return new TrainConfig(workers, topology, algorithm, model, dataset, dir, shardSpec, lossName, batchSize,
                 iterations, lrG, lrD, beta1, beta2, gossipRounds, seedValue, threadsPerWorker, logEvery, evalEvery,
-                checkpointEvery, evalSamples, classifierDir);
+                checkpointEvery, evalSamples, classifierDir, averageMoments, initialDirection);
     }
 
     public TrainConfig withThreads(int threads, String classifier) {
         return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, iterations,
                 lrG, lrD, beta1, beta2, gossipRounds, seed, threads, logEvery, evalEvery, checkpointEvery, evalSamples,
-                classifier);
+                classifier, averageMoments, initialDirection);
     }
 
     public TrainConfig withGossipRounds(int t) {
         return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, iterations,
                 lrG, lrD, beta1, beta2, t, seed, threadsPerWorker, logEvery, evalEvery, checkpointEvery, evalSamples,
-                classifierDir);
+                classifierDir, averageMoments, initialDirection);
+    }
+
+    /** The same run with the reconstructed choices of algorithm.md set (moment averaging, the initial direction). */
+    public TrainConfig withReconstructed(boolean averageMomentsValue, String initialDirectionValue) {
+        return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, iterations,
+                lrG, lrD, beta1, beta2, gossipRounds, seed, threadsPerWorker, logEvery, evalEvery, checkpointEvery,
+                evalSamples, classifierDir, averageMomentsValue, initialDirectionValue);
     }
 
     /** The same run, ignoring how long it goes and how often it reports (what --resume must match). */

@@ -9,6 +9,7 @@ import io.dgan.model.GanModel;
 import io.dgan.model.GanModels;
 import io.dgan.model.Shape;
 import io.dgan.optimizer.Algorithm;
+import io.dgan.optimizer.InitialDirection;
 import io.dgan.optimizer.OptimizerConfig;
 import io.dgan.optimizer.Optimizers;
 import io.dgan.topology.MixingSchedule;
@@ -50,7 +51,10 @@ public final class TrainSetup {
                 .betas(config.beta1(), config.beta2())
                 .learningRate(config.lrG())
                 .learningRate("G", config.lrG()).learningRate("D", config.lrD())
-                .gossipRounds(config.gossipRounds()).epoch(epoch).build();
+                .gossipRounds(config.gossipRounds()).epoch(epoch)
+                .averageMoments(config.averageMoments())
+                .initialDirection(config.initialDirection().equals("zero") ? InitialDirection.ZERO : InitialDirection.ORACLE)
+                .build();
     }
 
     public static TrainSetup of(TrainConfig config) {

@@ -41,6 +41,17 @@ class AdversarialLossTest {
         assertThat(new HingeLoss().discriminator(new double[]{2}, new double[]{-3}, d, new double[1])).isEqualTo(0);
         assertThat(AdversarialLoss.parse("wgan-gp:5").gradientPenaltyWeight()).isEqualTo(5);
         assertThatThrownBy(() -> AdversarialLoss.parse("lsgan")).hasMessageContaining("--loss");
+        assertThat(AdversarialLoss.parse("bce+r1").penalty().kind()).isEqualTo(GradientPenalty.Kind.R1);
+        assertThat(AdversarialLoss.parse("bce+r1").penalty().weight()).isEqualTo(10);
+        assertThat(AdversarialLoss.parse("hinge+r2:0.5").penalty().kind()).isEqualTo(GradientPenalty.Kind.R2);
+        assertThat(AdversarialLoss.parse("hinge+r2:0.5").penalty().weight()).isEqualTo(0.5);
+        assertThat(AdversarialLoss.parse("wgan-gp").penalty().kind()).isEqualTo(GradientPenalty.Kind.WGAN_GP);
+        assertThat(AdversarialLoss.parse("bce").penalty()).isNull();
+        assertThat(AdversarialLoss.parse("wgan-gp:0").penalty()).isNull();
+        assertThatThrownBy(() -> AdversarialLoss.parse("wgan-gp+r1")).hasMessageContaining("--loss");
+        assertThatThrownBy(() -> AdversarialLoss.parse("bce+r3")).hasMessageContaining("--loss");
+        assertThatThrownBy(() -> AdversarialLoss.parse("bce+r1:x")).hasMessageContaining("--loss");
+        assertThatThrownBy(() -> AdversarialLoss.parse("bce+r1:-1")).hasMessageContaining("--loss");
     }
 
     private static void check(String name, double analytic, ToDoubleFunction<Double> f, double at) {

@@ -39,6 +39,14 @@ class GanOracleTest {
         checkGradients("wgan-gp");
     }
 
+    /** R1 (at the real samples) and R2 (at the generated ones), through the whole oracle. */
+    @Test
+    void zeroCentredPenaltyGradientsMatchFiniteDifferences() {
+        checkGradients("bce+r1");
+        checkGradients("hinge+r2:1");
+        checkGradients("wgan-gp:0+r1:5");
+    }
+
     /**
      * Spectral norm on D: the oracle's gradients (G's through the normalised D; D's mapped back to the raw W) against
      * differences of the losses evaluated at the raw parameters. The power iteration is run to convergence first,

@@ -38,4 +38,13 @@ public class OptimizerSpec {
     @Min(1)
     @Default("64")
     public Integer batchSize = 64;
+
+    /** Also gossip Adam's moments m and v (dp-oadam, rand-dp-oadam); a reconstructed choice, off by default. */
+    @Default("false")
+    public Boolean averageMoments = false;
+
+    /** d_0 of the first optimistic half step: "oracle" (g_0 = gradient at x_0) or "zero"; reconstructed. */
+    @ValidationRule(value = "self in ['oracle', 'zero']", message = "spec.optimizer.initialDirection must be oracle or zero")
+    @Default("oracle")
+    public String initialDirection = "oracle";
 }

@@ -77,6 +77,13 @@ public final class SpecValidator {
             if (o.batchSize != null && o.batchSize < 1) {
                 errors.add("spec.optimizer.batchSize: must be at least 1, got " + o.batchSize);
             }
+            if (o.initialDirection != null && !List.of("oracle", "zero").contains(o.initialDirection)) {
+                errors.add("spec.optimizer.initialDirection: must be oracle or zero, got '" + o.initialDirection + "'");
+            }
+            if (Boolean.TRUE.equals(o.averageMoments) && o.algorithm != null
+                    && !List.of("dp-oadam", "rand-dp-oadam").contains(o.algorithm)) {
+                errors.add("spec.optimizer.averageMoments: applies to dp-oadam and rand-dp-oadam, not " + o.algorithm);
+            }
         }
         if (spec.training != null) {
             if (spec.training.iterations != null && spec.training.iterations < 1) {

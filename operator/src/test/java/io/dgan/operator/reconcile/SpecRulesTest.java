@@ -29,6 +29,19 @@ class SpecRulesTest {
                 "spec.failurePolicy.minHealthyWorkers", "spec.template.spec.containers[worker].image");
     }
 
+    /** The reconstructed optimizer choices: initialDirection oracle or zero; averageMoments only where moments gossip. */
+    @Test
+    void reconstructedOptimizerChoicesAreChecked() {
+        DecentralizedGANJob job = TestJobs.job("gan", 8, "Hypercube");
+        job.getSpec().optimizer.averageMoments = true;
+        job.getSpec().optimizer.initialDirection = "zero";
+        assertThat(validator.validate(job)).isEmpty();
+        job.getSpec().optimizer.initialDirection = "random";
+        job.getSpec().optimizer.algorithm = "cp-oadam";
+        assertThat(validator.validate(job)).extracting(e -> e.substring(0, e.indexOf(':'))).containsExactlyInAnyOrder(
+                "spec.optimizer.initialDirection", "spec.optimizer.averageMoments");
+    }
+
     @Test
     void jobNamesMustBeDns1035LabelsBecauseTheyNameAServiceAndPods() {
         for (String bad : List.of("gan.v2", "1gan", "Gan", "gan-", "gan_x")) {

@@ -84,8 +84,18 @@ public final class GameCommand implements Callable<Integer> {
     @Option(names = "--eps", defaultValue = "1e-8", description = "Adam eps (default ${DEFAULT-VALUE})")
     double eps;
 
-    @Option(names = "--gossip-rounds", defaultValue = "1", description = "gossip rounds t per iteration (default ${DEFAULT-VALUE})")
+    @Option(names = "--gossip-rounds", defaultValue = "1",
+            description = "gossip rounds t per iteration, >= 1 (default ${DEFAULT-VALUE}); a time-varying schedule "
+                    + "advances every round")
     int gossipRounds;
+
+    @Option(names = "--initial-direction", defaultValue = "oracle",
+            description = "d_0 of the first optimistic half step: oracle or zero (reconstructed; default ${DEFAULT-VALUE})")
+    String initialDirection;
+
+    @Option(names = "--local-training",
+            description = "allow --gossip-rounds 0: M independent learners that never mix (a baseline, not DPOSG)")
+    boolean localTraining;
 
     @Option(names = "--average-moments", description = "also gossip the Adam moments (dp-oadam)")
     boolean averageMoments;
@@ -254,8 +264,15 @@ public final class GameCommand implements Callable<Integer> {
             throw bad("--beta2", "must be in [0, 1), got " + beta2);
         }
         positive("--eps", eps);
+        if (!initialDirection.equals("oracle") && !initialDirection.equals("zero")) {
+            throw bad("--initial-direction", "expected oracle or zero, got '" + initialDirection + "'");
+        }
         if (gossipRounds < 0) {
-            throw bad("--gossip-rounds", "must be >= 0, got " + gossipRounds);
+            throw bad("--gossip-rounds", "must be >= 1, got " + gossipRounds);
+        }
+        if (gossipRounds == 0 && !localTraining && workers > 1) {
+            throw bad("--gossip-rounds", "0: the workers would never mix (M independent learners); give >= 1, or "
+                    + "--local-training to ask for that");
         }
         if (!(heterogeneity() >= 0)) {
             throw bad("--heterogeneity", "must be >= 0, got " + heterogeneity());
@@ -297,7 +314,9 @@ public final class GameCommand implements Callable<Integer> {
     OptimizerConfig buildConfig(Algorithm algo) {
         OptimizerConfig.Builder b = OptimizerConfig.builder(algo)
                 .defaults(new PlayerSettings(lr, beta1, beta2, eps))
-                .gossipRounds(gossipRounds).averageMoments(averageMoments);
+                .gossipRounds(gossipRounds).averageMoments(averageMoments)
+                .initialDirection(initialDirection.equals("zero") ? io.dgan.optimizer.InitialDirection.ZERO
+                        : io.dgan.optimizer.InitialDirection.ORACLE);
         if (lrU != null) {
             b.learningRate("u", lrU);
         }

@@ -13,7 +13,7 @@ import java.nio.file.Path;
  * <ul>
  *   <li>the operator's job configuration (docs/worker-contract.md, {@code TrainingConfigMap}):
  *       {@code {"model": {"type", "latentDim", "spectralNorm"}, "dataset": {"type", "path", "partition"}, "optimizer": {"algorithm",
- *       "lrGenerator", "lrDiscriminator", "beta1", "beta2", "batchSize"}, "training": {"iterations",
+ *       "lrGenerator", "lrDiscriminator", "beta1", "beta2", "batchSize", "averageMoments", "initialDirection"}, "training": {"iterations",
  *       "checkpointEvery", "evalEvery", "checkpointDir"}}};</li>
  *   <li>a run's config.json as {@code dgan train} writes it (a flat {@code TrainConfig}; local multi-process mode).</li>
  * </ul>
@@ -80,7 +80,19 @@ final class JobConfigFile {
                 opt.path("lrGenerator").asDouble(2e-4), opt.path("lrDiscriminator").asDouble(2e-4),
                 opt.path("beta1").asDouble(0.5), opt.path("beta2").asDouble(0.999), 1, 0, 0,
                 Math.max(1, Math.min(100, training.path("evalEvery").asLong(1000))),
-                training.path("evalEvery").asLong(1000), training.path("checkpointEvery").asLong(1000), 2000, null);
+                training.path("evalEvery").asLong(1000), training.path("checkpointEvery").asLong(1000), 2000, null,
+                bool(opt, "optimizer.averageMoments"), text(root, "optimizer", "initialDirection", "oracle"));
+    }
+
+    private static boolean bool(JsonNode section, String name) {
+        JsonNode n = section.path(name.substring(name.indexOf('.') + 1));
+        if (n.isMissingNode() || n.isNull()) {
+            return false;
+        }
+        if (!n.isBoolean()) {
+            throw new IllegalArgumentException(name + ": expected true or false, got " + n);
+        }
+        return n.asBoolean();
     }
 
     private static String text(JsonNode root, String section, String field, String fallback) {

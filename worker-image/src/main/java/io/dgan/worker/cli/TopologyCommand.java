@@ -126,6 +126,7 @@ public final class TopologyCommand implements Runnable {
         doc.put("period", analysis.period());
         doc.put("rhoRounds", analysis.rounds());
         doc.put("rho", analysis.rho());
+        doc.put("rhoLongRun", analysis.rhoLongRun());
         doc.put("spectralGap", analysis.spectralGap());
         doc.put("connected", analysis.connected());
         doc.put("weights", first.toArray());
@@ -146,6 +147,9 @@ public final class TopologyCommand implements Runnable {
             out.printf("rho           %.6f   (max(|λ2|, |λM|))%n", a.rho());
         } else {
             out.printf("rho           %.6f   (per round: σ_max(W_%d⋯W_1 − 11ᵀ/M)^(1/%d))%n", a.rho(), a.rounds(), a.rounds());
+            if (a.period() == 0) {
+                out.printf("rho long run  %.6f   (per round over %d rounds)%n", a.rhoLongRun(), MixingAnalysis.LONG_RUN);
+            }
         }
         out.printf("spectral gap  %.6f%n", a.spectralGap());
         out.printf("connected     %s%s%n", a.connected() ? "yes" : "NO: " + a.components(),

@@ -92,8 +92,23 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--beta2", defaultValue = "0.999", description = "Adam β2 (default ${DEFAULT-VALUE})")
     double beta2;
 
-    @Option(names = "--gossip-rounds", defaultValue = "1", description = "gossip rounds t per iteration (default ${DEFAULT-VALUE})")
+    @Option(names = "--gossip-rounds", defaultValue = "1",
+            description = "gossip rounds t per iteration, >= 1 (default ${DEFAULT-VALUE}); a time-varying schedule "
+                    + "advances every round")
     int gossipRounds;
+
+    @Option(names = "--local-training",
+            description = "allow --gossip-rounds 0: M independent learners that never mix (a baseline, not DPOSG)")
+    boolean localTraining;
+
+    @Option(names = "--average-moments", description = "also gossip Adam's moments m and v (dp-oadam, rand-dp-oadam; "
+            + "reconstructed choice, default off)")
+    boolean averageMoments;
+
+    @Option(names = "--initial-direction", defaultValue = "oracle",
+            description = "d_0 of the first optimistic half step: oracle (g_0 = gradient at x_0) or zero "
+                    + "(reconstructed choice; default ${DEFAULT-VALUE})")
+    String initialDirection;
 
     @Option(names = "--seed", defaultValue = "0", description = "initial point, data, noise and schedule seed (default ${DEFAULT-VALUE})")
     long seed;
@@ -219,10 +234,18 @@ public final class TrainCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--algorithm: " + e.getMessage());
         }
         String topo = topology != null ? topology : algo == Algorithm.RAND_DP_OADAM ? "random-ring" : "ring";
+        if (gossipRounds == 0 && !localTraining && algo.usesGossip() && workers > 1) {
+            throw new ParameterException(spec.commandLine(), "--gossip-rounds 0: the workers would never mix (M "
+                    + "independent learners); give --gossip-rounds >= 1, or --local-training to ask for that");
+        }
+        if (gossipRounds < 0) {
+            throw new ParameterException(spec.commandLine(), "--gossip-rounds: must be >= 1, got " + gossipRounds);
+        }
         try {
             return new TrainConfig(workers, topo, algorithm, GanModels.withSpectralNorm(model, spectralNorm), dataset, dataDir, shard, loss, batch,
                     iterations, lrG != null ? lrG : lr, lrD != null ? lrD : lr, beta1, beta2, gossipRounds, seed,
-                    threadsPerWorker, logEvery, evalEvery, checkpointEvery, evalSamples, classifierDir);
+                    threadsPerWorker, logEvery, evalEvery, checkpointEvery, evalSamples, classifierDir,
+                    averageMoments, initialDirection);
         } catch (IllegalArgumentException e) {
             String m = e.getMessage();
             throw new ParameterException(spec.commandLine(), m);

@@ -87,4 +87,32 @@ class JobConfigFileTest {
         assertThatThrownBy(() -> JobConfigFile.read(dir.resolve("missing.json"), 2))
                 .hasMessageContaining("--config").hasMessageContaining("not found");
     }
+
+    /** optimizer.averageMoments and optimizer.initialDirection from the CR reach the run; absent, the defaults. */
+    @Test
+    void reconstructedChoicesFromTheOperator() throws Exception {
+        Path f = dir.resolve("choices.json");
+        Files.writeString(f, "{\"model\":{\"type\":\"dcgan\"},\"dataset\":{\"type\":\"fashion-mnist\"},"
+                + "\"optimizer\":{\"algorithm\":\"dp-oadam\",\"averageMoments\":true,\"initialDirection\":\"zero\"},"
+                + "\"training\":{}}");
+        TrainConfig c = JobConfigFile.read(f, 2);
+        assertThat(c.averageMoments()).isTrue();
+        assertThat(c.initialDirection()).isEqualTo("zero");
+        Files.writeString(f, "{\"model\":{\"type\":\"dcgan\"},\"dataset\":{\"type\":\"fashion-mnist\"},"
+                + "\"optimizer\":{\"algorithm\":\"dp-oadam\"},\"training\":{}}");
+        c = JobConfigFile.read(f, 2);
+        assertThat(c.averageMoments()).isFalse();
+        assertThat(c.initialDirection()).isEqualTo("oracle");
+        Files.writeString(f, "{\"model\":{\"type\":\"dcgan\"},\"dataset\":{\"type\":\"fashion-mnist\"},"
+                + "\"optimizer\":{\"algorithm\":\"dp-oadam\",\"averageMoments\":\"yes\"},\"training\":{}}");
+        assertThatThrownBy(() -> JobConfigFile.read(f, 2)).hasMessageContaining("optimizer.averageMoments");
+        // A run's config.json written before these fields existed reads back with the defaults.
+        Path old = dir.resolve("old-config.json");
+        com.fasterxml.jackson.databind.node.ObjectNode tree = JsonOutput.mapper().valueToTree(
+                TrainConfig.defaults("mlp", "ring8"));
+        tree.remove("averageMoments");
+        tree.remove("initialDirection");
+        JsonOutput.mapper().writeValue(old.toFile(), tree);
+        assertThat(JobConfigFile.read(old, 4).initialDirection()).isEqualTo("oracle");
+    }
 }

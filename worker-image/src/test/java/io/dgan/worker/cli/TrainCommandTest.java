@@ -1,5 +1,7 @@
 package io.dgan.worker.cli;
 
+import io.dgan.training.TrainConfig;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,5 +55,41 @@ class TrainCommandTest {
                 "--dataset", "mnist", "--data-dir", dir.resolve("nothing").toString(), "--run-dir", dir.resolve("r").toString());
         assertThat(missingData.exit()).isEqualTo(2);
         assertThat(missingData.err()).contains("train-images-idx3-ubyte.gz").contains("no such file");
+    }
+
+    /** --gossip-rounds 0 would make M independent learners: refused in one line unless --local-training asks for it. */
+    @Test
+    void zeroGossipRoundsNeedLocalTraining() {
+        GameCommandTest.Run zero = GameCommandTest.run("train", "--in-process", "--gossip-rounds", "0");
+        assertThat(zero.exit()).isEqualTo(2);
+        assertThat(zero.err().strip().lines()).hasSize(1);
+        assertThat(zero.err()).contains("--gossip-rounds 0").contains("--local-training");
+        GameCommandTest.Run game = GameCommandTest.run("game", "--gossip-rounds", "0");
+        assertThat(game.exit()).isEqualTo(2);
+        assertThat(game.err()).contains("--gossip-rounds").contains("--local-training");
+        TrainCommand local = new TrainCommand();
+        new picocli.CommandLine(local).parseArgs("--gossip-rounds", "0", "--local-training");
+        assertThat(local.buildConfig().gossipRounds()).isZero();
+    }
+
+    /** The reconstructed choices of algorithm.md reach the run's configuration; bad values name their flag. */
+    @Test
+    void reconstructedChoicesAreFlags() {
+        TrainCommand cmd = new TrainCommand();
+        new picocli.CommandLine(cmd).parseArgs("--average-moments", "--initial-direction", "zero");
+        TrainConfig c = cmd.buildConfig();
+        assertThat(c.averageMoments()).isTrue();
+        assertThat(c.initialDirection()).isEqualTo("zero");
+        TrainCommand defaults = new TrainCommand();
+        new picocli.CommandLine(defaults).parseArgs();
+        assertThat(defaults.buildConfig().averageMoments()).isFalse();
+        assertThat(defaults.buildConfig().initialDirection()).isEqualTo("oracle");
+        GameCommandTest.Run bad = GameCommandTest.run("train", "--in-process", "--initial-direction", "random");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.err().strip().lines()).hasSize(1);
+        assertThat(bad.err()).contains("--initial-direction");
+        GameCommandTest.Run cp = GameCommandTest.run("train", "--in-process", "--algorithm", "cp-oadam", "--average-moments");
+        assertThat(cp.exit()).isEqualTo(2);
+        assertThat(cp.err()).contains("--average-moments");
     }
 }
