@@ -76,6 +76,9 @@ public final class ProcessNode implements AutoCloseable {
     private SharedIndexInformer<Pod> podInformer;
     private SharedIndexInformer<ConfigMap> configMapInformer;
     private volatile boolean closed;
+    private final Thread reaper = new Thread(this::close, "process-node-reaper");
+    /** Second octet of this node's pod addresses: random, so that a node never reuses a leftover's addresses. */
+    private final int octet = new java.util.Random().nextInt(180); // 127.10-189.x.x; kwok uses 127.200.x.x
 
     /** One container of a pod, as a host process. */
     private final class RunningPod {
@@ -118,6 +121,7 @@ public final class ProcessNode implements AutoCloseable {
     }
 
     public ProcessNode start() {
+        Runtime.getRuntime().addShutdownHook(reaper); // no pod process outlives the test JVM
         try {
             Files.createDirectories(root);
             writeHosts();
@@ -618,7 +622,7 @@ public final class ProcessNode implements AutoCloseable {
 
     private String nextIp() {
         int n = nextAddress++;
-        return "127." + (10 + index) + "." + (n / 250) + "." + (n % 250 + 2);
+        return "127." + ((octet + index) % 180 + 10) + "." + (n / 250) + "." + (n % 250 + 2);
     }
 
     private void addHosts(Pod pod, String ip) throws IOException {
@@ -666,7 +670,13 @@ public final class ProcessNode implements AutoCloseable {
 
     @Override
     public void close() {
+        if (closed) return;
         closed = true;
+        try {
+            Runtime.getRuntime().removeShutdownHook(reaper);
+        } catch (IllegalStateException shuttingDown) {
+            // called from the hook itself
+        }
         if (podInformer != null) podInformer.close();
         if (configMapInformer != null) configMapInformer.close();
         loop.shutdownNow();
