@@ -127,7 +127,7 @@ public final class KubeCluster implements AutoCloseable {
                         "--service-account-private-key-file=" + dir.resolve("sa.key"),
                         "--root-ca-file=" + dir.resolve("certs/apiserver.crt"),
                         "--use-service-account-credentials=true", "--concurrent-gc-syncs=20",
-                        "--node-monitor-grace-period=40s", "--v=1"));
+                        "--node-monitor-grace-period=120s", "--v=1"));
                 spawn("kube-scheduler", List.of(binaries.path("kube-scheduler").toString(),
                         "--kubeconfig=" + kubeconfig, "--authentication-kubeconfig=" + kubeconfig,
                         "--authorization-kubeconfig=" + kubeconfig, "--leader-elect=false",
