@@ -67,6 +67,7 @@ class ClusterSuiteTest {
     void theCpuRingExampleSucceedsWithRealWorkersAndSurvivesItsLeadersDeath() {
         String ns = Jobs.namespace("cpu-ring");
         DecentralizedGANJob job = Jobs.shortCpuRing(ns, "cpu-ring", 4, 30, 10);
+        job.getSpec().training.evalEvery = 10L;
         admin.resource(job).create();
         Jobs.awaitPods(ns, "cpu-ring", "4 worker pods Running", pods -> pods.stream().filter(Jobs::running).count() == 4);
         // Every pod got an address of its own; peers are found by name through the headless Service's names.
@@ -76,14 +77,21 @@ class ClusterSuiteTest {
             return j.getStatus().progress != null && j.getStatus().progress.medianStep != null
                     && j.getStatus().progress.medianStep > 0;
         });
+        // An evaluation's FID reaches the status (read from the rank that evaluated).
+        Waits.until(Duration.ofSeconds(420), "an FID in the status", () -> {
+            DecentralizedGANJob j = Jobs.get(ns, "cpu-ring");
+            return j.getStatus().progress != null && j.getStatus().progress.lastEvalFid != null
+                    && j.getStatus().progress.lastEvalFid > 0;
+        });
+        double fid = Jobs.get(ns, "cpu-ring").getStatus().progress.lastEvalFid;
         // The leader dies mid-job: the other replica takes over and finishes the job.
         String leader = leader();
         admin.pods().inNamespace(OPERATOR_NS).withName(leader).withGracePeriod(0).delete();
         Jobs.awaitPhase(ns, "cpu-ring", "Succeeded", RUN);
         DecentralizedGANJob done = Jobs.get(ns, "cpu-ring");
         System.out.println("[real-cluster] cpu-ring Succeeded: progress " + done.getStatus().progress.medianStep
-                + " steps, consensus " + done.getStatus().progress.consensusDistance + ", FID "
-                + done.getStatus().progress.lastEvalFid + "; leader " + leader + " killed mid-run, now " + leader());
+                + " steps, consensus " + done.getStatus().progress.consensusDistance + ", FID during the run "
+                + fid + "; leader " + leader + " killed mid-run, now " + leader());
         assertThat(done.getStatus().progress.maxStep).isEqualTo(30L);
         assertThat(done.getStatus().progress.consensusDistance).isNotNull();
         assertThat(leader()).isNotEqualTo(leader);

@@ -440,6 +440,15 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                     + " workers finished " + spec.training.iterations + " iterations");
             condition(JobConditions.RUNNING, false, "Succeeded", "");
             metrics.jobSucceeded();
+            // Every rank exited 0 after the last iteration: the final step is known although no worker is left to
+            // sample (the last sample was taken while they ran).
+            if (status.progress == null) status.progress = new io.dgan.operator.crd.ProgressStatus();
+            long last = spec.training.iterations;
+            status.progress.minStep = last;
+            status.progress.medianStep = last;
+            status.progress.maxStep = last;
+            status.progress.etaSeconds = 0L;
+            status.progress.stale = null;
             cleanPods();
             report(plan());
             return writeStatus().rescheduleAfter(shorter(ttlRemaining(), progressInterval));
