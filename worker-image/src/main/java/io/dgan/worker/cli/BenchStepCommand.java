@@ -382,14 +382,19 @@ public final class BenchStepCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The version in the name of the jar ND4J's API was loaded from (nd4j-api-VERSION.jar), else "unknown". */
     private static String nd4jVersion() {
         String v = Nd4j.class.getPackage().getImplementationVersion();
         if (v != null) {
             return v;
         }
-        String cp = System.getProperty("java.class.path");
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("nd4j-api-([^/:]+)\\.jar").matcher(cp);
-        return m.find() ? m.group(1) : "unknown";
+        try {
+            String jar = Nd4j.class.getProtectionDomain().getCodeSource().getLocation().getPath();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("nd4j-api-([^/]+)\\.jar$").matcher(jar);
+            return m.find() ? m.group(1) : "unknown";
+        } catch (RuntimeException e) {
+            return "unknown";
+        }
     }
 
     /** {wall ms, process CPU ms} of each timed step. */
