@@ -106,6 +106,9 @@ public final class BenchStepCommand implements Callable<Integer> {
     @Option(names = "--side", hidden = true, description = "dl4j: measure the DL4J side in this process and print its samples")
     String side;
 
+    @Option(names = "--variant", hidden = true, description = "with --side: step (no GP) or stepGp only (profiling)")
+    String variant;
+
     @Option(names = "--json", description = "print one JSON object on stdout")
     boolean json;
 
@@ -364,8 +367,9 @@ public final class BenchStepCommand implements Callable<Integer> {
         System.setOut(System.err);
         try {
             NativeBackend.limitThreads(threads);
-            double[][] plain = samples(name, shape, "wgan-gp:0");
-            double[][] gp = samples(name, shape, "wgan-gp");
+            double[][] none = {new double[0], new double[0]};
+            double[][] plain = "stepGp".equals(variant) ? none : samples(name, shape, "wgan-gp:0");
+            double[][] gp = "step".equals(variant) ? none : samples(name, shape, "wgan-gp");
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.name") + " "
                     + Runtime.version());
