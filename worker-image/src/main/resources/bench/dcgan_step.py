@@ -1,9 +1,11 @@
 """The PyTorch reference for `dgan bench step`: the same DCGAN (28x28x1, width 64, batch norm in G, none in D; G had
 no batch norm before session 3) and the same
 simultaneous step (G and D gradients on one minibatch, Adam on both), without and with the WGAN gradient penalty.
-Prints one JSON object: {"torch": version, "threads": n, "msStep": ..., "msStepGp": ..., "cpuMsStep": ...,
-"cpuMsStepGp": ...} (medians of wall time and of process CPU time per step)."""
+Prints one JSON object: {"torch": version, "python": version, "threads": n, "msStep": ..., "msStepGp": ...,
+"cpuMsStep": ..., "cpuMsStepGp": ..., "samples": {"step": {"ms": [...], "cpuMs": [...]}, "stepGp": {...}}}
+(medians, then every timed step's wall and process CPU time)."""
 import json
+import platform
 import sys
 import time
 
@@ -47,7 +49,8 @@ def step(gp):
     opt_d.step()
 
 
-def median_ms(gp):
+def timed(gp):
+    """Per-step wall and process CPU times (ms) of `iterations` steps after `warmup` untimed ones."""
     for _ in range(warmup):
         step(gp)
     if device.type == "cuda":
@@ -61,11 +64,18 @@ def median_ms(gp):
             torch.cuda.synchronize()
         times.append((time.perf_counter() - t) * 1000)
         cpu.append((time.process_time() - c) * 1000)
-    times.sort()
-    cpu.sort()
-    return times[len(times) // 2], cpu[len(cpu) // 2]
+    return times, cpu
 
 
-plain, with_gp = median_ms(False), median_ms(True)
-print(json.dumps({"torch": torch.__version__, "threads": threads, "device": str(device),
-                  "msStep": plain[0], "msStepGp": with_gp[0], "cpuMsStep": plain[1], "cpuMsStepGp": with_gp[1]}))
+def median(xs):
+    return sorted(xs)[len(xs) // 2]
+
+
+plain, with_gp = timed(False), timed(True)
+print(json.dumps({"torch": torch.__version__, "python": platform.python_version(), "threads": threads,
+                  "interopThreads": torch.get_num_interop_threads(), "mkldnn": torch.backends.mkldnn.is_available(),
+                  "device": str(device),
+                  "msStep": median(plain[0]), "msStepGp": median(with_gp[0]),
+                  "cpuMsStep": median(plain[1]), "cpuMsStepGp": median(with_gp[1]),
+                  "samples": {"step": {"ms": plain[0], "cpuMs": plain[1]},
+                              "stepGp": {"ms": with_gp[0], "cpuMs": with_gp[1]}}}))

@@ -1,8 +1,10 @@
 """The PyTorch reference for `dgan bench step --model resnet-wgan-gp`: the WGAN-GP ResNet of Gulrajani et al. 2017
 (gan_cifar_resnet.py: 32x32x3, width 128, G with batch norm, critic without) and the same simultaneous step as
 dcgan_step.py (G and D gradients on one minibatch, Adam on both), without and with the gradient penalty.
-Prints one JSON object: {"torch": version, "threads": n, "paramsG": .., "paramsD": .., "msStep": .., "msStepGp": ..}."""
+Prints one JSON object: {"torch": version, "threads": n, "paramsG": .., "paramsD": .., "msStep": .., "msStepGp": ..,
+"cpuMsStep": .., "cpuMsStepGp": .., "samples": {"step": {"ms": [...], "cpuMs": [...]}, "stepGp": {...}}}."""
 import json
+import platform
 import sys
 import time
 
@@ -89,19 +91,30 @@ def step(gp):
     opt_d.step()
 
 
-def median_ms(gp):
+def timed(gp):
+    """Per-step wall and process CPU times (ms) of `iterations` steps after `warmup` untimed ones."""
     for _ in range(warmup):
         step(gp)
-    times = []
+    times, cpu = [], []
     for _ in range(iterations):
+        c = time.process_time()
         t = time.perf_counter()
         step(gp)
         times.append((time.perf_counter() - t) * 1000)
-    times.sort()
-    return times[len(times) // 2]
+        cpu.append((time.process_time() - c) * 1000)
+    return times, cpu
 
 
-print(json.dumps({"torch": torch.__version__, "threads": threads,
+def median(xs):
+    return sorted(xs)[len(xs) // 2]
+
+
+plain, with_gp = timed(False), timed(True)
+print(json.dumps({"torch": torch.__version__, "python": platform.python_version(), "threads": threads,
+                  "interopThreads": torch.get_num_interop_threads(), "mkldnn": torch.backends.mkldnn.is_available(),
                   "paramsG": sum(p.numel() for p in G.parameters()),
                   "paramsD": sum(p.numel() for p in D.parameters()),
-                  "msStep": median_ms(False), "msStepGp": median_ms(True)}))
+                  "msStep": median(plain[0]), "msStepGp": median(with_gp[0]),
+                  "cpuMsStep": median(plain[1]), "cpuMsStepGp": median(with_gp[1]),
+                  "samples": {"step": {"ms": plain[0], "cpuMs": plain[1]},
+                              "stepGp": {"ms": with_gp[0], "cpuMs": with_gp[1]}}}))

@@ -1,5 +1,6 @@
 package io.dgan.gossip;
 
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
@@ -28,6 +29,10 @@ import java.nio.FloatBuffer;
  *       rejected: sun.misc.Unsafe with raw addresses (no faster), and staging blocks through per-thread float[]
  *       with bulk get/put so the arithmetic vectorises (slower at every size: the copy into a heap array is an
  *       element-atomic copy). JDK 25 runs this same code at about 0.9 of the loop on 1M–10M floats.</li>
+ *   <li>Vector (JDK 25+, {@code --add-modules jdk.incubator.vector}, a build compiled on JDK 25+): the buffer path's
+ *       loops with the Vector API over {@code MemorySegment}s ({@code VectorBufferMixer}), for buffers in native
+ *       byte order; the same operations per lane, so the same bits. {@link #bufferPath()} says which runs;
+ *       {@code -Ddgan.mixing.vector=false} turns it off.</li>
  * </ul>
  *
  * <p>Elements [0, self.limit()) are mixed (absolute indices; position is ignored); every neighbour must have at
@@ -36,8 +41,43 @@ import java.nio.FloatBuffer;
 public final class MixingKernel {
     /** Floats per block (16 KiB): the self block and two neighbour blocks stay within L1/L2. */
     static final int BLOCK = 4096;
+    /** System property that turns the vectorised buffer path off ({@code -Ddgan.mixing.vector=false}). */
+    public static final String VECTOR_PROPERTY = "dgan.mixing.vector";
+    /** The vectorised buffer path (JDK 25+ with jdk.incubator.vector), or null: the scalar buffer loops run. */
+    private static final BufferMixer VECTOR = loadVector();
 
     private MixingKernel() {
+    }
+
+    /**
+     * Which buffer path runs: {@code "vector (JDK 25+, jdk.incubator.vector)"} or {@code "scalar"} with the reason.
+     */
+    public static String bufferPath() {
+        if (VECTOR != null) {
+            return "vector (Vector API over MemorySegment, JDK " + Runtime.version().feature() + ")";
+        }
+        if (!Boolean.parseBoolean(System.getProperty(VECTOR_PROPERTY, "true"))) {
+            return "scalar (-D" + VECTOR_PROPERTY + "=false)";
+        }
+        if (Runtime.version().feature() < 25) {
+            return "scalar (JDK " + Runtime.version().feature() + "; the vector path needs JDK 25+)";
+        }
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return "scalar (run with --add-modules jdk.incubator.vector for the vector path)";
+        }
+        return "scalar (this build has no vector path: it was compiled on a JDK older than 25)";
+    }
+
+    private static BufferMixer loadVector() {
+        if (!Boolean.parseBoolean(System.getProperty(VECTOR_PROPERTY, "true")) || Runtime.version().feature() < 25
+                || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            return null;
+        }
+        try {
+            return (BufferMixer) Class.forName("io.dgan.gossip.VectorBufferMixer").getDeclaredConstructor().newInstance();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return null;  // compiled on a JDK older than 25: no such class
+        }
     }
 
     /**
@@ -139,6 +179,11 @@ public final class MixingKernel {
     // ---------------------------------------------------------------- direct (or mixed) buffers
 
     private static void mixBuffers(FloatBuffer s, float ws, FloatBuffer[] nb, float[] w, int count, int n) {
+        BufferMixer fast = VECTOR;
+        if (fast != null && nativeOrder(s, nb, count)) {
+            mixBuffers(fast, s, ws, nb, w, count, n);
+            return;
+        }
         switch (count) {
             case 0 -> scale(s, ws, 0, n);
             case 1 -> fused1(s, ws, nb[0], w[0], 0, n);
@@ -157,6 +202,41 @@ public final class MixingKernel {
                 }
             }
         }
+    }
+
+    private static void mixBuffers(BufferMixer m, FloatBuffer s, float ws, FloatBuffer[] nb, float[] w, int count,
+                                   int n) {
+        switch (count) {
+            case 0 -> m.scale(s, ws, 0, n);
+            case 1 -> m.fused1(s, ws, nb[0], w[0], 0, n);
+            case 2 -> m.fused2(s, ws, nb[0], w[0], nb[1], w[1], 0, n);
+            default -> {
+                for (int from = 0; from < n; from += BLOCK) {
+                    int to = Math.min(n, from + BLOCK);
+                    m.fused2(s, ws, nb[0], w[0], nb[1], w[1], from, to);
+                    int j = 2;
+                    for (; j + 1 < count; j += 2) {
+                        m.accumulate2(s, nb[j], w[j], nb[j + 1], w[j + 1], from, to);
+                    }
+                    if (j < count) {
+                        m.accumulate1(s, nb[j], w[j], from, to);
+                    }
+                }
+            }
+        }
+    }
+
+    private static boolean nativeOrder(FloatBuffer s, FloatBuffer[] nb, int count) {
+        ByteOrder o = ByteOrder.nativeOrder();
+        if (s.order() != o) {
+            return false;
+        }
+        for (int j = 0; j < count; j++) {
+            if (nb[j].order() != o) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void scale(FloatBuffer s, float ws, int from, int to) {

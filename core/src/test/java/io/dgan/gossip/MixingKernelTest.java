@@ -117,6 +117,41 @@ class MixingKernelTest {
     }
 
     @Test
+    void buffersInForeignByteOrderAreMixedCorrectly() {
+        ByteOrder foreign = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+        SplittableRandom rnd = new SplittableRandom(7);
+        int n = 1000;
+        float[] self = random(rnd, n);
+        float[][] nb = {random(rnd, n), random(rnd, n), random(rnd, n)};
+        float[] w = {0.25f, 0.25f, 0.25f};
+        float[] expected = reference(self, 0.25f, nb, w, 3);
+        FloatBuffer s = ByteBuffer.allocateDirect(n * 4).order(foreign).asFloatBuffer().put(self);
+        FloatBuffer[] f = new FloatBuffer[3];
+        for (int j = 0; j < 3; j++) {
+            f[j] = j == 1 ? direct(nb[j]) : ByteBuffer.allocateDirect(n * 4).order(foreign).asFloatBuffer().put(nb[j]);
+        }
+        MixingKernel.mix(s, 0.25f, f, w, 3);
+        assertBits(expected, s, "foreign byte order");
+    }
+
+    @Test
+    void bufferPathNamesTheVectorPathWhereItRuns() {
+        boolean vector = Runtime.version().feature() >= 25
+                && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+                && classExists("io.dgan.gossip.VectorBufferMixer");
+        assertThat(MixingKernel.bufferPath()).startsWith(vector ? "vector" : "scalar (");
+    }
+
+    private static boolean classExists(String name) {
+        try {
+            Class.forName(name, false, MixingKernelTest.class.getClassLoader());
+            return true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            return false;
+        }
+    }
+
+    @Test
     void orderOfNeighboursMattersSoTheContractIsAscendingOrder() {
         // Demonstrates why the order is fixed: float addition is not associative.
         float[] self = {1e8f};
@@ -152,7 +187,7 @@ class MixingKernelTest {
         FloatBuffer directSelf = direct(new float[n]);
         FloatBuffer[] directNb = {direct(new float[n]), direct(new float[n]), direct(new float[n]), direct(new float[n])};
         for (int count : new int[] {0, 1, 2, 4}) {
-            for (int warm = 0; warm < 200; warm++) {
+            for (int warm = 0; warm < 3000; warm++) {
                 MixingKernel.mix(heapSelf, 0.2f, heapNb, w, count);
                 MixingKernel.mix(directSelf, 0.2f, directNb, w, count);
             }

@@ -31,6 +31,9 @@ import java.util.SplittableRandom;
  * the same call gives the same gradients, which is what makes {@code --resume} exact.
  */
 public final class GanOracle implements GradientOracle {
+    /** Cumulative wall time of computeGradients (written and read by the rank's own thread). */
+    private long computeNanos;
+
     /** Loss values of the last call (the penalty is included in {@code discriminator}). */
     public record Losses(double generator, double discriminator, double penalty) {
     }
@@ -113,12 +116,19 @@ public final class GanOracle implements GradientOracle {
 
     @Override
     public void computeGradients(long iteration) {
+        long t0 = System.nanoTime();
         // Spectral norm: D computes with W/σ(W) during every pass of this call (one power-iteration step per call);
         // its gradient is then mapped back to the raw W that the optimizer and gossip see.
         withNormalizedDiscriminator(true, () -> {
             passes(iteration);
             return null;
         });
+        computeNanos += System.nanoTime() - t0;
+    }
+
+    /** Wall time spent in {@link #computeGradients} so far (nanoseconds, cumulative; the run's metrics use it). */
+    public long computeNanos() {
+        return computeNanos;
     }
 
     /**

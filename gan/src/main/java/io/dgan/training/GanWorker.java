@@ -222,6 +222,9 @@ public final class GanWorker {
                     + ", configuration says rank " + rank + " of " + m);
         }
         boolean lead = rank == 0;
+        // Counts time in send/receive for the per-iteration split in metrics.jsonl (new fields; see docs/gan.md).
+        io.dgan.transport.TimedTransport timed = new io.dgan.transport.TimedTransport(transport);
+        transport = timed;
         RankLoop loop = setup.rank(rank, transport);
         LiveTopology topology = null;
         if (live != null) {
@@ -274,6 +277,7 @@ public final class GanWorker {
         long first = start;
         long total = config.iterations();
         long t0 = System.nanoTime();
+        IterationSplit split = new IterationSplit(timed, loop.oracle(), first);
 
         loop.run(first, k -> {
             if (stop != null && stop.requested()) {
@@ -317,6 +321,8 @@ public final class GanWorker {
                 rec.put("consensus", consensus);
                 rec.put("itPerSec", rate);
                 rec.put("elapsedS", seconds);
+                split.record(rec, k);
+                split.mark(k);  // the next interval counts this record's evaluation, checkpoint and System.gc()
                 if (topo != null) {
                     rec.put("topologyEpoch", topo.epoch());
                 }

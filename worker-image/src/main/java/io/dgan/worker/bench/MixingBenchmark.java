@@ -20,8 +20,10 @@ public final class MixingBenchmark {
     /** Floats read (self, 2 neighbours) and written (self) per element. */
     private static final int FLOATS_TOUCHED_PER_ELEMENT = 4;
     private static final float THIRD = 1.0f / 3.0f;
-    /** Warm-up covers at least this many elements per variant (and at least the requested rounds). */
-    private static final long WARMUP_FLOATS = 30_000_000L;
+    /** Warm-up covers at least this many elements per variant (and at least the requested rounds): enough for C2 to
+     * finish compiling the vector path on a loaded 2-core machine (with 30M, 1M-float rounds still ran interpreted
+     * Vector API code, allocating). */
+    private static final long WARMUP_FLOATS = 300_000_000L;
     /** Timed rounds cover at least this many elements per variant (and at least the requested rounds). */
     private static final long TIMED_FLOATS = 50_000_000L;
 

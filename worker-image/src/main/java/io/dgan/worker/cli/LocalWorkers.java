@@ -44,7 +44,13 @@ public final class LocalWorkers {
         this.gameArgs = List.copyOf(gameArgs);
         this.runDir = runDir;
         this.err = err;
-        this.jvmOptions = List.copyOf(jvmOptions);
+        List<String> options = new ArrayList<>(jvmOptions);
+        // The mixing kernel's vector path (JDK 25+) needs the incubator module: workers get it where this JVM has it.
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+                && !options.contains("--add-modules=jdk.incubator.vector")) {
+            options.add("--add-modules=jdk.incubator.vector");
+        }
+        this.jvmOptions = List.copyOf(options);
     }
 
     /** Extra environment variables of every worker (e.g. OMP_NUM_THREADS so M workers share the cores). */

@@ -14,7 +14,8 @@ class BenchMixingCommandTest {
         assertThat(run.err()).contains("mixing 1000 floats");
         JsonNode doc = run.json();
         assertThat(doc.get("benchmark").asText()).isEqualTo("mixing");
-        assertThat(doc.get("targetRatio").asDouble()).isEqualTo(0.8);
+        assertThat(doc.get("targetRatio").asDouble()).isEqualTo(0.9);
+        assertThat(doc.get("bufferPath").asText()).isEqualTo(io.dgan.gossip.MixingKernel.bufferPath());
         JsonNode results = doc.get("results");
         assertThat(results.size()).isEqualTo(2);
         assertThat(results.get(0).get("floats").asInt()).isEqualTo(1000);

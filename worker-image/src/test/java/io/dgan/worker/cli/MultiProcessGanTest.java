@@ -54,6 +54,19 @@ class MultiProcessGanTest {
             assertThat(processes.resolve(f)).as(f).isNotEmptyFile();
         }
         assertThat(Files.readAllLines(processes.resolve("metrics.jsonl"))).hasSize(4); // 10, 15 (eval), 20, 30
+        // Each record splits the mean iteration since the previous one: compute, send, receive, GC, the rest.
+        for (String line : Files.readAllLines(processes.resolve("metrics.jsonl"))) {
+            JsonNode rec = JsonOutput.mapper().readTree(line);
+            for (String f : List.of("computeMs", "sendMs", "receiveMs", "gcMs", "otherMs")) {
+                assertThat(rec.get(f).asDouble()).as(f + " in " + line).isGreaterThanOrEqualTo(0);
+            }
+            assertThat(rec.get("computeMs").asDouble()).as(line).isPositive();
+            assertThat(rec.get("receiveMs").asDouble()).as(line).isPositive();
+            // compute, send and receive happen one after another on the rank's thread: within the iteration's wall
+            double sequential = rec.get("computeMs").asDouble() + rec.get("sendMs").asDouble()
+                    + rec.get("receiveMs").asDouble();
+            assertThat(sequential).as(line).isLessThanOrEqualTo(rec.get("iterMs").asDouble() * 1.001 + 1e-3);
+        }
         assertThat(pa.get("finalEvaluation").get("modesCovered"))
                 .isEqualTo(pb.get("finalEvaluation").get("modesCovered"));
         // One progress display (rank 0) with losses, consensus, it/s and ETA; every rank reported done.

@@ -81,7 +81,7 @@ class ResNetCliTest {
     @Test
     void benchStepTimesTheResNet() throws Exception {
         GameCommandTest.Run r = GameCommandTest.run("bench", "step", "--model", "resnet-wgan-gp", "--batch", "2",
-                "--iterations", "1", "--warmup", "0", "--python", dir.resolve("no-python").toString(), "--json");
+                "--iterations", "1", "--warmup", "0", "--rounds", "1", "--no-reference", "--json");
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode j = JsonOutput.mapper().readTree(r.out());
         assertThat(j.get("model").asText()).isEqualTo("resnet-wgan-gp");
