@@ -58,6 +58,7 @@ class BenchStepCommandTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag("bench")
     void torchTimeInsideTheBenchmarkMatchesAStandaloneRunWithinFifteenPercent() throws Exception {
         String python = TorchEnvironment.venvPython(TorchEnvironment.defaultVenv()).toString();
         assumeThat(TorchEnvironment.torchVersion(python)).as("PyTorch in " + TorchEnvironment.defaultVenv()).isNotNull();
