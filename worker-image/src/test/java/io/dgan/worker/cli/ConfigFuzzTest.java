@@ -60,6 +60,15 @@ class ConfigFuzzTest {
         }
     }
 
+    /** Found by the topology target: a file declaring 2^31 workers exhausted the heap before any check. */
+    @Test
+    void aTopologyFileDeclaringAbsurdlyManyWorkersIsRefusedBeforeAnythingIsSizedByIt() {
+        String huge = TOPOLOGY.replace("\"workers\":4", "\"workers\":2147483647").replace("\"type\":\"ring\"",
+                "\"type\":\"one-peer-hypercube\"");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TopologyFile.parse(huge, Path.of("topology.json")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'workers' must be in 1..65536");
+    }
+
     @FuzzTest(maxDuration = "2m")
     void jobConfig(byte[] bytes) throws IOException {
         if (scratch == null) {
