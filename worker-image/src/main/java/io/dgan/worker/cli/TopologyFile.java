@@ -150,6 +150,10 @@ public record TopologyFile(long epoch, String type, int workers, int gossipRound
         if (!node.isIntegralNumber()) {
             throw new IllegalArgumentException("field '" + field + "' must be an integer, got " + node);
         }
+        if (!node.canConvertToLong()) {
+            // asLong() would wrap a huge number around to any value, a plausible one included
+            throw new IllegalArgumentException("field '" + field + "' is out of range: " + node);
+        }
         return node.asLong();
     }
 

@@ -67,6 +67,10 @@ class ConfigFuzzTest {
                 "\"type\":\"one-peer-hypercube\"");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> TopologyFile.parse(huge, Path.of("topology.json")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'workers' must be in 1..65536");
+        // a number past 64 bits is refused, not wrapped around to a plausible count
+        String wrapped = TOPOLOGY.replace("\"workers\":4", "\"workers\":18446744073709551620");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TopologyFile.parse(wrapped, Path.of("topology.json")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'workers' is out of range");
     }
 
     @FuzzTest(maxDuration = "2m")
