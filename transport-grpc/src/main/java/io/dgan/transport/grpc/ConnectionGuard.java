@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       {@link GrpcTransportConfig#maxUnidentifiedConnections} connections that have not (yet) proven a rank; at
  *       most {@link GrpcTransportConfig#maxCallsPerConnection} concurrent streams per connection (HTTP/2
  *       SETTINGS); a connection that had {@link GrpcTransportConfig#maxRefusalsPerConnection} calls refused, or
- *       shook hands that often, gets every further call refused at once, without reading it.</li>
+ *       shook hands that often, within 10 s gets every further call of those 10 s refused at once, without reading
+ *       it (a rate: a long-lived peer's occasional refusals never add up).</li>
  * </ul>
  * Every refusal is reported to the {@link TransportListener} with a fixed reason and a rank this worker verified
  * (else -1), so that metrics never take a label value from a peer.
@@ -42,6 +43,8 @@ final class ConnectionGuard extends ServerTransportFilter implements ServerInter
     static final Metadata.Key<byte[]> HELLO = Metadata.Key.of(HELLO_HEADER, Metadata.BINARY_BYTE_MARSHALLER);
     static final Attributes.Key<Connection> CONNECTION = Attributes.Key.create("dgan-connection");
     static final Context.Key<Connection> CURRENT = Context.key("dgan-connection");
+    /** The window of the per-connection budgets of refused calls and handshakes. */
+    static final long WINDOW_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
 
     private final GrpcTransportConfig config;
     private final TransportListener listener;
@@ -67,6 +70,7 @@ final class ConnectionGuard extends ServerTransportFilter implements ServerInter
         private boolean excess;
         private int refusals;
         private int hellos;
+        private long windowStart = System.nanoTime();
         private boolean released;
 
         Connection(int certifiedRank, boolean anonymous) {
@@ -84,15 +88,28 @@ final class ConnectionGuard extends ServerTransportFilter implements ServerInter
             return rank >= 0 ? rank : certifiedRank;
         }
 
+        /** The budgets are per {@link #WINDOW_NANOS}: a rate, so that a long-lived peer's rare refusals never add up. */
+        private void roll() {
+            long now = System.nanoTime();
+            if (now - windowStart >= WINDOW_NANOS) {
+                windowStart = now;
+                refusals = 0;
+                hellos = 0;
+            }
+        }
+
         synchronized boolean condemned() {
+            roll();
             return refusals >= config.maxRefusalsPerConnection || hellos > config.maxRefusalsPerConnection;
         }
 
         synchronized void countRefusal() {
+            roll();
             refusals++;
         }
 
         synchronized boolean countHello() {
+            roll();
             return ++hellos <= config.maxRefusalsPerConnection;
         }
 

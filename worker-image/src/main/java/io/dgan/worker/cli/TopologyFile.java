@@ -25,6 +25,9 @@ import java.nio.file.Path;
 public record TopologyFile(long epoch, String type, int workers, int gossipRounds, long seed,
                            MixingSchedule schedule, int[] excludedRanks, long[] memberSince) {
 
+    /** The most workers a topology file may declare (the CRD's largest hypercube is 1,024). */
+    static final int MAX_WORKERS = 1 << 16;
+
     public static TopologyFile read(Path file) {
         String text;
         try {
@@ -58,10 +61,13 @@ public record TopologyFile(long epoch, String type, int workers, int gossipRound
                 throw new IllegalArgumentException("field 'epoch' must be >= 0, got " + epoch);
             }
             String typeName = required(root, "type").asText();
-            int workers = (int) integer(root, "workers", true, 0);
-            if (workers < 1) {
-                throw new IllegalArgumentException("field 'workers' must be >= 1, got " + workers);
+            long declared = integer(root, "workers", true, 0);
+            if (declared < 1 || declared > MAX_WORKERS) {
+                // bounded before anything is sized by it: a file claiming 2^31 workers must not exhaust the heap
+                throw new IllegalArgumentException("field 'workers' must be in 1.." + MAX_WORKERS + ", got "
+                        + declared);
             }
+            int workers = (int) declared;
             int rounds = (int) integer(root, "gossipRounds", false, 1);
             if (rounds < 1) {
                 throw new IllegalArgumentException("field 'gossipRounds' must be >= 1, got " + rounds);
@@ -187,6 +193,10 @@ public record TopologyFile(long epoch, String type, int workers, int gossipRound
         }
         if (!node.isIntegralNumber()) {
             throw new IllegalArgumentException("field '" + field + "' must be an integer, got " + node);
+        }
+        if (!node.canConvertToLong()) {
+            // asLong() would wrap a huge number around to any value, a plausible one included
+            throw new IllegalArgumentException("field '" + field + "' is out of range: " + node);
         }
         return node.asLong();
     }

@@ -60,6 +60,19 @@ class ConfigFuzzTest {
         }
     }
 
+    /** Found by the topology target: a file declaring 2^31 workers exhausted the heap before any check. */
+    @Test
+    void aTopologyFileDeclaringAbsurdlyManyWorkersIsRefusedBeforeAnythingIsSizedByIt() {
+        String huge = TOPOLOGY.replace("\"workers\":4", "\"workers\":2147483647").replace("\"type\":\"ring\"",
+                "\"type\":\"one-peer-hypercube\"");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TopologyFile.parse(huge, Path.of("topology.json")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'workers' must be in 1..65536");
+        // a number past 64 bits is refused, not wrapped around to a plausible count
+        String wrapped = TOPOLOGY.replace("\"workers\":4", "\"workers\":18446744073709551620");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TopologyFile.parse(wrapped, Path.of("topology.json")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'workers' is out of range");
+    }
+
     @FuzzTest(maxDuration = "2m")
     void jobConfig(byte[] bytes) throws IOException {
         if (scratch == null) {
