@@ -76,7 +76,7 @@ public final class WorkerPod {
                 .withName(Names.trainingConfigMap(jobName)).endConfigMap().build());
         addVolume(podSpec, new VolumeBuilder().withName(RUN_VOLUME).withNewEmptyDir().endEmptyDir().build());
         addVolume(podSpec, new VolumeBuilder().withName(GossipTlsSecret.VOLUME).withNewSecret()
-                .withSecretName(GossipTlsSecret.rankName(jobName, rank)).withDefaultMode(0440).endSecret().build());
+                .withSecretName(GossipTlsSecret.rankName(jobName, rank)).withDefaultMode(0444).endSecret().build());
 
         Container worker = workerContainer(podSpec);
         if (worker.getArgs() == null || worker.getArgs().isEmpty()) {
