@@ -90,7 +90,7 @@ public final class WorkerPod {
         if (podSpec.getAutomountServiceAccountToken() == null) podSpec.setAutomountServiceAccountToken(false);
         podSpec.setSecurityContext(restrictedPodSecurityContext(podSpec.getSecurityContext()));
         addVolume(podSpec, new VolumeBuilder().withName(GossipTlsSecret.VOLUME).withNewSecret()
-                .withSecretName(GossipTlsSecret.rankName(jobName, rank)).withDefaultMode(0440).endSecret().build());
+                .withSecretName(GossipTlsSecret.rankName(jobName, rank)).withDefaultMode(0444).endSecret().build());
 
         Container worker = workerContainer(podSpec);
         if (worker.getArgs() == null || worker.getArgs().isEmpty()) {

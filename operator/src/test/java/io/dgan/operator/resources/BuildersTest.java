@@ -324,7 +324,7 @@ class BuildersTest {
                   - name: dgan-gossip-tls
                     secret:
                       secretName: gan-gossip-tls-2
-                      defaultMode: 288
+                      defaultMode: 292
                 """.formatted(hash)));
     }
 
