@@ -98,7 +98,7 @@ public record TopologyFile(long epoch, String type, int workers, int gossipRound
             } else if (root.hasNonNull("weights")) {
                 schedule = new StaticSchedule(type, SparseMixingMatrix.fromArray(denseWeights(root.get("weights"), workers)));
             } else {
-                throw new IllegalArgumentException("missing field 'sparseWeights' (W of a static topology)");
+                throw new IllegalArgumentException("missing field 'sparseWeights' (or the dense 'weights'): W of a static topology");
             }
             JsonNode since = root.path("memberSince");
             long[] memberSince = new long[workers];
