@@ -8,7 +8,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -94,7 +93,6 @@ final class Jobs {
     }
 
     static void awaitPods(String ns, String job, String what, Predicate<List<Pod>> condition) {
-        KubernetesClient admin = E2eCluster.admin();
         Waits.until(Duration.ofSeconds(180), what, () -> condition.test(pods(ns, job)));
     }
 
