@@ -68,7 +68,6 @@ class GossipAttackReplayTest {
         for (int r = 0; r < 2; r++) {
             GossipCertificates.Issued mine = ca.issue(r, List.of());
             metrics[r] = new WorkerMetrics("test", JOB, r, 2);
-            metricsPorts[r] = metrics[r].serve("127.0.0.1", 0);
             transports[r] = new GrpcTransport(GrpcTransportConfig.builder(JOB, r, 2).bindHost("127.0.0.1")
                     .port(ports[r]).layoutHash(LAYOUT).vectorLengths(lengths)
                     .tls(GossipTls.fromPem(mine.certificatePem(), mine.privateKeyPem(), mine.caPem()))
@@ -76,6 +75,9 @@ class GossipAttackReplayTest {
                     .receiveTimeout(Duration.ofSeconds(60)).build(),
                     PeerDirectory.list(addresses, 2), metrics[r], msg -> { });
         }
+        // Metrics on ephemeral ports only after both pre-picked gossip ports are bound: an ephemeral bind could
+        // otherwise take one of them.
+        for (int r = 0; r < 2; r++) metricsPorts[r] = metrics[r].serve("127.0.0.1", 0);
         try {
             List<CompletableFuture<RunResult>> ranks = new ArrayList<>();
             for (int r = 0; r < 2; r++) {
