@@ -254,12 +254,15 @@ public final class ProcessNode implements AutoCloseable {
         String jvm = "-Djdk.net.hosts.file=" + hostsFile + " -Dsun.net.inetaddr.ttl=1 -Dsun.net.inetaddr.negative.ttl=0"
                 + " -Djava.io.tmpdir=" + Files.createDirectories(mounts.getOrDefault("/tmp", dir.resolve("tmp")));
         env.merge("JAVA_TOOL_OPTIONS", jvm, (a, b) -> a + " " + b);
+        // What the pod declares may name paths in its volumes; the image's entrypoint is already a host path (a
+        // checkout under /tmp must not be taken for the pod's /tmp volume).
         List<String> command = new ArrayList<>();
         boolean hasCommand = container.getCommand() != null && !container.getCommand().isEmpty();
-        command.addAll(hasCommand ? container.getCommand() : image.entrypoint());
+        if (hasCommand) container.getCommand().forEach(a -> command.add(remap(a, mounts)));
+        else command.addAll(image.entrypoint());
         boolean hasArgs = container.getArgs() != null && !container.getArgs().isEmpty();
-        command.addAll(hasArgs ? container.getArgs() : hasCommand ? List.of() : image.cmd());
-        command.replaceAll(a -> remap(a, mounts));
+        if (hasArgs) container.getArgs().forEach(a -> command.add(remap(a, mounts)));
+        else if (!hasCommand) command.addAll(image.cmd());
         if (command.get(0).equals("java")) command.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
         addHosts(pod, ip);
         RunningPod running = new RunningPod(pod, ip, dir, mounts, command, env);
