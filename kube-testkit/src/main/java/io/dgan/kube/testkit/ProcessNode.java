@@ -232,13 +232,12 @@ public final class ProcessNode implements AutoCloseable {
                 + "_" + pod.getMetadata().getUid());
         Files.createDirectories(dir);
         Map<String, Path> mounts = mountVolumes(pod, container, dir);
+        // Paths the pod names (its env values, command, args) point into its volumes; the image's own environment
+        // and what the node adds below are host paths already and are not rewritten.
         Map<String, String> env = new LinkedHashMap<>(image.env());
         if (container.getEnv() != null) {
-            for (EnvVar e : container.getEnv()) env.put(e.getName(), envValue(pod, ip, e));
+            for (EnvVar e : container.getEnv()) env.put(e.getName(), remap(envValue(pod, ip, e), mounts));
         }
-        // Paths the pod names (env values, args) point into its volumes; what the node adds below is already a
-        // host path and is not rewritten.
-        env.replaceAll((k, v) -> remap(v, mounts));
         if (hasServiceAccountToken(pod)) {
             // In-cluster configuration, emulated: the pod's service account token in a kubeconfig (clients read the
             // token from a fixed path in a real pod; a host process has no such path of its own).
