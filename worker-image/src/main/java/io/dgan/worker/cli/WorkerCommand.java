@@ -379,6 +379,7 @@ public final class WorkerCommand implements Callable<Integer> {
         Consumer<String> say = rankLog();
         TopologyWatcher watcher = null;
         int[] excluded = new int[0];
+        boolean joining = false; // a replacement rank: it warm-starts from its neighbours, not from checkpoints
         if (topologyFile != null) {
             // The operator's topology (possibly re-weighted after a failure) wins over the configuration's.
             watcher = parse("--topology-file", () -> new TopologyWatcher(topologyFile, workers, say));
@@ -386,6 +387,7 @@ public final class WorkerCommand implements Callable<Integer> {
             givenSchedule = topo.schedule();
             epoch = topo.epoch();
             excluded = topo.excludedRanks();
+            joining = topo.memberSince() != null && rank < topo.memberSince().length && topo.memberSince()[rank] > 0;
             config = config.withWorkers(workers, topo.type(), config.algorithm()).withGossipRounds(topo.gossipRounds());
         }
         java.io.PrintStream stdout = System.out;
@@ -443,8 +445,10 @@ public final class WorkerCommand implements Callable<Integer> {
                     transport.awaitPeers(neighbours);
                 }
                 Transport channel = transport != null ? transport : new InMemoryNetwork(1).transport(0);
-                if (cutOut.length == 0) {
-                    // Every rank is in: agree on where to resume (each rank may have its own checkpoint volume).
+                if (cutOut.length == 0 && !joining) {
+                    // Every rank starts together: agree on where to resume (each rank may have its own checkpoint
+                    // volume). A replacement joining a running job skips this: the survivors are mid-training and
+                    // its state comes from its neighbours.
                     long[] mine = Checkpoints.iterations(gan.checkpointDirectory(), rank);
                     ResumeAgreement.Result agreed = ResumeAgreement.agree(channel, 0, mine);
                     if (agreed.problem() != null) {
