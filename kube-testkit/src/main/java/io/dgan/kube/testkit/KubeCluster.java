@@ -113,9 +113,23 @@ public final class KubeCluster implements AutoCloseable {
                 api.add("--audit-log-format=json");
                 api.add("--audit-log-mode=blocking");
             }
-            spawn("kube-apiserver", api);
-            admin = client(new ConfigBuilder(base()).withOauthToken(adminToken).build());
-            waitReady();
+            // A port picked free can be taken (by an ephemeral connection) before the server binds it: pick another.
+            for (int attempt = 1; ; attempt++) {
+                spawn("kube-apiserver", api);
+                admin = client(new ConfigBuilder(base()).withOauthToken(adminToken).build());
+                try {
+                    waitReady();
+                    break;
+                } catch (IllegalStateException e) {
+                    String log = Files.readString(dir.resolve("logs/kube-apiserver.log"));
+                    if (attempt >= 3 || !log.contains("address already in use")) throw e;
+                    admin.close();
+                    int old = apiPort;
+                    apiPort = freePort();
+                    api.replaceAll(a -> a.equals("--secure-port=" + old) ? "--secure-port=" + apiPort : a);
+                    LOG.info("kube-apiserver port {} was taken; retrying on {}", old, apiPort);
+                }
+            }
             Files.writeString(dir.resolve("kubeconfig"), kubeconfig("dgan-admin", adminToken));
             if (controllers) {
                 Path kubeconfig = dir.resolve("kubeconfig");
