@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the Kubernetes binaries the real-cluster tests run (kube-apiserver, etcd, kubectl, kube-controller-manager,
-# kube-scheduler, kubelet, kwok) from Go modules into a cache outside the repository, and prints the folder.
+# Builds the binaries the real-cluster tests run (kube-apiserver, etcd, kubectl, kube-controller-manager,
+# kube-scheduler, kubelet, kwok, and Prometheus with Kubernetes service discovery) from Go modules into a cache
+# outside the repository, and prints the folder.
 # Rebuilt only when the pins (go.mod, go.sum, this script, versions.env) change. Needs Go >= 1.24 on PATH.
 #
 #   kube-kit/build.sh            # build if needed, print the binary folder
@@ -39,7 +40,7 @@ ldflags+=" -X k8s.io/component-base/version.buildDate=1970-01-01T00:00:00Z"
 ldflags+=" -X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1"
 ldflags+=" -X k8s.io/client-go/pkg/version.gitMinor=$minor"
 start=$(date +%s)
-echo "kube-kit: building Kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION into $bin (cold: 10-20 min on 2 cores)" >&2
+echo "kube-kit: building Kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION, Prometheus $PROMETHEUS_RELEASE into $bin (cold: 10-20 min on 2 cores)" >&2
 (cd "$here" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$bin/" \
    ./cmd/kube-apiserver ./cmd/kube-controller-manager ./cmd/kube-scheduler ./cmd/kubectl ./cmd/etcd)
 # The kubelet: cgo off too (no cAdvisor accelerators); only used when a node with a container runtime is started.
@@ -47,6 +48,10 @@ echo "kube-kit: building Kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWO
 # kwok: its own module, no replace lines, so go install works.
 GOBIN="$bin" CGO_ENABLED=0 go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
 kwok_stages
+# Prometheus: Debian's build leaves Kubernetes service discovery out; this one keeps only that discoverer.
+GOBIN="$bin" CGO_ENABLED=0 go install -trimpath -tags remove_all_sd,enable_kubernetes_sd \
+  -ldflags "-s -w -X github.com/prometheus/common/version.Version=$PROMETHEUS_RELEASE" \
+  "github.com/prometheus/prometheus/cmd/prometheus@$PROMETHEUS_VERSION"
 echo "$pins" > "$stamp"
 echo "kube-kit: built in $(( $(date +%s) - start )) s" >&2
 echo "$bin"

@@ -196,45 +196,50 @@ class ClusterSuiteTest {
         String ns = Jobs.namespace("monitored");
         DecentralizedGANJob job = Jobs.shortCpuRing(ns, "monitored", 4, 100000, 1000);
         job.getSpec().training.evalEvery = 5L;
-        admin.resource(job).create();
-        Jobs.awaitPods(ns, "monitored", "4 workers Running", pods -> pods.stream().filter(Jobs::running).count() == 4);
-        Waits.until(Duration.ofSeconds(400), "an evaluation (FID) in the job's status", () -> {
-            DecentralizedGANJob j = Jobs.get(ns, "monitored");
-            return j.getStatus().progress != null && j.getStatus().progress.lastEvalFid != null
-                    && j.getStatus().progress.lastEvalFid > 0;
-        });
-        // A failure, so that the failure and replacement panels have something to show.
-        assertThat(E2eCluster.node().killProcess(ns, "monitored-worker-1")).isTrue();
-        Jobs.awaitPods(ns, "monitored", "rank 1 replaced and Running", pods -> pods.stream().filter(Jobs::running).count() == 4
-                && Jobs.get(ns, "monitored").getStatus().restarts >= 1);
-        awaitStep(ns, "monitored", Jobs.get(ns, "monitored").getStatus().progress.maxStep + 5);
-        List<String> queries = new java.util.ArrayList<>();
-        com.fasterxml.jackson.databind.JsonNode dashboard = new com.fasterxml.jackson.databind.ObjectMapper()
-                .readTree(Path.of("../helm/dgan-operator/files/dashboard.json").toFile());
-        for (var panel : dashboard.path("panels")) {
-            for (var target : panel.path("targets")) {
-                queries.add(target.path("expr").asText().replace("$namespace", ns).replace("$job", "monitored"));
-            }
-        }
-        int panels = queries.size();
-        String alerts = java.nio.file.Files.readString(Path.of("../helm/dgan-operator/files/alerts.yaml"));
-        for (String line : alerts.lines().toList()) {
-            String t = line.trim();
-            // An alert's condition with its comparisons made boolean: the series must exist even when nothing fires.
-            if (t.startsWith("expr:")) queries.add(t.substring(5).trim().replaceAll(" (==|!=|>|<) ", " $1 bool "));
-        }
-        Map<String, Integer> empty = new java.util.LinkedHashMap<>();
+        // Prometheus runs from before the job starts, so the panels drawn below show the whole run.
         try (PrometheusServer prometheus = PrometheusServer.start(E2eCluster.cluster())) {
+            java.time.Instant start = java.time.Instant.now();
+            admin.resource(job).create();
+            Jobs.awaitPods(ns, "monitored", "4 workers Running", pods -> pods.stream().filter(Jobs::running).count() == 4);
+            Waits.until(Duration.ofSeconds(400), "an evaluation (FID) in the job's status", () -> {
+                DecentralizedGANJob j = Jobs.get(ns, "monitored");
+                return j.getStatus().progress != null && j.getStatus().progress.lastEvalFid != null
+                        && j.getStatus().progress.lastEvalFid > 0;
+            });
+            // A failure, so that the failure and replacement panels have something to show.
+            assertThat(E2eCluster.node().killProcess(ns, "monitored-worker-1")).isTrue();
+            Jobs.awaitPods(ns, "monitored", "rank 1 replaced and Running", pods -> pods.stream().filter(Jobs::running).count() == 4
+                    && Jobs.get(ns, "monitored").getStatus().restarts >= 1);
+            awaitStep(ns, "monitored", Jobs.get(ns, "monitored").getStatus().progress.maxStep + 5);
+            Path dashboard = Path.of("../helm/dgan-operator/files/dashboard.json");
+            List<DashboardFigures.Panel> panels = DashboardFigures.panels(dashboard, ns, "monitored");
+            List<String> queries = new java.util.ArrayList<>();
+            panels.forEach(p -> queries.addAll(p.queries()));
+            int panelQueries = queries.size();
+            String alerts = java.nio.file.Files.readString(Path.of("../helm/dgan-operator/files/alerts.yaml"));
+            for (String line : alerts.lines().toList()) {
+                String t = line.trim();
+                // An alert's condition with its comparisons made boolean: the series must exist even when nothing fires.
+                if (t.startsWith("expr:")) queries.add(t.substring(5).trim().replaceAll(" (==|!=|>|<) ", " $1 bool "));
+            }
+            Map<String, Integer> empty = new java.util.LinkedHashMap<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
             for (String q : queries) {
                 int n = 0;
                 while ((n = prometheus.series(q)) == 0 && System.nanoTime() < deadline) Thread.sleep(2000);
                 if (n == 0) empty.put(q, n);
             }
+            System.out.println("[real-cluster] prometheus " + prometheus.version() + ": " + panelQueries
+                    + " dashboard queries and " + (queries.size() - panelQueries) + " alert expressions, empty: "
+                    + empty.keySet());
+            // The panels as Grafana would draw them; -Ddgan.writeDashboardFigures=true refreshes the docs' copies.
+            Path figures = Boolean.getBoolean("dgan.writeDashboardFigures") ? Path.of("../docs/figures/dashboard")
+                    : Path.of("target/dashboard");
+            List<Path> drawn = DashboardFigures.render(prometheus, panels, start, java.time.Instant.now(), figures);
+            System.out.println("[real-cluster] dashboard panels drawn: " + drawn.size() + " PNGs in " + figures.toAbsolutePath().normalize());
+            assertThat(empty).as("queries that returned no series (a broken panel or alert)").isEmpty();
+            assertThat(drawn).hasSize(panels.size());
         }
-        System.out.println("[real-cluster] prometheus: " + panels + " dashboard queries and " + (queries.size() - panels)
-                + " alert expressions, empty: " + empty.keySet());
-        assertThat(empty).as("queries that returned no series (a broken panel or alert)").isEmpty();
         admin.resources(DecentralizedGANJob.class).inNamespace(ns).withName("monitored").delete();
     }
 

@@ -16,8 +16,9 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Debian's Prometheus, scraping the cluster's pods through Kubernetes service discovery as a kube-prometheus
- * install would: every pod with a container port named {@code metrics}, the pod's own labels kept.
+ * A real Prometheus (built by the cluster kit from its Go module: Debian's build leaves Kubernetes service discovery
+ * out), scraping the cluster's pods through Kubernetes service discovery as a kube-prometheus install would: every
+ * pod with a container port named {@code metrics}, the pod's own labels kept.
  */
 final class PrometheusServer implements AutoCloseable {
     final int port;
@@ -53,19 +54,30 @@ final class PrometheusServer implements AutoCloseable {
                           - source_labels: [__meta_kubernetes_pod_name]
                             target_label: pod
                     """.formatted(cluster.url(), token));
-            int port = KubeCluster.freePort();
-            Process p = cluster.spawn("prometheus", List.of("prometheus", "--config.file=" + config,
-                    "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port,
-                    "--log.level=warn"));
-            PrometheusServer server = new PrometheusServer(port, p);
-            Waits.until(Duration.ofSeconds(60), "prometheus ready", () -> {
+            Path binary = cluster.binaries().path("prometheus");
+            for (int attempt = 1; ; attempt++) {
+                int port = KubeCluster.freePort();
+                Process p = cluster.spawn("prometheus", List.of(binary.toString(), "--config.file=" + config,
+                        "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + port,
+                        "--log.level=warn"));
+                PrometheusServer server = new PrometheusServer(port, p);
                 try {
-                    return server.get("/-/ready").contains("Ready");
+                    Waits.until(Duration.ofSeconds(60), "prometheus ready", () -> {
+                        if (!p.isAlive()) throw new IllegalStateException("prometheus exited " + p.exitValue()
+                                + ": see " + cluster.dir().resolve("logs/prometheus.log"));
+                        try {
+                            return server.get("/-/ready").contains("Ready");
+                        } catch (RuntimeException e) {
+                            return false;
+                        }
+                    });
+                    return server;
                 } catch (RuntimeException e) {
-                    return false;
+                    server.close();
+                    // The port picked may have been taken before Prometheus bound it: try another.
+                    if (attempt >= 3) throw e;
                 }
-            });
-            return server;
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -78,6 +90,13 @@ final class PrometheusServer implements AutoCloseable {
         int count = 0;
         for (int i = body.indexOf("\"metric\""); i >= 0; i = body.indexOf("\"metric\"", i + 1)) count++;
         return count;
+    }
+
+    /** The server's version, from its build-info endpoint. */
+    String version() {
+        String body = get("/api/v1/status/buildinfo");
+        var m = java.util.regex.Pattern.compile("\"version\":\"([^\"]+)\"").matcher(body);
+        return m.find() ? m.group(1) : "unknown";
     }
 
     String get(String path) {

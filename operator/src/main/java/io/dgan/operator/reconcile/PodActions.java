@@ -54,12 +54,10 @@ public final class PodActions {
         }
     }
 
-    /** Issues {@code rank}'s gossip certificate unless its Secret exists (it outlives the rank's pods). */
+    /** Issues {@code rank}'s gossip certificate unless its Secret exists (it outlives the rank's pods). Creates
+     * without reading first: a new rank (the common case) costs one request, an existing one a local signature. */
     public void ensureGossipCertificate(DecentralizedGANJob job, Secret authority, int rank) {
         String ns = job.getMetadata().getNamespace();
-        if (client.secrets().inNamespace(ns).withName(GossipTlsSecret.rankName(job.getMetadata().getName(), rank)).get() != null) {
-            return;
-        }
         try {
             client.secrets().inNamespace(ns).resource(GossipTlsSecret.forRank(job, authority, rank)).create();
         } catch (KubernetesClientException ex) {

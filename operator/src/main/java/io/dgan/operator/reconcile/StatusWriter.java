@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Record status: writes a job's status based on the server's current object (GET, then a replace of the status
- * at that resourceVersion, retried on a conflict) and remembers the result by UID. JOSDK's own status patch is computed against
+ * Record status: writes a job's status as a replace of the status subresource at the newest resourceVersion known
+ * (on a conflict: read the server's object, retry) and remembers the result by UID. JOSDK's own status patch is computed against
  * the cached copy, which fails or is lost when that copy is stale, and the next pass would not see it either; a pass
  * therefore starts from {@link #freshest} — our last write while the informer has not caught up with it.
  */
@@ -30,16 +30,18 @@ public final class StatusWriter {
         String ns = job.getMetadata().getNamespace();
         String name = job.getMetadata().getName();
         DecentralizedGANJobStatus written = Serialization.clone(status);
+        var jobs = client.resources(DecentralizedGANJob.class).inNamespace(ns);
         for (int attempt = 0; ; attempt++) {
             try {
-                // A full replace of the status subresource at the version just read (409 on a race, retried).
+                // A full replace of the status subresource at a known version (409 on a race: read, retry).
                 // Not a JSON patch: the resource class starts with an empty status object that a new resource does
                 // not have on the server, so a patch computed from it names paths the server lacks (422 there).
-                var jobs = client.resources(DecentralizedGANJob.class).inNamespace(ns);
-                DecentralizedGANJob fresh = jobs.withName(name).get();
-                if (fresh == null) return false; // deleted meanwhile
-                fresh.setStatus(Serialization.clone(written));
-                DecentralizedGANJob updated = jobs.resource(fresh).updateStatus();
+                // The first try uses the newest version this operator has seen, which is nearly always current:
+                // one request per status change instead of a read and a write.
+                DecentralizedGANJob target = attempt == 0 ? atNewestKnownVersion(job) : jobs.withName(name).get();
+                if (target == null) return false; // deleted meanwhile
+                target.setStatus(Serialization.clone(written));
+                DecentralizedGANJob updated = jobs.resource(target).updateStatus();
                 lastWritten.put(String.valueOf(job.getMetadata().getUid()), updated);
                 return true;
             } catch (KubernetesClientException e) {
@@ -47,6 +49,15 @@ public final class StatusWriter {
                 if (e.getCode() != 409 || attempt >= 4) throw e;
             }
         }
+    }
+
+    private DecentralizedGANJob atNewestKnownVersion(DecentralizedGANJob job) {
+        DecentralizedGANJob copy = Serialization.clone(job);
+        DecentralizedGANJob mine = lastWritten.get(String.valueOf(job.getMetadata().getUid()));
+        if (mine != null && newer(mine.getMetadata().getResourceVersion(), job.getMetadata().getResourceVersion())) {
+            copy.getMetadata().setResourceVersion(mine.getMetadata().getResourceVersion());
+        }
+        return copy;
     }
 
     public void forget(DecentralizedGANJob job) {

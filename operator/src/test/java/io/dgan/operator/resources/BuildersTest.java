@@ -63,6 +63,42 @@ class BuildersTest {
     }
 
     @Test
+    void peerServiceAsStoredByTheServerNeedsNoUpdateUnlessAnOwnedFieldChanged() {
+        Service stored = yaml(Service.class, """
+                apiVersion: v1
+                kind: Service
+                """ + META.formatted("gan-peers") + """
+                spec:
+                  clusterIP: None
+                  clusterIPs: [None]
+                  ipFamilies: [IPv4]
+                  ipFamilyPolicy: SingleStack
+                  internalTrafficPolicy: Cluster
+                  sessionAffinity: None
+                  type: ClusterIP
+                  publishNotReadyAddresses: true
+                  selector:
+                    dgan.io/job: gan
+                    dgan.io/role: worker
+                  ports:
+                  - name: gossip
+                    port: 7070
+                    protocol: TCP
+                    targetPort: 7070
+                  - name: metrics
+                    port: 9090
+                    protocol: TCP
+                    targetPort: 9090
+                """);
+        assertThat(PeerService.hasOwnedFields(stored, PeerService.desired(job))).isTrue();
+        job.getSpec().monitoring.metricsPort = 9191;
+        assertThat(PeerService.hasOwnedFields(stored, PeerService.desired(job))).isFalse();
+        stored.getSpec().setPublishNotReadyAddresses(false);
+        job.getSpec().monitoring.metricsPort = 9090;
+        assertThat(PeerService.hasOwnedFields(stored, PeerService.desired(job))).isFalse();
+    }
+
+    @Test
     void networkPolicyAdmitsGossipFromTheJobAndMetricsFromMonitoring() {
         assertThat(GossipNetworkPolicy.desired(job)).isEqualTo(yaml(NetworkPolicy.class, """
                 apiVersion: networking.k8s.io/v1

@@ -445,6 +445,7 @@ public final class WorkerCommand implements Callable<Integer> {
                     transport.awaitPeers(neighbours);
                 }
                 Transport channel = transport != null ? transport : new InMemoryNetwork(1).transport(0);
+                long resumedAt = 0;
                 if (cutOut.length == 0 && !joining) {
                     // Every rank starts together: agree on where to resume (each rank may have its own checkpoint
                     // volume). A replacement joining a running job skips this: the survivors are mid-training and
@@ -459,6 +460,10 @@ public final class WorkerCommand implements Callable<Integer> {
                         say.accept("resuming from iteration " + agreed.iteration() + ", the newest checkpoint every "
                                 + "rank has (" + gan.checkpointDirectory() + ")");
                         gan.resumeAt(agreed.iteration());
+                        resumedAt = agreed.iteration();
+                        // The step counter reads as the iteration from the start, not from the first step after it:
+                        // the operator's progress and a suspend/resume check would otherwise see 0 until then.
+                        metrics.stepsCompleted(resumedAt);
                     } else if (flags.resume) {
                         say.accept("cannot resume: no checkpoint in " + gan.checkpointDirectory()
                                 + " on any rank");
@@ -483,7 +488,7 @@ public final class WorkerCommand implements Callable<Integer> {
                     TopologyWatcher source = watcher;
                     gan.live(opt -> new LiveTopology(channel, source, say).onEpoch(metrics::topologyEpoch));
                 }
-                long[] counted = {0};
+                long[] counted = {resumedAt};
                 GanTrainer.Summary s = gan.progress(p -> {
                     metrics.stepsCompleted(p.iteration() - counted[0]);
                     counted[0] = p.iteration();
