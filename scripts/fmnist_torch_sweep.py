@@ -1,6 +1,6 @@
 """Fashion-MNIST DCGAN settings sweep in PyTorch (a research aid, not part of the product).
 
-Why: our DL4J DCGAN equals PyTorch's to 1e-6 (TorchReferenceTest), so a setting that gives recognizable garments in
+Why: dgan's DL4J DCGAN equals PyTorch's to 1e-6 (TorchReferenceTest), so a setting that gives recognizable garments in
 PyTorch gives them in dgan too; on a GPU this script tries many settings in the time one DL4J run takes on 2 CPU cores.
 It re-implements exactly what dgan trains: the DCGAN of GanModels (N(0, 0.02^2) weights, batch norm in G with batch
 statistics also when sampling, none in D unless asked), the non-saturating BCE loss with G and D gradients taken at

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Runs scripts/fmnist_torch_sweep.py on a GPU machine: trains the classifier, then every line of CONFIGS
 # ("NAME key=value ...") in parallel (PAR at a time, SWEEP_S seconds at most), and packs logs, JSON and grids into
-# $OUT/sweep.tgz. The session-4 sweep (docs/gan.md) ran it in three calls with 18, 10 and 7 lines.
+# $OUT/sweep.tgz. The sweep in docs/gan.md ran it in three calls with 18, 10 and 7 lines.
 #   OUT=/tmp/out PAR=12 SWEEP_S=330 scripts/fmnist_torch_sweep_run.sh /usr/share/datasets/fashion-mnist configs.txt
 set -u
 DATA=${1:?data folder with the Fashion-MNIST .gz files}; CONFIGS=${2:?file of lines "NAME key=value ..."}

@@ -1,5 +1,4 @@
-"""The PyTorch reference for `dgan bench step`: the same DCGAN (28x28x1, width 64, batch norm in G, none in D; G had
-no batch norm before session 3) and the same
+"""The PyTorch reference for `dgan bench step`: the same DCGAN (28x28x1, width 64, batch norm in G, none in D) and the same
 simultaneous step (G and D gradients on one minibatch, Adam on both), without and with the WGAN gradient penalty.
 Prints one JSON object: {"torch": version, "python": version, "threads": n, "msStep": ..., "msStepGp": ...,
 "cpuMsStep": ..., "cpuMsStepGp": ..., "samples": {"step": {"ms": [...], "cpuMs": [...]}, "stepGp": {...}}}

@@ -2,7 +2,7 @@ package io.dgan.games;
 
 import java.util.Random;
 
-/** The few dense double-precision helpers the games need (row-major d×d matrices). */
+/** The few dense double-precision routines the games need (row-major d×d matrices). */
 final class LinearAlgebra {
     private LinearAlgebra() {
     }

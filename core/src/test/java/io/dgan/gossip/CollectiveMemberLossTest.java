@@ -228,7 +228,7 @@ class CollectiveMemberLossTest {
     }
 
     /**
-     * The race of session 3's process test, staged: rank 2 sends its whole part of the collective and dies; rank 3
+     * The race that LiveTopologyProcessTest can hit, staged: rank 2 sends its whole part of the collective and dies; rank 3
      * therefore completes it (over the old members) and moves on, while its last message to rank 0 is still in
      * flight. Rank 0, waiting for it, adopts the epoch that cuts rank 2 out. It must not redo the collective over
      * {0, 1, 3} (rank 3 would never join): it keeps waiting for rank 3, which is still in the job.

@@ -243,7 +243,7 @@ class ClusterSuiteTest {
         admin.resources(DecentralizedGANJob.class).inNamespace(ns).withName("monitored").delete();
     }
 
-    // --- helpers
+    // --- utilities
 
     static Map<String, Long> dependents(String ns) {
         return java.util.stream.Stream.of(admin.pods().inNamespace(ns).list().getItems(),

@@ -60,7 +60,7 @@ public final class GraphNetworks {
 
     /** As above with a chosen way of expressing 'Same' padding of the plain conv/deconv layers (equivalence test). */
     public static ComputationGraph build(Architecture arch, long seed, DataType dataType, Architecture.Padding padding) {
-        NativeBackend.configure(); // oneDNN helpers on, as for the layer-stack models
+        NativeBackend.configure(); // DL4J's oneDNN layer support on, as for the layer-stack models
         NeuralNetConfiguration.Builder nb = new NeuralNetConfiguration.Builder()
                 .seed(seed)
                 .dataType(dataType)

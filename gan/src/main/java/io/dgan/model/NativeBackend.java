@@ -4,13 +4,13 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
- * Switches on DL4J's oneDNN layer helpers on the CPU backend, once per JVM, before the first network is built.
+ * Switches on DL4J's oneDNN layer implementations on the CPU backend, once per JVM, before the first network is built.
  *
  * <p>DL4J 1.0.0-M2.1 ships them disabled ({@code org.eclipse.deeplearning4j.helpers.disable} defaults to true) and,
  * even when enabled, cannot detect oneDNN because of a renamed ND4J class (worked around by the shim
  * {@link org.nd4j.nativeblas.Nd4jCpu}). With both fixed, convolution layers run libnd4j's conv2d / conv2d_bp ops,
  * which use oneDNN when the native library has it ({@code nd4j-native} classifier {@code linux-x86_64-onednn-avx2},
- * the one this project ships); without oneDNN the helper reports itself unsupported and DL4J keeps its own path.
+ * the one this project ships); without oneDNN that implementation reports itself unsupported and DL4J keeps its own path.
  *
  * <p>An explicit {@code -Dorg.eclipse.deeplearning4j.helpers.disable=true} is respected (the equivalence test uses it
  * to build the reference network). On the CUDA backend nothing is changed.
@@ -69,13 +69,13 @@ public final class NativeBackend {
         return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
     }
 
-    /** Whether the loaded native library has oneDNN and it is on (what DL4J's helpers check, via the shim). */
+    /** Whether the loaded native library has oneDNN and it is on (what DL4J's oneDNN layers check, via the shim). */
     public static boolean oneDnn() {
         configure();
         return org.nd4j.nativeblas.Nd4jCpu.Environment.getInstance().isUseMKLDNN();
     }
 
-    /** One line for logs and benchmark output: backend, oneDNN, helpers, threads. */
+    /** One line for logs and benchmark output: backend, oneDNN, DL4J's oneDNN layers, threads. */
     public static String describe() {
         configure();
         return "backend=" + Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend")

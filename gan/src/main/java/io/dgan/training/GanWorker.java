@@ -157,7 +157,7 @@ public final class GanWorker {
     /**
      * Follows topology epochs while it trains (docs/worker-contract.md, "Switching epochs"); the live topology is
      * built from the optimizer once it exists. Collectives are then over the current members; rank 0 keeps the
-     * lead's duties (metrics.jsonl, evaluation) while it is a member; an excluded rank waits for an epoch that
+     * rank 0's duties (metrics.jsonl, evaluation) while it is a member; an excluded rank waits for an epoch that
      * includes it and rejoins with its neighbours' state (parameters, optimizer and spectral-norm state).
      */
     public GanWorker live(java.util.function.Function<io.dgan.optimizer.DecentralizedOptimizer, LiveTopology> f) {
@@ -221,7 +221,7 @@ public final class GanWorker {
             throw new IllegalArgumentException("transport is rank " + transport.rank() + " of " + transport.size()
                     + ", configuration says rank " + rank + " of " + m);
         }
-        boolean lead = rank == 0;
+        boolean reporting = rank == 0;
         // Counts time in send/receive for the per-iteration split in metrics.jsonl (new fields; see docs/gan.md).
         io.dgan.transport.TimedTransport timed = new io.dgan.transport.TimedTransport(transport);
         transport = timed;
@@ -239,7 +239,7 @@ public final class GanWorker {
         if (joining) {
             start = topology.awaitInclusion().iteration();
         }
-        if (lead) {
+        if (reporting) {
             if (!joining) {
                 // An agreed resume into a run directory that holds the run checks its configuration, as --resume.
                 GanTrainer.prepareRunDirectory(config, runDir,
@@ -272,7 +272,7 @@ public final class GanWorker {
         ConsensusMonitor monitor = new ConsensusMonitor(transport, params);
         FloatBuffer losses = FloatBuffer.allocate(3);
         RingAllReduce lossReducer = new RingAllReduce(transport, 3, LOSS_CHANNEL);
-        GanTrainer.Metrics metrics = lead ? new GanTrainer.Metrics(runDir, start) : null;
+        GanTrainer.Metrics metrics = reporting ? new GanTrainer.Metrics(runDir, start) : null;
         Map<String, Object> lastEval = new LinkedHashMap<>();
         long first = start;
         long total = config.iterations();
@@ -308,7 +308,7 @@ public final class GanWorker {
                 consensus = c;
             }
             Double fid = null;
-            if (lead) {
+            if (reporting) {
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 double rate = (k - first) / Math.max(seconds, 1e-9);
                 Map<String, Object> rec = new LinkedHashMap<>();
@@ -368,7 +368,7 @@ public final class GanWorker {
             });
         }
         List<String> digests = new ArrayList<>();
-        if (lead) {
+        if (reporting) {
             metrics.writePlots();
             for (int r = 0; r < m; r++) {
                 Path f = paramsFile(runDir, r);
@@ -380,9 +380,9 @@ public final class GanWorker {
             digests.add(GanTrainer.digest(params));
         }
         GanTrainer.Summary s = new GanTrainer.Summary(total, start, wall, (total - start) / wall,
-                lead ? metrics.last() : Map.of(), Map.copyOf(lastEval), digests,
+                reporting ? metrics.last() : Map.of(), Map.copyOf(lastEval), digests,
                 String.format("%016x", layoutHash), runDir.toString());
-        if (lead) {
+        if (reporting) {
             GanTrainer.writeJsonAtomically(runDir.resolve("summary.json"), s);
         }
         return s;

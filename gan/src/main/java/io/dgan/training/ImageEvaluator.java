@@ -59,7 +59,8 @@ public final class ImageEvaluator implements Evaluator {
         if (classifier == null) {
             classifier = FeatureClassifier.loadIfPresent(classifierDir);
             if (classifier != null) {
-                log.println("FID/KID/IS from the classifier in " + classifierDir + " " + classifier.info());
+                log.println("FID/KID/IS from the classifier in " + classifierDir + " (" + classifier.accuracyLine()
+                        + "): fid = " + FeatureClassifier.FID_MEANING + ", " + FeatureClassifier.INCEPTION_NOTE);
                 testSet = Datasets.load(source, false);
             }
         }

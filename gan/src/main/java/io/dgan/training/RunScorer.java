@@ -19,7 +19,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Scores the generator snapshots of an image run after the fact (FID, KID, IS per snapshot): writes
+ * Scores the generator snapshots of an image run after the fact (FID, KID, IS on the feature classifier's features,
+ * per snapshot; {@link FeatureClassifier#FID_MEANING}): writes
  * {@code scores.jsonl} (iteration 0 = the initial generator) and {@code scores-fid.png}, {@code scores-kid.png}, {@code scores-inceptionScore.png}.
  */
 public final class RunScorer {
@@ -42,11 +43,14 @@ public final class RunScorer {
         }
         Path dir = classifierDir != null ? classifierDir : config.classifierDir() != null
                 ? Path.of(config.classifierDir()) : FeatureClassifier.defaultDir(source.name());
-        if (FeatureClassifier.loadIfPresent(dir) == null) {
+        FeatureClassifier classifier = FeatureClassifier.loadIfPresent(dir);
+        if (classifier == null) {
             String stale = FeatureClassifier.staleReason(dir);
             throw new IllegalArgumentException("--classifier-dir: " + (stale != null ? stale
                     : "no classifier in " + dir + " (run 'dgan classifier train')"));
         }
+        log.printf("fid = %s (%s, %s)%n%s%n", FeatureClassifier.FID_MEANING, dir, classifier.accuracyLine(),
+                FeatureClassifier.INCEPTION_NOTE);
         List<Long> its = Snapshots.iterations(runDir);
         if (its.isEmpty()) {
             throw new IllegalArgumentException("--run-dir: no generator snapshots in " + runDir.resolve("snapshots"));

@@ -89,6 +89,7 @@ class EvaluationTest {
         assertThat(back.info().get("architectureHash")).isEqualTo(FeatureClassifier.architectureHash(1, 8, 2));
         assertThat(back.info().get("weightsDigest")).isEqualTo(c.info().get("weightsDigest"));
         assertThat((java.util.List<?>) back.info().get("testAccuracyPerEpoch")).hasSize(2);
+        assertThat(back.accuracyLine()).matches("test accuracy \\d\\.\\d{3} on 400 images \\(2 epochs on 400 training images\\)");
         assertThat(FeatureClassifier.staleReason(dir.resolve("clf"))).isNull();
         assertThat(FeatureClassifier.loadIfPresent(dir.resolve("none"))).isNull();
         assertThat(FeatureClassifier.staleReason(dir.resolve("none"))).isNull();

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The fast convolution path computes the same function as DL4J's reference path: explicit padding versus
- * ConvolutionMode.Same, and the oneDNN conv helper versus DL4J's own im2col implementation. Compared on outputs,
+ * ConvolutionMode.Same, and DL4J's oneDNN convolution versus DL4J's own im2col implementation. Compared on outputs,
  * parameter gradients and input gradients, at the same parameters.
  */
 class ConvolutionPathTest {

@@ -113,7 +113,7 @@ class GanWorkerLiveTopologyTest {
             Future<GanTrainer.Summary> rejoined = pool.submit(() -> worker(cfg, runDir, network, 3, published, lines)
                     .run(network.transport(3)));
 
-            GanTrainer.Summary lead = ranks.get(0).get(2, TimeUnit.MINUTES);
+            GanTrainer.Summary rank0 = ranks.get(0).get(2, TimeUnit.MINUTES);
             for (int r = 1; r < 3; r++) {
                 assertThat(ranks.get(r).get(2, TimeUnit.MINUTES).iterations()).isEqualTo(60);
             }
@@ -134,18 +134,18 @@ class GanWorkerLiveTopologyTest {
             assertThat(lines).anyMatch(l -> l.startsWith("[3] topology epoch 3 -> 3") && l.contains("joined")
                     && l.contains("ranks 0, 2") && l.contains("training from iteration " + (at[0] + 1)));
 
-            // The lead's records carry the epoch, and the consensus at the end is as small as without a failure.
+            // Rank 0's records carry the epoch, and the consensus at the end is as small as without a failure.
             List<String> metrics = Files.readAllLines(runDir.resolve("metrics.jsonl"));
             assertThat(metrics.get(metrics.size() - 1)).contains("\"topologyEpoch\":3");
             // On a pool thread too (the thread runner caps its calling thread's native threads).
             GanTrainer.Summary reference = pool.submit(() -> new GanTrainer(cfg, dir.resolve("reference"), false,
                     new PrintStream(new ByteArrayOutputStream())).run()).get(2, TimeUnit.MINUTES);
-            double consensus = ((Number) lead.lastMetrics().get("consensus")).doubleValue();
+            double consensus = ((Number) rank0.lastMetrics().get("consensus")).doubleValue();
             double expected = ((Number) reference.lastMetrics().get("consensus")).doubleValue();
             System.err.printf("GAN consensus at the end: %.3g after failure and rejoin, %.3g without%n", consensus,
                     expected);
             assertThat(consensus).isLessThan(10 * expected + 1e-9);
-            assertThat(lead.paramDigests()).hasSize(M);
+            assertThat(rank0.paramDigests()).hasSize(M);
         } finally {
             pool.shutdownNow();
             network.close();

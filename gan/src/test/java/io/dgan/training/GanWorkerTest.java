@@ -43,12 +43,12 @@ class GanWorkerTest {
                 int rank = r;
                 ranks.add(pool.submit(() -> w.run(network.transport(rank))));
             }
-            GanTrainer.Summary lead = ranks.get(0).get();
+            GanTrainer.Summary rank0 = ranks.get(0).get();
             for (int r = 1; r < 3; r++) {
                 assertThat(ranks.get(r).get().paramDigests()).containsExactly(reference.paramDigests().get(r));
             }
-            assertThat(lead.paramDigests()).isEqualTo(reference.paramDigests());
-            assertThat(lead.layoutHash()).isEqualTo(reference.layoutHash());
+            assertThat(rank0.paramDigests()).isEqualTo(reference.paramDigests());
+            assertThat(rank0.layoutHash()).isEqualTo(reference.layoutHash());
         } finally {
             pool.shutdownNow();
             network.close();

@@ -78,8 +78,13 @@ class ImageTrainingTest {
 
         // A snapshot saved for iteration 0 (as a rebuilt x_0 can be) is scored once, from the file.
         java.nio.file.Files.copy(Snapshots.file(dir.resolve("run"), 2), Snapshots.file(dir.resolve("run"), 0));
-        rows = RunScorer.score(dir.resolve("run"), clf, 32, quiet);
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        rows = RunScorer.score(dir.resolve("run"), clf, 32, new PrintStream(log, true, java.nio.charset.StandardCharsets.UTF_8));
         assertThat(rows).extracting(r -> r.get("iteration")).containsExactly(0L, 2L);
         assertThat((Double) rows.get(0).get("fid")).isEqualTo((Double) rows.get(1).get("fid"));
+        // The scores are named for what they are: the classifier, its accuracy, and how they relate to Inception FID.
+        assertThat(log.toString(java.nio.charset.StandardCharsets.UTF_8))
+                .contains("fid = Fréchet distance on dgan's own classifier features", "test accuracy ",
+                        "not Inception FID");
     }
 }

@@ -13,7 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /**
- * The worker's Prometheus metrics (names from docs/operator design: base units, {@code _total} counters,
+ * The worker's Prometheus metrics (names in docs/reference/metrics.md: base units, {@code _total} counters,
  * {@code _seconds} histograms), each labelled {@code namespace}, {@code job}, {@code rank}, plus {@code peer},
  * {@code player} or {@code code} where they apply; JVM metrics beside them. Served over HTTP on {@code /metrics}.
  *
@@ -122,7 +122,9 @@ public final class WorkerMetrics implements TransportListener, AutoCloseable {
             synchronized (this) {
                 if (evalFid == null) {
                     evalFid = Gauge.builder().name("dgan_eval_fid")
-                            .help("FID at this worker's last evaluation (lower is better); absent until it evaluates")
+                            .help("Frechet distance on dgan's own classifier features (the fid of metrics.jsonl, not "
+                                    + "Inception FID) at this worker's last evaluation, lower is better; absent until "
+                                    + "it evaluates")
                             .constLabels(constant).register(registry);
                 }
                 gauge = evalFid;

@@ -652,7 +652,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             return out;
         }
 
-        // ---- helpers -----------------------------------------------------------------------------------------
+        // ---- utilities -----------------------------------------------------------------------------------------
 
         private final Map<Integer, WorkerState> workerStates = new HashMap<>();
 

@@ -148,7 +148,7 @@ class CrdOnApiServerTest {
                 .contains("decentralizedganjob.dgan.io/columns");
     }
 
-    // --- helpers
+    // --- utilities
 
     void assertRejected(String name, Consumer<Map<String, Object>> change, String field) {
         GenericKubernetesResource job = example();

@@ -145,7 +145,7 @@ class OperatorOnApiServerTest {
         }
     }
 
-    // --- helpers
+    // --- utilities
 
     static DecentralizedGANJob job(String name, String ns, int workers) {
         DecentralizedGANJob job = TestJobs.job(name, workers, "Ring");

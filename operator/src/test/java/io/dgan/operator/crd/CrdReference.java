@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * docs/crd-reference.md, rendered from the generated CRD: every field of spec and status with its type, default and
+ * docs/reference/crd.md, rendered from the generated CRD: every field of spec and status with its type, default and
  * validation (required, bounds, enumerations, patterns, CEL rules with their messages), the resource-level rules, the
  * printer columns in the order the API server returns them, short names, categories and subresources. Kubernetes'
  * own types (the pod template) are named, not expanded. {@link CrdReferenceTest} fails when the committed page differs.

@@ -6,10 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** docs/crd-reference.md is the CRD rendered by {@link CrdReference}: a field, default or rule changed in the Java
+/** docs/reference/crd.md is the CRD rendered by {@link CrdReference}: a field, default or rule changed in the Java
  * types (and so in the generated CRD) without regenerating the page fails here. */
 class CrdReferenceTest {
-    static final Path PAGE = Path.of("../docs/crd-reference.md");
+    static final Path PAGE = Path.of("../docs/reference/crd.md");
 
     @Test
     void theCommittedReferenceIsTheGeneratedCrdRendered() throws Exception {

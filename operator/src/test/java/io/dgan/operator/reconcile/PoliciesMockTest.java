@@ -379,7 +379,7 @@ class PoliciesMockTest {
                 && !JobConditions.isTrue(cluster.get(NS, "guarded").getStatus(), JobConditions.VALIDATION_FAILED));
     }
 
-    // ---- helpers ---------------------------------------------------------------------------------------------
+    // ---- utilities ---------------------------------------------------------------------------------------------
 
     /** Creates a job, waits for its pods, marks them ready and waits for Running; returns pod name -> uid. */
     static Map<String, String> running(String name, int workers, String topology, Consumer<DecentralizedGANJob> tweak) {

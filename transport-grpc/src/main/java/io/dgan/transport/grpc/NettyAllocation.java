@@ -6,7 +6,7 @@ import io.grpc.netty.shaded.io.netty.buffer.PooledByteBufAllocator;
  * Thread caches of gRPC's pooled Netty allocator for the buffer sizes bulk vectors use (1–2 MiB), set before Netty's
  * allocator class initializes (it reads them once, as system properties).
  *
- * <p>Why (measured with {@code perf}, docs/benchmarks-transport.md, session 3): grpc-netty's allocator uses 2 MiB
+ * <p>Why (measured with {@code perf}, docs/benchmarks-transport.md, "Why the transport is built this way"): grpc-netty's allocator uses 2 MiB
  * chunks and, by default, caches only buffers up to 32 KiB per thread. A 40 MiB vector goes through ~1–2 MiB buffers
  * (the sender's framer, the receiver's HTTP/2 frame cumulation); each one takes a whole or half chunk, and Netty
  * destroys a chunk as soon as it is empty. So every vector allocated, zeroed ({@code ByteBuffer.allocateDirect})

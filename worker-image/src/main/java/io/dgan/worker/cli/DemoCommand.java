@@ -34,13 +34,14 @@ import java.util.concurrent.Callable;
 /**
  * {@code dgan demo}: a DCGAN (dcgan-small) trained by 4 worker processes gossiping over gRPC on a ring with DP-OAdam,
  * on Fashion-MNIST (Debian's package, else the sample shipped in the jar, else the 2-D ring of 8 Gaussians), in
- * about five minutes on two idle cores; ends with a sample grid, a loss/FID plot and a one-screen summary. FID needs the
- * feature classifier: when none is cached the demo trains one first (one epoch on 6,000 images) and caches it under
+ * about five minutes on two idle cores; ends with a sample grid, a loss/quality plot and a one-screen summary. The quality
+ * score ({@code fid}: {@link FeatureClassifier#FID_MEANING}) needs the feature classifier: when none is cached the demo trains one first (one epoch on 6,000 images) and caches it under
  * its own key ({@link DemoDataset#DEMO_CLASSIFIER}), never where `dgan train/eval` look for a properly trained one.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Train a small DCGAN on Fashion-MNIST with 4 worker processes gossiping over gRPC (ring, "
-                + "DP-OAdam), then show a sample grid, a loss/FID plot and a summary (about 5 minutes on 2 idle cores).",
+                + "DP-OAdam), then show a sample grid, a loss/quality plot and a summary (about 5 minutes on 2 idle cores).",
+                "Quality: the Fréchet distance on dgan's own classifier features (not Inception FID; not comparable).",
                 "Data: Debian's dataset-fashion-mnist if installed, else a 2,000-image sample shipped with dgan, "
                         + "else the 2-D ring of 8 Gaussians."})
 public final class DemoCommand implements Callable<Integer> {
@@ -50,9 +51,9 @@ public final class DemoCommand implements Callable<Integer> {
      */
     static final long DEFAULT_ITERATIONS = 1500;
     /**
-     * Learning rate of G and D on images. Under simultaneous OAdam the DCGAN's FID falls about 3× faster at 1e-3 than
-     * at the DCGAN paper's 2e-4 (PyTorch replica on a GPU, docs/gan.md "Session 4"; at 1,500 iterations DP-OAdam
-     * FID 70 vs 218): at this length it is the difference between garments and blobs.
+     * Learning rate of G and D on images. Under simultaneous OAdam the DCGAN's classifier-feature FID falls about 3×
+     * faster at 1e-3 than at the DCGAN paper's 2e-4 (PyTorch replica on a GPU, docs/gan.md "Learning rate"; at 1,500
+     * iterations DP-OAdam 70 vs 218): at this length it is the difference between garments and blobs.
      */
     static final double IMAGE_LEARNING_RATE = 1e-3;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -78,14 +79,14 @@ public final class DemoCommand implements Callable<Integer> {
     String dataset;
 
     @Option(names = "--evaluations", defaultValue = "4",
-            description = "evaluations (FID, sample grid) during the run (default ${DEFAULT-VALUE})")
+            description = "evaluations (quality score, sample grid) during the run (default ${DEFAULT-VALUE})")
     int evaluations;
 
     @Option(names = "--eval-samples", defaultValue = "1000",
-            description = "generated and test images per FID (default ${DEFAULT-VALUE})")
+            description = "generated and test images per quality score (default ${DEFAULT-VALUE})")
     int evalSamples;
 
-    @Option(names = "--classifier-dir", description = "FID feature classifier (default: the cache, trained first if missing)")
+    @Option(names = "--classifier-dir", description = "feature classifier for the quality score (default: the cache, trained first if missing)")
     Path classifierDir;
 
     @Option(names = "--json", description = "print the summary as one JSON object on stdout")
@@ -145,9 +146,9 @@ public final class DemoCommand implements Callable<Integer> {
                 boolean sample = !data.classifierName().equals(DemoDataset.DEMO_CLASSIFIER);
                 int limit = sample ? 0 : 6000;
                 int epochs = sample ? 3 : 1;
-                say(err, "FID needs a feature classifier and none is cached in %s: training one first "
+                say(err, "the quality score (%s) needs a feature classifier and none is cached in %s: training one first "
                         + "(%d epoch(s) on %s training images; about 2-3 minutes on 2 busy cores; cached for next time)",
-                        classifier, epochs, sample ? "the 2,000 sample" : "6,000");
+                        FeatureClassifier.FID_MEANING, classifier, epochs, sample ? "the 2,000 sample" : "6,000");
                 Datasets.Source src = new Datasets.Source("fashion-mnist", data.dataDir());
                 ImageDataset train = Datasets.load(src, true);
                 if (limit > 0) {
@@ -162,7 +163,7 @@ public final class DemoCommand implements Callable<Integer> {
                         classifierSeconds, ((Number) cached.info().get("testAccuracy")).doubleValue(), test.size(),
                         classifier);
             } else {
-                say(err, "FID feature classifier: %s %s", classifier, cached.info());
+                say(err, "feature classifier for the quality score: %s, %s", classifier, cached.accuracyLine());
             }
             classifierInfo = new LinkedHashMap<>(cached.info());
         }
@@ -178,7 +179,7 @@ public final class DemoCommand implements Callable<Integer> {
         Path runDir = dir.resolve("train");
         String metric = data.isImages() ? "fid" : "modesCovered";
 
-        // The untrained generator's score (x_0 is the same on every worker): the "start" of the FID curve.
+        // The untrained generator's score (x_0 is the same on every worker): the "start" of the quality curve.
         Map<String, Object> startEval;
         {
             long e0 = System.nanoTime();
@@ -215,6 +216,8 @@ public final class DemoCommand implements Callable<Integer> {
         s.put("metric", metric);
         s.put("metricStart", startEval.get(metric));
         s.put("metricEnd", finalEval.get(metric));
+        s.put("metricMeaning", data.isImages() ? FeatureClassifier.FID_MEANING + "; " + FeatureClassifier.INCEPTION_NOTE
+                : "modes of the 8 Gaussians covered");
         s.put("finalEvaluation", finalEval);
         s.put("consensusDistance", last.get("consensus"));
         s.put("iterationsPerSecond", summary.get("iterationsPerSecond"));
@@ -237,6 +240,7 @@ public final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
+    @SuppressWarnings("unchecked")
     private void printSummary(PrintWriter err, Map<String, Object> s, DemoDataset data, Path runDir, Path dir) {
         String rule = "-".repeat(78);
         err.println(rule);
@@ -248,9 +252,12 @@ public final class DemoCommand implements Callable<Integer> {
                         + "consensus distance %s%n", iterations, (Integer) s.get("batchPerWorker"),
                 num(s.get("trainingSeconds")), num(s.get("iterationsPerSecond")), format(s.get("consensusDistance")));
         if (data.isImages()) {
-            err.printf(Locale.ROOT, "  FID         %s (untrained) -> %s (iteration %d), %s samples; classifier features: "
-                    + "comparable between dgan runs only%n", format(s.get("metricStart")), format(s.get("metricEnd")),
-                    iterations, evalSamples);
+            err.printf(Locale.ROOT, "  quality     fid %s (untrained) -> %s (iteration %d), %s samples%n",
+                    format(s.get("metricStart")), format(s.get("metricEnd")), iterations, evalSamples);
+            err.printf(Locale.ROOT, "              fid = %s; classifier %s%n", FeatureClassifier.FID_MEANING,
+                    s.get("classifier") instanceof Map<?, ?> c ? FeatureClassifier.describeAccuracy(
+                            (Map<String, ?>) c) : "unknown");
+            err.printf(Locale.ROOT, "              %s%n", FeatureClassifier.INCEPTION_NOTE);
             if (num(s.get("classifierTrainingSeconds")) > 0) {
                 err.printf(Locale.ROOT, "  classifier  trained first in %.0f s (cached for the next demo)%n",
                         num(s.get("classifierTrainingSeconds")));

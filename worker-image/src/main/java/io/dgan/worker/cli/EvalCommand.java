@@ -13,10 +13,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code dgan eval}: FID/KID/IS of every generator snapshot of an image run (e.g. once the classifier exists). */
+/**
+ * {@code dgan eval}: the classifier-feature FID, KID and IS of every generator snapshot of an image run (e.g. once the
+ * classifier exists). {@code fid} is {@link io.dgan.evaluation.FeatureClassifier#FID_MEANING}; it prints which
+ * classifier and its test accuracy before the scores.
+ */
 @Command(name = "eval", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Score the generator snapshots (snapshots/G-iter-K.bin) of a training run with the feature "
-                + "classifier: FID, KID, classifier inception score per snapshot.",
+        description = {"Score the generator snapshots (snapshots/G-iter-K.bin) of a training run with dgan's feature "
+                + "classifier: fid (the Fréchet distance on the classifier's features), kid, and the classifier "
+                + "inception score per snapshot. Not Inception FID: the values are not comparable with it.",
                 "Writes scores.jsonl and scores-fid.png, scores-kid.png, scores-inceptionScore.png into the run directory."})
 public final class EvalCommand implements Callable<Integer> {
     @Spec

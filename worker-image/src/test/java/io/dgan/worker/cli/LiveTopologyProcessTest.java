@@ -275,10 +275,10 @@ class LiveTopologyProcessTest {
     }
 
     /**
-     * Session 3 found a race here (one run in six on 2 cores): rank 0, waiting in a collective for rank 3's last
-     * message, adopted the epoch cutting rank 2 out, redid the collective over {0, 1, 3} and waited 20 s for rank 3,
-     * which had completed it over the old members. Fixed in RingAllReduce's guarded collectives (staged
-     * deterministically in core's CollectiveMemberLossTest); this test is back in the default run.
+     * A race this test can hit (one run in six on 2 cores without RingAllReduce's guarded collectives): rank 0,
+     * waiting in a collective for rank 3's last message, adopts the epoch cutting rank 2 out, redoes the collective
+     * over {0, 1, 3} and waits for rank 3, which completed it over the old members. The guarded collectives keep it
+     * from splitting (staged deterministically in core's CollectiveMemberLossTest).
      */
     @Test
     void aKilledRankIsCutOutTheSurvivorsGoOnAndItsReplacementWarmStartsFromItsNeighbours(@TempDir Path dir)
