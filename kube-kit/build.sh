@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the binaries the real-cluster tests run (kube-apiserver, etcd, kubectl, kube-controller-manager,
-# kube-scheduler, kubelet, kwok, and Prometheus with Kubernetes service discovery) from Go modules into a cache
+# kube-scheduler, kubelet, a static pause binary, kwok, and Prometheus with Kubernetes service discovery) from Go modules into a cache
 # outside the repository, and prints the folder.
 # Rebuilt only when the pins (go.mod, go.sum, this script, versions.env) change. Needs Go >= 1.24 on PATH.
 #
@@ -42,7 +42,7 @@ ldflags+=" -X k8s.io/client-go/pkg/version.gitMinor=$minor"
 start=$(date +%s)
 echo "kube-kit: building Kubernetes $KUBE_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION, Prometheus $PROMETHEUS_RELEASE into $bin (cold: 10-20 min on 2 cores)" >&2
 (cd "$here" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$bin/" \
-   ./cmd/kube-apiserver ./cmd/kube-controller-manager ./cmd/kube-scheduler ./cmd/kubectl ./cmd/etcd)
+   ./cmd/kube-apiserver ./cmd/kube-controller-manager ./cmd/kube-scheduler ./cmd/kubectl ./cmd/etcd ./cmd/pause)
 # The kubelet: cgo off too (no cAdvisor accelerators); only used when a node with a container runtime is started.
 (cd "$here" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$bin/" ./cmd/kubelet)
 # kwok: its own module, no replace lines, so go install works.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command. On a fresh Debian/Ubuntu machine it first installs the system packages the tests use
-# (a real Prometheus and promtool, Debian's Fashion-MNIST), then runs every test: `./mvnw -B -ntp verify`, which
+# (a real Prometheus and promtool, Debian's Fashion-MNIST; as root also containerd, runc and the CNI plugins for a
+# real kubelet node), then runs every test: `./mvnw -B -ntp verify`, which
 # also builds the real-Kubernetes kit (kube-kit/build.sh: Go modules into ~/.cache/dgan-kube, once) for the
 # API-level and cluster suites. Extra arguments go to Maven (e.g. -pl operator -am).
 set -euo pipefail
@@ -9,6 +10,12 @@ cd "$(dirname "$0")/.."
 need=()
 command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 [[ -d /usr/share/datasets/fashion-mnist ]] || need+=(dataset-fashion-mnist)
+# A real kubelet node (cluster suite) needs a container runtime and the CNI plugins; it runs only as root.
+if [[ "$(id -u)" == 0 ]]; then
+  command -v containerd >/dev/null 2>&1 || need+=(containerd)
+  command -v runc >/dev/null 2>&1 || need+=(runc)
+  [[ -x /usr/lib/cni/bridge ]] || need+=(containernetworking-plugins)
+fi
 if ((${#need[@]})); then
   if command -v apt-get >/dev/null 2>&1; then
     sudo=""

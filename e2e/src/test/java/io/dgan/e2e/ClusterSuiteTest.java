@@ -47,6 +47,29 @@ class ClusterSuiteTest {
                 .set("progressIntervalSeconds", 5).call();
     }
 
+    /**
+     * The kubelet built here on containerd + runc with the CNI bridge: its node becomes Ready and runs a pod with an
+     * address from the pod network. The jobs' pods still run on the process node: their image (a JVM and the worker)
+     * would have to be built without Docker and imported, and peer DNS needs CoreDNS (docs/operator.md).
+     */
+    @Test
+    @Order(0)
+    void aRealKubeletNodeRunsAPod() {
+        String missing = io.dgan.kube.testkit.RealKubeletNode.missing();
+        System.out.println("[real-cluster] real kubelet: " + (missing == null ? "trying" : "not tried, " + missing));
+        org.junit.jupiter.api.Assumptions.assumeTrue(missing == null, missing);
+        try (var node = io.dgan.kube.testkit.RealKubeletNode.start(E2eCluster.cluster(), "real-node-0", Duration.ofSeconds(90))) {
+            System.out.println("[real-cluster] real kubelet: " + node.status().describe());
+            assertThat(node.status().ready()).as(node.status().describe()).isTrue();
+            String ns = Jobs.namespace("real-node");
+            Pod pod = node.runPod(ns, "sandbox", Duration.ofSeconds(90));
+            System.out.println("[real-cluster] real kubelet: pod " + ns + "/sandbox Running at " + pod.getStatus().getPodIP()
+                    + " (CNI bridge) on node " + node.name());
+            assertThat(pod.getStatus().getPodIP()).startsWith("10.244.");
+            admin.namespaces().withName(ns).delete();
+        }
+    }
+
     @Test
     @Order(1)
     void theChartRunsTwoReplicasOneLeaderAndServesMetrics() throws Exception {

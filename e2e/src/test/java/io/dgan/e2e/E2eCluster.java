@@ -57,8 +57,9 @@ final class E2eCluster {
             System.out.println("[real-cluster] Kubernetes " + cluster.serverVersion() + " (kube-apiserver, "
                     + "kube-controller-manager, kube-scheduler) + etcd " + cluster.binaries().etcdVersion()
                     + ", built from Go modules; logs in " + cluster.dir().resolve("logs"));
-            System.out.println("[real-cluster] nodes: 1 process node (pods run as host processes with their own "
-                    + "loopback address; no kubelet, no container runtime: see docs/operator.md, \"Testing on a real cluster\")");
+System.out.println("[real-cluster] nodes: 1 process node (the jobs' pods run as host processes with their own "
+                    + "loopback address; see docs/operator.md, \"Testing on a real cluster\"); a real kubelet node: "
+                    + "ClusterSuiteTest.aRealKubeletNodeRunsAPod");
         }
         return cluster;
     }

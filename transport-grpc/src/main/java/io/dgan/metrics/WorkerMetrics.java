@@ -24,7 +24,9 @@ import java.io.UncheckedIOException;
  */
 public final class WorkerMetrics implements TransportListener, AutoCloseable {
     private final PrometheusRegistry registry = new PrometheusRegistry();
-    private final Counter steps;
+    /** Registered once the worker knows the iteration it starts from ({@link #startsAt}): a resumed worker would
+     * otherwise export 0 until its first step, and a progress read then sees a job back at iteration 0. */
+    private volatile Counter steps;
     private final Gauge loss;
     private final Histogram roundDuration;
     private final Counter bytesSent;
@@ -50,8 +52,6 @@ public final class WorkerMetrics implements TransportListener, AutoCloseable {
         this.workers = workers;
         Labels constant = Labels.of("namespace", namespace == null ? "" : namespace, "job", job,
                 "rank", Integer.toString(rank));
-        steps = Counter.builder().name("dgan_worker_steps_total").help("Optimizer iterations completed")
-                .constLabels(constant).register(registry);
         loss = Gauge.builder().name("dgan_worker_loss").help("Latest loss of each player on this worker")
                 .constLabels(constant).labelNames("player").register(registry);
         roundDuration = Histogram.builder().name("dgan_gossip_round_duration_seconds")
@@ -94,11 +94,24 @@ public final class WorkerMetrics implements TransportListener, AutoCloseable {
         return registry;
     }
 
+    /** The worker starts from {@code iteration} (0, or the checkpoint it resumed): the step counter appears with that
+     * value. Calling it again has no effect. */
+    public synchronized void startsAt(long iteration) {
+        if (steps != null) return;
+        Counter c = Counter.builder().name("dgan_worker_steps_total")
+                .help("Optimizer iterations completed, counted from iteration 0 of the run (a resumed worker starts at "
+                        + "its checkpoint's iteration)")
+                .constLabels(constant).register(registry);
+        if (iteration > 0) c.inc(iteration);
+        steps = c;
+    }
+
     public void stepCompleted() {
-        steps.inc();
+        stepsCompleted(1);
     }
 
     public void stepsCompleted(long n) {
+        if (steps == null) startsAt(0);
         if (n > 0) {
             steps.inc(n);
         }

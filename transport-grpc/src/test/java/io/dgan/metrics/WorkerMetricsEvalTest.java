@@ -8,7 +8,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** Evaluation metrics exist only on a worker that evaluated: a 0.0 FID would read as a perfect score. */
+/** Series that appear only once they mean something: a 0.0 FID would read as a perfect score, a step count of 0
+ * from a resumed worker as a job back at its start. */
 class WorkerMetricsEvalTest {
     @Test
     void noFidSeriesUntilTheWorkerEvaluates() throws IOException {
@@ -18,6 +19,19 @@ class WorkerMetricsEvalTest {
             metrics.evalFid(42.5);
             metrics.evalFid(40.25);
             assertThat(text(metrics)).contains("dgan_eval_fid{job=\"gan\",namespace=\"training\",rank=\"3\"} 40.25");
+        }
+    }
+
+    @Test
+    void noStepSeriesUntilTheWorkerKnowsWhereItStartsThenItCountsFromThere() throws IOException {
+        try (WorkerMetrics metrics = new WorkerMetrics("training", "gan", 1)) {
+            metrics.loss("G", 1.0);
+            assertThat(text(metrics)).doesNotContain("dgan_worker_steps_total");
+            metrics.startsAt(250);
+            assertThat(text(metrics)).contains("dgan_worker_steps_total{job=\"gan\",namespace=\"training\",rank=\"1\"} 250.0");
+            metrics.stepsCompleted(1);
+            metrics.startsAt(0); // no effect once started
+            assertThat(text(metrics)).contains("dgan_worker_steps_total{job=\"gan\",namespace=\"training\",rank=\"1\"} 251.0");
         }
     }
 

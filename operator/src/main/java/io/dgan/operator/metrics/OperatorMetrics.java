@@ -1,6 +1,7 @@
 package io.dgan.operator.metrics;
 
 import io.dgan.operator.crd.DecentralizedGANJob;
+import io.dgan.operator.reconcile.DecentralizedGANJobReconciler;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
 import io.prometheus.metrics.core.metrics.Histogram;
@@ -25,6 +26,12 @@ public final class OperatorMetrics {
     private final Histogram timeToRunning;
     private final Counter workerFailures;
     private volatile Supplier<Stream<DecentralizedGANJob>> jobs = Stream::empty;
+    /** The phases a job's status can show. */
+    static final java.util.List<String> PHASES = java.util.List.of(DecentralizedGANJobReconciler.PHASE_PENDING,
+            DecentralizedGANJobReconciler.PHASE_RUNNING, DecentralizedGANJobReconciler.PHASE_DEGRADED,
+            DecentralizedGANJobReconciler.PHASE_RESTARTING, DecentralizedGANJobReconciler.PHASE_SUSPENDED,
+            DecentralizedGANJobReconciler.PHASE_SUCCEEDED, DecentralizedGANJobReconciler.PHASE_FAILED,
+            DecentralizedGANJobReconciler.PHASE_VALIDATION_FAILED);
 
     public OperatorMetrics(PrometheusRegistry registry) {
         this.registry = registry;
@@ -49,7 +56,10 @@ public final class OperatorMetrics {
                 .classicUpperBounds(1, 5, 10, 30, 60, 120, 300, 600, 1800).register(registry);
         GaugeWithCallback.builder().name("dgan_operator_jobs").help("Jobs by phase").labelNames("phase")
                 .callback(cb -> {
+                    // Every phase has a series, 0 when no job is in it: an alert on Failed or Degraded jobs must find
+                    // a series to compare before the first job fails (an absent series never fires, never resolves).
                     Map<String, Long> byPhase = new TreeMap<>();
+                    for (String phase : PHASES) byPhase.put(phase, 0L);
                     jobs.get().forEach(j -> byPhase.merge(
                             j.getStatus() == null || j.getStatus().phase == null ? "Unknown" : j.getStatus().phase,
                             1L, Long::sum));

@@ -70,7 +70,7 @@ class OperatorMainTest {
             Eventually.await("job Pending in the metrics", Duration.ofSeconds(30),
                     () -> scrape(operator).contains("dgan_operator_jobs{phase=\"Pending\"} 1.0"));
             String metrics = scrape(operator);
-            assertThat(metrics).contains("dgan_operator_jobs{phase=\"Pending\"} 1.0",
+            assertThat(metrics).contains("dgan_operator_jobs{phase=\"Pending\"} 1.0", "dgan_operator_jobs{phase=\"Failed\"} 0.0",
                     "dgan_operator_jobs_created_total 1.0", "dgan_operator_reconcile_duration_seconds_count",
                     "# TYPE dgan_operator_time_to_running_seconds histogram");
             // Labelled counters (failed_total{reason}, worker_replacements_total{reason}) appear with their first event.

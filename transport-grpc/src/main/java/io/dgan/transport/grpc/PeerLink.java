@@ -165,8 +165,9 @@ final class PeerLink {
      * next call concerning the peer.
      */
     void recordFailure(Status.Code code, String message) {
+        // UNKNOWN "channel closed": the connection died under a call (a peer killed mid-push, seen through TLS).
         if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED
-                || code == Status.Code.CANCELLED) {
+                || code == Status.Code.CANCELLED || (code == Status.Code.UNKNOWN && message.contains("channel closed"))) {
             long now = System.nanoTime();
             if (now - lastUnreachableReport > TimeUnit.MILLISECONDS.toNanos(REPORT_EVERY_MS)) {
                 lastUnreachableReport = now;

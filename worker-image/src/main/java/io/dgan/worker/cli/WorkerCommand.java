@@ -461,15 +461,16 @@ public final class WorkerCommand implements Callable<Integer> {
                                 + "rank has (" + gan.checkpointDirectory() + ")");
                         gan.resumeAt(agreed.iteration());
                         resumedAt = agreed.iteration();
-                        // The step counter reads as the iteration from the start, not from the first step after it:
-                        // the operator's progress and a suspend/resume check would otherwise see 0 until then.
-                        metrics.stepsCompleted(resumedAt);
                     } else if (flags.resume) {
                         say.accept("cannot resume: no checkpoint in " + gan.checkpointDirectory()
                                 + " on any rank");
                         return 1;
                     }
                 }
+                // The step counter appears only now, at the iteration training starts from: before the resume was
+                // agreed a progress read would see 0 and take a resumed job for one back at its start. A joining
+                // rank's counter appears with its first step, at the iteration its neighbours gave it.
+                if (cutOut.length == 0 && !joining) metrics.startsAt(resumedAt);
                 GanWorker.StopRequest stop = new GanWorker.StopRequest();
                 gan.stopRequest(stop);
                 Thread onTerm = new Thread(() -> {
