@@ -214,7 +214,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 if (admission.state() != KueueAdmission.State.ADMITTED) return notAdmitted(admission);
                 condition(JobConditions.ADMITTED, true, admission.reason(), admission.message());
             }
-            if (condition(JobConditions.SUSPENDED, false, "Resumed", "")) {
+            if (condition(JobConditions.SUSPENDED, false, admission != null ? "Admitted" : "Resumed", "")) {
                 status.startTime = now.toString(); // the deadline counts from the resume, like a Job's
             }
             if (PHASE_SUSPENDED.equals(status.phase)) status.phase = PHASE_PENDING;
