@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -86,14 +87,32 @@ class KueueAdmissionTest {
         Jobs.awaitPods(ns, "second", "4 workers of the second job", pods -> pods.size() == 4);
         assertThat(Jobs.pods(ns, "second")).allSatisfy(p -> assertThat(p.getSpec().getNodeSelector())
                 .as("the admitted flavor's node labels").containsEntry("kubernetes.io/hostname", E2eCluster.node().name()));
+        // An eviction: the Workload deactivated while its workers run. Every pod goes, the admission is given back,
+        // and when the Workload is active again the job is admitted anew and finishes.
+        Jobs.awaitPods(ns, "second", "4 workers of the second job Running", pods -> pods.stream().filter(Jobs::running).count() == 4);
+        setActive(ns, "second", false);
+        Jobs.awaitPods(ns, "second", "no pod left after the eviction", List::isEmpty);
+        Waits.until(Duration.ofSeconds(60), "second Suspended, Admitted=False (Evicted), quota released", () -> {
+            DecentralizedGANJob j = Jobs.get(ns, "second");
+            GenericKubernetesResource w = workload(ns, "second");
+            return "Suspended".equals(j.getStatus().phase) && j.getStatus().conditions.stream().anyMatch(c ->
+                    "Admitted".equals(c.getType()) && "Evicted".equals(c.getReason()))
+                    && !KueueManager.condition(w, "QuotaReserved")
+                    && !((Map<?, ?>) w.getAdditionalProperties().get("status")).containsKey("admission");
+        });
+        assertThat(Jobs.get(ns, "second").getStatus().restarts).as("an eviction is not a worker failure").isZero();
+        setActive(ns, "second", true);
+        Waits.until(Duration.ofSeconds(120), "second admitted again", () -> KueueManager.condition(workload(ns, "second"), "Admitted"));
         Jobs.awaitPhase(ns, "second", "Succeeded", RUN);
         Instant secondDone = Instant.now();
+        assertThat(operatorRequestsRefused()).as("requests of the operator's ServiceAccount refused (audit log)").isEmpty();
         Waits.until(Duration.ofSeconds(60), "second's Workload Finished", () ->
                 KueueManager.condition(workload(ns, "second"), "Finished"));
         System.out.println("[real-cluster] Kueue " + kueueVersion + " gang admission: first admitted and Succeeded in "
                 + Duration.between(start, firstDone).toSeconds() + " s while the second waited with 0 pods ("
                 + samples + " samples); second admitted after the first's Workload Finished and Succeeded "
-                + Duration.between(firstDone, secondDone).toSeconds() + " s later");
+                + Duration.between(firstDone, secondDone).toSeconds() + " s later, evicted (Workload deactivated) and "
+                + "readmitted on the way; no request of the operator refused");
     }
 
     /** A short MLP job of 4 workers, 250m CPU each, in LocalQueue {@code gang}. */
@@ -103,6 +122,23 @@ class KueueAdmissionTest {
         job.getSpec().template.getSpec().getContainers().get(0).setResources(new ResourceRequirementsBuilder()
                 .withRequests(Map.of("cpu", new Quantity("250m"), "memory", new Quantity("256Mi"))).build());
         return job;
+    }
+
+    /** What {@code kubectl patch workload --type merge -p '{"spec":{"active":...}}'} does. */
+    static void setActive(String ns, String job, boolean active) {
+        admin.genericKubernetesResources(KueueManager.WORKLOADS).inNamespace(ns).withName(KueueWorkload.name(job))
+                .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                        io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), "{\"spec\":{\"active\":" + active + "}}");
+    }
+
+    /** Audit log lines of requests the operator's ServiceAccount made and the API server refused (403). */
+    static List<String> operatorRequestsRefused() {
+        try (var lines = java.nio.file.Files.lines(cluster.auditLog())) {
+            return lines.filter(l -> l.contains("system:serviceaccount:" + OPERATOR_NS + ":") && l.contains("\"code\":403"))
+                    .toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static GenericKubernetesResource workload(String ns, String job) {

@@ -50,6 +50,8 @@ final class KueueManager {
         String version = read(bin.resolve("kueue-version")).strip();
         if (started) return version;
         cluster.kubectl("apply", "--server-side", "-f", bin.resolve("kueue-crds").toString());
+        // Kueue's manager exits when a kind it indexes is not served yet ("no matches for kind Workload").
+        cluster.kubectl("wait", "--for=condition=Established", "--timeout=120s", "-f", bin.resolve("kueue-crds").toString());
         cluster.kubectl("create", "namespace", NAMESPACE);
         Path dir = cluster.dir().resolve("kueue");
         try {
