@@ -301,7 +301,9 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
         }
 
         UpdateControl<DecentralizedGANJob> suspended() {
+            boolean noPods = pods.isEmpty();
             deletePods(pods.values(), "suspend");
+            boolean quotaHeld = KueueWorkload.queueName(job) != null && deactivateWorkload(noPods);
             condition(JobConditions.SUSPENDED, true, "Suspended", "spec.runPolicy.suspend is true; "
                     + "workers removed, progress kept in checkpoints");
             condition(JobConditions.RUNNING, false, "Suspended", "");
@@ -311,7 +313,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             reconcileDependents(plan);
             pods.clear();
             report(plan);
-            return writeStatus();
+            // The Workload is not watched: re-read it until Kueue has evicted it and its admission is cleared.
+            return quotaHeld ? writeStatus().rescheduleAfter(shorter(ADMISSION_POLL, progressInterval)) : writeStatus();
         }
 
         /**
@@ -701,6 +704,13 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 return new KueueAdmission(KueueAdmission.State.QUEUED, "QueuedForAdmission",
                         "the job changed; its Workload is replaced", null, Map.of());
             }
+            if (existing != null && KueueWorkload.deactivatedBySuspend(existing)) {
+                kueue.setActive(existing, true); // resumed: Kueue requeues the Workload (Reactivated)
+                events.normal(job, "WorkloadReactivated", "Workload " + existing.getMetadata().getName()
+                        + " active again: the job is queued for admission");
+                existing = kueue.workload(ns, desired.getMetadata().getName());
+                if (existing == null) return KueueAdmission.of(desired);
+            }
             if (existing == null) {
                 existing = kueue.create(desired);
                 events.normal(job, "WorkloadCreated", "Workload " + desired.getMetadata().getName() + " for "
@@ -741,6 +751,33 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             pods.clear();
             report(plan);
             return writeStatus().rescheduleAfter(shorter(ADMISSION_POLL, progressInterval));
+        }
+
+        /**
+         * {@code runPolicy.suspend} on a queued job gives its quota back: the Workload is deactivated
+         * ({@code spec.active: false}, marked as done by the suspension so that resuming reactivates it and a
+         * Workload someone else deactivated stays so), Kueue evicts it, and once no pod is left its admission is
+         * cleared as after any eviction. Returns whether the Workload still holds quota (to be checked again).
+         */
+        boolean deactivateWorkload(boolean noPods) {
+            GenericKubernetesResource wl = kueue.workload(job.getMetadata().getNamespace(),
+                    KueueWorkload.name(job.getMetadata().getName()));
+            if (wl == null) return false; // created when the job is resumed
+            boolean held = KueueAdmission.hasQuotaReservation(wl);
+            if (KueueWorkload.active(wl)) {
+                kueue.setActive(wl, false);
+                events.normal(job, "WorkloadDeactivated", "Workload " + wl.getMetadata().getName()
+                        + " deactivated while spec.runPolicy.suspend is true: its quota is given back");
+            } else if (noPods && KueueAdmission.of(wl).state() == KueueAdmission.State.EVICTED) {
+                GenericKubernetesResource cleared = KueueAdmission.clearedAdmission(wl, now);
+                if (cleared != null) {
+                    kueue.updateStatus(cleared);
+                    held = false;
+                }
+            }
+            condition(JobConditions.ADMITTED, false, "Suspended", "Workload " + wl.getMetadata().getName()
+                    + " deactivated while spec.runPolicy.suspend is true");
+            return held;
         }
 
         private KueueAdmission.Placement placement;

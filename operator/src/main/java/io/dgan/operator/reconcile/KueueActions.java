@@ -4,12 +4,15 @@ import io.dgan.operator.resources.KueueWorkload;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
 /**
- * Act: the calls on Kueue's objects, each one verb of the chart's ClusterRole: Workloads get, create, delete;
+ * Act: the calls on Kueue's objects, each one verb of the chart's ClusterRole: Workloads get, create, delete, patch
+ * ({@code spec.active} for a suspension);
  * workloads/status update (Finished, and the admission cleared after an eviction); ResourceFlavors get.
  */
 public final class KueueActions {
@@ -37,6 +40,13 @@ public final class KueueActions {
     public void delete(GenericKubernetesResource workload) {
         client.genericKubernetesResources(KueueWorkload.WORKLOADS).inNamespace(workload.getMetadata().getNamespace())
                 .withName(workload.getMetadata().getName()).delete();
+    }
+
+    /** JSON merge patch of {@code spec.active} for a suspension ({@link KueueWorkload#activePatch}). */
+    public void setActive(GenericKubernetesResource workload, boolean active) {
+        client.genericKubernetesResources(KueueWorkload.WORKLOADS).inNamespace(workload.getMetadata().getNamespace())
+                .withName(workload.getMetadata().getName())
+                .patch(PatchContext.of(PatchType.JSON_MERGE), KueueWorkload.activePatch(active));
     }
 
     /** PUT on the status subresource with the read resourceVersion: a Kueue write in between is a 409, retried

@@ -141,6 +141,27 @@ public final class KueueWorkload {
         }
     }
 
+    /** Marks a Workload this operator deactivated for {@code runPolicy.suspend} (and reactivates on resume). */
+    public static final String DEACTIVATED_BY_SUSPEND = "dgan.io/deactivated-by-suspend";
+
+    /** {@code spec.active} (default true). */
+    @SuppressWarnings("unchecked")
+    public static boolean active(GenericKubernetesResource workload) {
+        Object spec = workload.getAdditionalProperties().get("spec");
+        return !(spec instanceof Map<?, ?> m) || !Boolean.FALSE.equals(((Map<String, Object>) m).get("active"));
+    }
+
+    public static boolean deactivatedBySuspend(GenericKubernetesResource workload) {
+        Map<String, String> annotations = workload.getMetadata().getAnnotations();
+        return annotations != null && "true".equals(annotations.get(DEACTIVATED_BY_SUSPEND));
+    }
+
+    /** The JSON merge patch that (de)activates a Workload for a suspension, marking it or clearing the mark. */
+    public static String activePatch(boolean active) {
+        return "{\"metadata\":{\"annotations\":{\"" + DEACTIVATED_BY_SUSPEND + "\":" + (active ? "null" : "\"true\"")
+                + "}},\"spec\":{\"active\":" + active + "}}";
+    }
+
     /** Whether an existing Workload still stands for the job as it is now (same pod set, queue and priority). */
     public static boolean matches(GenericKubernetesResource existing, GenericKubernetesResource desired) {
         return desired.getMetadata().getAnnotations().get(POD_SET_HASH).equals(

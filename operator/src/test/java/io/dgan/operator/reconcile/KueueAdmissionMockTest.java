@@ -129,6 +129,36 @@ class KueueAdmissionMockTest {
     }
 
     @Test
+    void suspendingAnAdmittedJobDeactivatesItsWorkloadAndResumingQueuesItAgain() {
+        cluster.create(queued("pause", 2));
+        awaitWorkload("pause");
+        admit("pause", "a100");
+        Eventually.await("2 pods", WAIT, () -> cluster.workers(NS, "pause").size() == 2);
+
+        cluster.edit(NS, "pause", j -> j.getSpec().runPolicy.suspend = true);
+        Eventually.await("no pods, Workload inactive", WAIT, () -> cluster.workers(NS, "pause").isEmpty()
+                && Boolean.FALSE.equals(spec(workload("pause")).get("active")));
+        assertThat(workload("pause").getMetadata().getAnnotations())
+                .containsEntry(KueueWorkload.DEACTIVATED_BY_SUSPEND, "true");
+        // Kueue evicts the inactive Workload; the operator gives the admission back.
+        kueueStatus("pause", status -> conditions(status).add(condition("Evicted", "True", "Deactivated",
+                "The workload is deactivated")));
+        Eventually.await("admission cleared", WAIT, () -> !status(workload("pause")).containsKey("admission"));
+        assertThat(cluster.phase(NS, "pause")).isEqualTo("Suspended");
+
+        cluster.edit(NS, "pause", j -> j.getSpec().runPolicy.suspend = false);
+        Eventually.await("Workload active again", WAIT, () -> !spec(workload("pause")).containsKey("active")
+                || Boolean.TRUE.equals(spec(workload("pause")).get("active")));
+        // An API server removes the key the merge patch sets to null; the mock keeps it as null.
+        assertThat(workload("pause").getMetadata().getAnnotations().get(KueueWorkload.DEACTIVATED_BY_SUSPEND)).isNull();
+        sleep(1000);
+        assertThat(cluster.workers(NS, "pause")).as("queued again: no pod before the new admission").isEmpty();
+        admit("pause", "a100");
+        Eventually.await("2 pods again", WAIT, () -> cluster.workers(NS, "pause").size() == 2);
+        assertOperatorCallsAreGrantedByTheChart();
+    }
+
+    @Test
     void scalingAQueuedJobReplacesItsWorkload() {
         cluster.create(queued("grow", 2));
         String first = awaitWorkload("grow").getMetadata().getUid();
@@ -216,6 +246,11 @@ class KueueAdmissionMockTest {
     static List<Map<String, Object>> conditions(Map<String, Object> status) {
         Object c = status.get("conditions");
         return c instanceof List<?> l ? (List<Map<String, Object>>) l : new ArrayList<>();
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> spec(GenericKubernetesResource w) {
+        return (Map<String, Object>) w.getAdditionalProperties().get("spec");
     }
 
     @SuppressWarnings("unchecked")
