@@ -103,6 +103,20 @@ class KueueAdmissionTest {
         assertThat(Jobs.get(ns, "second").getStatus().restarts).as("an eviction is not a worker failure").isZero();
         setActive(ns, "second", true);
         Waits.until(Duration.ofSeconds(120), "second admitted again", () -> KueueManager.condition(workload(ns, "second"), "Admitted"));
+
+        // Suspended by its user: the operator deactivates the Workload itself, and reactivates it on resume.
+        Jobs.awaitPods(ns, "second", "4 workers Running again", pods -> pods.stream().filter(Jobs::running).count() == 4);
+        edit(ns, "second", true);
+        Waits.until(Duration.ofSeconds(90), "suspended: no pod, Workload inactive, quota released", () -> {
+            GenericKubernetesResource w = workload(ns, "second");
+            return Jobs.pods(ns, "second").isEmpty() && !KueueWorkload.active(w)
+                    && !((Map<?, ?>) w.getAdditionalProperties().get("status")).containsKey("admission");
+        });
+        edit(ns, "second", false);
+        Waits.until(Duration.ofSeconds(120), "resumed: Workload active and admitted", () -> {
+            GenericKubernetesResource w = workload(ns, "second");
+            return KueueWorkload.active(w) && KueueManager.condition(w, "Admitted");
+        });
         Jobs.awaitPhase(ns, "second", "Succeeded", RUN);
         Instant secondDone = Instant.now();
         assertThat(operatorRequestsRefused()).as("requests of the operator's ServiceAccount refused (audit log)").isEmpty();
@@ -111,8 +125,8 @@ class KueueAdmissionTest {
         System.out.println("[real-cluster] Kueue " + kueueVersion + " gang admission: first admitted and Succeeded in "
                 + Duration.between(start, firstDone).toSeconds() + " s while the second waited with 0 pods ("
                 + samples + " samples); second admitted after the first's Workload Finished and Succeeded "
-                + Duration.between(firstDone, secondDone).toSeconds() + " s later, evicted (Workload deactivated) and "
-                + "readmitted on the way; no request of the operator refused");
+                + Duration.between(firstDone, secondDone).toSeconds() + " s later, evicted (Workload deactivated), "
+                + "suspended and resumed on the way; no request of the operator refused");
     }
 
     /** A short MLP job of 4 workers, 250m CPU each, in LocalQueue {@code gang}. */
@@ -122,6 +136,21 @@ class KueueAdmissionTest {
         job.getSpec().template.getSpec().getContainers().get(0).setResources(new ResourceRequirementsBuilder()
                 .withRequests(Map.of("cpu", new Quantity("250m"), "memory", new Quantity("256Mi"))).build());
         return job;
+    }
+
+    /** The user's {@code spec.runPolicy.suspend}, retried on a conflict with the operator's status writes. */
+    static void edit(String ns, String job, boolean suspend) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                admin.resources(DecentralizedGANJob.class).inNamespace(ns).withName(job).edit(j -> {
+                    j.getSpec().runPolicy.suspend = suspend;
+                    return j;
+                });
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= 20) throw e;
+            }
+        }
     }
 
     /** What {@code kubectl patch workload --type merge -p '{"spec":{"active":...}}'} does. */
