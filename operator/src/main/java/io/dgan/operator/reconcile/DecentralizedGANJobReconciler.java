@@ -24,7 +24,9 @@ import io.dgan.operator.topology.TopologyPlan;
 import io.dgan.operator.topology.TopologyPlanner;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.dgan.operator.resources.TopologyConfigMap;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.dgan.operator.resources.KueueWorkload;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -95,6 +97,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
     public static final String PHASE_FAILED = "Failed";
     public static final String PHASE_VALIDATION_FAILED = "ValidationFailed";
     private static final Logger LOG = LoggerFactory.getLogger(DecentralizedGANJobReconciler.class);
+    /** How often a job waiting for Kueue's admission re-reads its Workload. */
+    static final Duration ADMISSION_POLL = Duration.ofSeconds(2);
 
     private final io.dgan.operator.progress.ProgressCache progress;
     private final ClusterPolicy policy;
@@ -167,6 +171,9 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
         final String phaseBefore;
         final Map<Integer, Pod> pods = new TreeMap<>();
         final PodActions actions;
+        /** The job's Kueue Workload and what it says, on a job labelled with a queue; null otherwise. */
+        KueueAdmission admission;
+        GenericKubernetesResource workload;
         /** Epoch of the topology ConfigMap the workers already have (0 if none). */
         final long publishedEpoch;
 
@@ -186,7 +193,10 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                     .map(Long::parseLong).orElse(0L);
             pods.putAll(WorkerPods.byRank(context.getSecondaryResources(Pod.class)));
             this.actions = new PodActions(context.getClient());
+            this.kueue = new KueueActions(context.getClient());
         }
+
+        final KueueActions kueue;
 
         UpdateControl<DecentralizedGANJob> run() {
             if (PHASE_SUCCEEDED.equals(status.phase) || PHASE_FAILED.equals(status.phase)) {
@@ -199,7 +209,12 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
 
             applySpec();
             if (Boolean.TRUE.equals(spec.runPolicy.suspend)) return suspended();
-            if (condition(JobConditions.SUSPENDED, false, "Resumed", "")) {
+            if (KueueWorkload.queueName(job) != null) {
+                admission = admission();
+                if (admission.state() != KueueAdmission.State.ADMITTED) return notAdmitted(admission);
+                condition(JobConditions.ADMITTED, true, admission.reason(), admission.message());
+            }
+            if (condition(JobConditions.SUSPENDED, false, admission != null ? "Admitted" : "Resumed", "")) {
                 status.startTime = now.toString(); // the deadline counts from the resume, like a Job's
             }
             if (PHASE_SUSPENDED.equals(status.phase)) status.phase = PHASE_PENDING;
@@ -286,7 +301,9 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
         }
 
         UpdateControl<DecentralizedGANJob> suspended() {
+            boolean noPods = pods.isEmpty();
             deletePods(pods.values(), "suspend");
+            boolean quotaHeld = KueueWorkload.queueName(job) != null && deactivateWorkload(noPods);
             condition(JobConditions.SUSPENDED, true, "Suspended", "spec.runPolicy.suspend is true; "
                     + "workers removed, progress kept in checkpoints");
             condition(JobConditions.RUNNING, false, "Suspended", "");
@@ -296,7 +313,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             reconcileDependents(plan);
             pods.clear();
             report(plan);
-            return writeStatus();
+            // The Workload is not watched: re-read it until Kueue has evicted it and its admission is cleared.
+            return quotaHeld ? writeStatus().rescheduleAfter(shorter(ADMISSION_POLL, progressInterval)) : writeStatus();
         }
 
         /**
@@ -451,7 +469,10 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             status.progress.stale = null;
             cleanPods();
             report(plan());
-            return writeStatus().rescheduleAfter(shorter(ttlRemaining(), progressInterval));
+            UpdateControl<DecentralizedGANJob> control = writeStatus()
+                    .rescheduleAfter(shorter(ttlRemaining(), progressInterval));
+            workloadFinished();
+            return control;
         }
 
         UpdateControl<DecentralizedGANJob> fail(String reason, String message) {
@@ -463,11 +484,18 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             metrics.jobFailed(reason);
             cleanPods();
             report(plan());
-            return writeStatus().rescheduleAfter(shorter(ttlRemaining(), progressInterval));
+            UpdateControl<DecentralizedGANJob> control = writeStatus()
+                    .rescheduleAfter(shorter(ttlRemaining(), progressInterval));
+            workloadFinished();
+            return control;
         }
 
         UpdateControl<DecentralizedGANJob> finished() {
             cleanPods();
+            if (!workloadFinished()) {
+                return UpdateControl.<DecentralizedGANJob>noUpdate().rescheduleAfter(shorter(ADMISSION_POLL,
+                        progressInterval));
+            }
             Long ttl = spec.runPolicy == null ? null : spec.runPolicy.ttlSecondsAfterFinished;
             if (ttl == null || status.completionTime == null) return UpdateControl.noUpdate();
             Duration left = ttlRemaining();
@@ -533,6 +561,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             for (int rank = 0; rank < spec.workers; rank++) {
                 if (pods.containsKey(rank)) continue;
                 Pod desired = WorkerPod.desired(job, rank);
+                if (admission != null) KueueAdmission.place(desired, placement());
                 if (spec.training.checkpointVolume != null) actions.ensure(WorkerPod.checkpointClaim(job, rank));
                 // mTLS between workers: the pod mounts its rank's certificate, issued by the job's own CA.
                 if (authority == null) authority = actions.gossipAuthority(job);
@@ -650,6 +679,140 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 out.add(w);
             }
             return out;
+        }
+
+        // ---- gang admission through Kueue ---------------------------------------------------------------------
+
+        /**
+         * The job's Workload, created on first sight and replaced when the job no longer matches it (its pod set is
+         * immutable to Kueue: a scale or a resource change queues the job anew), and what its status says.
+         */
+        KueueAdmission admission() {
+            String ns = job.getMetadata().getNamespace();
+            GenericKubernetesResource desired = KueueWorkload.desired(job);
+            GenericKubernetesResource existing = kueue.workload(ns, desired.getMetadata().getName());
+            if (existing != null && existing.getMetadata().getDeletionTimestamp() != null) {
+                return new KueueAdmission(KueueAdmission.State.QUEUED, "QueuedForAdmission",
+                        "waiting for the previous Workload " + existing.getMetadata().getName() + " to be deleted",
+                        null, Map.of());
+            }
+            if (existing != null && !KueueWorkload.matches(existing, desired)) {
+                LOG.info("job={} workload={} replaced: pod set or queue changed", key(), existing.getMetadata().getName());
+                events.normal(job, "WorkloadReplaced", "Workload " + existing.getMetadata().getName()
+                        + " no longer matches the job (workers, resources or queue changed); queued anew");
+                kueue.delete(existing);
+                return new KueueAdmission(KueueAdmission.State.QUEUED, "QueuedForAdmission",
+                        "the job changed; its Workload is replaced", null, Map.of());
+            }
+            if (existing != null && KueueWorkload.deactivatedBySuspend(existing)) {
+                kueue.setActive(existing, true); // resumed: Kueue requeues the Workload (Reactivated)
+                events.normal(job, "WorkloadReactivated", "Workload " + existing.getMetadata().getName()
+                        + " active again: the job is queued for admission");
+                existing = kueue.workload(ns, desired.getMetadata().getName());
+                if (existing == null) return KueueAdmission.of(desired);
+            }
+            if (existing == null) {
+                existing = kueue.create(desired);
+                events.normal(job, "WorkloadCreated", "Workload " + desired.getMetadata().getName() + " for "
+                        + spec.workers + " workers queued in LocalQueue " + KueueWorkload.queueName(job));
+            }
+            workload = existing;
+            return KueueAdmission.of(existing);
+        }
+
+        /**
+         * Not admitted (queued, evicted, or a replaced Workload): no pod may exist, so that a gang never runs in
+         * part. After an eviction, once the last pod is gone, the Workload's admission is cleared so that Kueue
+         * requeues it. The job shows phase Suspended, {@code Admitted=False} and {@code Suspended=True} with Kueue's
+         * reason.
+         */
+        UpdateControl<DecentralizedGANJob> notAdmitted(KueueAdmission a) {
+            boolean noPods = pods.isEmpty();
+            deletePods(pods.values(), "not admitted by Kueue (" + a.reason() + ")");
+            if (a.state() == KueueAdmission.State.EVICTED) {
+                if (JobConditions.isTrue(status, JobConditions.ADMITTED)) {
+                    events.warning(job, "Evicted", "Kueue evicted the Workload (" + a.reason() + "): " + a.message()
+                            + "; workers removed, the job is queued again and resumes from its checkpoints");
+                }
+                if (noPods && workload != null) {
+                    GenericKubernetesResource cleared = KueueAdmission.clearedAdmission(workload, now);
+                    if (cleared != null) kueue.updateStatus(cleared);
+                }
+            }
+            String reason = a.state() == KueueAdmission.State.EVICTED ? "Evicted" : a.reason();
+            condition(JobConditions.ADMITTED, false, reason, a.message());
+            condition(JobConditions.SUSPENDED, true, reason, "waiting for Kueue to admit all " + spec.workers
+                    + " workers at once: " + a.message());
+            condition(JobConditions.RUNNING, false, reason, "");
+            condition(JobConditions.PEERS_READY, false, reason, "");
+            status.phase = PHASE_SUSPENDED;
+            TopologyPlan plan = plan();
+            reconcileDependents(plan);
+            pods.clear();
+            report(plan);
+            return writeStatus().rescheduleAfter(shorter(ADMISSION_POLL, progressInterval));
+        }
+
+        /**
+         * {@code runPolicy.suspend} on a queued job gives its quota back: the Workload is deactivated
+         * ({@code spec.active: false}, marked as done by the suspension so that resuming reactivates it and a
+         * Workload someone else deactivated stays so), Kueue evicts it, and once no pod is left its admission is
+         * cleared as after any eviction. Returns whether the Workload still holds quota (to be checked again).
+         */
+        boolean deactivateWorkload(boolean noPods) {
+            GenericKubernetesResource wl = kueue.workload(job.getMetadata().getNamespace(),
+                    KueueWorkload.name(job.getMetadata().getName()));
+            if (wl == null) return false; // created when the job is resumed
+            boolean held = KueueAdmission.hasQuotaReservation(wl);
+            if (KueueWorkload.active(wl)) {
+                kueue.setActive(wl, false);
+                events.normal(job, "WorkloadDeactivated", "Workload " + wl.getMetadata().getName()
+                        + " deactivated while spec.runPolicy.suspend is true: its quota is given back");
+            } else if (noPods && KueueAdmission.of(wl).state() == KueueAdmission.State.EVICTED) {
+                GenericKubernetesResource cleared = KueueAdmission.clearedAdmission(wl, now);
+                if (cleared != null) {
+                    kueue.updateStatus(cleared);
+                    held = false;
+                }
+            }
+            condition(JobConditions.ADMITTED, false, "Suspended", "Workload " + wl.getMetadata().getName()
+                    + " deactivated while spec.runPolicy.suspend is true");
+            return held;
+        }
+
+        private KueueAdmission.Placement placement;
+
+        /** Node labels and tolerations of the admitted flavors (read once per pass, only when a pod is created). */
+        KueueAdmission.Placement placement() {
+            if (placement == null) {
+                placement = KueueAdmission.flavorPlacement(kueue.flavors(admission.flavorNames()), workload,
+                        KueueWorkload.POD_SET);
+            }
+            return placement;
+        }
+
+        /**
+         * Marks the finished job's Workload Finished (Kueue then frees its quota for the next job in the queue).
+         * Returns false when that write failed and should be retried; a job without a queue has nothing to do.
+         */
+        boolean workloadFinished() {
+            if (KueueWorkload.queueName(job) == null) return true;
+            try {
+                GenericKubernetesResource wl = kueue.workload(job.getMetadata().getNamespace(),
+                        KueueWorkload.name(job.getMetadata().getName()));
+                if (wl == null) return true;
+                boolean succeeded = PHASE_SUCCEEDED.equals(status.phase);
+                GenericKubernetesResource done = KueueAdmission.finished(wl, succeeded,
+                        succeeded ? "the job succeeded" : "the job failed: " + status.message, now);
+                if (done == null) return true;
+                kueue.updateStatus(done);
+                events.normal(job, "WorkloadFinished", "Workload " + wl.getMetadata().getName()
+                        + " marked Finished; its quota is released");
+                return true;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                LOG.warn("job={} workload not marked Finished yet: {}", key(), e.getMessage());
+                return false;
+            }
         }
 
         // ---- utilities -----------------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ public final class JobConditions {
     public static final String DEGRADED = "Degraded";
     public static final String RESTARTING = "Restarting";
     public static final String SUSPENDED = "Suspended";
+    /** Only on jobs labelled kueue.x-k8s.io/queue-name: whether Kueue admitted the job's Workload. */
+    public static final String ADMITTED = "Admitted";
     public static final String SUCCEEDED = "Succeeded";
     public static final String FAILED = "Failed";
     public static final String VALIDATION_FAILED = "ValidationFailed";

@@ -50,6 +50,12 @@ class HelmChartTest {
                 .satisfies(r -> assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "create"));
         assertThat(rules).filteredOn(r -> r.getResources().contains("customresourcedefinitions")).singleElement()
                 .satisfies(r -> assertThat(r.getVerbs()).containsExactly("get"));
+        // Gang admission with Kueue: the job's Workload (never listed or watched; patched only for spec.active), Finished written through
+        // workloads/status, the admitted ResourceFlavors read for placement.
+        ChartRbac chart = ChartRbac.render("dgan-system");
+        assertThat(chart.verbs("kueue.x-k8s.io", "workloads")).containsExactlyInAnyOrder("get", "create", "delete", "patch");
+        assertThat(chart.verbs("kueue.x-k8s.io", "workloads/status")).containsExactly("update");
+        assertThat(chart.verbs("kueue.x-k8s.io", "resourceflavors")).containsExactly("get");
         // blockOwnerDeletion on every owned object needs update on the owner's finalizers (OpenShift enforces it).
         assertThat(ChartRbac.render("dgan-system").allows(new ChartRbac.Request("dgan.io",
                 "decentralizedganjobs/finalizers", "update", "training", "gan"))).isTrue();
