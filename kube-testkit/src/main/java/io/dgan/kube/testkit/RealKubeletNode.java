@@ -83,6 +83,8 @@ public final class RealKubeletNode implements AutoCloseable {
                       {"type": "loopback"}]}
                     """.formatted(dir.resolve("ipam")));
             Path containerdConfig = dir.resolve("containerd.toml");
+            // restrict_oom_score_adj: this machine refuses a negative oom_score_adj (the sandbox asks for -998;
+            // runc then fails with "can't get final child's PID from pipe"), so none below containerd's own.
             Files.writeString(containerdConfig, """
                     version = 2
                     root = "%s"
@@ -91,6 +93,7 @@ public final class RealKubeletNode implements AutoCloseable {
                       address = "%s"
                     [plugins."io.containerd.grpc.v1.cri"]
                       sandbox_image = "%s"
+                      restrict_oom_score_adj = true
                     [plugins."io.containerd.grpc.v1.cri".cni]
                       bin_dir = "%s"
                       conf_dir = "%s"
