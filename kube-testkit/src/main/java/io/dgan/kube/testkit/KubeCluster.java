@@ -65,22 +65,52 @@ public final class KubeCluster implements AutoCloseable {
         return new KubeCluster(KubeBinaries.pinned(), dir, true, true).start();
     }
 
-    private KubeCluster start() {
-        Runtime.getRuntime().addShutdownHook(reaper);
-        try {
-            Files.createDirectories(dir.resolve("logs"));
-            Files.createDirectories(dir.resolve("certs"));
+    /** Starts etcd; returns its client URL. A port picked free can be taken before etcd binds it: then new ports. */
+    private String startEtcd() throws IOException {
+        for (int attempt = 1; ; attempt++) {
             int etcdPort = freePort();
             int etcdPeerPort = freePort();
-            apiPort = freePort();
             String etcd = "http://127.0.0.1:" + etcdPort;
-            spawn("etcd", List.of(binaries.path("etcd").toString(), "--name=dgan-test",
-                    "--data-dir=" + dir.resolve("etcd"), "--listen-client-urls=" + etcd, "--advertise-client-urls=" + etcd,
+            Process p = spawn("etcd", List.of(binaries.path("etcd").toString(), "--name=dgan-test",
+                    "--data-dir=" + dir.resolve(attempt == 1 ? "etcd" : "etcd-" + attempt), "--listen-client-urls=" + etcd,
+                    "--advertise-client-urls=" + etcd,
                     "--listen-peer-urls=http://127.0.0.1:" + etcdPeerPort,
                     "--initial-advertise-peer-urls=http://127.0.0.1:" + etcdPeerPort,
                     "--initial-cluster=dgan-test=http://127.0.0.1:" + etcdPeerPort,
                     "--listen-metrics-urls=http://127.0.0.1:" + freePort(),
                     "--unsafe-no-fsync=true", "--log-level=warn", "--quota-backend-bytes=8589934592"));
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (System.nanoTime() < deadline && p.isAlive()) {
+                try (java.net.Socket s = new java.net.Socket("127.0.0.1", etcdPort)) {
+                    return etcd;
+                } catch (IOException notYet) {
+                    sleep(200);
+                }
+            }
+            String log = Files.readString(dir.resolve("logs/etcd.log"));
+            if (attempt >= 3 || p.isAlive() || !log.contains("address already in use")) {
+                throw new IllegalStateException("etcd did not start: see " + dir.resolve("logs/etcd.log"));
+            }
+            LOG.info("etcd's ports were taken; retrying on others");
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private KubeCluster start() {
+        Runtime.getRuntime().addShutdownHook(reaper);
+        try {
+            Files.createDirectories(dir.resolve("logs"));
+            Files.createDirectories(dir.resolve("certs"));
+            String etcd = startEtcd();
+            apiPort = freePort();
             writeServiceAccountKeys();
             Files.writeString(dir.resolve("tokens.csv"), adminToken + ",dgan-admin,dgan-admin,\"system:masters\"\n");
             List<String> api = new ArrayList<>(List.of(binaries.path("kube-apiserver").toString(),
