@@ -381,7 +381,7 @@ public final class GanWorker {
         }
         GanTrainer.Summary s = new GanTrainer.Summary(total, start, wall, (total - start) / wall,
                 lead ? metrics.last() : Map.of(), Map.copyOf(lastEval), digests,
-                String.format("%016x", layoutHash), runDir.toString());
+                String.format("%016x", layoutHash), runDir.toString(), lead ? metrics.iterationSplit() : Map.of());
         if (lead) {
             GanTrainer.writeJsonAtomically(runDir.resolve("summary.json"), s);
         }
