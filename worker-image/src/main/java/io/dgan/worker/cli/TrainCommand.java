@@ -207,6 +207,8 @@ public final class TrainCommand implements Callable<Integer> {
         }
         TrainConfig config = buildConfig();
         Path dir = runDirectory();
+        // Checked before anything is printed, so that a run directory that cannot be used is the only line.
+        GanTrainer.prepareRunDirectory(config, dir, resume);
         PrintWriter err = cmd.getErr();
         err.println(presetLine());
         err.flush();

@@ -34,23 +34,22 @@ final class TrainingOptions {
     @Option(names = "--shard", description = "iid | dirichlet:<alpha> (non-iid by label; default ${DEFAULT-VALUE})")
     String shard = "iid";
 
-    @Option(names = "--preset", description = "the recipe behind a documented result: auto (the preset of "
-            + "--model and --dataset, if any), none (the built-in recipe) or a preset's name: mlp-ring8, "
-            + "dcgan-small-fashion-mnist, dcgan-fashion-mnist, resnet-wgan-gp (default ${DEFAULT-VALUE}); "
-            + "--loss, --batch, --iterations, --lr* and --beta* override it")
+    @Option(names = "--preset", completionCandidates = PresetNames.class, description = "the recipe behind a "
+            + "documented result: ${COMPLETION-CANDIDATES}; auto picks the preset of --model and --dataset, none the "
+            + "built-in recipe (default ${DEFAULT-VALUE}); --loss, --batch, --iterations, --lr* and --beta* override it")
     String preset = "auto";
 
     @Option(names = "--loss", description = "bce | wgan-gp[:lambda] | hinge, optionally +r1[:gamma] or +r2[:gamma] "
-            + "(default: the preset's; bce)")
+            + "(default: the preset's, else bce)")
     String loss;
 
-    @Option(names = "--batch", description = "minibatch per worker (default: the preset's; 64)")
+    @Option(names = "--batch", description = "minibatch per worker (default: the preset's, else 64)")
     Integer batch;
 
-    @Option(names = "--iterations", description = "total iterations (default: the preset's; 1000)")
+    @Option(names = "--iterations", description = "total iterations (default: the preset's, else 1000)")
     Long iterations;
 
-    @Option(names = "--lr", description = "learning rate of G and D (default: the preset's; 2e-4)")
+    @Option(names = "--lr", description = "learning rate of G and D (default: the preset's, else 2e-4)")
     Double lr;
 
     @Option(names = "--lr-g", description = "learning rate of G (overrides --lr)")
@@ -59,14 +58,23 @@ final class TrainingOptions {
     @Option(names = "--lr-d", description = "learning rate of D (overrides --lr)")
     Double lrD;
 
-    @Option(names = "--beta1", description = "Adam β1 (default: the preset's; 0.5)")
+    @Option(names = "--beta1", description = "Adam β1 (default: the preset's, else 0.5)")
     Double beta1;
 
-    @Option(names = "--beta2", description = "Adam β2 (default: the preset's; 0.999)")
+    @Option(names = "--beta2", description = "Adam β2 (default: the preset's, else 0.999)")
     Double beta2;
 
     @Option(names = "--seed", description = "initial point, data, noise and schedule seed (default ${DEFAULT-VALUE})")
     long seed;
+
+    /** What --preset takes: auto, then every preset's name. */
+    static final class PresetNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.stream.Stream.concat(java.util.stream.Stream.of("auto"),
+                    Preset.all().stream().map(Preset::name)).iterator();
+        }
+    }
 
     /** The model's name, "+sn" with --spectral-norm. */
     String modelName() {
