@@ -667,16 +667,11 @@ public final class WorkerCommand implements Callable<Integer> {
     }
 
     private <T> T parse(String flag, java.util.function.Supplier<T> parser) {
-        try {
-            return parser.get();
-        } catch (IllegalArgumentException e) {
-            String message = e.getMessage();
-            throw new ParameterException(spec.commandLine(), message.startsWith("--") ? message : flag + ": " + message);
-        }
+        return Flags.parse(spec.commandLine(), flag, parser);
     }
 
     private ParameterException bad(String flag, String message) {
-        return new ParameterException(spec.commandLine(), flag + ": " + message);
+        return Flags.bad(spec.commandLine(), flag, message);
     }
 
     /** One line per message on this command's stderr, prefixed with the rank (lines of concurrent threads kept whole). */
