@@ -13,6 +13,7 @@ import io.dgan.optimizer.DecentralizedOptimizer;
 import io.dgan.optimizer.Player;
 import io.dgan.topology.MixingSchedule;
 import io.dgan.transport.InMemoryNetwork;
+import io.dgan.transport.TimedTransport;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.io.BufferedWriter;
@@ -57,10 +58,29 @@ public final class GanTrainer {
     private final PrintStream log;
     private Evaluator evaluator;
 
-    /** Result of a run. {@code paramDigests}: per rank, SHA-256 (16 hex digits) of its G and D parameters. */
+    /**
+     * Result of a run. {@code paramDigests}: per rank, SHA-256 (16 hex digits) of its G and D parameters;
+     * {@code iterationSplit}: rank 0's mean time per iteration over the run, split as in metrics.jsonl
+     * ({@link IterationSplit}; empty when no record carried it).
+     */
     public record Summary(long iterations, long startIteration, double wallSeconds, double iterationsPerSecond,
                           Map<String, Object> lastMetrics, Map<String, Object> finalEvaluation,
-                          List<String> paramDigests, String layoutHash, String runDir) {
+                          List<String> paramDigests, String layoutHash, String runDir,
+                          Map<String, Object> iterationSplit) {
+    }
+
+    /**
+     * One line from an iteration split (summary.json's {@code iterationSplit}): mean milliseconds per iteration in
+     * compute, waiting for gossip and all-reduce (send and receive), garbage collection and the rest.
+     */
+    public static String splitLine(Map<?, ?> split) {
+        java.util.function.ToDoubleFunction<String> ms = key -> split.get(key) instanceof Number n ? n.doubleValue()
+                : Double.NaN;
+        return String.format(java.util.Locale.ROOT, "time per iteration %.1f ms: compute %.1f, gossip/all-reduce wait "
+                        + "%.1f (send %.1f, receive %.1f), gc %.1f, other %.1f", ms.applyAsDouble("iterMs"),
+                ms.applyAsDouble("computeMs"), ms.applyAsDouble("sendMs") + ms.applyAsDouble("receiveMs"),
+                ms.applyAsDouble("sendMs"), ms.applyAsDouble("receiveMs"), ms.applyAsDouble("gcMs"),
+                ms.applyAsDouble("otherMs"));
     }
 
     public GanTrainer(TrainConfig config, Path runDir, boolean resume, PrintStream log) {
@@ -103,8 +123,10 @@ public final class GanTrainer {
         List<DecentralizedOptimizer> optimizers = new ArrayList<>();
         List<RankLoop> loops = new ArrayList<>();
         InMemoryNetwork network = new InMemoryNetwork(m);
+        // Rank 0's time in the transport, for the split of an iteration in metrics.jsonl (as the worker processes').
+        TimedTransport timed = new TimedTransport(network.transport(0));
         for (int r = 0; r < m; r++) {
-            RankLoop loop = setup.rank(r, network.transport(r));
+            RankLoop loop = setup.rank(r, r == 0 ? timed : network.transport(r));
             loops.add(loop);
             oracles.add(loop.oracle());
             optimizers.add(loop.optimizer());
@@ -146,6 +168,7 @@ public final class GanTrainer {
         long[] at = {0};
         Map<String, Object> lastEval = new LinkedHashMap<>();
         long t0 = System.nanoTime();
+        IterationSplit split = new IterationSplit(timed, oracles.get(0), first);
         Runnable observe = () -> {
             long k = at[0];
             double seconds = (System.nanoTime() - t0) / 1e9;
@@ -170,6 +193,8 @@ public final class GanTrainer {
             rec.put("consensus", consensus);
             rec.put("itPerSec", rate);
             rec.put("elapsedS", seconds);
+            split.record(rec, k);
+            split.mark(k);
             if (due(k, config.evalEvery()) || k == total) {
                 List<Player> target = averageModel.players();
                 for (int b = 0; b < target.size(); b++) {
@@ -252,7 +277,7 @@ public final class GanTrainer {
             digests.add(digest(rank));
         }
         Summary s = new Summary(total, start, wall, (total - start) / wall, metrics.last(), Map.copyOf(lastEval),
-                digests, String.format("%016x", layoutHash), runDir.toString());
+                digests, String.format("%016x", layoutHash), runDir.toString(), metrics.iterationSplit());
         writeJsonAtomically(runDir.resolve("summary.json"), s);
         return s;
     }
@@ -390,6 +415,31 @@ public final class GanTrainer {
 
         Map<String, Object> last() {
             return records.isEmpty() ? Map.of() : records.get(records.size() - 1);
+        }
+
+        /**
+         * The split of the run's records as one mean per iteration: each record's means weighted by the
+         * iterations it covers.
+         */
+        Map<String, Object> iterationSplit() {
+            Map<String, Object> split = new LinkedHashMap<>();
+            long previous = 0;
+            long covered = 0;
+            for (Map<String, Object> r : records) {
+                long k = ((Number) r.get("iteration")).longValue();
+                long n = k - previous;
+                previous = k;
+                if (!r.containsKey("iterMs") || n <= 0) {
+                    continue;
+                }
+                covered += n;
+                for (String key : IterationSplit.FIELDS) {
+                    split.merge(key, num(r.get(key)) * n, (a, b) -> (Double) a + (Double) b);
+                }
+            }
+            long total = covered;
+            split.replaceAll((key, sum) -> total == 0 ? 0.0 : (Double) sum / total);
+            return split;
         }
 
         void writePlots() {

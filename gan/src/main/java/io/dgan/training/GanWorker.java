@@ -381,7 +381,7 @@ public final class GanWorker {
         }
         GanTrainer.Summary s = new GanTrainer.Summary(total, start, wall, (total - start) / wall,
                 reporting ? metrics.last() : Map.of(), Map.copyOf(lastEval), digests,
-                String.format("%016x", layoutHash), runDir.toString());
+                String.format("%016x", layoutHash), runDir.toString(), reporting ? metrics.iterationSplit() : Map.of());
         if (reporting) {
             GanTrainer.writeJsonAtomically(runDir.resolve("summary.json"), s);
         }

@@ -15,6 +15,9 @@ import java.util.Map;
  * Read by the rank's own thread once per iteration; allocation-free except the record's boxed values.
  */
 final class IterationSplit {
+    /** The fields it adds to a metrics record, in milliseconds per iteration. */
+    static final List<String> FIELDS = List.of("iterMs", "computeMs", "sendMs", "receiveMs", "gcMs", "otherMs");
+
     private final TimedTransport transport;
     private final GanOracle oracle;
     private final List<GarbageCollectorMXBean> collectors = ManagementFactory.getGarbageCollectorMXBeans();

@@ -22,15 +22,27 @@ import io.dgan.topology.TopologyType;
  *                           reconstructed choice, algorithm.md)
  * @param initialDirection   d_0 of the first optimistic half step: "oracle" (g_0 = ĝ(x_0), default) or "zero"
  *                           (reconstructed); null reads as "oracle" (config.json files written before the field)
+ * @param preset             name of the {@link Preset} the unset settings came from (null: not recorded)
  */
 public record TrainConfig(int workers, String topology, String algorithm, String model, String dataset, String dataDir,
                           String shard, String loss, int batch, long iterations, double lrG, double lrD,
                           double beta1, double beta2, int gossipRounds, long seed, int threadsPerWorker,
                           long logEvery, long evalEvery, long checkpointEvery, int evalSamples, String classifierDir,
-                          boolean averageMoments, String initialDirection) {
+                          boolean averageMoments, String initialDirection, String preset) {
 
     /** Initial directions by name (--initial-direction). */
     public static final java.util.List<String> INITIAL_DIRECTIONS = java.util.List.of("oracle", "zero");
+
+    /** A configuration that does not record its preset. */
+    public TrainConfig(int workers, String topology, String algorithm, String model, String dataset, String dataDir,
+                       String shard, String loss, int batch, long iterations, double lrG, double lrD,
+                       double beta1, double beta2, int gossipRounds, long seed, int threadsPerWorker,
+                       long logEvery, long evalEvery, long checkpointEvery, int evalSamples, String classifierDir,
+                       boolean averageMoments, String initialDirection) {
+        this(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, iterations, lrG, lrD, beta1,
+                beta2, gossipRounds, seed, threadsPerWorker, logEvery, evalEvery, checkpointEvery, evalSamples,
+                classifierDir, averageMoments, initialDirection, null);
+    }
 
     /** The reconstructed choices at their defaults (moments stay local, d_0 from the oracle). */
     public TrainConfig(int workers, String topology, String algorithm, String model, String dataset, String dataDir,
@@ -105,54 +117,64 @@ public record TrainConfig(int workers, String topology, String algorithm, String
     public TrainConfig withIterations(long n) {
         return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, n, lrG, lrD,
                 beta1, beta2, gossipRounds, seed, threadsPerWorker, logEvery, evalEvery, checkpointEvery, evalSamples,
-                classifierDir, averageMoments, initialDirection);
+                classifierDir, averageMoments, initialDirection, preset);
     }
 
     public TrainConfig withWorkers(int m, String topologyName, String algorithmName) {
         return new TrainConfig(m, topologyName, algorithmName, model, dataset, dataDir, shard, loss, batch, iterations,
                 lrG, lrD, beta1, beta2, gossipRounds, seed, threadsPerWorker, logEvery, evalEvery, checkpointEvery,
-                evalSamples, classifierDir, averageMoments, initialDirection);
+                evalSamples, classifierDir, averageMoments, initialDirection, preset);
     }
 
     public TrainConfig withOptimizer(double g, double d, double b1, double b2) {
         return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, iterations,
                 g, d, b1, b2, gossipRounds, seed, threadsPerWorker, logEvery, evalEvery, checkpointEvery, evalSamples,
-                classifierDir, averageMoments, initialDirection);
+                classifierDir, averageMoments, initialDirection, preset);
     }
 
     public TrainConfig withReporting(long log, long eval, long checkpoint, int samples) {
         return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, iterations,
                 lrG, lrD, beta1, beta2, gossipRounds, seed, threadsPerWorker, log, eval, checkpoint, samples,
-                classifierDir, averageMoments, initialDirection);
+                classifierDir, averageMoments, initialDirection, preset);
     }
 
     public TrainConfig withData(String dir, String shardSpec, String lossName, int batchSize, long seedValue) {
         return new TrainConfig(workers, topology, algorithm, model, dataset, dir, shardSpec, lossName, batchSize,
                 iterations, lrG, lrD, beta1, beta2, gossipRounds, seedValue, threadsPerWorker, logEvery, evalEvery,
-                checkpointEvery, evalSamples, classifierDir, averageMoments, initialDirection);
+                checkpointEvery, evalSamples, classifierDir, averageMoments, initialDirection, preset);
     }
 
     public TrainConfig withThreads(int threads, String classifier) {
         return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, iterations,
                 lrG, lrD, beta1, beta2, gossipRounds, seed, threads, logEvery, evalEvery, checkpointEvery, evalSamples,
-                classifier, averageMoments, initialDirection);
+                classifier, averageMoments, initialDirection, preset);
     }
 
     public TrainConfig withGossipRounds(int t) {
         return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, iterations,
                 lrG, lrD, beta1, beta2, t, seed, threadsPerWorker, logEvery, evalEvery, checkpointEvery, evalSamples,
-                classifierDir, averageMoments, initialDirection);
+                classifierDir, averageMoments, initialDirection, preset);
     }
 
     /** The same run with the reconstructed choices of algorithm.md set (moment averaging, the initial direction). */
     public TrainConfig withReconstructed(boolean averageMomentsValue, String initialDirectionValue) {
         return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, iterations,
                 lrG, lrD, beta1, beta2, gossipRounds, seed, threadsPerWorker, logEvery, evalEvery, checkpointEvery,
-                evalSamples, classifierDir, averageMomentsValue, initialDirectionValue);
+                evalSamples, classifierDir, averageMomentsValue, initialDirectionValue, preset);
     }
 
-    /** The same run, ignoring how long it goes and how often it reports (what --resume must match). */
+    /** The same run, recording the preset its unset settings came from. */
+    public TrainConfig withPreset(String name) {
+        return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, iterations,
+                lrG, lrD, beta1, beta2, gossipRounds, seed, threadsPerWorker, logEvery, evalEvery, checkpointEvery,
+                evalSamples, classifierDir, averageMoments, initialDirection, name);
+    }
+
+    /**
+     * The same run, ignoring how long it goes, how often it reports and the preset's name (what --resume must
+     * match: the settings, wherever they came from).
+     */
     public TrainConfig identity() {
-        return withIterations(1).withReporting(1, 0, 0, 1);
+        return withIterations(1).withReporting(1, 0, 0, 1).withPreset(null);
     }
 }

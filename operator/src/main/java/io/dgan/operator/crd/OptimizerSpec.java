@@ -1,6 +1,7 @@
 package io.dgan.operator.crd;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -10,6 +11,9 @@ import io.fabric8.generator.annotation.ValidationRule;
 /** Optimizer: the decentralized algorithm and its hyperparameters (separate G and D rates, TTUR). */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class OptimizerSpec {
+    static final String PRESET_NOTE = "Left out: the value of the preset of the model and dataset (the recipe behind "
+            + "the documented result; docs/reference/cli.md, dgan train --preset), else ";
+
     public static final java.util.List<String> ALGORITHMS = java.util.List.of("dp-oadam", "dposg", "rand-dp-oadam", "cp-oadam");
 
     @Required
@@ -17,27 +21,28 @@ public class OptimizerSpec {
             message = "spec.optimizer.algorithm must be one of dp-oadam, dposg, rand-dp-oadam, cp-oadam")
     public String algorithm;
 
+    // No schema defaults for the recipe: the worker fills what a job leaves out from the preset, as dgan train does.
     @Min(value = 0, inclusive = false)
-    @Default("0.0002")
-    public Double lrGenerator = 2e-4;
+    @JsonPropertyDescription(PRESET_NOTE + "0.0002")
+    public Double lrGenerator;
 
     @Min(value = 0, inclusive = false)
-    @Default("0.0002")
-    public Double lrDiscriminator = 2e-4;
+    @JsonPropertyDescription(PRESET_NOTE + "0.0002")
+    public Double lrDiscriminator;
 
     @Min(0)
     @Max(value = 1, inclusive = false)
-    @Default("0.5")
-    public Double beta1 = 0.5;
+    @JsonPropertyDescription(PRESET_NOTE + "0.5")
+    public Double beta1;
 
     @Min(0)
     @Max(value = 1, inclusive = false)
-    @Default("0.999")
-    public Double beta2 = 0.999;
+    @JsonPropertyDescription(PRESET_NOTE + "0.999")
+    public Double beta2;
 
     @Min(1)
-    @Default("64")
-    public Integer batchSize = 64;
+    @JsonPropertyDescription(PRESET_NOTE + "64")
+    public Integer batchSize;
 
     /** Also gossip Adam's moments m and v (dp-oadam, rand-dp-oadam); a reconstructed choice, off by default. */
     @Default("false")

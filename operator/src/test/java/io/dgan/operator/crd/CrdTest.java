@@ -48,7 +48,9 @@ class CrdTest {
         });
         JSONSchemaProps optimizer = spec.getProperties().get("optimizer");
         assertThat(optimizer.getProperties().get("lrGenerator").getExclusiveMinimum()).isTrue();
-        assertThat(optimizer.getProperties().get("lrGenerator").getDefault().asDouble()).isEqualTo(2e-4);
+        // No schema default: the worker applies the preset of the job's model and dataset.
+        assertThat(optimizer.getProperties().get("lrGenerator").getDefault()).isNull();
+        assertThat(optimizer.getProperties().get("batchSize").getDefault()).isNull();
         assertThat(spec.getProperties().get("model").getProperties().get("type").getXKubernetesValidations())
                 .extracting(r -> r.getRule()).contains("self == oldSelf", "self in ['dcgan', 'mlp', 'resnet-wgan-gp']");
         assertThat(spec.getProperties().get("dataset").getXKubernetesValidations())

@@ -3,6 +3,7 @@ package io.dgan.worker.cli;
 import io.dgan.transport.grpc.LinkEmulation;
 import io.dgan.transport.grpc.bench.CommBench;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -35,12 +36,8 @@ public final class BenchCommCommand implements Callable<Integer> {
     @Option(names = "--payload", defaultValue = "9MB", description = "vector bytes per worker (default ${DEFAULT-VALUE})")
     String payload;
 
-    @Option(names = "--emulate-latency", defaultValue = "50ms", description = "α per message (default ${DEFAULT-VALUE})")
-    String latency;
-
-    @Option(names = "--emulate-bandwidth", defaultValue = "1gbit",
-            description = "per-node egress bandwidth 1/β (default ${DEFAULT-VALUE})")
-    String bandwidth;
+    @Mixin
+    EmulationOptions emulation = new EmulationOptions("50ms", "1gbit");
 
     @Option(names = "--reps", defaultValue = "5", description = "timed iterations per pattern (default ${DEFAULT-VALUE})")
     int reps;
@@ -58,8 +55,9 @@ public final class BenchCommCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         long bytes = ByteSize.parse("--payload", payload);
-        Duration alpha = LinkEmulation.parseLatency("--emulate-latency", latency);
-        long rate = LinkEmulation.parseBandwidth("--emulate-bandwidth", bandwidth);
+        LinkEmulation links = emulation.parse(spec.commandLine());
+        Duration alpha = links.latency();
+        long rate = links.bytesPerSecond();
         if (reps < 1) {
             throw new ParameterException(spec.commandLine(), "--reps: must be >= 1, got " + reps);
         }

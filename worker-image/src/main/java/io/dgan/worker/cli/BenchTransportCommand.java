@@ -171,6 +171,6 @@ public final class BenchTransportCommand implements Callable<Integer> {
     }
 
     private ParameterException bad(String flag, String message) {
-        return new ParameterException(spec.commandLine(), flag + ": " + message);
+        return Flags.bad(spec.commandLine(), flag, message);
     }
 }

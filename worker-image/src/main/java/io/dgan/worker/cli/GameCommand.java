@@ -1,6 +1,5 @@
 package io.dgan.worker.cli;
 
-import io.dgan.games.BilinearGame;
 import io.dgan.games.CurvePoint;
 import io.dgan.games.Game;
 import io.dgan.games.GameRunner;
@@ -8,13 +7,14 @@ import io.dgan.games.QuadraticGame;
 import io.dgan.games.RunResult;
 import io.dgan.optimizer.Algorithm;
 import io.dgan.optimizer.OptimizerConfig;
-import io.dgan.optimizer.PlayerSettings;
 import io.dgan.topology.MixingSchedule;
 import io.dgan.topology.Topologies;
 import io.dgan.topology.TopologySpec;
 import io.dgan.topology.TopologyType;
 import io.dgan.worker.plot.LogScalePlot;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -40,82 +40,20 @@ import java.util.concurrent.Callable;
                 "Prints progress to stderr; --json prints one JSON summary on stdout; --out writes curve.csv "
                         + "and curve.png."})
 public final class GameCommand implements Callable<Integer> {
-    /** Bilinear default h: each worker's game differs from the global one, so consensus is really at stake. */
-    static final double DEFAULT_BILINEAR_HETEROGENEITY = 0.3;
-
     @Spec
     CommandSpec spec;
-
-    @Option(names = "--game", defaultValue = "bilinear", description = "bilinear | quadratic (default ${DEFAULT-VALUE})")
-    String game;
-
-    @Option(names = "--dim", defaultValue = "10", description = "dimension d of each player (default ${DEFAULT-VALUE})")
-    int dim;
 
     @Option(names = "--workers", defaultValue = "8", description = "number of workers M (default ${DEFAULT-VALUE})")
     int workers;
 
-    @Option(names = "--topology", description = "ring, torus, hypercube, exponential, complete, one-peer-hypercube, "
-            + "random-ring, random-matching (default ring; random-ring for rand-dp-oadam)")
-    String topology;
+    @Mixin
+    TopologyOptions topology = new TopologyOptions();
 
-    @Option(names = "--algorithm", defaultValue = "dposg",
-            description = "gda | dposg | dp-oadam | rand-dp-oadam | cp-oadam (default ${DEFAULT-VALUE})")
-    String algorithm;
+    @Mixin
+    AlgorithmOptions algorithm = new AlgorithmOptions("dposg");
 
-    @Option(names = "--iterations", defaultValue = "5000", description = "iterations (default ${DEFAULT-VALUE})")
-    long iterations;
-
-    @Option(names = "--lr", defaultValue = "0.1", description = "learning rate of both players (default ${DEFAULT-VALUE})")
-    double lr;
-
-    @Option(names = "--lr-u", description = "learning rate of u (overrides --lr)")
-    Double lrU;
-
-    @Option(names = "--lr-v", description = "learning rate of v (overrides --lr)")
-    Double lrV;
-
-    @Option(names = "--beta1", defaultValue = "0.0", description = "Adam β1 (default ${DEFAULT-VALUE})")
-    double beta1;
-
-    @Option(names = "--beta2", defaultValue = "0.9", description = "Adam β2 (default ${DEFAULT-VALUE})")
-    double beta2;
-
-    @Option(names = "--eps", defaultValue = "1e-8", description = "Adam eps (default ${DEFAULT-VALUE})")
-    double eps;
-
-    @Option(names = "--gossip-rounds", defaultValue = "1",
-            description = "gossip rounds t per iteration, >= 1 (default ${DEFAULT-VALUE}); a time-varying schedule "
-                    + "advances every round")
-    int gossipRounds;
-
-    @Option(names = "--initial-direction", defaultValue = "oracle",
-            description = "d_0 of the first optimistic half step: oracle or zero (reconstructed; default ${DEFAULT-VALUE})")
-    String initialDirection;
-
-    @Option(names = "--local-training",
-            description = "allow --gossip-rounds 0: M independent learners that never mix (a baseline, not DPOSG)")
-    boolean localTraining;
-
-    @Option(names = "--average-moments", description = "also gossip the Adam moments (dp-oadam)")
-    boolean averageMoments;
-
-    @Option(names = "--heterogeneity",
-            description = "h: bilinear A_i = A + h·Δ_i (default 0.3, so that the workers really differ and gossip"
-                    + " matters); quadratic shard offsets δ_i (default 0: iid shards)")
-    Double heterogeneityOption;
-
-    @Option(names = "--noise", defaultValue = "0.0", description = "quadratic: gradient noise σ (default ${DEFAULT-VALUE})")
-    double noise;
-
-    @Option(names = "--batch", defaultValue = "1", description = "quadratic: minibatch size m, noise σ/√m (default ${DEFAULT-VALUE})")
-    int batch;
-
-    @Option(names = "--seed", defaultValue = "1", description = "game, initial point, noise and schedule seed (default ${DEFAULT-VALUE})")
-    long seed;
-
-    @Option(names = "--every", defaultValue = "10", description = "sample metrics every k-th iteration (default ${DEFAULT-VALUE})")
-    long every;
+    @Mixin
+    GameOptions options = new GameOptions();
 
     @Option(names = "--out", description = "directory for curve.csv and curve.png")
     Path out;
@@ -127,16 +65,11 @@ public final class GameCommand implements Callable<Integer> {
             + "gRPC on loopback, instead of threads in this process")
     boolean processes;
 
-    /** Flags of this command that concern only the launcher, not the workers it starts with --processes. */
-    private static final java.util.Set<String> LAUNCHER_ONLY = java.util.Set.of("--processes", "--json", "--out",
-            "--workers");
-
     @Override
     public Integer call() throws IOException {
         Algorithm algo = parseAlgorithm();
         validate();
-        String topologyName = topology != null ? topology
-                : algo == Algorithm.RAND_DP_OADAM ? "random-ring" : "ring";
+        String topologyName = topology.name(algo);
         MixingSchedule schedule = buildTopology(topologyName);
         if (algo == Algorithm.RAND_DP_OADAM && schedule.period() == 1 && workers > 1) {
             throw bad("--topology", "rand-dp-oadam needs a per-iteration schedule (random-ring, random-matching, "
@@ -146,11 +79,12 @@ public final class GameCommand implements Callable<Integer> {
         OptimizerConfig cfg = buildConfig(algo);
 
         PrintWriter err = spec.commandLine().getErr();
-        long reportEvery = Math.max(every, (iterations / 10 / every) * every);
+        long iterations = options.iterations;
+        long reportEvery = Math.max(options.every, (iterations / 10 / options.every) * options.every);
         err.printf(Locale.ROOT, "game %s d=%d M=%d topology=%s algorithm=%s iterations=%d lr=%g%n",
-                g.name(), dim, workers, topologyName, algo.cliName(), iterations, lr);
+                g.name(), options.dim, workers, topologyName, algo.cliName(), iterations, options.lr);
         err.flush();
-        RunResult r = processes ? runProcesses(g) : new GameRunner(g, cfg, schedule).every(every).progress(p -> {
+        RunResult r = processes ? runProcesses(g) : new GameRunner(g, cfg, schedule).every(options.every).progress(p -> {
             if (p.iteration() % reportEvery == 0 || p.iteration() == iterations) {
                 err.printf(Locale.ROOT, "k=%d residual=%.4g consensus=%.4g%s%n", p.iteration(), p.residual(),
                         p.consensusDistance(), g instanceof QuadraticGame ? String.format(Locale.ROOT,
@@ -180,29 +114,21 @@ public final class GameCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** --processes: the same run, each rank a `dgan worker` JVM; the curve then has its start and end only. */
+    /**
+     * --processes: the same run, each rank a `dgan worker` JVM given this command's game, topology and algorithm
+     * options; the curve then has its start and end only.
+     */
     private RunResult runProcesses(Game g) throws IOException {
-        List<String> workerArgs = new java.util.ArrayList<>();
-        List<String> original = spec.commandLine().getParseResult().originalArgs();
-        // originalArgs holds the whole command line (e.g. "game --dim 10"): keep what follows this subcommand.
-        int first = original.indexOf(spec.name()) + 1;
-        for (int i = first; i < original.size(); i++) {
-            String arg = original.get(i);
-            String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
-            if (LAUNCHER_ONLY.contains(name)) {
-                boolean takesValue = !name.equals("--processes") && !name.equals("--json") && !arg.contains("=");
-                i += takesValue ? 1 : 0;
-                continue;
-            }
-            workerArgs.add(arg);
-        }
+        List<String> workerArgs = new java.util.ArrayList<>(options.toArgs());
+        workerArgs.addAll(topology.toArgs());
+        workerArgs.addAll(algorithm.toArgs());
         Path dir = out != null ? out.resolve("workers") : Files.createTempDirectory("dgan-game-");
         int[] lengths = java.util.Arrays.stream(g.initialPoint()).mapToInt(a -> a.length).toArray();
         long start = System.nanoTime();
         try {
             float[][][] finalParams = new LocalWorkers(workers, workerArgs, dir, spec.commandLine().getErr(),
                     List.of("-XX:+UseSerialGC", "-Xmx256m")).run(lengths);
-            return LocalWorkers.result(g, iterations, finalParams, (System.nanoTime() - start) / 1e9);
+            return LocalWorkers.result(g, options.iterations, finalParams, (System.nanoTime() - start) / 1e9);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
@@ -222,106 +148,42 @@ public final class GameCommand implements Callable<Integer> {
     }
 
     Algorithm parseAlgorithm() {
-        try {
-            return Algorithm.fromCliName(algorithm);
-        } catch (IllegalArgumentException e) {
-            throw bad("--algorithm", e.getMessage());
-        }
+        return algorithm.parse(spec.commandLine());
     }
 
-    /** The --heterogeneity flag, or the per-game default when it is absent. */
-    double heterogeneity() {
-        if (heterogeneityOption != null) {
-            return heterogeneityOption;
-        }
-        return "bilinear".equals(game) ? DEFAULT_BILINEAR_HETEROGENEITY : 0.0;
-    }
-
+    /** Every flag in its range; the first one out names its flag. */
     void validate() {
-        if (!game.equals("bilinear") && !game.equals("quadratic")) {
-            throw bad("--game", "expected bilinear or quadratic, got '" + game + "'");
-        }
-        if (dim < 1) {
-            throw bad("--dim", "must be >= 1, got " + dim);
-        }
+        CommandLine cmd = spec.commandLine();
         if (workers < 1) {
             throw bad("--workers", "must be >= 1, got " + workers);
         }
-        if (iterations < 1) {
-            throw bad("--iterations", "must be >= 1, got " + iterations);
-        }
-        positive("--lr", lr);
-        if (lrU != null) {
-            positive("--lr-u", lrU);
-        }
-        if (lrV != null) {
-            positive("--lr-v", lrV);
-        }
-        if (!(beta1 >= 0 && beta1 < 1)) {
-            throw bad("--beta1", "must be in [0, 1), got " + beta1);
-        }
-        if (!(beta2 >= 0 && beta2 < 1)) {
-            throw bad("--beta2", "must be in [0, 1), got " + beta2);
-        }
-        positive("--eps", eps);
-        if (!initialDirection.equals("oracle") && !initialDirection.equals("zero")) {
-            throw bad("--initial-direction", "expected oracle or zero, got '" + initialDirection + "'");
-        }
-        if (gossipRounds < 0) {
-            throw bad("--gossip-rounds", "must be >= 1, got " + gossipRounds);
-        }
-        if (gossipRounds == 0 && !localTraining && workers > 1) {
-            throw bad("--gossip-rounds", "0: the workers would never mix (M independent learners); give >= 1, or "
-                    + "--local-training to ask for that");
-        }
-        if (!(heterogeneity() >= 0)) {
-            throw bad("--heterogeneity", "must be >= 0, got " + heterogeneity());
-        }
-        if (!(noise >= 0)) {
-            throw bad("--noise", "must be >= 0, got " + noise);
-        }
-        if (batch < 1) {
-            throw bad("--batch", "must be >= 1, got " + batch);
-        }
-        if (every < 1) {
-            throw bad("--every", "must be >= 1, got " + every);
-        }
-        if (game.equals("bilinear") && noise > 0) {
-            throw bad("--noise", "the bilinear game is deterministic; --noise applies to --game quadratic");
-        }
-    }
-
-    private void positive(String flag, double v) {
-        if (!(v > 0) || Double.isInfinite(v)) {
-            throw bad(flag, "must be > 0, got " + v);
-        }
+        options.validate(cmd);
+        algorithm.initialDirection(cmd);
+        topology.checkRounds(cmd, parseAlgorithm(), workers);
     }
 
     MixingSchedule buildTopology(String name) {
         try {
-            return Topologies.create(TopologySpec.of(TopologyType.fromName(name), workers).withSeed(seed));
+            return Topologies.create(TopologySpec.of(TopologyType.fromName(name), workers).withSeed(options.seed));
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw bad("--topology", e.getMessage());
         }
     }
 
     Game buildGame() {
-        return game.equals("bilinear")
-                ? new BilinearGame(dim, workers, heterogeneity(), seed)
-                : new QuadraticGame(dim, workers, heterogeneity(), noise, batch, seed);
+        return options.build(workers);
     }
 
     OptimizerConfig buildConfig(Algorithm algo) {
         OptimizerConfig.Builder b = OptimizerConfig.builder(algo)
-                .defaults(new PlayerSettings(lr, beta1, beta2, eps))
-                .gossipRounds(gossipRounds).averageMoments(averageMoments)
-                .initialDirection(initialDirection.equals("zero") ? io.dgan.optimizer.InitialDirection.ZERO
-                        : io.dgan.optimizer.InitialDirection.ORACLE);
-        if (lrU != null) {
-            b.learningRate("u", lrU);
+                .defaults(options.playerSettings())
+                .gossipRounds(topology.gossipRounds).averageMoments(algorithm.averageMoments)
+                .initialDirection(algorithm.initialDirection(spec.commandLine()));
+        if (options.lrU != null) {
+            b.learningRate("u", options.lrU);
         }
-        if (lrV != null) {
-            b.learningRate("v", lrV);
+        if (options.lrV != null) {
+            b.learningRate("v", options.lrV);
         }
         return b.build();
     }
@@ -332,12 +194,12 @@ public final class GameCommand implements Callable<Integer> {
         s.put("algorithm", algo.cliName());
         s.put("topology", topologyName);
         s.put("workers", workers);
-        s.put("dimension", dim);
+        s.put("dimension", options.dim);
         s.put("iterations", r.iterations());
-        s.put("lr", lr);
-        s.put("gossipRounds", gossipRounds);
-        s.put("heterogeneity", heterogeneity());
-        s.put("seed", seed);
+        s.put("lr", options.lr);
+        s.put("gossipRounds", topology.gossipRounds);
+        s.put("heterogeneity", options.heterogeneity());
+        s.put("seed", options.seed);
         s.put("initialResidual", finite(r.initialResidual()));
         s.put("finalResidual", finite(r.finalResidual()));
         s.put("reduction", finite(r.reduction()));
@@ -346,8 +208,8 @@ public final class GameCommand implements Callable<Integer> {
         s.put("maxConsensusDistance", finite(r.maxConsensusDistance()));
         s.put("diverged", r.diverged());
         if (g instanceof QuadraticGame) {
-            s.put("noise", noise);
-            s.put("batch", batch);
+            s.put("noise", options.noise);
+            s.put("batch", options.batch);
             s.put("finalError", finite(r.last().error()));
             s.put("meanErrorLastHalf", finite(r.meanError(r.iterations() / 2)));
         }
@@ -366,7 +228,7 @@ public final class GameCommand implements Callable<Integer> {
         StringBuilder csv = new StringBuilder(withError ? "iteration,residual,consensus_distance,error\n"
                 : "iteration,residual,consensus_distance\n");
         LogScalePlot plot = new LogScalePlot(String.format(Locale.ROOT, "%s game, %s on %s, M=%d, lr=%s",
-                g.name(), algo.cliName(), topologyName, workers, Double.toString(lr)), "iteration", "value (log scale)");
+                g.name(), algo.cliName(), topologyName, workers, Double.toString(options.lr)), "iteration", "value (log scale)");
         for (CurvePoint p : r.curve()) {
             csv.append(p.iteration()).append(',').append(p.residual()).append(',').append(p.consensusDistance());
             if (withError) {
@@ -388,6 +250,6 @@ public final class GameCommand implements Callable<Integer> {
     }
 
     private ParameterException bad(String flag, String message) {
-        return new ParameterException(spec.commandLine(), flag + ": " + message);
+        return Flags.bad(spec.commandLine(), flag, message);
     }
 }

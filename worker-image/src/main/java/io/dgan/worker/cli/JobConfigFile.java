@@ -2,6 +2,8 @@ package io.dgan.worker.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dgan.model.GanModels;
+import io.dgan.training.Preset;
+import io.dgan.training.Recipe;
 import io.dgan.training.TrainConfig;
 
 import java.io.IOException;
@@ -18,6 +20,7 @@ import java.nio.file.Path;
  *   <li>a run's config.json as {@code dgan train} writes it (a flat {@code TrainConfig}; local multi-process mode).</li>
  * </ul>
  * The topology (type, seed, gossip rounds, W) comes from the topology file; without one it is a ring, seed 0.
+ * Optimizer and training fields the job leaves out come from the {@link Preset} of its model and dataset.
  */
 final class JobConfigFile {
     private JobConfigFile() {
@@ -59,9 +62,6 @@ final class JobConfigFile {
         if (!sn.isMissingNode() && !sn.isNull() && !sn.isBoolean()) {
             throw new IllegalArgumentException("model.spectralNorm: expected true or false, got " + sn);
         }
-        // The ResNet is the WGAN-GP model: it trains with its own loss (λ = 10); the others with BCE.
-        String loss = model.equals("resnet-wgan-gp") ? "wgan-gp" : "bce";
-        model = GanModels.withSpectralNorm(model, sn.asBoolean(false));
         String type = text(root, "dataset", "type", null);
         boolean synthetic = type.equals("synthetic");
         String dataset = synthetic ? "ring8" : type;
@@ -74,14 +74,26 @@ final class JobConfigFile {
         String algorithm = text(root, "optimizer", "algorithm", null);
         JsonNode opt = root.path("optimizer");
         JsonNode training = root.path("training");
+        // Fields the job leaves out come from the preset of its model and dataset (the ResNet's: the WGAN-GP loss).
+        Preset preset = Preset.forRun(model, dataset);
+        Recipe recipe = preset.recipe().override(null, optional(opt, "batchSize", JsonNode::asInt),
+                optional(training, "iterations", JsonNode::asLong), optional(opt, "lrGenerator", JsonNode::asDouble),
+                optional(opt, "lrDiscriminator", JsonNode::asDouble), optional(opt, "beta1", JsonNode::asDouble),
+                optional(opt, "beta2", JsonNode::asDouble));
+        model = GanModels.withSpectralNorm(model, sn.asBoolean(false));
         String topology = algorithm.equals("rand-dp-oadam") ? "random-ring" : "ring"; // the topology file overrides
-        return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, partition, loss,
-                opt.path("batchSize").asInt(64), training.path("iterations").asLong(20000),
-                opt.path("lrGenerator").asDouble(2e-4), opt.path("lrDiscriminator").asDouble(2e-4),
-                opt.path("beta1").asDouble(0.5), opt.path("beta2").asDouble(0.999), 1, 0, 0,
-                Math.max(1, Math.min(100, training.path("evalEvery").asLong(1000))),
+        return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, partition, recipe.loss(),
+                recipe.batch(), recipe.iterations(), recipe.lrG(), recipe.lrD(), recipe.beta1(), recipe.beta2(), 1, 0,
+                0, Math.max(1, Math.min(100, training.path("evalEvery").asLong(1000))),
                 training.path("evalEvery").asLong(1000), training.path("checkpointEvery").asLong(1000), 2000, null,
-                bool(opt, "optimizer.averageMoments"), text(root, "optimizer", "initialDirection", "oracle"));
+                bool(opt, "optimizer.averageMoments"), text(root, "optimizer", "initialDirection", "oracle"),
+                preset.name());
+    }
+
+    /** A field's value, or null when the job leaves it out (the preset's then). */
+    private static <T> T optional(JsonNode section, String field, java.util.function.Function<JsonNode, T> read) {
+        JsonNode n = section.path(field);
+        return n.isMissingNode() || n.isNull() ? null : read.apply(n);
     }
 
     private static boolean bool(JsonNode section, String name) {

@@ -2,9 +2,13 @@ package io.dgan.worker.cli;
 
 import io.dgan.optimizer.Algorithm;
 import io.dgan.training.GanTrainer;
-import io.dgan.model.GanModels;
 import io.dgan.training.TrainConfig;
+import io.dgan.training.Preset;
+import io.dgan.training.Recipe;
+import io.dgan.transport.grpc.LinkEmulation;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -18,7 +22,9 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -41,96 +47,17 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--workers", defaultValue = "4", description = "number of workers M (default ${DEFAULT-VALUE})")
     int workers;
 
-    @Option(names = "--topology", description = "ring, torus, hypercube, exponential, complete, one-peer-hypercube, "
-            + "random-ring, random-matching (default ring; random-ring for rand-dp-oadam)")
-    String topology;
+    @Mixin
+    TopologyOptions topology = new TopologyOptions();
 
-    @Option(names = "--algorithm", defaultValue = "dp-oadam",
-            description = "gda | dposg | dp-oadam | rand-dp-oadam | cp-oadam (default ${DEFAULT-VALUE})")
-    String algorithm;
+    @Mixin
+    AlgorithmOptions algorithm = new AlgorithmOptions("dp-oadam");
 
-    @Option(names = "--model", defaultValue = "mlp", description = "mlp | dcgan | dcgan-small (width 32) | "
-            + "resnet-wgan-gp (Gulrajani et al.; 32×32 or 28×28 images) (default ${DEFAULT-VALUE})")
-    String model;
+    @Mixin
+    TrainingOptions training = new TrainingOptions();
 
-    @Option(names = "--spectral-norm", description = "spectral normalisation of the discriminator's weights "
-            + "(Miyato et al. 2018; same as the model name + \"+sn\")")
-    boolean spectralNorm;
-
-    @Option(names = "--dataset", defaultValue = "ring8",
-            description = "ring8 | grid25 | fashion-mnist | mnist | cifar10 | folder (default ${DEFAULT-VALUE})")
-    String dataset;
-
-    @Option(names = "--data-dir", description = "folder of the dataset files (fashion-mnist defaults to "
-            + "/usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist)")
-    String dataDir;
-
-    @Option(names = "--shard", defaultValue = "iid", description = "iid | dirichlet:<alpha> (non-iid by label; default ${DEFAULT-VALUE})")
-    String shard;
-
-    @Option(names = "--loss", defaultValue = "bce", description = "bce | wgan-gp[:lambda] | hinge (default ${DEFAULT-VALUE})")
-    String loss;
-
-    @Option(names = "--batch", defaultValue = "64", description = "minibatch per worker (default ${DEFAULT-VALUE})")
-    int batch;
-
-    @Option(names = "--iterations", defaultValue = "1000", description = "total iterations (default ${DEFAULT-VALUE})")
-    long iterations;
-
-    @Option(names = "--lr", defaultValue = "2e-4", description = "learning rate of G and D (default ${DEFAULT-VALUE})")
-    double lr;
-
-    @Option(names = "--lr-g", description = "learning rate of G (overrides --lr)")
-    Double lrG;
-
-    @Option(names = "--lr-d", description = "learning rate of D (overrides --lr)")
-    Double lrD;
-
-    @Option(names = "--beta1", defaultValue = "0.5", description = "Adam β1 (default ${DEFAULT-VALUE})")
-    double beta1;
-
-    @Option(names = "--beta2", defaultValue = "0.999", description = "Adam β2 (default ${DEFAULT-VALUE})")
-    double beta2;
-
-    @Option(names = "--gossip-rounds", defaultValue = "1",
-            description = "gossip rounds t per iteration, >= 1 (default ${DEFAULT-VALUE}); a time-varying schedule "
-                    + "advances every round")
-    int gossipRounds;
-
-    @Option(names = "--local-training",
-            description = "allow --gossip-rounds 0: M independent learners that never mix (a baseline, not DPOSG)")
-    boolean localTraining;
-
-    @Option(names = "--average-moments", description = "also gossip Adam's moments m and v (dp-oadam, rand-dp-oadam; "
-            + "reconstructed choice, default off)")
-    boolean averageMoments;
-
-    @Option(names = "--initial-direction", defaultValue = "oracle",
-            description = "d_0 of the first optimistic half step: oracle (g_0 = gradient at x_0) or zero "
-                    + "(reconstructed choice; default ${DEFAULT-VALUE})")
-    String initialDirection;
-
-    @Option(names = "--seed", defaultValue = "0", description = "initial point, data, noise and schedule seed (default ${DEFAULT-VALUE})")
-    long seed;
-
-    @Option(names = "--threads-per-worker", defaultValue = "0",
-            description = "ND4J/BLAS threads per op (default 0: cores / workers, at least 1)")
-    int threadsPerWorker;
-
-    @Option(names = "--log-every", defaultValue = "10", description = "iterations per progress line / metrics record (default ${DEFAULT-VALUE})")
-    long logEvery;
-
-    @Option(names = "--eval-every", defaultValue = "0", description = "iterations between evaluations (default 0: at the end only)")
-    long evalEvery;
-
-    @Option(names = "--checkpoint-every", defaultValue = "0", description = "iterations between checkpoints (default 0: at the end only)")
-    long checkpointEvery;
-
-    @Option(names = "--eval-samples", defaultValue = "2500", description = "samples per evaluation (default ${DEFAULT-VALUE})")
-    int evalSamples;
-
-    @Option(names = "--classifier-dir", description = "feature classifier for FID/KID/IS (default: see dgan classifier train --help)")
-    String classifierDir;
+    @Mixin
+    ReportingOptions reporting = new ReportingOptions();
 
     @Option(names = "--run-dir", description = "run directory (default runs/train-<dataset>-<algorithm>-<time>)")
     Path runDir;
@@ -142,16 +69,14 @@ public final class TrainCommand implements Callable<Integer> {
             + "transport (default: M worker processes on loopback over gRPC)")
     boolean inProcess;
 
-    @Option(names = "--wire", defaultValue = "float32",
-            description = "gossip wire format between the worker processes: float32 | bf16 (default ${DEFAULT-VALUE})")
-    String wire;
+    @Mixin
+    TransportOptions transport = new TransportOptions();
+
+    @Mixin
+    EmulationOptions emulation = new EmulationOptions();
 
     @Option(names = "--json", description = "print one JSON summary on stdout")
     boolean json;
-
-    @Option(names = "--insecure-plaintext", description = "worker processes gossip without TLS (default: a CA for "
-            + "the run and a certificate per rank under <run dir>/tls, mutual TLS between the workers)")
-    boolean insecurePlaintext;
 
     /**
      * Local multi-process mode: M {@code dgan worker} JVMs on loopback, real gRPC between them, each reading the
@@ -168,15 +93,24 @@ public final class TrainCommand implements Callable<Integer> {
      * benchmark watches their RSS).
      */
     static Map<String, Object> runWorkerProcesses(TrainConfig config, Path dir, boolean resume, String wire,
-                                                  PrintWriter err, java.util.function.Consumer<LocalWorkers> onStart) {
+                                                  PrintWriter err, Consumer<LocalWorkers> onStart) {
         return runWorkerProcesses(config, dir, resume, wire, false, err, onStart);
     }
 
     /** As above; {@code plaintext}: gossip without TLS. */
-    @SuppressWarnings("unchecked")
     static Map<String, Object> runWorkerProcesses(TrainConfig config, Path dir, boolean resume, String wire,
-                                                  boolean plaintext, PrintWriter err,
-                                                  java.util.function.Consumer<LocalWorkers> onStart) {
+                                                  boolean plaintext, PrintWriter err, Consumer<LocalWorkers> onStart) {
+        TransportOptions transport = new TransportOptions();
+        transport.wire = wire;
+        transport.insecurePlaintext = plaintext;
+        return runWorkerProcesses(config, dir, resume, transport, new EmulationOptions(), err, onStart);
+    }
+
+    /** As above, with the transport and emulation options handed to every worker. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> runWorkerProcesses(TrainConfig config, Path dir, boolean resume,
+                                                  TransportOptions transport, EmulationOptions emulation,
+                                                  PrintWriter err, Consumer<LocalWorkers> onStart) {
         GanTrainer.prepareRunDirectory(config, dir, resume);
         int threads = config.threadsPerWorker() > 0 ? config.threadsPerWorker()
                 : Math.max(1, Runtime.getRuntime().availableProcessors() / config.workers());
@@ -186,9 +120,11 @@ public final class TrainCommand implements Callable<Integer> {
         if (resume) {
             args.add("--resume");
         }
-        args.addAll(List.of("--wire", wire));
-        err.printf("dgan train: %d worker processes over gRPC on loopback (%s wire, %s), %d native thread(s) each; "
-                + "run directory %s%n", config.workers(), wire, plaintext ? "PLAINTEXT" : "mutual TLS, CA of this run",
+        args.addAll(transport.toArgs());
+        args.addAll(emulation.toArgs());
+        err.printf("dgan train: %d worker processes over gRPC on loopback (%s wire, %s%s), %d native thread(s) "
+                        + "each; run directory %s%n", config.workers(), transport.wire,
+                transport.insecurePlaintext ? "PLAINTEXT" : "mutual TLS, CA of this run", emulation.describe(),
                 threads, dir);
         err.flush();
         long started = System.nanoTime();
@@ -197,7 +133,7 @@ public final class TrainCommand implements Callable<Integer> {
                     List.of("-Xmx1g", "-Djava.awt.headless=true", "-Dslf4j.internal.verbosity=ERROR"))
                     .environment(Map.of("OMP_NUM_THREADS", t, "OPENBLAS_NUM_THREADS", t, "MKL_NUM_THREADS", t,
                             WorkerCommand.THREADS_ENV, t))
-                    .plaintext(plaintext);
+                    .plaintext(transport.insecurePlaintext);
             onStart.accept(workers);
             workers.runToCompletion();
             Map<String, Object> summary = new ObjectMapper().readValue(dir.resolve("summary.json").toFile(), Map.class);
@@ -219,67 +155,82 @@ public final class TrainCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--resume: needs --run-dir");
         }
         if (runDir == null) {
-            runDir = Path.of("runs", "train-" + dataset + "-" + algorithm + "-"
+            runDir = Path.of("runs", "train-" + training.dataset + "-" + algorithm.algorithm + "-"
                     + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
         return runDir;
     }
 
-    /** The run's configuration from the flags (bad values: a ParameterException naming the flag). */
+    /**
+     * The run's configuration from the flags, the recipe's settings left out taken from the preset (bad values: a
+     * ParameterException naming the flag).
+     */
     TrainConfig buildConfig() {
-        Algorithm algo;
+        CommandLine cmd = spec.commandLine();
+        Algorithm algo = algorithm.parse(cmd);
+        topology.checkRounds(cmd, algo, workers);
+        Preset preset = training.preset(cmd);
+        Recipe recipe = training.recipe(cmd, preset);
         try {
-            algo = Algorithm.fromCliName(algorithm);
+            return new TrainConfig(workers, topology.name(algo), algorithm.algorithm, training.modelName(),
+                    training.dataset, training.dataDir, training.shard, recipe.loss(), recipe.batch(),
+                    recipe.iterations(), recipe.lrG(), recipe.lrD(), recipe.beta1(), recipe.beta2(),
+                    topology.gossipRounds, training.seed, reporting.threadsPerWorker, reporting.logEvery,
+                    reporting.evalEvery, reporting.checkpointEvery, reporting.evalSamples, reporting.classifierDir,
+                    algorithm.averageMoments, algorithm.initialDirection, preset.name());
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--algorithm: " + e.getMessage());
+            throw new ParameterException(cmd, e.getMessage());
         }
-        String topo = topology != null ? topology : algo == Algorithm.RAND_DP_OADAM ? "random-ring" : "ring";
-        if (gossipRounds == 0 && !localTraining && algo.usesGossip() && workers > 1) {
-            throw new ParameterException(spec.commandLine(), "--gossip-rounds 0: the workers would never mix (M "
-                    + "independent learners); give --gossip-rounds >= 1, or --local-training to ask for that");
-        }
-        if (gossipRounds < 0) {
-            throw new ParameterException(spec.commandLine(), "--gossip-rounds: must be >= 1, got " + gossipRounds);
-        }
-        try {
-            return new TrainConfig(workers, topo, algorithm, GanModels.withSpectralNorm(model, spectralNorm), dataset, dataDir, shard, loss, batch,
-                    iterations, lrG != null ? lrG : lr, lrD != null ? lrD : lr, beta1, beta2, gossipRounds, seed,
-                    threadsPerWorker, logEvery, evalEvery, checkpointEvery, evalSamples, classifierDir,
-                    averageMoments, initialDirection);
-        } catch (IllegalArgumentException e) {
-            String m = e.getMessage();
-            throw new ParameterException(spec.commandLine(), m);
-        }
+    }
+
+    /** Which preset the run uses and which of its settings the flags replaced, for the progress output. */
+    String presetLine() {
+        Preset preset = training.preset(spec.commandLine());
+        List<String> given = training.recipeFlagsGiven();
+        return String.format(Locale.ROOT, "dgan train: preset %s (%s): %s%s", preset.name(), preset.source(),
+                training.recipe(spec.commandLine(), preset).describe(),
+                given.isEmpty() ? "" : "; from flags: " + String.join(" ", given));
     }
 
     @Override
     public Integer call() {
-        if (!wire.equals("float32") && !wire.equals("bf16")) {
-            throw new ParameterException(spec.commandLine(), "--wire: expected float32 or bf16, got '" + wire + "'");
-        }
-        if (inProcess && !wire.equals("float32")) {
-            throw new ParameterException(spec.commandLine(), "--wire " + wire + ": only for worker processes over "
+        CommandLine cmd = spec.commandLine();
+        boolean float32 = transport.isFloat32(cmd);
+        LinkEmulation links = emulation.parse(cmd);
+        if (inProcess && !float32) {
+            throw new ParameterException(cmd, "--wire " + transport.wire + ": only for worker processes over "
                     + "gRPC (the --in-process transport moves float32 in memory)");
+        }
+        if (inProcess && links.active()) {
+            throw new ParameterException(cmd, (links.latency().isZero() ? "--emulate-bandwidth" : "--emulate-latency")
+                    + ": only for worker processes over gRPC (--in-process has no network to emulate)");
         }
         TrainConfig config = buildConfig();
         Path dir = runDirectory();
+        // Checked before anything is printed, so that a run directory that cannot be used is the only line.
+        GanTrainer.prepareRunDirectory(config, dir, resume);
+        PrintWriter err = cmd.getErr();
+        err.println(presetLine());
+        err.flush();
         if (!inProcess) {
-            Map<String, Object> summary = runWorkerProcesses(config, dir, resume, wire, insecurePlaintext,
-                    spec.commandLine().getErr(), workers -> { });
+            Map<String, Object> summary = runWorkerProcesses(config, dir, resume, transport, emulation, err,
+                    workers -> { });
+            printSplit(err, summary.get("iterationSplit"));
             if (json) {
-                spec.commandLine().getOut().println(JsonOutput.toJson(summary));
-                spec.commandLine().getOut().flush();
+                cmd.getOut().println(JsonOutput.toJson(summary));
+                cmd.getOut().flush();
             }
             return 0;
         }
         PrintStream stdout = System.out;
-        java.io.PrintWriter jsonOut = spec.commandLine().getOut();
+        PrintWriter jsonOut = cmd.getOut();
         // Libraries (ND4J's banner among them) may print to System.out: keep stdout for the one JSON object.
         System.setOut(System.err);
         try {
             GanTrainer.Summary summary = new GanTrainer(config, dir, resume, System.err).run();
             System.err.printf("run directory: %s (%.1f s, %.2f it/s)%n", dir, summary.wallSeconds(),
                     summary.iterationsPerSecond());
+            printSplit(err, summary.iterationSplit());
             if (json) {
                 jsonOut.println(JsonOutput.toJson(summary));
                 jsonOut.flush();
@@ -288,5 +239,13 @@ public final class TrainCommand implements Callable<Integer> {
             System.setOut(stdout);
         }
         return 0;
+    }
+
+    /** The run's mean time per iteration, split into compute, gossip/all-reduce wait and the rest. */
+    private static void printSplit(PrintWriter err, Object split) {
+        if (split instanceof Map<?, ?> m && !m.isEmpty()) {
+            err.println(GanTrainer.splitLine(m));
+            err.flush();
+        }
     }
 }

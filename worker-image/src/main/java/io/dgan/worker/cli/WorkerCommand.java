@@ -26,6 +26,7 @@ import io.dgan.training.Checkpoints;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -141,22 +142,11 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "the job's CA certificate (PEM) [DGAN_TLS_CA]")
     Path tlsCa;
 
-    @Option(names = "--insecure-plaintext", defaultValue = "${env:DGAN_INSECURE_PLAINTEXT:-false}",
-            description = "gossip without TLS: any process that reaches the gossip port can speak as any rank "
-                    + "[DGAN_INSECURE_PLAINTEXT]")
-    boolean insecurePlaintext;
+    @Mixin
+    TransportOptions gossip = new TransportOptions();
 
-    @Option(names = "--wire", defaultValue = "float32", description = "float32 | bf16 (default ${DEFAULT-VALUE})")
-    String wire;
-
-    @Option(names = "--emulate-latency", defaultValue = "0ms",
-            description = "emulated delay per message, e.g. 50ms (default none)")
-    String emulateLatency;
-
-    @Option(names = "--emulate-bandwidth", defaultValue = "0",
-            description = "emulated egress bandwidth of this worker (one token bucket shared by its links), "
-                    + "e.g. 1gbit (default unlimited)")
-    String emulateBandwidth;
+    @Mixin
+    EmulationOptions emulation = new EmulationOptions();
 
     @Option(names = "--connect-timeout", defaultValue = "300",
             description = "seconds to wait for the neighbours to resolve and answer (default ${DEFAULT-VALUE})")
@@ -194,14 +184,11 @@ public final class WorkerCommand implements Callable<Integer> {
             throw bad("--rank", "expected 0.." + (workers - 1) + ", got " + rank);
         }
         PeerDirectory directory = peerDirectory();
-        WireFormat wireFormat = parse("--wire", () -> WireFormat.parse(wire));
-        LinkEmulation emulation = new LinkEmulation(
-                parse("--emulate-latency", () -> LinkEmulation.parseLatency("--emulate-latency", emulateLatency)),
-                parse("--emulate-bandwidth", () -> LinkEmulation.parseBandwidth("--emulate-bandwidth",
-                        emulateBandwidth)));
+        WireFormat wireFormat = gossip.wireFormat(spec.commandLine());
+        LinkEmulation links = emulation.parse(spec.commandLine());
 
-        if (configFile != null || gameArgs.stream().anyMatch(a -> a.startsWith("--model") || a.startsWith("--dataset"))) {
-            return runGan(directory, wireFormat, emulation);
+        if (configFile != null || gameArgs.stream().anyMatch(WorkerCommand::isTrainFlag)) {
+            return runGan(directory, wireFormat, links);
         }
         // The oracle: a validation game configured by the remaining flags, built exactly as `dgan game` builds it.
         GameCommand game = new GameCommand();
@@ -222,8 +209,7 @@ public final class WorkerCommand implements Callable<Integer> {
         try {
             algorithm = game.parseAlgorithm();
             game.validate();
-            topologyName = game.topology != null ? game.topology
-                    : algorithm == Algorithm.RAND_DP_OADAM ? "random-ring" : "ring";
+            topologyName = game.topology.name(algorithm);
             schedule = game.buildTopology(topologyName);
             g = game.buildGame();
             config = game.buildConfig(algorithm);
@@ -261,7 +247,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 .layoutHash(layoutHash(g, lengths, gameArgs))
                 .vectorLengths(lengths)
                 .wire(wireFormat)
-                .emulation(emulation)
+                .emulation(links)
                 .tls(tls)
                 .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
                 .receiveTimeout(Duration.ofSeconds(receiveTimeoutSeconds))
@@ -285,11 +271,12 @@ public final class WorkerCommand implements Callable<Integer> {
             // GameWorker: the optimizer loop plus metrics by collectives (x̄ and the consensus distance by
             // all-reduce every --every iterations), bit-identical to the in-process runner.
             Transport channel = transport != null ? transport : new InMemoryNetwork(1).transport(0);
-            long iterations = game.iterations;
-            long reportEvery = Math.max(game.every, (iterations / 10 / game.every) * game.every);
+            long iterations = game.options.iterations;
+            long every = game.options.every;
+            long reportEvery = Math.max(every, (iterations / 10 / every) * every);
             long loopStart = System.nanoTime();
             long[] counted = {0};
-            GameWorker runner = new GameWorker(g, config, schedule, channel).every(game.every);
+            GameWorker runner = new GameWorker(g, config, schedule, channel).every(every);
             long[] finalEpoch = {epoch};
             if (followTopology) {
                 TopologyWatcher source = watcher;
@@ -430,11 +417,11 @@ public final class WorkerCommand implements Callable<Integer> {
                     ? new GrpcTransport(transportConfig, directory, metrics, say)
                     : null) {
                 say.accept(String.format(Locale.ROOT, "job %s, %s %s on %s (%s, %d workers), gossip port %d%s, "
-                                + "layout %016x, %d native thread%s",
+                                + "layout %016x, %d native thread%s%s",
                         job, config.model(), algorithm.cliName(), config.dataset(), config.topology(), workers,
                         transport == null ? 0 : transport.port(),
                         metricsBound > 0 ? ", metrics port " + metricsBound : "", gan.layoutHash(), gan.threads(),
-                        gan.threads() == 1 ? "" : "s"));
+                        gan.threads() == 1 ? "" : "s", config.preset() != null ? ", preset " + config.preset() : ""));
                 int[] cutOut = excluded;
                 boolean selfExcluded = java.util.Arrays.stream(cutOut).anyMatch(r -> r == rank);
                 if (transport != null && !selfExcluded) {
@@ -524,6 +511,11 @@ public final class WorkerCommand implements Callable<Integer> {
         } finally {
             System.setOut(stdout);
         }
+    }
+
+    /** A flag only {@code dgan train} has: the worker trains a GAN rather than a game. */
+    private static boolean isTrainFlag(String arg) {
+        return arg.startsWith("--model") || arg.startsWith("--dataset") || arg.startsWith("--preset");
     }
 
     /** Set by the local launcher ({@code dgan train}): its M worker processes share the machine's cores. */
@@ -648,7 +640,7 @@ public final class WorkerCommand implements Callable<Integer> {
             checkIdentity(tls);
             return tls;
         }
-        if (!insecurePlaintext) {
+        if (!gossip.insecurePlaintext) {
             throw bad("--tls-dir", "gossip needs mutual TLS: give --tls-dir (ca.crt, tls.crt, tls.key) or "
                     + "--tls-cert/--tls-key/--tls-ca (or DGAN_TLS_DIR), or --insecure-plaintext to run without");
         }
@@ -681,16 +673,11 @@ public final class WorkerCommand implements Callable<Integer> {
     }
 
     private <T> T parse(String flag, java.util.function.Supplier<T> parser) {
-        try {
-            return parser.get();
-        } catch (IllegalArgumentException e) {
-            String message = e.getMessage();
-            throw new ParameterException(spec.commandLine(), message.startsWith("--") ? message : flag + ": " + message);
-        }
+        return Flags.parse(spec.commandLine(), flag, parser);
     }
 
     private ParameterException bad(String flag, String message) {
-        return new ParameterException(spec.commandLine(), flag + ": " + message);
+        return Flags.bad(spec.commandLine(), flag, message);
     }
 
     /** One line per message on this command's stderr, prefixed with the rank (lines of concurrent threads kept whole). */

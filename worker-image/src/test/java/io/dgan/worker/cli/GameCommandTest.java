@@ -29,6 +29,23 @@ class GameCommandTest {
         return new Run(exit, out.toString(), err.toString());
     }
 
+    /** --processes hands the game, topology and algorithm flags to the workers: they run the same game. */
+    @Test
+    void workerProcessesRunTheGameTheFlagsDescribe() throws Exception {
+        String[] flags = {"--workers", "2", "--iterations", "20", "--dim", "3", "--algorithm", "dp-oadam",
+                "--lr", "0.05", "--gossip-rounds", "2", "--seed", "4", "--json"};
+        Run threads = run(java.util.stream.Stream.concat(java.util.stream.Stream.of("game"),
+                java.util.Arrays.stream(flags)).toArray(String[]::new));
+        Run processes = run(java.util.stream.Stream.concat(java.util.stream.Stream.of("game", "--processes"),
+                java.util.Arrays.stream(flags)).toArray(String[]::new));
+        assertThat(processes.exit()).as(processes.err()).isZero();
+        JsonNode a = JsonOutput.mapper().readTree(threads.out());
+        JsonNode b = JsonOutput.mapper().readTree(processes.out());
+        assertThat(b.get("consensusDistance").asDouble()).isEqualTo(a.get("consensusDistance").asDouble());
+        assertThat(b.get("finalResidual").asDouble()).isCloseTo(a.get("finalResidual").asDouble(),
+                org.assertj.core.data.Percentage.withPercentage(1));
+    }
+
     @Test
     void jsonSummaryOfAConvergingBilinearRun() throws Exception {
         Run r = run("game", "--game", "bilinear", "--dim", "10", "--workers", "4", "--topology", "ring",

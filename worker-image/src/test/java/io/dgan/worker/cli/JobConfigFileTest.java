@@ -63,6 +63,21 @@ class JobConfigFileTest {
         assertThatThrownBy(() -> JobConfigFile.read(f, 2)).hasMessageContaining("model.spectralNorm");
     }
 
+    /** What a job leaves out comes from the preset of its model and dataset; what it gives wins. */
+    @Test
+    void fieldsTheJobLeavesOutComeFromThePreset() throws Exception {
+        Path f = dir.resolve("mixture.json");
+        Files.writeString(f, "{\"model\":{\"type\":\"mlp\"},\"dataset\":{\"type\":\"synthetic\"},"
+                + "\"optimizer\":{\"algorithm\":\"dp-oadam\",\"lrGenerator\":2.0E-4},"
+                + "\"training\":{\"iterations\":500}}");
+        TrainConfig c = JobConfigFile.read(f, 4);
+        assertThat(c.preset()).isEqualTo("mlp-ring8");
+        assertThat(c.lrG()).isEqualTo(2e-4);
+        assertThat(c.lrD()).isEqualTo(5e-4);
+        assertThat(c.batch()).isEqualTo(256);
+        assertThat(c.iterations()).isEqualTo(500);
+    }
+
     @Test
     void runConfigJsonIsReadBackWithTheWorkerCountOfTheEnvironment() throws Exception {
         TrainConfig original = TrainConfig.defaults("mlp", "ring8").withWorkers(3, "torus", "dposg");
