@@ -46,7 +46,13 @@ class OperatorOnApiServerTest {
                         "PROGRESS_INTERVAL_SECONDS", "2"))) {
             DecentralizedGANJob job = job("gan", ns, 4);
             admin.resource(job).create();
-            awaitPods(operator, ns, "gan", 4);
+            try {
+                awaitPods(operator, ns, "gan", 4);
+            } catch (AssertionError e) {
+                // A missing grant usually shows first as pods that never come: name it.
+                throw new AssertionError(e.getMessage() + "; requests the chart's RBAC refused: "
+                        + AuditLog.forbidden(AuditLog.requestsBy(cluster.auditLog(), rbac.user())), e);
+            }
             Waits.until(Duration.ofSeconds(60), "a status phase", () -> phase(ns, "gan") != null);
             // A worker fails: the Replace policy deletes and recreates its pod (and records an Event).
             Pod failed = admin.pods().inNamespace(ns).withName("gan-worker-1").get();
