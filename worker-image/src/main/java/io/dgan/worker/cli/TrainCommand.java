@@ -153,6 +153,13 @@ public final class TrainCommand implements Callable<Integer> {
             + "the run and a certificate per rank under <run dir>/tls, mutual TLS between the workers)")
     boolean insecurePlaintext;
 
+    @Option(names = "--restart-failed", arity = "0..1", defaultValue = "0", paramLabel = "N",
+            fallbackValue = "" + WorkerSupervisor.DEFAULT_RESTARTS,
+            description = "restart a worker process that dies, at most N times in the run (N defaults to "
+                    + WorkerSupervisor.DEFAULT_RESTARTS + "): it rejoins warm-started from its neighbours; "
+                    + "static graphs and gossip algorithms only")
+    int restartFailed;
+
     /**
      * Local multi-process mode: M {@code dgan worker} JVMs on loopback, real gRPC between them, each reading the
      * run's config.json; rank 0 prints the progress lines and writes the run directory as the in-process trainer
@@ -173,9 +180,16 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     /** As above; {@code plaintext}: gossip without TLS. */
-    @SuppressWarnings("unchecked")
     static Map<String, Object> runWorkerProcesses(TrainConfig config, Path dir, boolean resume, String wire,
                                                   boolean plaintext, PrintWriter err,
+                                                  java.util.function.Consumer<LocalWorkers> onStart) {
+        return runWorkerProcesses(config, dir, resume, wire, plaintext, null, err, onStart);
+    }
+
+    /** As above; {@code supervisor}: restarts dead workers (null: a dead worker stops the run). */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> runWorkerProcesses(TrainConfig config, Path dir, boolean resume, String wire,
+                                                  boolean plaintext, WorkerSupervisor supervisor, PrintWriter err,
                                                   java.util.function.Consumer<LocalWorkers> onStart) {
         GanTrainer.prepareRunDirectory(config, dir, resume);
         int threads = config.threadsPerWorker() > 0 ? config.threadsPerWorker()
@@ -198,9 +212,15 @@ public final class TrainCommand implements Callable<Integer> {
                     .environment(Map.of("OMP_NUM_THREADS", t, "OPENBLAS_NUM_THREADS", t, "MKL_NUM_THREADS", t,
                             WorkerCommand.THREADS_ENV, t))
                     .plaintext(plaintext);
+            if (supervisor != null) {
+                workers.supervise(supervisor);
+            }
             onStart.accept(workers);
             workers.runToCompletion();
             Map<String, Object> summary = new ObjectMapper().readValue(dir.resolve("summary.json").toFile(), Map.class);
+            if (supervisor != null) {
+                summary = WorkerSupervisor.recordRestarts(dir, summary, workers.restarts(), err);
+            }
             err.printf("run directory: %s (%.1f s with process start-up, %.2f it/s in the loop)%n", dir,
                     (System.nanoTime() - started) / 1e9, ((Number) summary.get("iterationsPerSecond")).doubleValue());
             err.flush();
@@ -257,6 +277,10 @@ public final class TrainCommand implements Callable<Integer> {
         if (!wire.equals("float32") && !wire.equals("bf16")) {
             throw new ParameterException(spec.commandLine(), "--wire: expected float32 or bf16, got '" + wire + "'");
         }
+        if (inProcess && restartFailed != 0) {
+            throw new ParameterException(spec.commandLine(), "--restart-failed: only for worker processes (the "
+                    + "--in-process workers are threads of one process)");
+        }
         if (inProcess && !wire.equals("float32")) {
             throw new ParameterException(spec.commandLine(), "--wire " + wire + ": only for worker processes over "
                     + "gRPC (the --in-process transport moves float32 in memory)");
@@ -264,8 +288,16 @@ public final class TrainCommand implements Callable<Integer> {
         TrainConfig config = buildConfig();
         Path dir = runDirectory();
         if (!inProcess) {
+            WorkerSupervisor supervisor = null;
+            if (restartFailed != 0) {
+                try {
+                    supervisor = WorkerSupervisor.of(config, dir, restartFailed);
+                } catch (IllegalArgumentException e) {
+                    throw new ParameterException(spec.commandLine(), e.getMessage());
+                }
+            }
             Map<String, Object> summary = runWorkerProcesses(config, dir, resume, wire, insecurePlaintext,
-                    spec.commandLine().getErr(), workers -> { });
+                    supervisor, spec.commandLine().getErr(), workers -> { });
             if (json) {
                 spec.commandLine().getOut().println(JsonOutput.toJson(summary));
                 spec.commandLine().getOut().flush();
