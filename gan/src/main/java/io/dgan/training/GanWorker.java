@@ -84,7 +84,18 @@ public final class GanWorker {
             saved.countDown();
         }
 
-        /** Waits up to {@code millis} for the checkpoint; its iteration, or -1 if none was written in time. */
+        /**
+         * The run ended without reaching a sync point after the request (it failed, e.g. a neighbour stopped
+         * first): the requester stops waiting for a checkpoint at once.
+         */
+        public void ended() {
+            saved.countDown();
+        }
+
+        /**
+         * Waits up to {@code millis} for the checkpoint; its iteration, or -1 if none was written in time (or the
+         * run ended without one).
+         */
         public long awaitCheckpoint(long millis) throws InterruptedException {
             return saved.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS) ? iteration : -1;
         }
