@@ -289,7 +289,7 @@ public final class GrpcTransport implements Transport {
                 return false;
             }
             MessageTag goodbye = mailbox.departure(peer);
-            if (goodbye != null) {
+            if (goodbye != null && !mailbox.arriving(key)) { // a vector still arriving is waited for
                 String why = "rank " + peer + " " + Departure.of(goodbye).describe() + " and will send nothing more";
                 if (!config.awaitReplacements) {
                     throw new TransportException(why + ": " + tag + " from " + link.describe() + " will not come");

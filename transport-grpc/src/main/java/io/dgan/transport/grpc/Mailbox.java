@@ -192,6 +192,16 @@ final class Mailbox {
         }
     }
 
+    /** Whether a push of {@code key} is arriving (started, not complete yet). */
+    boolean arriving(Key key) {
+        lock.lock();
+        try {
+            return assembling.contains(key);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** A new process took the rank of {@code sender}: its predecessor's goodbye no longer applies. */
     void forgetDeparture(int sender) {
         lock.lock();
