@@ -40,6 +40,8 @@ import java.util.Map;
 public final class GanWorker {
     /** Channel of the loss all-reduce: clear of the optimizers' and the consensus monitor's channels. */
     private static final int LOSS_CHANNEL = RingAllReduce.CHANNEL_BASE + ConsensusMonitor.DEFAULT_CHANNEL_OFFSET + 64;
+    /** Channel of the stop agreement at each sync point (one float: whether this rank was asked to stop). */
+    private static final int STOP_CHANNEL = LOSS_CHANNEL + 1;
     private static final long GC_EVERY = 20;
 
     private final TrainConfig config;
@@ -84,7 +86,18 @@ public final class GanWorker {
             saved.countDown();
         }
 
-        /** Waits up to {@code millis} for the checkpoint; its iteration, or -1 if none was written in time. */
+        /**
+         * The run ended without reaching a sync point after the request (it failed, e.g. a neighbour stopped
+         * first): the requester stops waiting for a checkpoint at once.
+         */
+        public void ended() {
+            saved.countDown();
+        }
+
+        /**
+         * Waits up to {@code millis} for the checkpoint; its iteration, or -1 if none was written in time (or the
+         * run ended without one).
+         */
         public long awaitCheckpoint(long millis) throws InterruptedException {
             return saved.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS) ? iteration : -1;
         }
@@ -272,6 +285,8 @@ public final class GanWorker {
         ConsensusMonitor monitor = new ConsensusMonitor(transport, params);
         FloatBuffer losses = FloatBuffer.allocate(3);
         RingAllReduce lossReducer = new RingAllReduce(transport, 3, LOSS_CHANNEL);
+        FloatBuffer stopFlag = FloatBuffer.allocate(1);
+        RingAllReduce stopReducer = new RingAllReduce(transport, 1, STOP_CHANNEL);
         GanTrainer.Metrics metrics = reporting ? new GanTrainer.Metrics(runDir, start) : null;
         Map<String, Object> lastEval = new LinkedHashMap<>();
         long first = start;
@@ -280,32 +295,47 @@ public final class GanWorker {
         IterationSplit split = new IterationSplit(timed, loop.oracle(), first);
 
         loop.run(first, k -> {
-            if (stop != null && stop.requested()) {
-                Checkpoints.save(checkpointDir, rank, layoutHash, k, loop.optimizer(), loop.oracle().stateBuffers());
-                stop.saved(k);
-                throw new Stopped(k);
-            }
-            if (GanTrainer.due(k, config.checkpointEvery()) || k == total) {
+            boolean checkpointDue = GanTrainer.due(k, config.checkpointEvery()) || k == total;
+            if (checkpointDue) {
                 Checkpoints.save(checkpointDir, rank, layoutHash, k, loop.optimizer(),
                         loop.oracle().stateBuffers());
             }
             GanOracle.Losses l = loop.oracle().lastLosses();
+            // Whether this rank was asked to stop, decided once for this sync point and told to every member.
+            boolean stopHere = stop != null && stop.requested();
             double consensus;
             if (topo == null) {
                 losses.put(0, (float) l.generator()).put(1, (float) l.discriminator()).put(2, (float) l.penalty());
                 lossReducer.average(losses, fixedEpoch, k);  // also a barrier: every checkpoint of k is on disk after it
                 consensus = monitor.distance(fixedEpoch, k);
+                stopFlag.put(0, stopHere ? 1f : 0f);
+                stopReducer.average(stopFlag, fixedEpoch, k);
             } else {
                 // Over the current members, redone under the new epoch if one is adopted while waiting.
                 Double c = topo.collective(() -> {
                     losses.put(0, (float) l.generator()).put(1, (float) l.discriminator()).put(2, (float) l.penalty());
                     lossReducer.average(losses, topo.collectiveTag(), k, topo.members(), topo.hook());
-                    return monitor.distance(topo.collectiveTag(), k, topo.members(), topo.hook());
+                    double d = monitor.distance(topo.collectiveTag(), k, topo.members(), topo.hook());
+                    stopFlag.put(0, stopHere ? 1f : 0f);
+                    stopReducer.average(stopFlag, topo.collectiveTag(), k, topo.members(), topo.hook());
+                    return d;
                 });
                 if (c == null) {
                     return;  // cut out of the graph during the step: the loop waits to rejoin
                 }
                 consensus = c;
+            }
+            if (stopFlag.get(0) > 0f) {
+                // Some rank stops at this sync point: every rank keeps a checkpoint of it, so that a resume finds
+                // this iteration on every rank even if the others are stopped (or fail) before their next one.
+                if (!checkpointDue) {
+                    Checkpoints.save(checkpointDir, rank, layoutHash, k, loop.optimizer(),
+                            loop.oracle().stateBuffers());
+                }
+                if (stopHere) {
+                    stop.saved(k);
+                    throw new Stopped(k);
+                }
             }
             Double fid = null;
             if (reporting) {

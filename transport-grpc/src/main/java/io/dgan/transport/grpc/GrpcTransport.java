@@ -23,6 +23,7 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -61,6 +62,9 @@ public final class GrpcTransport implements Transport {
     /** Emulated egress bandwidth of this node (its NIC): one token bucket shared by all its links. */
     private final LinkEmulation.Pacer egress;
     private volatile boolean closed;
+    private volatile boolean departed;
+    /** The goodbye of each peer already logged (a waiting receive says so once). */
+    private final MessageTag[] departureReported;
 
     /** Starts serving at once (so that peers can handshake with this worker while it waits for them). */
     public GrpcTransport(GrpcTransportConfig config, PeerDirectory peers, TransportListener listener,
@@ -82,6 +86,7 @@ public final class GrpcTransport implements Transport {
             return t;
         });
         this.links = new PeerLink[config.size];
+        this.departureReported = new MessageTag[config.size];
         this.egress = new LinkEmulation.Pacer(config.emulation.bytesPerSecond());
         ConnectionGuard guard = new ConnectionGuard(config, this.listener);
         GossipService service = new GossipService(config, mailbox, pool, this.listener, timer, guard, this.log);
@@ -246,19 +251,20 @@ public final class GrpcTransport implements Transport {
         }
     }
 
+    /**
+     * Waits for the vector; if the peer says goodbye meanwhile (it stopped and sends nothing more) and nothing of
+     * this tag is on its way, fails at once naming the peer and why it left, instead of waiting out the receive
+     * timeout (unless {@link GrpcTransportConfig.Builder#awaitReplacements}).
+     */
     @Override
     public void receive(int peer, MessageTag tag, FloatBuffer dst) {
-        checkOpen();
-        checkPeer(peer);
-        PeerLink link = link(peer);
-        link.throwIfFailed();
-        Mailbox.Arrived arrived = mailbox.take(new Mailbox.Key(peer, tag), config.receiveTimeout, link.describe());
-        deliver(peer, tag, dst, arrived);
+        receive(peer, tag, dst, WaitHook.NEVER);
     }
 
     /**
      * Waits in slices of {@link WaitHook#POLL}, asking the hook between slices; the receive timeout still applies
-     * to the whole wait (reported as by the plain receive).
+     * to the whole wait (reported as by the plain receive). A goodbye of the peer ends the wait as described at
+     * {@link #receive(int, MessageTag, FloatBuffer)}.
      */
     @Override
     public boolean receive(int peer, MessageTag tag, FloatBuffer dst, WaitHook hook) {
@@ -281,6 +287,17 @@ public final class GrpcTransport implements Transport {
             }
             if (hook.abandon(peer)) {
                 return false;
+            }
+            MessageTag goodbye = mailbox.departure(peer);
+            if (goodbye != null && !mailbox.arriving(key)) { // a vector still arriving is waited for
+                String why = "rank " + peer + " " + Departure.of(goodbye).describe() + " and will send nothing more";
+                if (!config.awaitReplacements) {
+                    throw new TransportException(why + ": " + tag + " from " + link.describe() + " will not come");
+                }
+                if (departureReported[peer] != goodbye) {
+                    departureReported[peer] = goodbye;
+                    log.accept(why + "; waiting for the topology to cut it out or replace it");
+                }
             }
         }
     }
@@ -309,6 +326,8 @@ public final class GrpcTransport implements Transport {
         if (link != null) {
             link.forgetPending();
         }
+        mailbox.forgetDeparture(peer);
+        departureReported[peer] = null;
     }
 
     private void deliver(int peer, MessageTag tag, FloatBuffer dst, Mailbox.Arrived arrived) {
@@ -365,6 +384,113 @@ public final class GrpcTransport implements Transport {
         }
     }
 
+    /** Why a worker leaves, as its goodbye tells its peers (the round of the goodbye's tag). */
+    public enum Departure {
+        /** Its transport closed: it finished, or exits after a failure of its own. */
+        CLOSED("stopped"),
+        /** It was asked to stop (SIGTERM) and could not reach its next sync point. */
+        STOPPED("was asked to stop");
+
+        private final String text;
+
+        Departure(String text) {
+            this.text = text;
+        }
+
+        String describe() {
+            return text;
+        }
+
+        static Departure of(MessageTag goodbye) {
+            Departure[] all = values();
+            return goodbye.round() >= 0 && goodbye.round() < all.length ? all[goodbye.round()] : CLOSED;
+        }
+    }
+
+    /**
+     * Tells every peer this worker has talked to that it stops and will send nothing more, so that a peer waiting
+     * for one of its vectors stops waiting at once (see {@link #receive(int, MessageTag, FloatBuffer)}) instead of
+     * after its receive timeout. Waits (bounded) for the pushes already made, so that the goodbye comes after
+     * them. Once per worker; {@link #close()} says goodbye too if this was not called.
+     */
+    public void leave(Departure why) {
+        if (closed) {
+            return;
+        }
+        PeerLink[] snapshot;
+        synchronized (links) {
+            snapshot = links.clone();
+        }
+        // Bounded: a stopping worker has seconds (SIGTERM, then SIGKILL), and a push to a dead peer never ends.
+        long drainMs = Math.min(config.callTimeout.toMillis(), 2_000);
+        for (PeerLink link : snapshot) {
+            if (link != null) {
+                link.drain(drainMs);
+            }
+        }
+        sayGoodbye(snapshot, why);
+    }
+
+    /** A one-float push on {@link Mailbox#GOODBYE_CHANNEL} to each linked peer; failures are expected and quiet. */
+    private void sayGoodbye(PeerLink[] snapshot, Departure why) {
+        if (departed) {
+            return;
+        }
+        departed = true;
+        MessageTag tag = new MessageTag(0, 0, why.ordinal(), Mailbox.GOODBYE_CHANNEL);
+        List<CountDownLatch> sent = new java.util.ArrayList<>();
+        for (PeerLink link : snapshot) {
+            if (link == null) {
+                continue;
+            }
+            CountDownLatch done = new CountDownLatch(1);
+            try {
+                ClientCall<VectorChunk, PushAck> call = link.channel.newCall(push,
+                        CallOptions.DEFAULT.withDeadlineAfter(GOODBYE_MS, TimeUnit.MILLISECONDS));
+                call.start(new ClientCall.Listener<>() {
+                    @Override
+                    public void onClose(Status status, Metadata trailers) {
+                        done.countDown();
+                    }
+                }, link.pushHeaders());
+                call.request(1);
+                byte[] data = pool.acquire();
+                java.util.Arrays.fill(data, 0, 4, (byte) 0);
+                CRC32C crc = new CRC32C();
+                crc.update(data, 0, 4);
+                ChunkHeader header = ChunkHeader.newBuilder()
+                        .setProtocolVersion(GrpcTransportConfig.PROTOCOL_VERSION)
+                        .setJob(config.job)
+                        .setLayoutHash(config.layoutHash)
+                        .setSenderRank(config.rank)
+                        .setTag(Tag.newBuilder().setEpoch(tag.epoch()).setIteration(tag.iteration())
+                                .setRound(tag.round()).setChannel(tag.channel()))
+                        .setVectorLength(1)
+                        .setWire(WireFormat.FLOAT32.toProto())
+                        .setOffset(0).setElements(1)
+                        .setCrc32C((int) crc.getValue())
+                        .build();
+                call.sendMessage(new VectorChunk(header, data, 4, pool));
+                call.halfClose();
+                sent.add(done);
+            } catch (RuntimeException e) {
+                // the peer is gone already: nobody to tell
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(GOODBYE_MS);
+        for (CountDownLatch done : sent) {
+            try {
+                done.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** How long a goodbye may take (the peer may be gone or frozen: nobody waits for it longer). */
+    private static final long GOODBYE_MS = 2_000;
+
     /**
      * Waits (up to the call timeout) for this worker's pushes to be acknowledged, so that the last vectors are
      * delivered before the process exits; then stops serving and closes the channels.
@@ -385,6 +511,7 @@ public final class GrpcTransport implements Transport {
                 log.accept("closing with pushes to " + link.describe() + " still unacknowledged");
             }
         }
+        sayGoodbye(snapshot, Departure.CLOSED);
         for (PeerLink link : snapshot) {
             if (link != null) {
                 link.shutdown();

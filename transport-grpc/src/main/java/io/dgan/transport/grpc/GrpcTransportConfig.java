@@ -34,6 +34,8 @@ public final class GrpcTransportConfig {
     final int writeBufferHighWater;
     final int readBufferMax;
     final boolean checksums;
+    /** A peer that said goodbye may be replaced or cut out by the topology: receives from it keep waiting. */
+    final boolean awaitReplacements;
     final int maxFrameBytes;
     final LinkEmulation emulation;
     final long maxVectorLength;
@@ -61,6 +63,7 @@ public final class GrpcTransportConfig {
         this.writeBufferHighWater = b.writeBufferHighWater;
         this.readBufferMax = b.readBufferMax;
         this.checksums = b.checksums;
+        this.awaitReplacements = b.awaitReplacements;
         this.maxFrameBytes = b.maxFrameBytes;
         this.emulation = b.emulation;
         if (maxFrameBytes != 0 && (maxFrameBytes < 16384 || maxFrameBytes > 16777215)) {
@@ -192,6 +195,7 @@ public final class GrpcTransportConfig {
         private int maxConnectionsPerPeer = 4;
         private int maxUnidentifiedConnections;
         private int maxRefusalsPerConnection = 32;
+        private boolean awaitReplacements;
 
         private Builder(String job, int rank, int size) {
             this.job = job;
@@ -295,6 +299,17 @@ public final class GrpcTransportConfig {
          */
         public Builder tls(io.dgan.transport.grpc.tls.GossipTls tls) {
             this.tls = tls;
+            return this;
+        }
+
+        /**
+         * What a receive does when the peer it waits for has said goodbye (it stopped, and will send nothing more):
+         * false (default) fails the receive at once, naming the peer and why it left, instead of waiting out the
+         * receive timeout; true keeps waiting (until the receive timeout or the wait hook), for a worker that
+         * follows a live topology in which the peer may be cut out or replaced by a new process.
+         */
+        public Builder awaitReplacements(boolean awaitReplacements) {
+            this.awaitReplacements = awaitReplacements;
             return this;
         }
 

@@ -22,6 +22,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * time out: it does not fail that receive, so that a forged or broken push never takes a round from the real sender.
  */
 final class Mailbox {
+    /**
+     * Channel of a goodbye: the sender stopped and will send nothing more (the tag's round says why, see
+     * {@link GrpcTransport.Departure}). Not delivered to receives: it marks the sender as departed.
+     */
+    static final int GOODBYE_CHANNEL = Integer.MAX_VALUE;
+
     /** How many consumed tags per sender are remembered to refuse replays. */
     private static final int CONSUMED_MEMORY = 4096;
 
@@ -44,6 +50,8 @@ final class Mailbox {
     private static final int REFUSAL_MEMORY = 1024;
     private final Map<Integer, LinkedHashSet<MessageTag>> consumed = new HashMap<>();
     private final Map<Integer, Integer> pendingPerSender = new HashMap<>();
+    /** Senders that said goodbye, with the goodbye's tag. */
+    private final Map<Integer, MessageTag> departed = new HashMap<>();
     private final int maxPendingPerSender;
     private boolean closed;
 
@@ -85,6 +93,13 @@ final class Mailbox {
             assembling.remove(key);
             if (closed) {
                 arrived.release();
+                return;
+            }
+            if (key.tag().channel() == GOODBYE_CHANNEL) {
+                decrementPending(key.sender());
+                arrived.release();
+                departed.put(key.sender(), key.tag());
+                changed.signalAll();
                 return;
             }
             complete.put(key, arrived);
@@ -159,6 +174,39 @@ final class Mailbox {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TransportException("interrupted while waiting for " + peerDescription + " " + key.tag(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The goodbye of {@code sender} (it stopped and sends nothing more), or null. Everything it pushed before is
+     * here already: a worker says goodbye only after its pushes were acknowledged.
+     */
+    MessageTag departure(int sender) {
+        lock.lock();
+        try {
+            return departed.get(sender);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether a push of {@code key} is arriving (started, not complete yet). */
+    boolean arriving(Key key) {
+        lock.lock();
+        try {
+            return assembling.contains(key);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A new process took the rank of {@code sender}: its predecessor's goodbye no longer applies. */
+    void forgetDeparture(int sender) {
+        lock.lock();
+        try {
+            departed.remove(sender);
         } finally {
             lock.unlock();
         }

@@ -74,6 +74,11 @@ public final class BenchTransportCommand implements Callable<Integer> {
             + "as between workers); the raw TCP baseline stays plaintext")
     boolean tls;
 
+    @Option(names = "--compare-tls", description = "also measure gRPC with mutual TLS (a CA of the run and a "
+            + "certificate per rank, as between local workers), interleaved with the plaintext transport and raw "
+            + "TCP in every repetition, and print the TLS ratio over the plaintext one (target >= 0.8)")
+    boolean compareTls;
+
     @Option(names = "--json", description = "print one JSON object on stdout")
     boolean json;
 
@@ -110,6 +115,9 @@ public final class BenchTransportCommand implements Callable<Integer> {
         if (frameBytes != 0 && (frameBytes < 16384 || frameBytes > 16777215)) {
             throw bad("--frame", "expected 0 or 16KiB..16MiB-1, got " + frame);
         }
+        if (compareTls && tls) {
+            throw bad("--compare-tls", "compares plaintext with mutual TLS: leave out --tls");
+        }
         if (chunkBytes % 4 != 0) {
             throw bad("--chunk", "must be a multiple of 4 bytes, got " + chunk);
         }
@@ -122,7 +130,7 @@ public final class BenchTransportCommand implements Callable<Integer> {
         TransportBench.Result r = TransportBench.run(new TransportBench.Options(bytes, reps, warmup,
                 Math.max(warmup, maxWarmup), wire, pattern,
                 chunkBytes, windowBytes, highWaterBytes, readBufferBytes, !noChecksums, frameBytes,
-                List.copyOf(peerJvmOptions), tls), msg -> { });
+                List.copyOf(peerJvmOptions), tls, compareTls), msg -> { });
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("bytes", bytes);
         out.put("floats", r.floats());
@@ -141,6 +149,9 @@ public final class BenchTransportCommand implements Callable<Integer> {
         out.put("tcpCpuSecondsPerGB", r.tcpCpuSecondsPerGB());
         out.put("grpcSamplesSeconds", r.grpcSamples());
         out.put("tcpSamplesSeconds", r.tcpSamples());
+        if (r.tls() != null) {
+            BenchTransportTls.put(out, r.tls());
+        }
         out.put("settings", Map.of("chunkBytes", chunkBytes, "flowControlWindow", windowBytes,
                 "writeHighWater", highWaterBytes, "readBufferMax", readBufferBytes, "checksums", !noChecksums,
                 "maxFrameBytes", frameBytes));
@@ -155,6 +166,9 @@ public final class BenchTransportCommand implements Callable<Integer> {
             stdout.printf(Locale.ROOT, "raw TCP  %.3f GB/s  (median %.1f ms, %.2f CPU s/GB)%n", r.tcpGBps(),
                     r.tcpSeconds() * 1e3, r.tcpCpuSecondsPerGB());
             stdout.printf(Locale.ROOT, "ratio    %.2f x raw TCP (target >= 0.5)%n", r.ratio());
+            if (r.tls() != null) {
+                BenchTransportTls.print(stdout, r.tls());
+            }
             stdout.printf(Locale.ROOT, "warm-up  %d repetitions; JIT compiled %.2f s (both processes) during the "
                     + "timed ones%n", r.warmupReps(), r.jitSecondsTimed());
             stdout.flush();

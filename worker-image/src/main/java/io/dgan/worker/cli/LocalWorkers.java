@@ -38,6 +38,9 @@ public final class LocalWorkers {
     private final List<Process> processes = new java.util.concurrent.CopyOnWriteArrayList<>();
     private java.util.Map<String, String> environment = java.util.Map.of();
     private boolean plaintext;
+    private WorkerSupervisor supervisor;
+    /** Ranks whose certificate of this launch's CA is written (a restarted process reuses it). */
+    private final java.util.Set<Integer> issued = new java.util.HashSet<>();
 
     public LocalWorkers(int workers, List<String> gameArgs, Path runDir, PrintWriter err, List<String> jvmOptions) {
         this.workers = workers;
@@ -79,62 +82,111 @@ public final class LocalWorkers {
         return params;
     }
 
-    /** Runs the workers to completion (IllegalStateException naming the rank when one fails). */
+    /**
+     * Restarts a worker process that dies ({@code dgan train --restart-failed}): the workers follow the
+     * supervisor's topology file, and a dead rank's new process rejoins warm-started from its neighbours.
+     */
+    LocalWorkers supervise(WorkerSupervisor supervisor) {
+        this.supervisor = supervisor;
+        return this;
+    }
+
+    /** Worker processes restarted so far (0 without a supervisor). */
+    public int restarts() {
+        return supervisor == null ? 0 : supervisor.restarts();
+    }
+
+    /**
+     * Runs the workers to completion (IllegalStateException naming the rank when one fails and is not restarted).
+     */
     public void runToCompletion() throws IOException, InterruptedException {
         Files.createDirectories(runDir);
-        int[] ports = FreePorts.pick(workers);
-        StringBuilder peers = new StringBuilder();
-        for (int r = 0; r < workers; r++) {
-            peers.append(r == 0 ? "" : ",").append("127.0.0.1:").append(ports[r]);
-        }
         String job = "local-" + ProcessHandle.current().pid();
         GossipCertificates ca = plaintext || workers == 1 ? null : GossipCertificates.newAuthority(job);
         List<Process> processes = this.processes;
-        List<Thread> pumps = new ArrayList<>();
+        List<Thread> pumps = new java.util.concurrent.CopyOnWriteArrayList<>();
         Thread stopAll = new Thread(() -> processes.forEach(LocalWorkers::stop), "dgan-stop-workers");
         Runtime.getRuntime().addShutdownHook(stopAll);
         try {
-            for (int r = 0; r < workers; r++) {
-                List<String> cmd = new ArrayList<>();
-                cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-                cmd.addAll(jvmOptions);
-                cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), DganCli.class.getName(), "worker",
-                        "--rank", Integer.toString(r), "--workers", Integer.toString(workers), "--job", job,
-                        "--peers", peers.toString(), "--gossip-port", Integer.toString(ports[r]),
-                        "--bind", "127.0.0.1", "--metrics-port", "0", "--run-dir", runDir.toString(),
-                        "--connect-timeout", "120", "--exit-with-parent"));
-                if (ca != null) {
-                    Path dir = runDir.resolve("tls").resolve("rank-" + r);
-                    ca.issue(r, List.of("localhost")).writeTo(dir);
-                    cmd.addAll(List.of("--tls-dir", dir.toString()));
-                } else if (workers > 1) {
-                    cmd.add("--insecure-plaintext");
-                }
-                cmd.addAll(gameArgs);
-                ProcessBuilder builder = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-                builder.environment().putAll(environment);
-                Process p = builder.start();
-                processes.add(p);
-                pumps.add(pump(p));
+            if (supervisor != null) {
+                supervisor.publishInitial();
             }
-            // Wait for all; the first failure stops the rest.
+            int[] ports = startAll(job, ca, pumps);
+            boolean[] finished = new boolean[workers];
+            java.util.Set<Integer> restarted = new java.util.TreeSet<>();
+            long othersDoneAt = 0;
+            // Wait for all; the first failure stops the rest, unless the supervisor restarts the worker.
             while (true) {
                 int running = 0;
+                boolean anyFinished = false;
                 for (int r = 0; r < workers; r++) {
                     Process p = processes.get(r);
                     if (p.isAlive()) {
                         running++;
-                    } else if (p.exitValue() != 0) {
+                    } else if (p.exitValue() == 0) {
+                        finished[r] = true;
+                        anyFinished = true;
+                    }
+                }
+                for (int r = 0; r < workers; r++) {
+                    Process p = processes.get(r);
+                    if (p.isAlive() || p.exitValue() == 0 || finished[r]) {
+                        continue; // running, done, or a late restarted rank stopped on purpose
+                    }
+                    WorkerSupervisor.Decision decision = supervisor == null ? WorkerSupervisor.Decision.GIVE_UP
+                            : supervisor.onFailure(r, p.exitValue(), anyFinished);
+                    if (decision == WorkerSupervisor.Decision.REPLACE) {
+                        say("worker rank " + r + " exited with code " + p.exitValue() + "; restarting it ("
+                                + supervisor.restarts() + " of at most " + supervisor.maxRestarts() + "): it rejoins "
+                                + "warm-started from its neighbours at topology epoch " + supervisor.epoch());
+                        processes.set(r, start(r, job, ports, ca, pumps));
+                        restarted.add(r);
+                        running++;
+                        continue;
+                    }
+                    if (decision == WorkerSupervisor.Decision.RESTART_ALL) {
+                        say("worker rank " + r + " exited with code " + p.exitValue() + " before training started; "
+                                + "restarting all workers (" + supervisor.restarts() + " of at most "
+                                + supervisor.maxRestarts() + ")");
                         processes.forEach(LocalWorkers::stop);
                         joinAll(pumps);
-                        throw new IllegalStateException("worker rank " + r + " exited with code " + p.exitValue()
-                                + "; stopped the other workers (see its messages above)");
+                        pumps.clear();
+                        processes.clear();
+                        restarted.clear();
+                        supervisor.publishInitial();
+                        ports = startAll(job, ca, pumps);
+                        java.util.Arrays.fill(finished, false);
+                        running = workers;
+                        break;
                     }
+                    String why = supervisor == null || supervisor.reason().isEmpty() ? ""
+                            : " (" + supervisor.reason() + ")";
+                    processes.forEach(LocalWorkers::stop);
+                    joinAll(pumps);
+                    throw new IllegalStateException("worker rank " + r + " exited with code " + p.exitValue()
+                            + why + "; stopped the other workers (see its messages above)");
                 }
                 if (running == 0) {
                     break;
                 }
-                processes.get(0).waitFor(100, TimeUnit.MILLISECONDS);
+                if (anyFinished && !restarted.isEmpty()) {
+                    // A rank restarted after the survivors' last agreement is never welcomed: once a rank has
+                    // finished, the restarted ones have a grace period, then they are stopped.
+                    if (othersDoneAt == 0) {
+                        othersDoneAt = System.nanoTime();
+                    } else if (System.nanoTime() - othersDoneAt > TimeUnit.SECONDS.toNanos(LATE_GRACE_S)) {
+                        for (int r : restarted) {
+                            if (processes.get(r).isAlive()) {
+                                say("worker rank " + r + " (restarted) had not finished " + LATE_GRACE_S + " s "
+                                        + "after the first rank finished; stopped it: the others finished before "
+                                        + "it could rejoin, its parameters are missing from the run");
+                                stop(processes.get(r));
+                                finished[r] = true;
+                            }
+                        }
+                    }
+                }
+                waitAny(100);
             }
             joinAll(pumps);
         } finally {
@@ -145,6 +197,64 @@ public final class LocalWorkers {
                 // the hook is running: it stops the workers
             }
         }
+    }
+
+    /** Seconds a restarted rank may still run once every other rank has finished. */
+    private static final long LATE_GRACE_S = 60;
+
+    private void waitAny(long millis) throws InterruptedException {
+        processes.get(0).waitFor(millis, TimeUnit.MILLISECONDS);
+    }
+
+    private void say(String line) {
+        synchronized (err) {
+            err.println("dgan train: " + line);
+            err.flush();
+        }
+    }
+
+    /** Picks loopback ports and starts one worker per rank; returns the ports. */
+    private int[] startAll(String job, GossipCertificates ca, List<Thread> pumps) throws IOException {
+        int[] ports = FreePorts.pick(workers);
+        for (int r = 0; r < workers; r++) {
+            processes.add(start(r, job, ports, ca, pumps));
+        }
+        return ports;
+    }
+
+    /** Starts the worker process of one rank (its certificate is issued once and reused by a restarted process). */
+    private Process start(int r, String job, int[] ports, GossipCertificates ca, List<Thread> pumps)
+            throws IOException {
+        StringBuilder peers = new StringBuilder();
+        for (int q = 0; q < workers; q++) {
+            peers.append(q == 0 ? "" : ",").append("127.0.0.1:").append(ports[q]);
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), DganCli.class.getName(), "worker",
+                "--rank", Integer.toString(r), "--workers", Integer.toString(workers), "--job", job,
+                "--peers", peers.toString(), "--gossip-port", Integer.toString(ports[r]),
+                "--bind", "127.0.0.1", "--metrics-port", "0", "--run-dir", runDir.toString(),
+                "--connect-timeout", "120", "--exit-with-parent"));
+        if (ca != null) {
+            Path dir = runDir.resolve("tls").resolve("rank-" + r);
+            if (issued.add(r)) {
+                ca.issue(r, List.of("localhost")).writeTo(dir);
+            }
+            cmd.addAll(List.of("--tls-dir", dir.toString()));
+        } else if (workers > 1) {
+            cmd.add("--insecure-plaintext");
+        }
+        if (supervisor != null) {
+            cmd.addAll(List.of("--topology-file", supervisor.topologyFile().toString()));
+        }
+        cmd.addAll(gameArgs);
+        ProcessBuilder builder = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().putAll(environment);
+        Process p = builder.start();
+        pumps.add(pump(p, r));
+        return p;
     }
 
     /** The worker processes started so far, by rank. */
@@ -170,12 +280,15 @@ public final class LocalWorkers {
                 game.hasKnownSolution() ? game.error(avg) : Double.NaN);
     }
 
-    private Thread pump(Process p) {
+    private Thread pump(Process p, int rank) {
         Thread t = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getErrorStream(),
                     StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = in.readLine()) != null) {
+                    if (supervisor != null) {
+                        supervisor.observe(rank, line);
+                    }
                     synchronized (err) {
                         err.println(line);
                         err.flush();

@@ -78,6 +78,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON summary on stdout")
     boolean json;
 
+    @Option(names = "--restart-failed", arity = "0..1", defaultValue = "0", paramLabel = "N",
+            fallbackValue = "" + WorkerSupervisor.DEFAULT_RESTARTS,
+            description = "restart a worker process that dies, at most N times in the run (N defaults to "
+                    + WorkerSupervisor.DEFAULT_RESTARTS + "): it rejoins warm-started from its neighbours; "
+                    + "static graphs and gossip algorithms only")
+    int restartFailed;
+
     /**
      * Local multi-process mode: M {@code dgan worker} JVMs on loopback, real gRPC between them, each reading the
      * run's config.json; rank 0 prints the progress lines and writes the run directory as the in-process trainer
@@ -100,17 +107,25 @@ public final class TrainCommand implements Callable<Integer> {
     /** As above; {@code plaintext}: gossip without TLS. */
     static Map<String, Object> runWorkerProcesses(TrainConfig config, Path dir, boolean resume, String wire,
                                                   boolean plaintext, PrintWriter err, Consumer<LocalWorkers> onStart) {
+        return runWorkerProcesses(config, dir, resume, wire, plaintext, null, err, onStart);
+    }
+
+    /** As above; {@code supervisor}: restarts dead workers (null: a dead worker stops the run). */
+    static Map<String, Object> runWorkerProcesses(TrainConfig config, Path dir, boolean resume, String wire,
+                                                  boolean plaintext, WorkerSupervisor supervisor, PrintWriter err,
+                                                  Consumer<LocalWorkers> onStart) {
         TransportOptions transport = new TransportOptions();
         transport.wire = wire;
         transport.insecurePlaintext = plaintext;
-        return runWorkerProcesses(config, dir, resume, transport, new EmulationOptions(), err, onStart);
+        return runWorkerProcesses(config, dir, resume, transport, new EmulationOptions(), supervisor, err, onStart);
     }
 
     /** As above, with the transport and emulation options handed to every worker. */
     @SuppressWarnings("unchecked")
     static Map<String, Object> runWorkerProcesses(TrainConfig config, Path dir, boolean resume,
                                                   TransportOptions transport, EmulationOptions emulation,
-                                                  PrintWriter err, Consumer<LocalWorkers> onStart) {
+                                                  WorkerSupervisor supervisor, PrintWriter err,
+                                                  Consumer<LocalWorkers> onStart) {
         GanTrainer.prepareRunDirectory(config, dir, resume);
         int threads = config.threadsPerWorker() > 0 ? config.threadsPerWorker()
                 : Math.max(1, Runtime.getRuntime().availableProcessors() / config.workers());
@@ -134,9 +149,15 @@ public final class TrainCommand implements Callable<Integer> {
                     .environment(Map.of("OMP_NUM_THREADS", t, "OPENBLAS_NUM_THREADS", t, "MKL_NUM_THREADS", t,
                             WorkerCommand.THREADS_ENV, t))
                     .plaintext(transport.insecurePlaintext);
+            if (supervisor != null) {
+                workers.supervise(supervisor);
+            }
             onStart.accept(workers);
             workers.runToCompletion();
             Map<String, Object> summary = new ObjectMapper().readValue(dir.resolve("summary.json").toFile(), Map.class);
+            if (supervisor != null) {
+                summary = WorkerSupervisor.recordRestarts(dir, summary, workers.restarts(), err);
+            }
             err.printf("run directory: %s (%.1f s with process start-up, %.2f it/s in the loop)%n", dir,
                     (System.nanoTime() - started) / 1e9, ((Number) summary.get("iterationsPerSecond")).doubleValue());
             err.flush();
@@ -197,6 +218,10 @@ public final class TrainCommand implements Callable<Integer> {
         CommandLine cmd = spec.commandLine();
         boolean float32 = transport.isFloat32(cmd);
         LinkEmulation links = emulation.parse(cmd);
+        if (inProcess && restartFailed != 0) {
+            throw new ParameterException(cmd, "--restart-failed: only for worker processes (the "
+                    + "--in-process workers are threads of one process)");
+        }
         if (inProcess && !float32) {
             throw new ParameterException(cmd, "--wire " + transport.wire + ": only for worker processes over "
                     + "gRPC (the --in-process transport moves float32 in memory)");
@@ -213,8 +238,16 @@ public final class TrainCommand implements Callable<Integer> {
         err.println(presetLine());
         err.flush();
         if (!inProcess) {
-            Map<String, Object> summary = runWorkerProcesses(config, dir, resume, transport, emulation, err,
-                    workers -> { });
+            WorkerSupervisor supervisor = null;
+            if (restartFailed != 0) {
+                try {
+                    supervisor = WorkerSupervisor.of(config, dir, restartFailed);
+                } catch (IllegalArgumentException e) {
+                    throw new ParameterException(spec.commandLine(), e.getMessage());
+                }
+            }
+            Map<String, Object> summary = runWorkerProcesses(config, dir, resume, transport, emulation, supervisor,
+                    err, workers -> { });
             printSplit(err, summary.get("iterationSplit"));
             if (json) {
                 cmd.getOut().println(JsonOutput.toJson(summary));

@@ -249,6 +249,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 .wire(wireFormat)
                 .emulation(links)
                 .tls(tls)
+                .awaitReplacements(followTopology)
                 .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
                 .receiveTimeout(Duration.ofSeconds(receiveTimeoutSeconds))
                 .build();
@@ -285,17 +286,33 @@ public final class WorkerCommand implements Callable<Integer> {
                     finalEpoch[0] = e;
                 }));
             }
-            RunResult result = runner.progress(p -> {
-                metrics.stepsCompleted(p.iteration() - counted[0]);
-                counted[0] = p.iteration();
-                metrics.consensusDistance(p.consensusDistance());
-                if (p.iteration() % reportEvery == 0 || p.iteration() == iterations) {
-                    double seconds = (System.nanoTime() - loopStart) / 1e9;
-                    say.accept(String.format(Locale.ROOT, "k=%d residual=%.4g consensus=%.4g (%.0f it/s)",
-                            p.iteration(), p.residual(), p.consensusDistance(),
-                            p.iteration() / Math.max(seconds, 1e-9)));
+            // SIGTERM: neighbours blocked on this rank stop waiting for it now, not after their receive timeout.
+            Thread goodbye = new Thread(() -> {
+                if (transport != null) {
+                    transport.leave(GrpcTransport.Departure.STOPPED);
                 }
-            }).run(iterations);
+            }, "dgan-goodbye");
+            Runtime.getRuntime().addShutdownHook(goodbye);
+            RunResult result;
+            try {
+                result = runner.progress(p -> {
+                    metrics.stepsCompleted(p.iteration() - counted[0]);
+                    counted[0] = p.iteration();
+                    metrics.consensusDistance(p.consensusDistance());
+                    if (p.iteration() % reportEvery == 0 || p.iteration() == iterations) {
+                        double seconds = (System.nanoTime() - loopStart) / 1e9;
+                        say.accept(String.format(Locale.ROOT, "k=%d residual=%.4g consensus=%.4g (%.0f it/s)",
+                                p.iteration(), p.residual(), p.consensusDistance(),
+                                p.iteration() / Math.max(seconds, 1e-9)));
+                    }
+                }).run(iterations);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(goodbye);
+                } catch (IllegalStateException stopping) {
+                    // the hook is running
+                }
+            }
             if (result.diverged()) {
                 say.accept("diverged at iteration " + result.iterations() + "; stopped");
             }
@@ -410,6 +427,7 @@ public final class WorkerCommand implements Callable<Integer> {
                     .wire(wireFormat)
                     .emulation(emulation)
                     .tls(tls)
+                    .awaitReplacements(watcher != null && workers > 1 && algorithm != Algorithm.CP_OADAM)
                     .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
                     .receiveTimeout(Duration.ofSeconds(ganReceiveTimeout()))
                     .build();
@@ -465,8 +483,12 @@ public final class WorkerCommand implements Callable<Integer> {
                     try {
                         long k = stop.awaitCheckpoint(stopGraceSeconds * 1000);
                         say.accept(k >= 0 ? "asked to stop: checkpoint of iteration " + k + " written"
-                                : "asked to stop: no sync point within " + stopGraceSeconds + " s, exiting without "
-                                + "a new checkpoint");
+                                : "asked to stop: no sync point reached (within " + stopGraceSeconds + " s), exiting "
+                                + "without a new checkpoint");
+                        if (transport != null) {
+                            // Neighbours blocked on this rank stop waiting for it now, not after their timeout.
+                            transport.leave(GrpcTransport.Departure.STOPPED);
+                        }
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                     }
@@ -477,18 +499,26 @@ public final class WorkerCommand implements Callable<Integer> {
                     gan.live(opt -> new LiveTopology(channel, source, say).onEpoch(metrics::topologyEpoch));
                 }
                 long[] counted = {resumedAt};
-                GanTrainer.Summary s = gan.progress(p -> {
-                    metrics.stepsCompleted(p.iteration() - counted[0]);
-                    counted[0] = p.iteration();
-                    metrics.loss("G", p.lossG());
-                    metrics.loss("D", p.lossD());
-                    metrics.consensusDistance(p.consensus());
-                    if (p.fid() != null) {
-                        metrics.evalFid(p.fid());
-                    }
-                }).runUntilStopped(channel, onTerm);
+                GanTrainer.Summary s;
+                try {
+                    s = gan.progress(p -> {
+                        metrics.stepsCompleted(p.iteration() - counted[0]);
+                        counted[0] = p.iteration();
+                        metrics.loss("G", p.lossG());
+                        metrics.loss("D", p.lossD());
+                        metrics.consensusDistance(p.consensus());
+                        if (p.fid() != null) {
+                            metrics.evalFid(p.fid());
+                        }
+                    }).runUntilStopped(channel, onTerm);
+                } finally {
+                    stop.ended(); // a stop hook still waiting for a sync point returns at once
+                }
                 if (s == null) {
                     say.accept("stopped on request after writing its checkpoint");
+                    if (transport != null) {
+                        transport.leave(GrpcTransport.Departure.STOPPED);
+                    }
                     return 143;
                 }
                 say.accept(String.format(Locale.ROOT, "done: %d iterations in %.1f s", s.iterations(),

@@ -104,12 +104,15 @@ class CheckpointResumeProcessTest {
         assertThat(k % 5).isZero(); // at a sync point
         assertThat(io.dgan.training.Checkpoints.iterations(run.resolve("checkpoints"), rank)).contains(k);
 
-        // A resume starts from the newest iteration both ranks have (the stop's, or the last periodic one).
+        // A resume starts from the newest iteration both ranks have: the stop's.
         long[] rank0 = io.dgan.training.Checkpoints.iterations(run.resolve("checkpoints"), 0);
         long[] rank1 = io.dgan.training.Checkpoints.iterations(run.resolve("checkpoints"), 1);
         long common = io.dgan.training.Checkpoints.newestCommon(List.of(rank0, rank1));
         assertThat(common).as("rank 0 %s, rank 1 %s", java.util.Arrays.toString(rank0),
                 java.util.Arrays.toString(rank1)).isPositive();
+        // The stop is agreed at the sync point: every rank keeps a checkpoint of the iteration a rank stopped at,
+        // even the one that got its SIGTERM later (blocked on the stopped rank, it reaches no sync point of its own).
+        assertThat(common).as("newest common checkpoint; log:%n%s", log).isEqualTo(k);
         List<String> again = new ArrayList<>(args);
         again.set(again.indexOf("--iterations") + 1, Long.toString(common + 5));
         again.add("--resume");

@@ -133,6 +133,29 @@ class WorkerAndBenchCliTest {
     }
 
     @Test
+    void benchTransportComparesMutualTlsWithPlaintextInTheSameRun() {
+        Run bench = run("bench", "transport", "--size", "1MiB", "--reps", "3", "--warmup", "1", "--max-warmup", "1",
+                "--compare-tls", "--json");
+        assertThat(bench.code()).as(bench.err()).isZero();
+        JsonNode r = parse(bench.out());
+        assertThat(r.path("tlsGBps").asDouble()).isPositive();
+        assertThat(r.path("tlsSamplesSeconds")).hasSize(3);
+        assertThat(r.path("tlsRatio").asDouble()).isCloseTo(r.path("tlsGBps").asDouble() / r.path("tcpGBps").asDouble(),
+                org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(r.path("tlsToPlaintext").asDouble()).isCloseTo(r.path("tlsRatio").asDouble()
+                / r.path("ratio").asDouble(), org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(r.path("tlsToPlaintextPaired").asDouble()).isPositive();
+
+        Run text = run("bench", "transport", "--size", "256KiB", "--reps", "2", "--warmup", "1", "--max-warmup", "1",
+                "--compare-tls");
+        assertThat(text.code()).as(text.err()).isZero();
+        assertThat(text.out()).contains("mTLS     ").contains("mTLS / plaintext  ");
+        Run both = run("bench", "transport", "--tls", "--compare-tls");
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).contains("--compare-tls: compares plaintext with mutual TLS: leave out --tls");
+    }
+
+    @Test
     void benchCommComparesThePatternsToTheModel() {
         Run comm = run("bench", "comm", "--workers", "4", "--payload", "64KB", "--emulate-latency", "20ms",
                 "--emulate-bandwidth", "100mbit", "--reps", "2", "--json");

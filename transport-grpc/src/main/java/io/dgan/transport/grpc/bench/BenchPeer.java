@@ -6,8 +6,10 @@ import io.dgan.transport.grpc.GrpcTransportConfig;
 import io.dgan.transport.grpc.PeerDirectory;
 import io.dgan.transport.grpc.TransportListener;
 import io.dgan.transport.grpc.WireFormat;
+import io.dgan.transport.grpc.tls.GossipTls;
 
 import java.nio.FloatBuffer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -21,6 +23,8 @@ import java.util.concurrent.Future;
  * One of the two processes of {@code dgan bench transport}. Both ranks alternate, repetition by repetition, a gRPC
  * exchange and a raw-TCP exchange of the same vector (so that noise from other processes hits both alike), and print
  * one line per timed repetition on stdout: {@code grpc <seconds> <cpu seconds>} or {@code tcp <seconds> <cpu seconds>}.
+ * With {@code --compare-tls-dir} a second gRPC transport, with mutual TLS on its own ports, takes its turn in every
+ * repetition too, right after the plaintext one: {@code grpctls <seconds> <cpu seconds>}.
  *
  * <p>Patterns: {@code exchange} (both ranks send and receive at once, as in a gossip round) or {@code oneway}
  * (rank 0 sends, rank 1 receives and answers with 4 floats).
@@ -41,29 +45,22 @@ public final class BenchPeer {
         String[] grpcPorts = a.get("grpc-ports").split(",");
         int tcpPort = Integer.parseInt(a.get("tcp-port"));
 
-        GrpcTransportConfig config = GrpcTransportConfig.builder("bench", rank, 2)
-                .bindHost("127.0.0.1").port(Integer.parseInt(grpcPorts[rank]))
-                .wire(WireFormat.parse(a.getOrDefault("wire", "float32")))
-                .chunkBytes(Integer.parseInt(a.get("chunk-bytes")))
-                .flowControlWindow(Integer.parseInt(a.get("window")))
-                .writeBufferHighWater(Integer.parseInt(a.getOrDefault("high-water", "4194304")))
-                .readBufferMax(Integer.parseInt(a.getOrDefault("read-buffer", "1048576")))
-                .checksums(Boolean.parseBoolean(a.getOrDefault("checksums", "true")))
-                .maxFrameBytes(Integer.parseInt(a.getOrDefault("frame", "1048576")))
-                .vectorLengths(floats)
-                .tls(a.containsKey("tls-dir") ? io.dgan.transport.grpc.tls.GossipTls.fromDirectory(
-                        java.nio.file.Path.of(a.get("tls-dir"))) : null)
-                .connectTimeout(Duration.ofSeconds(60))
-                .build();
+        GrpcTransportConfig config = config(a, rank, Integer.parseInt(grpcPorts[rank]), floats,
+                a.containsKey("tls-dir") ? GossipTls.fromDirectory(Path.of(a.get("tls-dir"))) : null);
         PeerDirectory peers = PeerDirectory.list(List.of("127.0.0.1:" + grpcPorts[0], "127.0.0.1:" + grpcPorts[1]), 2);
+        // --compare-tls-dir: a second gRPC transport, with mutual TLS, on its own ports.
+        String[] tlsPorts = a.containsKey("compare-tls-dir") ? a.get("tls-ports").split(",") : null;
+        GrpcTransportConfig tlsConfig = tlsPorts == null ? null : config(a, rank, Integer.parseInt(tlsPorts[rank]),
+                floats, GossipTls.fromDirectory(Path.of(a.get("compare-tls-dir"))));
+        PeerDirectory tlsPeers = tlsPorts == null ? null
+                : PeerDirectory.list(List.of("127.0.0.1:" + tlsPorts[0], "127.0.0.1:" + tlsPorts[1]), 2);
 
         FloatBuffer src = FloatBuffer.allocate(floats);
         SplittableRandom random = new SplittableRandom(rank);
         for (int i = 0; i < floats; i++) {
             src.put(i, (float) random.nextGaussian());
         }
-        FloatBuffer dst = FloatBuffer.allocate(floats);
-        FloatBuffer small = FloatBuffer.allocate(4);
+        Buffers b = new Buffers(src, FloatBuffer.allocate(floats), FloatBuffer.allocate(4));
         ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "raw-tcp-writer");
             t.setDaemon(true);
@@ -72,9 +69,15 @@ public final class BenchPeer {
 
         try (GrpcTransport grpc = new GrpcTransport(config, peers, TransportListener.NONE,
                 msg -> System.err.println("[bench rank " + rank + "] " + msg));
+             GrpcTransport grpcTls = tlsConfig == null ? null : new GrpcTransport(tlsConfig, tlsPeers,
+                     TransportListener.NONE, msg -> System.err.println("[bench rank " + rank + "] " + msg));
              RawTcpLink tcp = rank == 0 ? RawTcpLink.accept(tcpPort, floats * 4)
                      : RawTcpLink.connect(tcpPort, floats * 4, 60_000)) {
             grpc.awaitPeers(List.of(peer));
+            if (grpcTls != null) {
+                grpcTls.awaitPeers(List.of(peer));
+            }
+            Peers links = new Peers(grpc, grpcTls, tcp, writer, oneway, rank, peer);
             FloatBuffer flag = FloatBuffer.allocate(1);
             FloatBuffer theirFlag = FloatBuffer.allocate(1);
             int rep = 0;
@@ -87,7 +90,7 @@ public final class BenchPeer {
             while (rep < maxWarmup) {
                 long w0 = System.nanoTime();
                 long j0 = compileMillis();
-                repetition(rep, false, grpc, tcp, writer, oneway, rank, peer, src, dst, small);
+                repetition(rep, false, links, b);
                 windowWall[rep % QUIET_WINDOW] = (System.nanoTime() - w0) / 1e6;
                 windowJit[rep % QUIET_WINDOW] = compileMillis() - j0;
                 rep++;
@@ -109,7 +112,7 @@ public final class BenchPeer {
             long jitWarm = compileMillis();
             System.out.println("warmup " + rep + " " + (jitWarm - jitBefore) / 1e3);
             for (int timed = 0; timed < reps; timed++) {
-                repetition(rep++, true, grpc, tcp, writer, oneway, rank, peer, src, dst, small);
+                repetition(rep++, true, links, b);
             }
             System.out.println("jit " + (compileMillis() - jitWarm) / 1e3);
             System.out.println("done");
@@ -119,55 +122,86 @@ public final class BenchPeer {
         }
     }
 
+    private static GrpcTransportConfig config(Map<String, String> a, int rank, int port, int floats, GossipTls tls) {
+        return GrpcTransportConfig.builder("bench", rank, 2)
+                .bindHost("127.0.0.1").port(port)
+                .wire(WireFormat.parse(a.getOrDefault("wire", "float32")))
+                .chunkBytes(Integer.parseInt(a.get("chunk-bytes")))
+                .flowControlWindow(Integer.parseInt(a.get("window")))
+                .writeBufferHighWater(Integer.parseInt(a.getOrDefault("high-water", "4194304")))
+                .readBufferMax(Integer.parseInt(a.getOrDefault("read-buffer", "1048576")))
+                .checksums(Boolean.parseBoolean(a.getOrDefault("checksums", "true")))
+                .maxFrameBytes(Integer.parseInt(a.getOrDefault("frame", "1048576")))
+                .vectorLengths(floats)
+                .tls(tls)
+                .connectTimeout(Duration.ofSeconds(60))
+                .build();
+    }
+
+    /** The links of one process: gRPC, gRPC with mutual TLS (or null), raw TCP. */
+    private record Peers(GrpcTransport grpc, GrpcTransport grpcTls, RawTcpLink tcp, ExecutorService writer,
+                         boolean oneway, int rank, int peer) {
+    }
+
+    /** The vector sent, the one received, and the 4-float answer of the oneway pattern. */
+    private record Buffers(FloatBuffer src, FloatBuffer dst, FloatBuffer small) {
+    }
+
     /** The JIT counts as quiet when it compiled less than this share of the last QUIET_WINDOW repetitions' time. */
     static final double JIT_QUIET = 0.05;
     static final int QUIET_WINDOW = 10;
 
-    /** One gRPC exchange, then the same over raw TCP; prints both times when {@code timed}. */
-    private static void repetition(int rep, boolean timed, GrpcTransport grpc, RawTcpLink tcp, ExecutorService writer,
-                                   boolean oneway, int rank, int peer, FloatBuffer src, FloatBuffer dst,
-                                   FloatBuffer small) throws Exception {
-        // gRPC
-        MessageTag tag = new MessageTag(0, rep, 0, 0);
-        MessageTag back = new MessageTag(0, rep, 1, 0);
+    /**
+     * One gRPC exchange, then the same over gRPC with mutual TLS (when compared), then over raw TCP; prints the
+     * times when {@code timed}.
+     */
+    private static void repetition(int rep, boolean timed, Peers p, Buffers b) throws Exception {
+        grpc("grpc", p.grpc, rep, timed, p, b);
+        if (p.grpcTls != null) {
+            grpc("grpctls", p.grpcTls, rep, timed, p, b);
+        }
         long c0 = cpu();
         long t0 = System.nanoTime();
-        if (!oneway) {
-            grpc.send(peer, tag, src);
-            grpc.receive(peer, tag, dst);
-        } else if (rank == 0) {
-            grpc.send(peer, tag, src);
-            grpc.receive(peer, back, small);
-        } else {
-            grpc.receive(peer, tag, dst);
-            grpc.send(peer, back, small);
-        }
-        long t1 = System.nanoTime();
-        if (timed) {
-            System.out.println("grpc " + (t1 - t0) / 1e9 + " " + (cpu() - c0) / 1e9);
-        }
-        // raw TCP
-        c0 = cpu();
-        t0 = System.nanoTime();
-        if (!oneway) {
-            Future<?> sent = writer.submit(() -> {
-                tcp.send(src);
+        if (!p.oneway) {
+            Future<?> sent = p.writer.submit(() -> {
+                p.tcp.send(b.src);
                 return null;
             });
-            tcp.receive(dst);
+            p.tcp.receive(b.dst);
             sent.get();
-        } else if (rank == 0) {
-            tcp.send(src);
-            tcp.receive(small);
+        } else if (p.rank == 0) {
+            p.tcp.send(b.src);
+            p.tcp.receive(b.small);
         } else {
-            tcp.receive(dst);
-            tcp.send(small);
+            p.tcp.receive(b.dst);
+            p.tcp.send(b.small);
         }
-        t1 = System.nanoTime();
+        long t1 = System.nanoTime();
         if (timed) {
             System.out.println("tcp " + (t1 - t0) / 1e9 + " " + (cpu() - c0) / 1e9);
         }
         System.out.flush();
+    }
+
+    private static void grpc(String name, GrpcTransport grpc, int rep, boolean timed, Peers p, Buffers b) {
+        MessageTag tag = new MessageTag(0, rep, 0, 0);
+        MessageTag back = new MessageTag(0, rep, 1, 0);
+        long c0 = cpu();
+        long t0 = System.nanoTime();
+        if (!p.oneway) {
+            grpc.send(p.peer, tag, b.src);
+            grpc.receive(p.peer, tag, b.dst);
+        } else if (p.rank == 0) {
+            grpc.send(p.peer, tag, b.src);
+            grpc.receive(p.peer, back, b.small);
+        } else {
+            grpc.receive(p.peer, tag, b.dst);
+            grpc.send(p.peer, back, b.small);
+        }
+        long t1 = System.nanoTime();
+        if (timed) {
+            System.out.println(name + " " + (t1 - t0) / 1e9 + " " + (cpu() - c0) / 1e9);
+        }
     }
 
     /** Milliseconds the JIT compilers spent so far (0 if the JVM does not tell). */

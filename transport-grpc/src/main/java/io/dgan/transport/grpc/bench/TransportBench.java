@@ -32,10 +32,20 @@ public final class TransportBench {
      * @param warmup     untimed repetitions at least
      * @param maxWarmup  untimed repetitions at most: after {@code warmup}, both processes go on until their JIT
      *                   compilers have been quiet for a few repetitions (≤ maxWarmup; = warmup for a fixed count)
+     * @param tls        mutual TLS on the gRPC transport
+     * @param compareTls also a second gRPC transport with mutual TLS, interleaved with the first (plaintext unless
+     *                   {@code tls}) and raw TCP in every repetition
      */
     public record Options(long bytes, int reps, int warmup, int maxWarmup, String wire, String pattern, int chunkBytes, int window,
                           int highWater, int readBuffer, boolean checksums, int frameBytes,
-                          List<String> jvmOptions, boolean tls) {
+                          List<String> jvmOptions, boolean tls, boolean compareTls) {
+        public Options(long bytes, int reps, int warmup, int maxWarmup, String wire, String pattern, int chunkBytes,
+                       int window, int highWater, int readBuffer, boolean checksums, int frameBytes,
+                       List<String> jvmOptions, boolean tls) {
+            this(bytes, reps, warmup, maxWarmup, wire, pattern, chunkBytes, window, highWater, readBuffer, checksums,
+                    frameBytes, jvmOptions, tls, false);
+        }
+
         /** Plaintext gRPC (as before mutual TLS existed). */
         public Options(long bytes, int reps, int warmup, int maxWarmup, String wire, String pattern, int chunkBytes,
                        int window, int highWater, int readBuffer, boolean checksums, int frameBytes,
@@ -47,12 +57,22 @@ public final class TransportBench {
 
     /**
      * Times are medians over repetitions of the slower rank; CPU is both processes' CPU seconds over all repetitions
-     * per GB moved (a figure that noise from other processes on the machine disturbs less).
+     * per GB moved (a figure that noise from other processes on the machine disturbs less). {@code tls} holds the
+     * mutual-TLS transport's figures when it was compared (else null).
      */
     public record Result(Options options, long floats, double grpcSeconds, double tcpSeconds, double grpcGBps,
                          double tcpGBps, double ratio, double grpcCpuSecondsPerGB, double tcpCpuSecondsPerGB,
                          double[] grpcSamples, double[] tcpSamples, int warmupReps,
-                         double jitSecondsTimed) {
+                         double jitSecondsTimed, TlsResult tls) {
+    }
+
+    /**
+     * The mutual-TLS gRPC transport measured in the same repetitions: its median time (slower rank), throughput,
+     * ratio to raw TCP, its ratio over the plaintext transport's ratio (1 = no cost; the target is >= 0.8), CPU per
+     * GB moved, and the paired per-repetition ratio plaintext time / TLS time (median over repetitions).
+     */
+    public record TlsResult(double seconds, double gbps, double ratio, double ratioToPlaintext,
+                            double cpuSecondsPerGB, double pairedRatioToPlaintext, double[] samples) {
     }
 
     private TransportBench() {
@@ -63,11 +83,11 @@ public final class TransportBench {
             throw new IllegalArgumentException("--size: expected a multiple of 4 bytes up to 2 GiB, got " + o.bytes);
         }
         int floats = (int) (o.bytes / 4);
-        int[] ports = FreePorts.pick(3);
+        int[] ports = FreePorts.pick(o.compareTls ? 5 : 3);
         List<Process> processes = new ArrayList<>();
         Path tlsDir = null;
         try {
-            if (o.tls) {
+            if (o.tls || o.compareTls) {
                 // Mutual TLS between the two gRPC peers, as between workers: a CA and a certificate per rank.
                 tlsDir = java.nio.file.Files.createTempDirectory("dgan-bench-tls-");
                 io.dgan.transport.grpc.tls.GossipCertificates ca =
@@ -91,8 +111,12 @@ public final class TransportBench {
                         "--high-water", Integer.toString(o.highWater), "--read-buffer", Integer.toString(o.readBuffer),
                         "--checksums", Boolean.toString(o.checksums), "--frame", Integer.toString(o.frameBytes),
                         "--grpc-ports", ports[0] + "," + ports[1], "--tcp-port", Integer.toString(ports[2])));
-                if (tlsDir != null) {
+                if (tlsDir != null && o.tls) {
                     cmd.addAll(List.of("--tls-dir", tlsDir.resolve("rank-" + rank).toString()));
+                }
+                if (o.compareTls) {
+                    cmd.addAll(List.of("--compare-tls-dir", tlsDir.resolve("rank-" + rank).toString(),
+                            "--tls-ports", ports[3] + "," + ports[4]));
                 }
                 processes.add(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start());
             }
@@ -100,6 +124,8 @@ public final class TransportBench {
             List<List<Double>> tcp = new ArrayList<>();
             List<List<Double>> grpcCpu = new ArrayList<>();
             List<List<Double>> tcpCpu = new ArrayList<>();
+            List<List<Double>> tls = new ArrayList<>();
+            List<List<Double>> tlsCpu = new ArrayList<>();
             int warmupReps = -1;
             double jitTimed = 0;
             for (Process p : processes) {
@@ -107,6 +133,8 @@ public final class TransportBench {
                 List<Double> t = new ArrayList<>();
                 List<Double> gc = new ArrayList<>();
                 List<Double> tc = new ArrayList<>();
+                List<Double> s = new ArrayList<>();
+                List<Double> sc = new ArrayList<>();
                 boolean done = false;
                 try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
                         StandardCharsets.UTF_8))) {
@@ -116,6 +144,9 @@ public final class TransportBench {
                         if (f[0].equals("grpc") && f.length == 3) {
                             g.add(Double.parseDouble(f[1]));
                             gc.add(Double.parseDouble(f[2]));
+                        } else if (f[0].equals("grpctls") && f.length == 3) {
+                            s.add(Double.parseDouble(f[1]));
+                            sc.add(Double.parseDouble(f[2]));
                         } else if (f[0].equals("tcp") && f.length == 3) {
                             t.add(Double.parseDouble(f[1]));
                             tc.add(Double.parseDouble(f[2]));
@@ -136,6 +167,8 @@ public final class TransportBench {
                 tcp.add(t);
                 grpcCpu.add(gc);
                 tcpCpu.add(tc);
+                tls.add(s);
+                tlsCpu.add(sc);
             }
             double[] grpcSamples = slowerRank(grpc);
             double[] tcpSamples = slowerRank(tcp);
@@ -143,9 +176,20 @@ public final class TransportBench {
             double t = median(tcpSamples);
             // Bytes moved per repetition: one vector per direction that carries one.
             double gb = o.bytes * ("oneway".equals(o.pattern) ? 1 : 2) / 1e9;
+            TlsResult tlsResult = null;
+            if (o.compareTls) {
+                double[] tlsSamples = slowerRank(tls);
+                double s = median(tlsSamples);
+                double[] paired = new double[Math.min(tlsSamples.length, grpcSamples.length)];
+                for (int i = 0; i < paired.length; i++) {
+                    paired[i] = grpcSamples[i] / tlsSamples[i];
+                }
+                tlsResult = new TlsResult(s, o.bytes / s / 1e9, t / s, g / s,
+                        total(tlsCpu) / (gb * tlsSamples.length), median(paired), tlsSamples);
+            }
             Result r = new Result(o, floats, g, t, o.bytes / g / 1e9, o.bytes / t / 1e9, t / g,
                     total(grpcCpu) / (gb * grpcSamples.length), total(tcpCpu) / (gb * tcpSamples.length),
-                    grpcSamples, tcpSamples, warmupReps, jitTimed);
+                    grpcSamples, tcpSamples, warmupReps, jitTimed, tlsResult);
             log.accept(String.format("gRPC %.3f GB/s, raw TCP %.3f GB/s, ratio %.2f; CPU s/GB gRPC %.2f, TCP %.2f; "
                             + "%d warm-up reps, JIT %.2f s during the timed ones", r.grpcGBps, r.tcpGBps, r.ratio,
                     r.grpcCpuSecondsPerGB, r.tcpCpuSecondsPerGB, warmupReps, jitTimed));
