@@ -122,6 +122,9 @@ public final class KubeCluster implements AutoCloseable {
                     "--service-account-signing-key-file=" + dir.resolve("sa.key"),
                     "--authorization-mode=RBAC", "--token-auth-file=" + dir.resolve("tokens.csv"),
                     "--allow-privileged=true", "--enable-priority-and-fairness=false",
+                    // As on OpenShift: an owner reference with blockOwnerDeletion needs update on the owner's
+                    // finalizers, so a chart that lacks the grant fails here too.
+                    "--enable-admission-plugins=OwnerReferencesPermissionEnforcement",
                     "--storage-media-type=application/json", "--v=1"));
             if (!controllers) {
                 // No controller-manager creates the "default" service accounts, so this admission plugin would

@@ -57,7 +57,10 @@ final class ApiServers {
     /** A fresh namespace (tests share the server, never a namespace). */
     static String namespace(String prefix) {
         String name = prefix + "-" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
+        // Pod Security Admission at "restricted": the API server refuses a worker pod the operator builds unless
+        // it meets the restricted profile (non-root, no privilege escalation, capabilities dropped, seccomp).
         shared().adminClient().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name)
+                .addToLabels("pod-security.kubernetes.io/enforce", "restricted")
                 .endMetadata().build()).create();
         return name;
     }
