@@ -157,6 +157,16 @@ public final class WorkerMetrics implements TransportListener, AutoCloseable {
         bytesReceived.labelValues(peerLabel(peer)).inc(bytes);
     }
 
+    /** The failures a neighbour's loss causes start at 0 for every linked peer, so that a rate of them (the
+     * dashboard's failure panel, the failure alert) has a series before the first failure; other codes appear when
+     * they first happen. */
+    static final java.util.List<String> NEIGHBOUR_LOSS_CODES = java.util.List.of("UNAVAILABLE", "DEADLINE_EXCEEDED");
+
+    @Override
+    public void linked(int peer) {
+        for (String code : NEIGHBOUR_LOSS_CODES) failures.labelValues(peerLabel(peer), code);
+    }
+
     @Override
     public void failure(int peer, String code) {
         failures.labelValues(peerLabel(peer), code).inc();

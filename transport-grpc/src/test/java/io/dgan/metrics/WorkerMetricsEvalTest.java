@@ -35,6 +35,20 @@ class WorkerMetricsEvalTest {
         }
     }
 
+    @Test
+    void aLinkedPeerHasItsNeighbourLossFailuresAtZero() throws IOException {
+        try (WorkerMetrics metrics = new WorkerMetrics("training", "gan", 0, 4)) {
+            assertThat(text(metrics)).doesNotContain("dgan_gossip_failures_total{");
+            metrics.linked(1);
+            assertThat(text(metrics)).contains(
+                    "dgan_gossip_failures_total{code=\"UNAVAILABLE\",job=\"gan\",namespace=\"training\",peer=\"1\",rank=\"0\"} 0.0",
+                    "dgan_gossip_failures_total{code=\"DEADLINE_EXCEEDED\",job=\"gan\",namespace=\"training\",peer=\"1\",rank=\"0\"} 0.0");
+            metrics.failure(1, "UNAVAILABLE");
+            assertThat(text(metrics)).contains(
+                    "dgan_gossip_failures_total{code=\"UNAVAILABLE\",job=\"gan\",namespace=\"training\",peer=\"1\",rank=\"0\"} 1.0");
+        }
+    }
+
     static String text(WorkerMetrics metrics) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrometheusTextFormatWriter.create().write(out, metrics.registry().scrape());

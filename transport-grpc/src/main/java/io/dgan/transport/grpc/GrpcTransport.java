@@ -366,6 +366,7 @@ public final class GrpcTransport implements Transport {
         synchronized (links) {
             if (links[peer] == null) {
                 links[peer] = new PeerLink(peer, peers.address(peer), config, listener, log);
+                listener.linked(peer);
             }
             return links[peer];
         }

@@ -31,6 +31,10 @@ public interface TransportListener {
     default void refused(int peer, String reason) {
     }
 
+    /** This worker now exchanges vectors with {@code peer} (its link is opened). */
+    default void linked(int peer) {
+    }
+
     /** The worker is waiting for {@code peer} to resolve and answer the handshake. */
     default void waiting(int peer, String address, String reason) {
     }
