@@ -40,8 +40,6 @@ import java.util.Map;
 public final class GanWorker {
     /** Channel of the loss all-reduce: clear of the optimizers' and the consensus monitor's channels. */
     private static final int LOSS_CHANNEL = RingAllReduce.CHANNEL_BASE + ConsensusMonitor.DEFAULT_CHANNEL_OFFSET + 64;
-    /** Channel of the stop agreement at each sync point (one float: whether this rank was asked to stop). */
-    private static final int STOP_CHANNEL = LOSS_CHANNEL + 1;
     private static final long GC_EVERY = 20;
 
     private final TrainConfig config;
@@ -283,10 +281,10 @@ public final class GanWorker {
         LiveTopology topo = topology;
         List<FloatBuffer> params = loop.params();
         ConsensusMonitor monitor = new ConsensusMonitor(transport, params);
-        FloatBuffer losses = FloatBuffer.allocate(3);
-        RingAllReduce lossReducer = new RingAllReduce(transport, 3, LOSS_CHANNEL);
-        FloatBuffer stopFlag = FloatBuffer.allocate(1);
-        RingAllReduce stopReducer = new RingAllReduce(transport, 1, STOP_CHANNEL);
+        // G, D and penalty losses, and at index 3 whether this rank was asked to stop: the stop is agreed in the same
+        // all-reduce (its average is above 0 when any rank stops here).
+        FloatBuffer losses = FloatBuffer.allocate(4);
+        RingAllReduce lossReducer = new RingAllReduce(transport, 4, LOSS_CHANNEL);
         GanTrainer.Metrics metrics = reporting ? new GanTrainer.Metrics(runDir, start) : null;
         Map<String, Object> lastEval = new LinkedHashMap<>();
         long first = start;
@@ -305,27 +303,24 @@ public final class GanWorker {
             boolean stopHere = stop != null && stop.requested();
             double consensus;
             if (topo == null) {
-                losses.put(0, (float) l.generator()).put(1, (float) l.discriminator()).put(2, (float) l.penalty());
+                losses.put(0, (float) l.generator()).put(1, (float) l.discriminator()).put(2, (float) l.penalty())
+                        .put(3, stopHere ? 1f : 0f);
                 lossReducer.average(losses, fixedEpoch, k);  // also a barrier: every checkpoint of k is on disk after it
                 consensus = monitor.distance(fixedEpoch, k);
-                stopFlag.put(0, stopHere ? 1f : 0f);
-                stopReducer.average(stopFlag, fixedEpoch, k);
             } else {
                 // Over the current members, redone under the new epoch if one is adopted while waiting.
                 Double c = topo.collective(() -> {
-                    losses.put(0, (float) l.generator()).put(1, (float) l.discriminator()).put(2, (float) l.penalty());
+                    losses.put(0, (float) l.generator()).put(1, (float) l.discriminator()).put(2, (float) l.penalty())
+                            .put(3, stopHere ? 1f : 0f);
                     lossReducer.average(losses, topo.collectiveTag(), k, topo.members(), topo.hook());
-                    double d = monitor.distance(topo.collectiveTag(), k, topo.members(), topo.hook());
-                    stopFlag.put(0, stopHere ? 1f : 0f);
-                    stopReducer.average(stopFlag, topo.collectiveTag(), k, topo.members(), topo.hook());
-                    return d;
+                    return monitor.distance(topo.collectiveTag(), k, topo.members(), topo.hook());
                 });
                 if (c == null) {
                     return;  // cut out of the graph during the step: the loop waits to rejoin
                 }
                 consensus = c;
             }
-            if (stopFlag.get(0) > 0f) {
+            if (losses.get(3) > 0f) {
                 // Some rank stops at this sync point: every rank keeps a checkpoint of it, so that a resume finds
                 // this iteration on every rank even if the others are stopped (or fail) before their next one.
                 if (!checkpointDue) {
@@ -388,11 +383,11 @@ public final class GanWorker {
         double wall = (System.nanoTime() - t0) / 1e9;
         writeParams(params);
         if (topo == null) {
-            losses.put(0, 0).put(1, 0).put(2, 0);
+            losses.put(0, 0).put(1, 0).put(2, 0).put(3, 0);
             lossReducer.average(losses, fixedEpoch, total + 1);  // barrier: every rank's params file is written
         } else {
             topo.collective(() -> {
-                losses.put(0, 0).put(1, 0).put(2, 0);
+                losses.put(0, 0).put(1, 0).put(2, 0).put(3, 0);
                 lossReducer.average(losses, topo.collectiveTag(), total + 1, topo.members(), topo.hook());
                 return Boolean.TRUE;
             });

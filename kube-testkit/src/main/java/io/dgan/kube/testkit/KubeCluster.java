@@ -79,28 +79,21 @@ public final class KubeCluster implements AutoCloseable {
                     "--initial-cluster=dgan-test=http://127.0.0.1:" + etcdPeerPort,
                     "--listen-metrics-urls=http://127.0.0.1:" + freePort(),
                     "--unsafe-no-fsync=true", "--log-level=warn", "--quota-backend-bytes=8589934592"));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (System.nanoTime() < deadline && p.isAlive()) {
-                try (java.net.Socket s = new java.net.Socket("127.0.0.1", etcdPort)) {
-                    return etcd;
-                } catch (IOException notYet) {
-                    sleep(200);
-                }
-            }
+            Waits.until(Duration.ofSeconds(60), "etcd listening on " + etcdPort, () -> !p.isAlive() || listening(etcdPort));
+            if (p.isAlive()) return etcd;
             String log = Files.readString(dir.resolve("logs/etcd.log"));
-            if (attempt >= 3 || p.isAlive() || !log.contains("address already in use")) {
+            if (attempt >= 3 || !log.contains("address already in use")) {
                 throw new IllegalStateException("etcd did not start: see " + dir.resolve("logs/etcd.log"));
             }
             LOG.info("etcd's ports were taken; retrying on others");
         }
     }
 
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+    private static boolean listening(int port) {
+        try (java.net.Socket ignored = new java.net.Socket("127.0.0.1", port)) {
+            return true;
+        } catch (IOException notYet) {
+            return false;
         }
     }
 

@@ -83,7 +83,8 @@ public final class OciImage {
         }
     }
 
-    private static void run(List<String> command) throws IOException {
+    /** Runs {@code command} to its end; its output in the exception when it fails. */
+    static void run(List<String> command) throws IOException {
         try {
             Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

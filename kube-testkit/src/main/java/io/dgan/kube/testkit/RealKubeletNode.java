@@ -194,14 +194,7 @@ public final class RealKubeletNode implements AutoCloseable {
     private void ctr(String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of("ctr", "--address", socket.toString(), "--namespace", "k8s.io"));
         command.addAll(List.of(args));
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (p.waitFor() != 0) throw new IOException("ctr " + String.join(" ", args) + ": " + out.strip());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
+        OciImage.run(command);
     }
 
     private static Path onPath(String binary) {
