@@ -20,12 +20,18 @@ import java.util.Map;
 /** Line charts of training curves (losses, consensus distance, FID) as PNG, via JFreeChart. */
 public final class Curves {
     private final String title;
+    private final String xLabel;
     private final String yLabel;
     private final boolean logScale;
     private final Map<String, XYSeries> series = new LinkedHashMap<>();
 
     public Curves(String title, String yLabel, boolean logScale) {
+        this(title, "iteration", yLabel, logScale);
+    }
+
+    public Curves(String title, String xLabel, String yLabel, boolean logScale) {
         this.title = title;
+        this.xLabel = xLabel;
         this.yLabel = yLabel;
         this.logScale = logScale;
     }
@@ -46,7 +52,7 @@ public final class Curves {
     public void writePng(Path file, int width, int height) {
         XYSeriesCollection data = new XYSeriesCollection();
         series.values().forEach(data::addSeries);
-        JFreeChart chart = ChartFactory.createXYLineChart(title, "iteration", yLabel, data,
+        JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, yLabel, data,
                 PlotOrientation.VERTICAL, true, false, false);
         if (logScale && data.getSeriesCount() > 0) {
             XYPlot plot = chart.getXYPlot();

@@ -204,11 +204,13 @@ public final class GanTrainer {
                         dst.put(i, (float) src[i]);
                     }
                 }
+                long evalStart = System.nanoTime();
                 Snapshots.save(runDir, k, averageModel);
                 Map<String, Object> e = evaluator.evaluate(averageModel, k, runDir);
                 lastEval.clear();
                 lastEval.putAll(e);
                 rec.putAll(e);
+                rec.put("evalS", (System.nanoTime() - evalStart) / 1e9);
             }
             if (due(k, config.checkpointEvery()) || k == total) {
                 for (int r = 0; r < m; r++) {

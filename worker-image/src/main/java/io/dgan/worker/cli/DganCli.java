@@ -22,6 +22,7 @@ import java.io.PrintWriter;
         subcommands = {
                 TopologyCommand.class,
                 TrainCommand.class,
+                ExperimentCommand.class,
                 DemoCommand.class,
                 ClassifierCommand.class,
                 EvalCommand.class,

@@ -213,8 +213,23 @@ public final class TrainCommand implements Callable<Integer> {
                 given.isEmpty() ? "" : "; from flags: " + String.join(" ", given));
     }
 
-    @Override
-    public Integer call() {
+    /**
+     * Checks {@code dgan train} arguments as a run would, without running anything: the run's configuration, or
+     * IllegalArgumentException with the one-line message the command would print.
+     */
+    static TrainConfig check(List<String> args) {
+        TrainCommand train = new TrainCommand();
+        CommandLine cmd = new CommandLine(train);
+        try {
+            cmd.parseArgs(args.toArray(String[]::new));
+            return train.checkFlags();
+        } catch (ParameterException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    /** The checks of the flags that need no run directory; returns the run's configuration. */
+    private TrainConfig checkFlags() {
         CommandLine cmd = spec.commandLine();
         boolean float32 = transport.isFloat32(cmd);
         LinkEmulation links = emulation.parse(cmd);
@@ -231,6 +246,20 @@ public final class TrainCommand implements Callable<Integer> {
                     + ": only for worker processes over gRPC (--in-process has no network to emulate)");
         }
         TrainConfig config = buildConfig();
+        if (restartFailed != 0) {
+            try {
+                WorkerSupervisor.of(config, Path.of("."), restartFailed);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(cmd, e.getMessage());
+            }
+        }
+        return config;
+    }
+
+    @Override
+    public Integer call() {
+        CommandLine cmd = spec.commandLine();
+        TrainConfig config = checkFlags();
         Path dir = runDirectory();
         // Checked before anything is printed, so that a run directory that cannot be used is the only line.
         GanTrainer.prepareRunDirectory(config, dir, resume);

@@ -1,0 +1,141 @@
+package io.dgan.worker.experiment;
+
+import io.dgan.evaluation.Curves;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.data.category.DefaultCategoryDataset;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * An experiment's plots, one line (or bar) per group of runs that differ only in their seed, means over the seeds:
+ * each quality measure against iterations and against training seconds, the consensus distance against iterations,
+ * and the time per iteration split into compute, gossip/all-reduce wait, GC and the rest.
+ */
+final class ExperimentPlots {
+    private static final int WIDTH = 900;
+    private static final int HEIGHT = 560;
+    private final ExperimentReport report;
+
+    ExperimentPlots(ExperimentReport report) {
+        this.report = report;
+    }
+
+    void write(Path dir) {
+        Map<String, List<RunResult>> groups = report.groups();
+        for (String metric : report.metrics()) {
+            Curves byIteration = new Curves(metric + " against iterations", "iteration", metric, metric.equals("fid")
+                    || metric.equals("kid"));
+            Curves byTime = new Curves(metric + " against training time", "training seconds (estimated where "
+                    + "marked *)", metric, metric.equals("fid") || metric.equals("kid"));
+            groups.forEach((label, members) -> {
+                boolean estimated = false;
+                // iteration -> [sum of values, sum of times, count]
+                TreeMap<Long, double[]> sums = new TreeMap<>();
+                int done = 0;
+                for (RunResult r : members) {
+                    if (r.record() == null || r.qualityFrom() == null) {
+                        continue;
+                    }
+                    done++;
+                    RunRecord source = sourceOf(r);
+                    if (source == null) {
+                        continue;
+                    }
+                    boolean est = !r.qualityFrom().equals(r.run().id());
+                    estimated |= est;
+                    for (RunRecord.Point p : source.evaluations(metric)) {
+                        double t = est ? p.iteration() * r.record().steadyIterMs() / 1000.0 : p.trainingSeconds();
+                        double[] s = sums.computeIfAbsent(p.iteration(), k -> new double[3]);
+                        s[0] += p.quality().get(metric);
+                        s[1] += t;
+                        s[2]++;
+                    }
+                }
+                String name = label + (estimated ? " *" : "");
+                for (Map.Entry<Long, double[]> e : sums.entrySet()) {
+                    double[] s = e.getValue();
+                    if (s[2] == done) {
+                        byIteration.add(name, e.getKey(), s[0] / s[2]);
+                        byTime.add(name, s[1] / s[2], s[0] / s[2]);
+                    }
+                }
+            });
+            byIteration.writePng(dir.resolve(metric + "-vs-iteration.png"), WIDTH, HEIGHT);
+            byTime.writePng(dir.resolve(metric + "-vs-time.png"), WIDTH, HEIGHT);
+        }
+        Curves consensus = new Curves("consensus distance (mean over seeds)", "iteration", "consensus distance", true);
+        groups.forEach((label, members) -> {
+            TreeMap<Long, double[]> sums = new TreeMap<>();
+            List<RunResult> done = members.stream().filter(r -> r.record() != null).toList();
+            for (RunResult r : done) {
+                for (RunRecord.Point p : r.record().points()) {
+                    double[] s = sums.computeIfAbsent(p.iteration(), k -> new double[2]);
+                    s[0] += p.consensus();
+                    s[1]++;
+                }
+            }
+            sums.forEach((k, s) -> {
+                if (s[1] == done.size()) {
+                    consensus.add(label, k, s[0] / s[1]);
+                }
+            });
+        });
+        consensus.writePng(dir.resolve("consensus.png"), WIDTH, HEIGHT);
+        writeSplit(dir.resolve("iteration-split.png"), report.groupRows());
+    }
+
+    private RunRecord sourceOf(RunResult r) {
+        if (r.qualityFrom().equals(r.run().id())) {
+            return r.record();
+        }
+        for (RunResult q : report.results()) {
+            if (q.run().id().equals(r.qualityFrom())) {
+                return q.record();
+            }
+        }
+        return null;
+    }
+
+    /** Stacked horizontal bars: mean milliseconds per iteration of each group, by part. */
+    private static void writeSplit(Path file, List<Map<String, Object>> groups) {
+        DefaultCategoryDataset data = new DefaultCategoryDataset();
+        for (Map<String, Object> g : groups) {
+            String label = (String) g.get("group");
+            double send = number(g.get("sendMs"));
+            double receive = number(g.get("receiveMs"));
+            if (g.get("iterMs") == null) {
+                continue;
+            }
+            data.addValue(number(g.get("computeMs")), "compute", label);
+            data.addValue(send + receive, "gossip / all-reduce wait", label);
+            data.addValue(number(g.get("gcMs")), "gc", label);
+            data.addValue(number(g.get("otherMs")), "other", label);
+        }
+        JFreeChart chart = ChartFactory.createStackedBarChart("time per iteration (mean over seeds)", "",
+                "milliseconds per iteration", data, PlotOrientation.HORIZONTAL, true, false, false);
+        int height = Math.max(HEIGHT, 120 + 28 * data.getColumnCount());
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            ChartUtils.saveChartAsPNG(tmp.toFile(), chart, WIDTH + 200, height);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    private static double number(Object v) {
+        return v instanceof Number n ? n.doubleValue() : 0;
+    }
+
+}

@@ -1,0 +1,370 @@
+package io.dgan.worker.experiment;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * An experiment's results: one row per run (results.csv), one per group of runs that differ only in their seed
+ * (groups.csv), both in results.json, and the plots ({@link ExperimentPlots}). Built from what the run directories
+ * hold, so it can be rebuilt at any time, also while runs are missing.
+ */
+public final class ExperimentReport {
+    /**
+     * Flags that change how long a run is, how its links are emulated or whether its workers are processes or
+     * threads, but not its values per iteration: emulation only delays messages, and worker processes over gRPC end
+     * bit-identical to threads (MultiProcessGanTest). Runs that differ only in these share one quality curve.
+     */
+    static final Set<String> TIMING_FLAGS = Set.of("emulate-latency", "emulate-bandwidth", "iterations", "log-every",
+            "eval-every", "checkpoint-every", "in-process", "insecure-plaintext");
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private final ExperimentSpec spec;
+    private final List<RunResult> results;
+    private final List<String> flagColumns;
+    private final List<String> metrics;
+    private List<String> labelFlags;
+
+    private ExperimentReport(ExperimentSpec spec, List<RunResult> results, List<String> flagColumns,
+                             List<String> metrics) {
+        this.spec = spec;
+        this.results = results;
+        this.flagColumns = flagColumns;
+        this.metrics = metrics;
+    }
+
+    /** Reads every run's directory under {@code runsDir} and works out quality sources and times to quality. */
+    public static ExperimentReport build(ExperimentSpec spec, Path runsDir) {
+        List<PlannedRun> runs = spec.runs();
+        Map<String, RunRecord> records = new LinkedHashMap<>();
+        Map<String, String> status = new LinkedHashMap<>();
+        for (PlannedRun r : runs) {
+            Path dir = runsDir.resolve(r.id());
+            if (Files.exists(dir.resolve("summary.json")) && ExperimentRunner.matches(dir, r)) {
+                records.put(r.id(), RunRecord.read(dir));
+                status.put(r.id(), "done");
+            } else {
+                status.put(r.id(), Files.exists(dir.resolve(ExperimentRunner.FAILED)) ? "failed" : "pending");
+            }
+        }
+        List<String> metrics = Quality.KNOWN.stream()
+                .filter(m -> records.values().stream().anyMatch(rec -> !rec.evaluations(m).isEmpty())).toList();
+        String metric = spec.compare() != null ? spec.compare().metric() : metrics.isEmpty() ? null : metrics.get(0);
+
+        Map<String, String> source = new LinkedHashMap<>();
+        for (PlannedRun r : runs) {
+            source.put(r.id(), metric == null ? null : qualitySource(r, runs, records, metric));
+        }
+        List<RunResult> results = new ArrayList<>();
+        for (PlannedRun r : runs) {
+            RunRecord rec = records.get(r.id());
+            String from = source.get(r.id());
+            boolean estimated = from != null && !from.equals(r.id());
+            Double target = null;
+            Double time = null;
+            Double referenceTime = null;
+            Long iterations = null;
+            if (spec.compare() != null && rec != null && from != null) {
+                Map<String, String> reference = spec.compare().reference();
+                // The target: the reference runs' mean final value. A timing run takes its curve's run's target,
+                // whose reference runs are full runs over every seed, not the timing runs beside it.
+                List<Double> finals = estimated ? finals(byId(runs, from), runs, records, source, metric, reference)
+                        : List.of();
+                if (finals.isEmpty()) {
+                    finals = finals(r, runs, records, source, metric, reference);
+                }
+                List<Double> refTimes = new ArrayList<>();
+                for (PlannedRun q : referenceRuns(r, runs, reference)) {
+                    RunRecord qr = records.get(q.id());
+                    String qs = source.get(q.id());
+                    if (qr != null && qs != null) {
+                        List<RunRecord.Point> curve = records.get(qs).evaluations(metric);
+                        refTimes.add(timeAt(curve.get(curve.size() - 1), qr, !qs.equals(q.id())));
+                    }
+                }
+                if (!finals.isEmpty() && !refTimes.isEmpty()) {
+                    target = mean(finals);
+                    referenceTime = mean(refTimes);
+                    for (RunRecord.Point p : records.get(from).evaluations(metric)) {
+                        if (Quality.reaches(metric, p.quality().get(metric), target)) {
+                            time = timeAt(p, rec, estimated);
+                            iterations = p.iteration();
+                            break;
+                        }
+                    }
+                }
+            }
+            results.add(new RunResult(r, status.get(r.id()), rec, from, estimated, target, time, referenceTime,
+                    iterations));
+        }
+        return new ExperimentReport(spec, List.copyOf(results), varyingFlags(runs), metrics);
+    }
+
+    /** The final values of {@code metric} of r's reference runs that finished (from their curves). */
+    private static List<Double> finals(PlannedRun r, List<PlannedRun> runs, Map<String, RunRecord> records,
+                                       Map<String, String> source, String metric, Map<String, String> reference) {
+        List<Double> finals = new ArrayList<>();
+        for (PlannedRun q : referenceRuns(r, runs, reference)) {
+            String qs = source.get(q.id());
+            if (records.get(q.id()) != null && qs != null) {
+                finals.add(records.get(qs).last(metric).orElseThrow());
+            }
+        }
+        return finals;
+    }
+
+    private static PlannedRun byId(List<PlannedRun> runs, String id) {
+        return runs.stream().filter(r -> r.id().equals(id)).findFirst().orElseThrow();
+    }
+
+    /**
+     * Training seconds at an evaluation: measured in the run itself, or the run's steady time per iteration × the
+     * iteration.
+     */
+    private static double timeAt(RunRecord.Point p, RunRecord run, boolean estimated) {
+        return estimated ? p.iteration() * run.steadyIterMs() / 1000.0 : p.trainingSeconds();
+    }
+
+    /**
+     * The run whose evaluations give {@code r}'s quality curve: {@code r} itself when it evaluated {@code metric}
+     * at least twice, else the finished run with the most evaluations whose flags equal r's except
+     * {@link #TIMING_FLAGS}; r itself (or null) when there is none.
+     */
+    static String qualitySource(PlannedRun r, List<PlannedRun> runs, Map<String, RunRecord> records, String metric) {
+        RunRecord own = records.get(r.id());
+        int ownCount = own == null ? 0 : own.evaluations(metric).size();
+        if (ownCount >= 2) {
+            return r.id();
+        }
+        Map<String, String> key = without(r.flags(), TIMING_FLAGS);
+        String best = null;
+        int bestCount = Math.max(ownCount, 0);
+        for (PlannedRun q : runs) {
+            RunRecord rec = records.get(q.id());
+            if (q == r || rec == null || !without(q.flags(), TIMING_FLAGS).equals(key)) {
+                continue;
+            }
+            int n = rec.evaluations(metric).size();
+            if (n > bestCount) {
+                best = q.id();
+                bestCount = n;
+            }
+        }
+        return best != null ? best : ownCount > 0 ? r.id() : null;
+    }
+
+    /** The runs with r's flags, the reference's values put in, any seed. */
+    static List<PlannedRun> referenceRuns(PlannedRun r, List<PlannedRun> runs, Map<String, String> reference) {
+        Map<String, String> wanted = new LinkedHashMap<>(r.flags());
+        wanted.putAll(reference);
+        Map<String, String> key = without(wanted, Set.of("seed"));
+        return runs.stream().filter(q -> without(q.flags(), Set.of("seed")).equals(key)).toList();
+    }
+
+    private static Map<String, String> without(Map<String, String> flags, Set<String> drop) {
+        Map<String, String> m = new LinkedHashMap<>(flags);
+        m.keySet().removeAll(drop);
+        return m;
+    }
+
+    /** The flags whose values differ between runs, in the order they first appear. */
+    static List<String> varyingFlags(List<PlannedRun> runs) {
+        Set<String> all = new LinkedHashSet<>();
+        runs.forEach(r -> all.addAll(r.flags().keySet()));
+        return all.stream().filter(f -> runs.stream().map(r -> r.flags().get(f)).distinct().count() > 1).toList();
+    }
+
+    public ExperimentSpec spec() {
+        return spec;
+    }
+
+    public List<RunResult> results() {
+        return results;
+    }
+
+    public List<String> metrics() {
+        return metrics;
+    }
+
+    /** The comparison's measure, else the first measure the runs evaluated (null when none did). */
+    public String primaryMetric() {
+        return spec.compare() != null ? spec.compare().metric() : metrics.isEmpty() ? null : metrics.get(0);
+    }
+
+    /** The flags that differ between runs, the seed left out: what tells groups apart. */
+    public List<String> groupFlags() {
+        return flagColumns.stream().filter(f -> !f.equals("seed")).toList();
+    }
+
+    /** Runs that differ only in their seed, in plan order. */
+    public Map<String, List<RunResult>> groups() {
+        Map<String, List<RunResult>> groups = new LinkedHashMap<>();
+        for (RunResult r : results) {
+            groups.computeIfAbsent(label(r.run()), k -> new ArrayList<>()).add(r);
+        }
+        return groups;
+    }
+
+    /**
+     * A group's label: the differing flags (seed left out) as flag=value; run-length flags (iterations, log-every,
+     * eval-every, checkpoint-every) only when leaving them out would give two groups the same label.
+     */
+    public String label(PlannedRun run) {
+        String s = labelFlags().stream().map(f -> f + "=" + Objects.toString(run.flags().get(f), "none"))
+                .collect(Collectors.joining(" "));
+        return s.isEmpty() ? spec.name() : s;
+    }
+
+    private List<String> labelFlags() {
+        if (labelFlags == null) {
+            Set<String> length = Set.of("iterations", "log-every", "eval-every", "checkpoint-every");
+            List<String> shorter = groupFlags().stream().filter(f -> !length.contains(f)).toList();
+            Set<Map<String, String>> full = new java.util.HashSet<>();
+            Set<List<String>> short_ = new java.util.HashSet<>();
+            for (RunResult r : results) {
+                Map<String, String> k = without(r.run().flags(), Set.of("seed"));
+                if (full.add(k)) {
+                    short_.add(shorter.stream().map(f -> Objects.toString(r.run().flags().get(f))).toList());
+                }
+            }
+            labelFlags = short_.size() == full.size() ? shorter : groupFlags();
+        }
+        return labelFlags;
+    }
+
+    /** One summary per group: counts, mean/std/min/max of the final measures, times and the iteration split. */
+    public List<Map<String, Object>> groupRows() {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        groups().forEach((label, members) -> {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("group", label);
+            for (String f : groupFlags()) {
+                row.put(f, members.get(0).run().flags().get(f));
+            }
+            List<RunResult> done = members.stream().filter(m -> m.record() != null).toList();
+            row.put("runs", members.size());
+            row.put("done", done.size());
+            for (String m : metrics) {
+                spread(row, m, done.stream().map(r -> r.record().last(m))
+                        .filter(java.util.OptionalDouble::isPresent).map(java.util.OptionalDouble::getAsDouble)
+                        .toList());
+            }
+            spread(row, "trainingSeconds", done.stream().map(r -> r.record().trainingSeconds()).toList());
+            row.put("steadyIterMs", meanOrNull(done.stream().map(r -> r.record().steadyIterMs())
+                    .filter(Double::isFinite).toList()));
+            for (String k : List.of("iterMs", "computeMs", "sendMs", "receiveMs", "gcMs", "otherMs")) {
+                row.put(k, meanOrNull(done.stream().map(r -> r.record().split().get(k)).filter(Objects::nonNull)
+                        .toList()));
+            }
+            if (spec.compare() != null) {
+                row.put("target", done.stream().map(RunResult::target).filter(Objects::nonNull).findFirst()
+                        .orElse(null));
+                List<Double> times = done.stream().map(RunResult::timeToTarget).filter(Objects::nonNull).toList();
+                row.put("reached", times.size());
+                spread(row, "timeToTarget", times);
+                row.put("iterationsToTargetMean", meanOrNull(done.stream().map(RunResult::iterationsToTarget)
+                        .filter(Objects::nonNull).map(Long::doubleValue).toList()));
+                Double ref = done.stream().map(RunResult::referenceTime).filter(Objects::nonNull).findFirst()
+                        .orElse(null);
+                row.put("referenceTime", ref);
+                Double t = meanOrNull(times);
+                row.put("ratio", t == null || ref == null || ref <= 0 ? null : t / ref);
+                row.put("estimated", done.stream().anyMatch(RunResult::estimated));
+            }
+            rows.add(row);
+        });
+        return rows;
+    }
+
+    private static void spread(Map<String, Object> row, String name, List<Double> values) {
+        row.put(name + "Mean", meanOrNull(values));
+        row.put(name + "Std", values.size() < 2 ? null : std(values));
+        row.put(name + "Min", values.stream().min(Double::compare).orElse(null));
+        row.put(name + "Max", values.stream().max(Double::compare).orElse(null));
+    }
+
+    static double mean(List<Double> v) {
+        return v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+    }
+
+    private static Double meanOrNull(List<Double> v) {
+        return v.isEmpty() ? null : mean(v);
+    }
+
+    /** Sample standard deviation. */
+    static double std(List<Double> v) {
+        double m = mean(v);
+        return Math.sqrt(v.stream().mapToDouble(x -> (x - m) * (x - m)).sum() / (v.size() - 1));
+    }
+
+    /** Writes results.csv, groups.csv, results.json and the plots into {@code out}; returns results.json's content. */
+    public Map<String, Object> write(Path out) {
+        List<Map<String, Object>> runRows = results.stream().map(r -> r.row(flagColumns, metrics)).toList();
+        List<Map<String, Object>> groupRows = groupRows();
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("name", spec.name());
+        doc.put("description", spec.description());
+        if (spec.compare() != null) {
+            doc.put("compare", Map.of("metric", spec.compare().metric(), "reference", spec.compare().reference()));
+        }
+        doc.put("runs", runRows);
+        doc.put("groups", groupRows);
+        try {
+            Files.createDirectories(out);
+            writeAtomically(out.resolve("results.csv"), csv(runRows));
+            writeAtomically(out.resolve("groups.csv"), csv(groupRows));
+            writeAtomically(out.resolve("results.json"), JSON.writeValueAsString(doc) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the results into " + out + ": " + e.getMessage(), e);
+        }
+        new ExperimentPlots(this).write(out.resolve("plots"));
+        if (spec.projection() != null) {
+            doc.put("projection", new ProjectionReport(this, spec).write(out));
+            try {
+                writeAtomically(out.resolve("results.json"), JSON.writeValueAsString(doc) + "\n");
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the results into " + out + ": " + e.getMessage(), e);
+            }
+        }
+        return doc;
+    }
+
+    /** RFC 4180 CSV with the union of the rows' keys as the header. */
+    static String csv(List<Map<String, Object>> rows) {
+        Set<String> header = new LinkedHashSet<>();
+        rows.forEach(r -> header.addAll(r.keySet()));
+        StringBuilder sb = new StringBuilder(String.join(",", header)).append('\n');
+        for (Map<String, Object> r : rows) {
+            sb.append(header.stream().map(h -> cell(r.get(h))).collect(Collectors.joining(","))).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String cell(Object v) {
+        if (v == null) {
+            return "";
+        }
+        String s = v instanceof Double d ? (d.isNaN() ? "" : String.format(Locale.ROOT, "%.6g", d)) : v.toString();
+        return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
+    }
+
+    private static void writeAtomically(Path file, String content) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, content);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+}

@@ -1,0 +1,107 @@
+package io.dgan.worker.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** dgan experiment end to end: a 2-worker, few-iteration grid of real dgan train runs, rerun, and bad specs. */
+class ExperimentCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aSmallGridRunsEveryRunReportsThemTogetherAndARerunKeepsWhatIsDone() throws Exception {
+        Path spec = dir.resolve("spec.yaml");
+        Files.writeString(spec, """
+                name: ci-smoke
+                description: DP-OAdam against CP-OAdam, 2 worker processes, a few iterations
+                train:
+                  workers: 2
+                  dataset: ring8
+                  iterations: 12
+                  batch: 16
+                  log-every: 3
+                  eval-every: 6
+                  eval-samples: 200
+                  insecure-plaintext: true
+                grid:
+                  algorithm: [dp-oadam, cp-oadam]
+                compare: {metric: highQualityFraction, reference: {algorithm: cp-oadam}}
+                """);
+        Path out = dir.resolve("out");
+        CliRun first = CliRun.of("experiment", spec.toString(), "--out", out.toString(), "--json");
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        assertThat(first.err()).contains("[1/2] algorithm-dp-oadam: started", "[2/2] algorithm-cp-oadam: done in");
+        JsonNode doc = first.json();
+        assertThat(doc.path("runs")).hasSize(2);
+        for (JsonNode run : doc.path("runs")) {
+            assertThat(run.path("status").asText()).isEqualTo("done");
+            assertThat(run.path("iterations").asLong()).isEqualTo(12);
+            assertThat(run.path("iterMs").asDouble()).isPositive();
+            assertThat(run.path("highQualityFraction").isNumber()).isTrue();
+            assertThat(run.path("target").isNumber()).isTrue();
+        }
+        // Each run is a real dgan train directory: its own summary, curves and parameters of both ranks.
+        Path dp = out.resolve("runs").resolve("algorithm-dp-oadam");
+        assertThat(dp.resolve("summary.json")).isNotEmptyFile();
+        assertThat(dp.resolve("params-rank1.f32")).isNotEmptyFile();
+        assertThat(out.resolve("logs").resolve("algorithm-dp-oadam.log")).isNotEmptyFile();
+        assertThat(Files.readAllLines(out.resolve("results.csv"))).hasSize(3);
+        assertThat(Files.readAllLines(out.resolve("groups.csv"))).hasSize(3);
+        assertThat(out.resolve("spec.yaml")).hasSameTextualContentAs(spec);
+        for (String plot : List.of("highQualityFraction-vs-iteration.png", "highQualityFraction-vs-time.png",
+                "modesCovered-vs-iteration.png", "consensus.png", "iteration-split.png")) {
+            assertThat(out.resolve("plots").resolve(plot)).isNotEmptyFile();
+        }
+        long modified = Files.getLastModifiedTime(dp.resolve("summary.json")).toMillis();
+
+        // Rerun: nothing is trained again and the results are the same.
+        CliRun again = CliRun.of("experiment", spec.toString(), "--out", out.toString(), "--json");
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(again.err()).contains("[1/2] algorithm-dp-oadam: done before, kept").doesNotContain("started");
+        assertThat(Files.getLastModifiedTime(dp.resolve("summary.json")).toMillis()).isEqualTo(modified);
+        assertThat(again.json().path("runs")).isEqualTo(doc.path("runs"));
+
+        // A changed spec that would reuse a run directory for other flags is refused before anything runs.
+        Files.writeString(spec, Files.readString(spec).replace("batch: 16", "batch: 8"));
+        CliRun changed = CliRun.of("experiment", spec.toString(), "--out", out.toString());
+        assertThat(changed.exitCode()).isEqualTo(2);
+        assertThat(changed.err().strip()).doesNotContain("\n")
+                .contains("run algorithm-dp-oadam:", "holds a run started with other flags");
+    }
+
+    @Test
+    void aRunsBadFlagIsRefusedBeforeAnythingRunsNamingTheRun() throws Exception {
+        Path spec = dir.resolve("bad.yaml");
+        Files.writeString(spec, "name: bad\ntrain: {workers: 2}\ngrid: {algorithm: [dp-oadam, no-such-algorithm]}\n");
+        CliRun r = CliRun.of("experiment", spec.toString(), "--out", dir.resolve("out").toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err().strip()).doesNotContain("\n").contains("spec " + spec, "run algorithm-no-such-algorithm:");
+        assertThat(dir.resolve("out")).doesNotExist();
+
+        Files.writeString(spec, "name: bad\ngrid: {workers: [2]}\ntrain: {no-such-flag: 1}\n");
+        r = CliRun.of("experiment", spec.toString(), "--dry-run");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("run workers-2:", "no-such-flag");
+
+        r = CliRun.of("experiment", dir.resolve("missing.yaml").toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("missing.yaml: no such file");
+    }
+
+    @Test
+    void aDryRunPrintsEveryRunsCommandAndWritesNothing() {
+        Path out = dir.resolve("never");
+        CliRun r = CliRun.of("experiment", Path.of("../examples/experiments/ring8-latency.yaml").toString(),
+                "--out", out.toString(), "--dry-run");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.err()).contains("dgan train ", "--emulate-latency 50ms");
+        assertThat(out).doesNotExist();
+    }
+}
