@@ -11,7 +11,9 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "self == oldSelf", message = "spec.dataset is immutable")
 public class DatasetSpec {
     public static final java.util.List<String> TYPES = java.util.List.of("fashion-mnist", "mnist", "cifar10", "synthetic");
-    public static final java.util.List<String> PARTITIONS = java.util.List.of("iid", "shard", "full");
+    /** iid, or dirichlet:&lt;alpha&gt;: non-iid by label, each class split among the ranks by Dirichlet(alpha). */
+    public static final java.util.regex.Pattern PARTITION =
+            java.util.regex.Pattern.compile("iid|dirichlet:([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?");
 
     @Required
     @ValidationRule(value = "self in ['fashion-mnist', 'mnist', 'cifar10', 'synthetic']",
@@ -25,7 +27,12 @@ public class DatasetSpec {
     /** Name of a volume in the pod template that holds the data; mounted read-only at {@link #path}. */
     public String volume;
 
+    /** How the training set is split among the ranks: iid, or dirichlet:&lt;alpha&gt; (non-iid by label). */
     @Default("iid")
-    @ValidationRule(value = "self in ['iid', 'shard', 'full']", message = "spec.dataset.partition must be iid, shard or full")
+    @ValidationRule(value = "self.matches('^(iid|dirichlet:([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?)$')",
+            message = "spec.dataset.partition must be iid or dirichlet:<alpha> with alpha > 0 (non-iid by label)")
+    @com.fasterxml.jackson.annotation.JsonPropertyDescription("How the training set is split among the ranks: iid "
+            + "(uniformly at random) or dirichlet:<alpha> (each class split among the ranks by Dirichlet(alpha); "
+            + "0.1 is strongly non-iid). Synthetic data is always iid.")
     public String partition = "iid";
 }

@@ -63,7 +63,19 @@ public final class SpecValidator {
             errors.add("spec.dataset: required");
         } else {
             oneOf(errors, "spec.dataset.type", spec.dataset.type, DatasetSpec.TYPES, "dataset");
-            oneOf(errors, "spec.dataset.partition", spec.dataset.partition, DatasetSpec.PARTITIONS, "partition");
+            String partition = spec.dataset.partition == null ? "iid" : spec.dataset.partition;
+            if (!DatasetSpec.PARTITION.matcher(partition).matches()
+                    || (partition.startsWith("dirichlet:") && !(Double.parseDouble(partition.substring(10)) > 0))) {
+                errors.add("spec.dataset.partition: must be iid or dirichlet:<alpha> with alpha > 0, got '"
+                        + partition + "'");
+            }
+            if (spec.model != null && spec.model.type != null && spec.dataset.type != null
+                    && ModelSpec.TYPES.contains(spec.model.type) && DatasetSpec.TYPES.contains(spec.dataset.type)
+                    && spec.model.type.equals("mlp") != spec.dataset.type.equals("synthetic")) {
+                errors.add("spec.model.type: " + spec.model.type + " cannot train on spec.dataset.type "
+                        + spec.dataset.type + " (mlp trains on synthetic 2-D points; dcgan and resnet-wgan-gp on "
+                        + "images: fashion-mnist, mnist, cifar10)");
+            }
         }
         if (spec.optimizer == null) {
             errors.add("spec.optimizer: required");

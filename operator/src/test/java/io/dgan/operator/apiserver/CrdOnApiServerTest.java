@@ -72,6 +72,21 @@ class CrdOnApiServerTest {
     }
 
     @Test
+    void aPartitionTheWorkerDoesNotImplementIsRejectedAndADirichletOneAdmitted() {
+        assertRejected("shard", spec -> map(spec, "dataset").put("partition", "shard"), "spec.dataset.partition");
+        GenericKubernetesResource job = example();
+        job.getMetadata().setName("dirichlet");
+        map(spec(job), "dataset").put("partition", "dirichlet:0.1");
+        assertThat(map(spec(jobs().resource(job).create()), "dataset").get("partition")).isEqualTo("dirichlet:0.1");
+    }
+
+    @Test
+    void anMlpOnImagesIsRejected() {
+        assertRejected("mlp-images", spec -> map(spec, "model").put("type", "mlp"),
+                "spec.model.type mlp trains on spec.dataset.type synthetic");
+    }
+
+    @Test
     void badJobNamesAreRejected() {
         // DNS-1035 labels only: the name becomes the headless Service's name and a prefix of every pod's hostname.
         for (String name : List.of("gan.v2", "1gan", "Gan", "gan-")) {

@@ -63,8 +63,8 @@ class CrdRulesTest {
     void theModelAndDatasetAreImmutableOnUpdate() throws Exception {
         JsonNode old = example();
         JsonNode changed = example();
-        ((ObjectNode) changed.at("/spec/model")).put("type", "mlp");
-        ((ObjectNode) changed.at("/spec/dataset")).put("partition", "shard");
+        ((ObjectNode) changed.at("/spec/model")).put("type", "resnet-wgan-gp");
+        ((ObjectNode) changed.at("/spec/dataset")).put("partition", "dirichlet:0.5");
         assertThat(SchemaCheck.violations(SCHEMA, changed, old)).containsExactlyInAnyOrder(
                 ".spec.model.type: spec.model.type is immutable", ".spec.dataset: spec.dataset is immutable");
         JsonNode scaled = example();
@@ -103,6 +103,31 @@ class CrdRulesTest {
                 .singleElement().satisfies(v -> assertThat(v).startsWith(".spec.training.checkpointVolume.size: should match"));
         assertThat(check(spec -> ((ObjectNode) spec.get("training")).putObject("checkpointVolume")))
                 .containsExactly(".spec.training.checkpointVolume.size: Required value");
+    }
+
+    @Test
+    void thePartitionIsIidOrADirichletShardAsTheWorkerImplements() throws Exception {
+        for (String good : List.of("iid", "dirichlet:0.1", "dirichlet:1", "dirichlet:.5", "dirichlet:2e-1")) {
+            assertThat(check(spec -> ((ObjectNode) spec.get("dataset")).put("partition", good))).as(good).isEmpty();
+        }
+        for (String bad : List.of("shard", "full", "dirichlet:", "dirichlet:-1", "dirichlet:abc", "iid ")) {
+            assertThat(check(spec -> ((ObjectNode) spec.get("dataset")).put("partition", bad))).as(bad)
+                    .containsExactly(".spec.dataset.partition: spec.dataset.partition must be iid or dirichlet:<alpha> "
+                            + "with alpha > 0 (non-iid by label)");
+        }
+    }
+
+    @Test
+    void anMlpTrainsOnSyntheticPointsAndTheImageModelsOnImages() throws Exception {
+        String message = ".spec: spec.model.type mlp trains on spec.dataset.type synthetic (2-D points); dcgan and "
+                + "resnet-wgan-gp on images (fashion-mnist, mnist, cifar10)";
+        assertThat(check(spec -> ((ObjectNode) spec.get("model")).put("type", "mlp"))).containsExactly(message);
+        assertThat(check(spec -> ((ObjectNode) spec.get("dataset")).put("type", "synthetic")))
+                .containsExactly(message);
+        assertThat(check(spec -> {
+            ((ObjectNode) spec.get("model")).put("type", "mlp");
+            ((ObjectNode) spec.get("dataset")).put("type", "synthetic");
+        })).isEmpty();
     }
 
     @Test

@@ -29,6 +29,23 @@ class SpecRulesTest {
                 "spec.failurePolicy.minHealthyWorkers", "spec.template.spec.containers[worker].image");
     }
 
+    @Test
+    void thePartitionAndTheModelsDataAreWhatTheWorkerImplements() {
+        DecentralizedGANJob job = TestJobs.job("gan", 8, "Hypercube");
+        job.getSpec().dataset.partition = "dirichlet:0.1";
+        assertThat(validator.validate(job)).isEmpty();
+        job.getSpec().dataset.partition = "dirichlet:0";
+        job.getSpec().model.type = "mlp";
+        assertThat(validator.validate(job)).containsExactlyInAnyOrder(
+                "spec.dataset.partition: must be iid or dirichlet:<alpha> with alpha > 0, got 'dirichlet:0'",
+                "spec.model.type: mlp cannot train on spec.dataset.type " + job.getSpec().dataset.type
+                        + " (mlp trains on synthetic 2-D points; dcgan and resnet-wgan-gp on images: fashion-mnist, "
+                        + "mnist, cifar10)");
+        job.getSpec().dataset.partition = "shard";
+        job.getSpec().dataset.type = "synthetic";
+        assertThat(validator.validate(job)).singleElement().asString().startsWith("spec.dataset.partition:");
+    }
+
     /** The reconstructed optimizer choices: initialDirection oracle or zero; averageMoments only where moments gossip. */
     @Test
     void reconstructedOptimizerChoicesAreChecked() {

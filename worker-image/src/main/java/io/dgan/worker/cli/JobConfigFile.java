@@ -67,9 +67,11 @@ final class JobConfigFile {
         String dataset = synthetic ? "ring8" : type;
         String dataDir = synthetic ? null : text(root, "dataset", "path", "/data");
         String partition = text(root, "dataset", "partition", "iid");
-        if (!partition.equals("iid")) {
-            throw new IllegalArgumentException("dataset.partition: " + partition + " is not implemented by this "
-                    + "worker (iid)");
+        try {
+            partition = io.dgan.data.Sharding.Spec.parse(partition).toString();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("dataset.partition: expected iid or dirichlet:<alpha > 0>, got '"
+                    + partition + "'");
         }
         String algorithm = text(root, "optimizer", "algorithm", null);
         JsonNode opt = root.path("optimizer");

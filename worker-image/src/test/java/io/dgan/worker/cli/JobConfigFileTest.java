@@ -96,7 +96,11 @@ class JobConfigFileTest {
                 .hasMessageContaining("model.type").hasMessageContaining("wgan-resnet");
         Files.writeString(f, "{\"model\":{\"type\":\"mlp\"},\"dataset\":{\"type\":\"synthetic\",\"partition\":\"full\"},"
                 + "\"optimizer\":{\"algorithm\":\"dp-oadam\"},\"training\":{}}");
-        assertThatThrownBy(() -> JobConfigFile.read(f, 2)).hasMessageContaining("dataset.partition");
+        assertThatThrownBy(() -> JobConfigFile.read(f, 2)).hasMessageContaining("dataset.partition")
+                .hasMessageContaining("expected iid or dirichlet:<alpha > 0>");
+        Files.writeString(f, "{\"model\":{\"type\":\"dcgan\"},\"dataset\":{\"type\":\"fashion-mnist\","
+                + "\"partition\":\"dirichlet:0.1\"},\"optimizer\":{\"algorithm\":\"dp-oadam\"},\"training\":{}}");
+        assertThat(JobConfigFile.read(f, 2).shard()).as("the non-iid partition the CRD admits").isEqualTo("dirichlet:0.1");
         Files.writeString(f, "{\"model\":{\"type\":\"mlp\"},\"dataset\":{\"type\":\"synthetic\"},\"training\":{}}");
         assertThatThrownBy(() -> JobConfigFile.read(f, 2)).hasMessageContaining("optimizer.algorithm: required");
         assertThatThrownBy(() -> JobConfigFile.read(dir.resolve("missing.json"), 2))
