@@ -231,6 +231,7 @@ public final class TrainCommand implements Callable<Integer> {
     /** The checks of the flags that need no run directory; returns the run's configuration. */
     private TrainConfig checkFlags() {
         CommandLine cmd = spec.commandLine();
+        training.resolveModelAndDataset(cmd);
         boolean float32 = transport.isFloat32(cmd);
         LinkEmulation links = emulation.parse(cmd);
         if (inProcess && restartFailed != 0) {

@@ -16,16 +16,16 @@ import java.util.List;
  */
 final class TrainingOptions {
     @Option(names = "--model", description = "mlp | dcgan | dcgan-small (width 32) | resnet-wgan-gp (Gulrajani et "
-            + "al.; 32×32 or 28×28 images) (default ${DEFAULT-VALUE})")
-    String model = "mlp";
+            + "al.; 32×32 or 28×28 images) (default: the model of a named --preset, else mlp)")
+    String model;
 
     @Option(names = "--spectral-norm", description = "spectral normalisation of the discriminator's weights "
             + "(Miyato et al. 2018; same as the model name + \"+sn\")")
     boolean spectralNorm;
 
-    @Option(names = "--dataset",
-            description = "ring8 | grid25 | fashion-mnist | mnist | cifar10 | folder (default ${DEFAULT-VALUE})")
-    String dataset = "ring8";
+    @Option(names = "--dataset", description = "ring8 | grid25 | fashion-mnist | mnist | cifar10 | folder (default: "
+            + "the dataset of a named --preset, else ring8)")
+    String dataset;
 
     @Option(names = "--data-dir", description = "folder of the dataset files (fashion-mnist defaults to "
             + "/usr/share/datasets/fashion-mnist, Debian's dataset-fashion-mnist)")
@@ -78,11 +78,40 @@ final class TrainingOptions {
 
     /** The model's name, "+sn" with --spectral-norm. */
     String modelName() {
+        if (model == null) {
+            throw new IllegalStateException("resolveModelAndDataset first");
+        }
         return GanModels.withSpectralNorm(model, spectralNorm);
+    }
+
+    /**
+     * Fills in --model and --dataset left out: from a named preset (its recipe is for that model and data), else mlp
+     * on ring8. A named preset for another model or dataset than the flags give is refused: its recipe would be
+     * used on a run it was not made for.
+     */
+    void resolveModelAndDataset(CommandLine cmd) {
+        if (!preset.equals("auto") && !preset.equals("none")) {
+            Preset named = Flags.parse(cmd, "--preset", () -> Preset.named(preset));
+            String of = "--preset " + named.name() + " is the recipe of --model " + named.model()
+                    + (named.dataset() != null ? " on --dataset " + named.dataset() : "");
+            if (model != null && !GanModels.baseName(model).equals(named.model())) {
+                throw new CommandLine.ParameterException(cmd, of + ", not of --model " + model
+                        + " (leave --model out, or --preset auto for the preset of " + model + ")");
+            }
+            if (dataset != null && named.dataset() != null && !dataset.equals(named.dataset())) {
+                throw new CommandLine.ParameterException(cmd, of + ", not of --dataset " + dataset
+                        + " (leave --dataset out, or --preset auto for the preset of the model and dataset)");
+            }
+            model = model != null ? model : named.model();
+            dataset = dataset != null ? dataset : named.dataset();
+        }
+        model = model != null ? model : "mlp";
+        dataset = dataset != null ? dataset : "ring8";
     }
 
     /** --preset: auto picks by model and dataset; an unknown name names the flag. */
     Preset preset(CommandLine cmd) {
+        resolveModelAndDataset(cmd);
         return preset.equals("auto") ? Preset.forRun(model, dataset)
                 : Flags.parse(cmd, "--preset", () -> Preset.named(preset));
     }

@@ -47,6 +47,27 @@ class TrainPresetTest {
     }
 
     @Test
+    void aNamedPresetBringsItsModelAndDatasetAndRefusesOthers() {
+        TrainConfig fmnist = config("--preset", "dcgan-small-fashion-mnist");
+        assertThat(fmnist.model()).isEqualTo("dcgan-small");
+        assertThat(fmnist.dataset()).isEqualTo("fashion-mnist");
+        assertThat(fmnist.batch()).isEqualTo(32);
+        assertThat(config("--preset", "dcgan-small-fashion-mnist", "--spectral-norm").model())
+                .isEqualTo("dcgan-small+sn");
+        assertThat(config("--preset", "resnet-wgan-gp", "--dataset", "cifar10").dataset()).isEqualTo("cifar10");
+        CliRun wrongModel = CliRun.of("train", "--preset", "dcgan-small-fashion-mnist", "--model", "mlp",
+                "--run-dir", dir.resolve("a").toString());
+        assertThat(wrongModel.exitCode()).isEqualTo(2);
+        assertThat(wrongModel.err()).contains("--preset dcgan-small-fashion-mnist is the recipe of --model dcgan-small "
+                + "on --dataset fashion-mnist, not of --model mlp");
+        CliRun wrongData = CliRun.of("train", "--preset", "mlp-ring8", "--dataset", "grid25",
+                "--run-dir", dir.resolve("b").toString());
+        assertThat(wrongData.exitCode()).isEqualTo(2);
+        assertThat(wrongData.err()).contains("not of --dataset grid25");
+        assertThat(dir.resolve("a")).doesNotExist();
+    }
+
+    @Test
     void thePresetFollowsTheModelAndDatasetOrIsChosenByName() {
         TrainConfig fmnist = config("--model", "dcgan-small", "--dataset", "fashion-mnist");
         assertThat(fmnist.preset()).isEqualTo("dcgan-small-fashion-mnist");
