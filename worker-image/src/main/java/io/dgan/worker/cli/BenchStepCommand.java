@@ -212,14 +212,8 @@ public final class BenchStepCommand implements Callable<Integer> {
 
     /** The child JVM of the DL4J side: this JVM's options and class path, {@code bench step --side dl4j}. */
     private List<String> dl4jCommand() {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (!arg.startsWith("-agentlib:jdwp") && !arg.startsWith("-javaagent")) {
-                cmd.add(arg);
-            }
-        }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), DganCli.class.getName(), "bench", "step",
+        List<String> cmd = new ArrayList<>(ChildJvm.dganCommand());
+        cmd.addAll(List.of("bench", "step",
                 "--side", "dl4j", "--model", model, "--batch", String.valueOf(batch),
                 "--iterations", String.valueOf(iterations), "--warmup", String.valueOf(warmup),
                 "--threads", String.valueOf(threads)));

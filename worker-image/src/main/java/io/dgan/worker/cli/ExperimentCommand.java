@@ -15,11 +15,9 @@ import picocli.CommandLine.Spec;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -93,7 +91,7 @@ public final class ExperimentCommand implements Callable<Integer> {
             err.flush();
             return 0;
         }
-        ExperimentRunner runner = new ExperimentRunner(runsDir, dir.resolve("logs"), javaCommand(), err);
+        ExperimentRunner runner = new ExperimentRunner(runsDir, dir.resolve("logs"), ChildJvm.dganCommand(), err);
         List<String> failed = List.of();
         if (!reportOnly) {
             try {
@@ -161,18 +159,5 @@ public final class ExperimentCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write into " + dir + ": " + e.getMessage(), e);
         }
-    }
-
-    /** This JVM, its options and class path, running the dgan CLI. */
-    private static List<String> javaCommand() {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (!arg.startsWith("-agentlib:jdwp") && !arg.startsWith("-javaagent")) {
-                cmd.add(arg);
-            }
-        }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), DganCli.class.getName()));
-        return cmd;
     }
 }

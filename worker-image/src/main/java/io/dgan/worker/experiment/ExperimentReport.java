@@ -220,30 +220,64 @@ public final class ExperimentReport {
     }
 
     /**
-     * A group's label: the differing flags (seed left out) as flag=value; run-length flags (iterations, log-every,
-     * eval-every, checkpoint-every) only when leaving them out would give two groups the same label.
+     * A group's label: the differing flags (seed left out) as flag=value, a switch by its name alone when given;
+     * run-length flags (iterations, log-every, eval-every, checkpoint-every) only as far as needed to tell two groups
+     * apart.
      */
     public String label(PlannedRun run) {
-        String s = labelFlags().stream().map(f -> f + "=" + Objects.toString(run.flags().get(f), "none"))
-                .collect(Collectors.joining(" "));
-        return s.isEmpty() ? spec.name() : s;
+        List<String> parts = new ArrayList<>();
+        for (String f : labelFlags()) {
+            String v = run.flags().get(f);
+            if (switches().contains(f)) {
+                if ("true".equalsIgnoreCase(v)) {
+                    parts.add(f);
+                }
+            } else {
+                parts.add(f + "=" + Objects.toString(v, "none"));
+            }
+        }
+        return parts.isEmpty() ? spec.name() : String.join(" ", parts);
+    }
+
+    /** Flags whose values are only true or false (or absent): shown by name when given. */
+    private Set<String> switches() {
+        Set<String> out = new java.util.HashSet<>();
+        for (String f : groupFlags()) {
+            if (results.stream().map(r -> r.run().flags().get(f)).filter(Objects::nonNull)
+                    .allMatch(v -> v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false"))) {
+                out.add(f);
+            }
+        }
+        return out;
     }
 
     private List<String> labelFlags() {
         if (labelFlags == null) {
-            Set<String> length = Set.of("iterations", "log-every", "eval-every", "checkpoint-every");
-            List<String> shorter = groupFlags().stream().filter(f -> !length.contains(f)).toList();
-            Set<Map<String, String>> full = new java.util.HashSet<>();
-            Set<List<String>> short_ = new java.util.HashSet<>();
-            for (RunResult r : results) {
-                Map<String, String> k = without(r.run().flags(), Set.of("seed"));
-                if (full.add(k)) {
-                    short_.add(shorter.stream().map(f -> Objects.toString(r.run().flags().get(f))).toList());
+            List<String> length = List.of("iterations", "eval-every", "log-every", "checkpoint-every");
+            List<String> flags = new ArrayList<>(groupFlags().stream().filter(f -> !length.contains(f)).toList());
+            for (String f : length) {
+                if (distinct(flags)) {
+                    break;
+                }
+                if (groupFlags().contains(f)) {
+                    flags.add(f);
                 }
             }
-            labelFlags = short_.size() == full.size() ? shorter : groupFlags();
+            labelFlags = groupFlags().stream().filter(flags::contains).toList();
         }
         return labelFlags;
+    }
+
+    /** Whether these flags tell every group apart. */
+    private boolean distinct(List<String> flags) {
+        Set<Map<String, String>> groups = new java.util.HashSet<>();
+        Set<List<String>> labels = new java.util.HashSet<>();
+        for (RunResult r : results) {
+            if (groups.add(without(r.run().flags(), Set.of("seed")))) {
+                labels.add(flags.stream().map(f -> Objects.toString(r.run().flags().get(f))).toList());
+            }
+        }
+        return labels.size() == groups.size();
     }
 
     /** One summary per group: counts, mean/std/min/max of the final measures, times and the iteration split. */

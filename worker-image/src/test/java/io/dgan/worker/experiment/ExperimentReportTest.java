@@ -120,6 +120,24 @@ class ExperimentReportTest {
     }
 
     @Test
+    void labelsNameSwitchesAloneAndRunLengthsOnlyWhereTheyTellGroupsApart() {
+        ExperimentSpec spec = ExperimentSpec.parse("""
+                name: labels
+                grids:
+                  - train: {in-process: true, iterations: 1000, eval-every: 100}
+                    grid: {algorithm: [dp-oadam], seed: [0, 1]}
+                  - train: {iterations: 20, eval-every: 0}
+                    grid: {algorithm: [dp-oadam], emulate-latency: [50ms]}
+                  - train: {iterations: 250, eval-every: 125}
+                    grid: {algorithm: [dp-oadam], emulate-latency: [50ms]}
+                """);
+        ExperimentReport report = ExperimentReport.build(spec, out.resolve("none"));
+        assertThat(report.groups().keySet()).containsExactly(
+                "in-process iterations=1000 emulate-latency=none", "iterations=20 emulate-latency=50ms",
+                "iterations=250 emulate-latency=50ms");
+    }
+
+    @Test
     void aResumedRunsClockContinuesWhereTheRecordsBeforeTheRestartStopped() throws IOException {
         Path run = out.resolve("resumed");
         Files.createDirectories(run);
