@@ -112,6 +112,12 @@ public final class ExperimentRunner {
 
     private int runOne(PlannedRun r, Path dir, String prefix) throws InterruptedException {
         boolean resume = Files.exists(dir.resolve("checkpoints").resolve("latest.json")) && matches(dir, r);
+        if (resume && checkpointIsFinal(dir)) {
+            // Stopped after its last checkpoint but before its summary: nothing is left to train, and a resume
+            // needs iterations beyond the checkpoint, so the run starts again.
+            say(prefix + ": its last checkpoint is its final iteration but it wrote no summary; starting it again");
+            resume = false;
+        }
         try {
             if (!resume && Files.exists(dir)) {
                 deleteTree(dir); // started, but no checkpoint reached: nothing to continue from
@@ -157,6 +163,18 @@ public final class ExperimentRunner {
             say(String.format("%s: done in %.0f s", prefix, (System.nanoTime() - t0) / 1e9));
         }
         return code;
+    }
+
+    /** Whether checkpoints/latest.json is at the run's last iteration (config.json's iterations). */
+    private static boolean checkpointIsFinal(Path dir) {
+        try {
+            long at = JSON.readTree(dir.resolve("checkpoints").resolve("latest.json").toFile()).path("iteration")
+                    .asLong(-1);
+            long total = JSON.readTree(dir.resolve("config.json").toFile()).path("iterations").asLong(-2);
+            return at >= total;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private void say(String line) {

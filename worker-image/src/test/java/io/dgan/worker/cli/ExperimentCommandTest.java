@@ -68,6 +68,14 @@ class ExperimentCommandTest {
         assertThat(Files.getLastModifiedTime(dp.resolve("summary.json")).toMillis()).isEqualTo(modified);
         assertThat(again.json().path("runs")).isEqualTo(doc.path("runs"));
 
+        // A run stopped after its final checkpoint but before its summary has nothing left to resume: it runs again.
+        Files.delete(dp.resolve("summary.json"));
+        CliRun resumed = CliRun.of("experiment", spec.toString(), "--out", out.toString());
+        assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+        assertThat(resumed.err()).contains("[1/2] algorithm-dp-oadam: its last checkpoint is its final iteration",
+                "[1/2] algorithm-dp-oadam: started", "[2/2] algorithm-cp-oadam: done before, kept");
+        assertThat(dp.resolve("summary.json")).isNotEmptyFile();
+
         // A changed spec that would reuse a run directory for other flags is refused before anything runs.
         Files.writeString(spec, Files.readString(spec).replace("batch: 16", "batch: 8"));
         CliRun changed = CliRun.of("experiment", spec.toString(), "--out", out.toString());
