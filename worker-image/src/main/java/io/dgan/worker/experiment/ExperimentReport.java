@@ -167,12 +167,24 @@ public final class ExperimentReport {
         return best != null ? best : ownCount > 0 ? r.id() : null;
     }
 
-    /** The runs with r's flags, the reference's values put in, any seed. */
+    /**
+     * The runs with r's flags, the reference's values put in, any seed; when there are none, the runs with the
+     * reference's values that agree with r on every flag they set (a CP-OAdam run sets no topology, so it is the
+     * reference of DP-OAdam runs on every topology).
+     */
     static List<PlannedRun> referenceRuns(PlannedRun r, List<PlannedRun> runs, Map<String, String> reference) {
         Map<String, String> wanted = new LinkedHashMap<>(r.flags());
         wanted.putAll(reference);
         Map<String, String> key = without(wanted, Set.of("seed"));
-        return runs.stream().filter(q -> without(q.flags(), Set.of("seed")).equals(key)).toList();
+        List<PlannedRun> exact = runs.stream().filter(q -> without(q.flags(), Set.of("seed")).equals(key)).toList();
+        if (!exact.isEmpty()) {
+            return exact;
+        }
+        return runs.stream().filter(q -> {
+            Map<String, String> f = without(q.flags(), Set.of("seed"));
+            return reference.entrySet().stream().allMatch(e -> e.getValue().equals(f.get(e.getKey())))
+                    && f.entrySet().stream().allMatch(e -> e.getValue().equals(key.get(e.getKey())));
+        }).toList();
     }
 
     private static Map<String, String> without(Map<String, String> flags, Set<String> drop) {

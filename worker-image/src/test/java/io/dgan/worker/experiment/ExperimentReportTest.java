@@ -120,6 +120,29 @@ class ExperimentReportTest {
     }
 
     @Test
+    void aReferenceThatSetsFewerFlagsIsTheReferenceOfEveryRunItAgreesWith() {
+        List<PlannedRun> runs = ExperimentSpec.parse("""
+                name: topologies
+                train: {workers: 8}
+                grids:
+                  - grid: {algorithm: [dp-oadam], topology: [ring, hypercube], seed: [0]}
+                  - grid: {algorithm: [cp-oadam], seed: [0, 1]}
+                """).runs();
+        Map<String, String> cp = Map.of("algorithm", "cp-oadam");
+        assertThat(ExperimentReport.referenceRuns(runs.get(1), runs, cp)).extracting(PlannedRun::id)
+                .containsExactly("g1_algorithm-cp-oadam_seed-0", "g1_algorithm-cp-oadam_seed-1");
+        // An exact match wins over the runs that merely agree.
+        List<PlannedRun> latency = ExperimentSpec.parse("""
+                name: latency
+                grids:
+                  - grid: {algorithm: [dp-oadam, cp-oadam]}
+                  - grid: {algorithm: [dp-oadam, cp-oadam], emulate-latency: [50ms]}
+                """).runs();
+        assertThat(ExperimentReport.referenceRuns(latency.get(2), latency, cp)).extracting(PlannedRun::id)
+                .containsExactly("g1_algorithm-cp-oadam_emulate-latency-50ms");
+    }
+
+    @Test
     void labelsNameSwitchesAloneAndRunLengthsOnlyWhereTheyTellGroupsApart() {
         ExperimentSpec spec = ExperimentSpec.parse("""
                 name: labels
