@@ -24,13 +24,6 @@ import java.util.stream.Collectors;
  * hold, so it can be rebuilt at any time, also while runs are missing.
  */
 public final class ExperimentReport {
-    /**
-     * Flags that change how long a run is, how its links are emulated or whether its workers are processes or
-     * threads, but not its values per iteration: emulation only delays messages, and worker processes over gRPC end
-     * bit-identical to threads (MultiProcessGanTest). Runs that differ only in these share one quality curve.
-     */
-    static final Set<String> TIMING_FLAGS = Set.of("emulate-latency", "emulate-bandwidth", "iterations", "log-every",
-            "eval-every", "checkpoint-every", "in-process", "insecure-plaintext");
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final ExperimentSpec spec;
@@ -65,129 +58,11 @@ public final class ExperimentReport {
                 .filter(m -> records.values().stream().anyMatch(rec -> !rec.evaluations(m).isEmpty())).toList();
         String metric = spec.compare() != null ? spec.compare().metric() : metrics.isEmpty() ? null : metrics.get(0);
 
-        Map<String, String> source = new LinkedHashMap<>();
-        for (PlannedRun r : runs) {
-            source.put(r.id(), metric == null ? null : qualitySource(r, runs, records, metric));
-        }
-        List<RunResult> results = new ArrayList<>();
-        for (PlannedRun r : runs) {
-            RunRecord rec = records.get(r.id());
-            String from = source.get(r.id());
-            boolean estimated = from != null && !from.equals(r.id());
-            Double target = null;
-            Double time = null;
-            Double referenceTime = null;
-            Long iterations = null;
-            if (spec.compare() != null && rec != null && from != null) {
-                Map<String, String> reference = spec.compare().reference();
-                // The target: the reference runs' mean final value. A timing run takes its curve's run's target,
-                // whose reference runs are full runs over every seed, not the timing runs beside it.
-                List<Double> finals = estimated ? finals(byId(runs, from), runs, records, source, metric, reference)
-                        : List.of();
-                if (finals.isEmpty()) {
-                    finals = finals(r, runs, records, source, metric, reference);
-                }
-                List<Double> refTimes = new ArrayList<>();
-                for (PlannedRun q : referenceRuns(r, runs, reference)) {
-                    RunRecord qr = records.get(q.id());
-                    String qs = source.get(q.id());
-                    if (qr != null && qs != null) {
-                        List<RunRecord.Point> curve = records.get(qs).evaluations(metric);
-                        refTimes.add(timeAt(curve.get(curve.size() - 1), qr, !qs.equals(q.id())));
-                    }
-                }
-                if (!finals.isEmpty() && !refTimes.isEmpty()) {
-                    target = mean(finals);
-                    referenceTime = mean(refTimes);
-                    for (RunRecord.Point p : records.get(from).evaluations(metric)) {
-                        if (Quality.reaches(metric, p.quality().get(metric), target)) {
-                            time = timeAt(p, rec, estimated);
-                            iterations = p.iteration();
-                            break;
-                        }
-                    }
-                }
-            }
-            results.add(new RunResult(r, status.get(r.id()), rec, from, estimated, target, time, referenceTime,
-                    iterations));
-        }
+        List<RunResult> results = new TimeToQuality(spec, runs, records, metric).results(status);
         return new ExperimentReport(spec, List.copyOf(results), varyingFlags(runs), metrics);
     }
 
-    /** The final values of {@code metric} of r's reference runs that finished (from their curves). */
-    private static List<Double> finals(PlannedRun r, List<PlannedRun> runs, Map<String, RunRecord> records,
-                                       Map<String, String> source, String metric, Map<String, String> reference) {
-        List<Double> finals = new ArrayList<>();
-        for (PlannedRun q : referenceRuns(r, runs, reference)) {
-            String qs = source.get(q.id());
-            if (records.get(q.id()) != null && qs != null) {
-                finals.add(records.get(qs).last(metric).orElseThrow());
-            }
-        }
-        return finals;
-    }
-
-    private static PlannedRun byId(List<PlannedRun> runs, String id) {
-        return runs.stream().filter(r -> r.id().equals(id)).findFirst().orElseThrow();
-    }
-
-    /**
-     * Training seconds at an evaluation: measured in the run itself, or the run's steady time per iteration × the
-     * iteration.
-     */
-    private static double timeAt(RunRecord.Point p, RunRecord run, boolean estimated) {
-        return estimated ? p.iteration() * run.steadyIterMs() / 1000.0 : p.trainingSeconds();
-    }
-
-    /**
-     * The run whose evaluations give {@code r}'s quality curve: {@code r} itself when it evaluated {@code metric}
-     * at least twice, else the finished run with the most evaluations whose flags equal r's except
-     * {@link #TIMING_FLAGS}; r itself (or null) when there is none.
-     */
-    static String qualitySource(PlannedRun r, List<PlannedRun> runs, Map<String, RunRecord> records, String metric) {
-        RunRecord own = records.get(r.id());
-        int ownCount = own == null ? 0 : own.evaluations(metric).size();
-        if (ownCount >= 2) {
-            return r.id();
-        }
-        Map<String, String> key = without(r.flags(), TIMING_FLAGS);
-        String best = null;
-        int bestCount = Math.max(ownCount, 0);
-        for (PlannedRun q : runs) {
-            RunRecord rec = records.get(q.id());
-            if (q == r || rec == null || !without(q.flags(), TIMING_FLAGS).equals(key)) {
-                continue;
-            }
-            int n = rec.evaluations(metric).size();
-            if (n > bestCount) {
-                best = q.id();
-                bestCount = n;
-            }
-        }
-        return best != null ? best : ownCount > 0 ? r.id() : null;
-    }
-
-    /**
-     * The runs with r's flags, the reference's values put in, any seed; when there are none, the runs with the
-     * reference's values that agree with r on every flag they set (a CP-OAdam run sets no topology, so it is the
-     * reference of DP-OAdam runs on every topology).
-     */
-    static List<PlannedRun> referenceRuns(PlannedRun r, List<PlannedRun> runs, Map<String, String> reference) {
-        Map<String, String> wanted = new LinkedHashMap<>(r.flags());
-        wanted.putAll(reference);
-        Map<String, String> key = without(wanted, Set.of("seed"));
-        List<PlannedRun> exact = runs.stream().filter(q -> without(q.flags(), Set.of("seed")).equals(key)).toList();
-        if (!exact.isEmpty()) {
-            return exact;
-        }
-        return runs.stream().filter(q -> {
-            Map<String, String> f = without(q.flags(), Set.of("seed"));
-            return reference.entrySet().stream().allMatch(e -> e.getValue().equals(f.get(e.getKey())))
-                    && f.entrySet().stream().allMatch(e -> e.getValue().equals(key.get(e.getKey())));
-        }).toList();
-    }
-
-    private static Map<String, String> without(Map<String, String> flags, Set<String> drop) {
+    static Map<String, String> without(Map<String, String> flags, Set<String> drop) {
         Map<String, String> m = new LinkedHashMap<>(flags);
         m.keySet().removeAll(drop);
         return m;

@@ -129,7 +129,7 @@ class ExperimentReportTest {
                   - grid: {algorithm: [cp-oadam], seed: [0, 1]}
                 """).runs();
         Map<String, String> cp = Map.of("algorithm", "cp-oadam");
-        assertThat(ExperimentReport.referenceRuns(runs.get(1), runs, cp)).extracting(PlannedRun::id)
+        assertThat(TimeToQuality.referenceRuns(runs.get(1), runs, cp)).extracting(PlannedRun::id)
                 .containsExactly("g1_algorithm-cp-oadam_seed-0", "g1_algorithm-cp-oadam_seed-1");
         // An exact match wins over the runs that merely agree.
         List<PlannedRun> latency = ExperimentSpec.parse("""
@@ -138,7 +138,7 @@ class ExperimentReportTest {
                   - grid: {algorithm: [dp-oadam, cp-oadam]}
                   - grid: {algorithm: [dp-oadam, cp-oadam], emulate-latency: [50ms]}
                 """).runs();
-        assertThat(ExperimentReport.referenceRuns(latency.get(2), latency, cp)).extracting(PlannedRun::id)
+        assertThat(TimeToQuality.referenceRuns(latency.get(2), latency, cp)).extracting(PlannedRun::id)
                 .containsExactly("g1_algorithm-cp-oadam_emulate-latency-50ms");
     }
 
