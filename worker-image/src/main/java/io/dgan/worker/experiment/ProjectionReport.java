@@ -26,13 +26,15 @@ import java.util.Objects;
  * <p>Projection ({@code projection.csv}, {@code plots/projection-*.png}): time to the reference's quality =
  * iterations to it (measured: per algorithm, mean over seeds of the group with the most workers) × the model's
  * time per iteration, for every model size, worker count, latency and bandwidth of the spec, and its ratio to the
- * reference algorithm's. Assumed: the iterations to quality measured at the largest M hold at every M (fixed batch
- * per worker), and each worker has its node's egress to itself.
+ * reference algorithm's ({@code atLeast}: an algorithm with a seed that never reached the target, counted at its
+ * last evaluation). Assumed: the iterations to quality measured at the largest M hold at every M (fixed batch per
+ * worker), and each worker has its node's egress to itself.
  */
 final class ProjectionReport {
     private final ExperimentReport report;
     private final ExperimentSpec.ProjectionSpec projection;
     private final String referenceAlgorithm;
+    private final List<String> lowerBounds = new ArrayList<>();
 
     ProjectionReport(ExperimentReport report, ExperimentSpec spec) {
         this.report = report;
@@ -77,6 +79,7 @@ final class ProjectionReport {
                             double ttq = e.getValue() * iter;
                             row.put("timeToTargetSeconds", ttq);
                             row.put("ratio", ttq / refTime);
+                            row.put("atLeast", lowerBounds.contains(e.getKey()));
                             rows.add(row);
                             if (!e.getKey().equals(referenceAlgorithm)) {
                                 plot.add(e.getKey() + " " + lat, Math.log(m) / Math.log(2), ttq / refTime);
@@ -96,6 +99,7 @@ final class ProjectionReport {
         }
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("iterationsToTarget", iterations);
+        doc.put("notReachedBy", lowerBounds());
         doc.put("check", check);
         List<Double> errors = check.stream().map(r -> (Double) r.get("error")).filter(Objects::nonNull)
                 .map(Math::abs).toList();
@@ -106,35 +110,58 @@ final class ProjectionReport {
     }
 
     /**
-     * Per algorithm, the iterations to the target of the group with the most workers among the groups that
-     * evaluated (not estimated): the reference's own final evaluation for the reference algorithm.
+     * Per algorithm, the iterations to the target, mean over the seeds, of its group with the most workers (then the
+     * longest runs) among the groups that evaluated themselves: the reference's own final evaluation for the
+     * reference algorithm. A seed that never reached the target counts with its last evaluation, and the
+     * algorithm is named in {@link #lowerBounds()}: its time to quality is at least the projected one.
      */
     Map<String, Double> iterationsToTarget() {
         Map<String, Double> out = new LinkedHashMap<>();
-        Map<String, Integer> workersOf = new LinkedHashMap<>();
+        Map<String, long[]> chosen = new LinkedHashMap<>();  // algorithm -> {workers, iterations}
+        lowerBounds.clear();
+        Map<String, Boolean> bound = new LinkedHashMap<>();
         report.groups().forEach((label, members) -> {
             List<RunResult> done = members.stream().filter(r -> r.record() != null && !r.estimated()
                     && r.target() != null).toList();
-            if (done.isEmpty()) {
+            if (done.isEmpty() || done.get(0).run().flags().get("algorithm") == null) {
                 return;
             }
             String algorithm = done.get(0).run().flags().get("algorithm");
-            int workers = Integer.parseInt(done.get(0).run().flags().getOrDefault("workers", "4"));
+            long workers = Long.parseLong(done.get(0).run().flags().getOrDefault("workers", "4"));
+            long length = done.get(0).record().lastIteration();
+            long[] best = chosen.get(algorithm);
+            if (best != null && (workers < best[0] || (workers == best[0] && length <= best[1]))) {
+                return;
+            }
             List<Double> its = new ArrayList<>();
+            boolean notReached = false;
             for (RunResult r : done) {
-                if (algorithm != null && algorithm.equals(referenceAlgorithm)) {
-                    List<RunRecord.Point> e = r.record().evaluations(report.primaryMetric());
-                    its.add((double) e.get(e.size() - 1).iteration());
+                List<RunRecord.Point> e = r.record().evaluations(report.primaryMetric());
+                double last = e.get(e.size() - 1).iteration();
+                if (algorithm.equals(referenceAlgorithm)) {
+                    its.add(last);
                 } else if (r.iterationsToTarget() != null) {
                     its.add(r.iterationsToTarget().doubleValue());
+                } else {
+                    its.add(last);
+                    notReached = true;
                 }
             }
-            if (algorithm != null && !its.isEmpty() && workers >= workersOf.getOrDefault(algorithm, 0)) {
-                workersOf.put(algorithm, workers);
-                out.put(algorithm, ExperimentReport.mean(its));
+            chosen.put(algorithm, new long[]{workers, length});
+            out.put(algorithm, ExperimentReport.mean(its));
+            bound.put(algorithm, notReached);
+        });
+        bound.forEach((a, b) -> {
+            if (b) {
+                lowerBounds.add(a);
             }
         });
         return out;
+    }
+
+    /** The algorithms with a seed that never reached the target (after {@link #iterationsToTarget()}). */
+    List<String> lowerBounds() {
+        return List.copyOf(lowerBounds);
     }
 
     /** The model against every group with emulated latency that has a twin group without it. */

@@ -69,6 +69,7 @@ class ProjectionTest {
         ProjectionReport projection = new ProjectionReport(report, spec);
         // dp-oadam reaches cp-oadam's final fid (10) at 300; cp-oadam's own final evaluation is at 300 too.
         assertThat(projection.iterationsToTarget()).containsEntry("dp-oadam", 300.0).containsEntry("cp-oadam", 300.0);
+        assertThat(projection.lowerBounds()).isEmpty();
 
         List<Map<String, Object>> check = projection.check();
         assertThat(check).hasSize(2);
@@ -91,12 +92,33 @@ class ProjectionTest {
         String cp1024 = rows.stream().filter(r -> r.contains(",cp-oadam,1024,100ms,")).findFirst().orElseThrow();
         assertThat(cp1024).contains(",1.00000");  // its own ratio
         String dp1024 = rows.stream().filter(r -> r.contains(",dp-oadam,1024,100ms,")).findFirst().orElseThrow();
-        double ratio = Double.parseDouble(dp1024.substring(dp1024.lastIndexOf(',') + 1));
+        int ratioColumn = List.of(rows.get(0).split(",")).indexOf("ratio");
+        double ratio = Double.parseDouble(dp1024.split(",")[ratioColumn]);
+        assertThat(dp1024).endsWith(",false");  // reached: not a lower bound
         double dpIter = 0.1 + 0.1 + 2 * 4e6 / 1.25e9;
         double cpIter = 0.1 + 4 * 1023 * 0.1 + 2.0 * 1023 / 1024 * 4e6 / 1.25e9;
         assertThat(ratio).isCloseTo(dpIter / cpIter, within(1e-4 * ratio));
         assertThat(out.resolve("projection-check.csv")).isNotEmptyFile();
         assertThat(out.resolve("plots").resolve("projection-small-10gbit.png")).isNotEmptyFile();
+    }
+
+    @Test
+    void anAlgorithmThatNeverReachesTheTargetIsProjectedAsALowerBound() throws IOException {
+        ExperimentSpec spec = ExperimentSpec.parse("""
+                name: bound
+                train: {workers: 2, in-process: true}
+                grid: {algorithm: [dp-oadam, cp-oadam]}
+                compare: {metric: fid, reference: {algorithm: cp-oadam}}
+                projection: {workers: [8], latency: [1ms], bandwidth: [1gbit],
+                             models: [{name: m, parameters: 1000, compute-ms: 1}]}
+                """);
+        List<PlannedRun> runs = spec.runs();
+        Path dir = out.resolve("runs");
+        evaluated(dir, runs.get(0), new double[]{20, 15, 12});
+        evaluated(dir, runs.get(1), new double[]{18, 11, 10});
+        ProjectionReport projection = new ProjectionReport(ExperimentReport.build(spec, dir), spec);
+        assertThat(projection.iterationsToTarget()).containsEntry("dp-oadam", 300.0);
+        assertThat(projection.lowerBounds()).containsExactly("dp-oadam");
     }
 
     @Test
