@@ -47,15 +47,48 @@ public final class ExperimentRunner {
 
     /** Whether {@code dir} was started for {@code run}'s flags (a directory without the marker is not). */
     static boolean matches(Path dir, PlannedRun run) {
-        Path marker = dir.resolve(MARKER);
-        if (!Files.exists(marker)) {
+        List<?> started = startedWith(dir);
+        return started != null && started.equals(run.trainArgs());
+    }
+
+    /**
+     * Whether {@code dir} holds a shorter run of {@code run}: started with the same flags except a smaller
+     * {@code --iterations}. Raising iterations in a spec continues such runs from their last checkpoint.
+     */
+    static boolean extendable(Path dir, PlannedRun run) {
+        List<?> started = startedWith(dir);
+        List<String> planned = run.trainArgs();
+        if (started == null || started.size() != planned.size()) {
             return false;
         }
+        boolean longer = false;
+        for (int i = 0; i < planned.size(); i++) {
+            if (i > 0 && planned.get(i - 1).equals("--iterations") && "--iterations".equals(started.get(i - 1))) {
+                try {
+                    longer = Long.parseLong(planned.get(i)) > Long.parseLong(String.valueOf(started.get(i)));
+                } catch (NumberFormatException e) {
+                    return false;
+                }
+                if (!longer) {
+                    return false;
+                }
+            } else if (!planned.get(i).equals(started.get(i))) {
+                return false;
+            }
+        }
+        return longer;
+    }
+
+    /** The dgan train arguments in the run directory's marker, null without one. */
+    private static List<?> startedWith(Path dir) {
+        Path marker = dir.resolve(MARKER);
+        if (!Files.exists(marker)) {
+            return null;
+        }
         try {
-            JsonNode m = JSON.readTree(marker.toFile());
-            return JSON.convertValue(m.path("args"), List.class).equals(run.trainArgs());
-        } catch (IOException e) {
-            return false;
+            return JSON.convertValue(JSON.readTree(marker.toFile()).path("args"), List.class);
+        } catch (IOException | IllegalArgumentException e) {
+            return null;
         }
     }
 
@@ -63,9 +96,10 @@ public final class ExperimentRunner {
     public void checkDirectories(List<PlannedRun> runs) {
         for (PlannedRun r : runs) {
             Path dir = runsDir.resolve(r.id());
-            if (Files.exists(dir.resolve(MARKER)) && !matches(dir, r)) {
+            if (Files.exists(dir.resolve(MARKER)) && !matches(dir, r) && !extendable(dir, r)) {
                 throw new IllegalArgumentException("run " + r.id() + ": " + dir + " holds a run started with other "
-                        + "flags (see its " + MARKER + "); restore the spec, or delete the directory to run it again");
+                        + "flags (see its " + MARKER + "); restore the spec, or delete the directory to run it again "
+                        + "(only --iterations may grow: the run then continues)");
             }
             if (Files.exists(dir) && !Files.exists(dir.resolve(MARKER)) && !isEmpty(dir)) {
                 throw new IllegalArgumentException("run " + r.id() + ": " + dir + " exists and was not made by "
@@ -111,8 +145,17 @@ public final class ExperimentRunner {
     }
 
     private int runOne(PlannedRun r, Path dir, String prefix) throws InterruptedException {
-        boolean resume = Files.exists(dir.resolve("checkpoints").resolve("latest.json")) && matches(dir, r);
-        if (resume && checkpointIsFinal(dir)) {
+        boolean extend = extendable(dir, r);
+        boolean resume = Files.exists(dir.resolve("checkpoints").resolve("latest.json"))
+                && (matches(dir, r) || extend);
+        if (extend) {
+            say(prefix + ": continuing a shorter run of it to " + r.flags().get("iterations") + " iterations");
+            try {
+                Files.deleteIfExists(dir.resolve("summary.json"));  // the shorter run's: not this run's result
+            } catch (IOException e) {
+                throw new UncheckedIOException("run " + r.id() + ": " + e.getMessage(), e);
+            }
+        } else if (resume && checkpointIsFinal(dir)) {
             // Stopped after its last checkpoint but before its summary: nothing is left to train, and a resume
             // needs iterations beyond the checkpoint, so the run starts again.
             say(prefix + ": its last checkpoint is its final iteration but it wrote no summary; starting it again");

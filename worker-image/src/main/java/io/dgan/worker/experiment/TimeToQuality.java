@@ -139,8 +139,9 @@ final class TimeToQuality {
 
     /**
      * The runs with r's flags, the reference's values put in, any seed; when there are none, the runs with the
-     * reference's values that agree with r on every flag they set (a CP-OAdam run sets no topology, so it is the
-     * reference of DP-OAdam runs on every topology).
+     * reference's values that agree with r on every flag they set, run lengths aside (a CP-OAdam run sets no
+     * topology, so it is the reference of DP-OAdam runs on every topology; a longer DP-OAdam run is compared with
+     * the CP-OAdam runs of the grid it extends).
      */
     static List<PlannedRun> referenceRuns(PlannedRun r, List<PlannedRun> runs, Map<String, String> reference) {
         Map<String, String> wanted = new LinkedHashMap<>(r.flags());
@@ -150,10 +151,12 @@ final class TimeToQuality {
         if (!exact.isEmpty()) {
             return exact;
         }
+        Set<String> aside = Set.of("seed", "iterations", "log-every", "eval-every", "checkpoint-every");
+        Map<String, String> wantedAside = without(wanted, aside);
         return runs.stream().filter(q -> {
-            Map<String, String> f = without(q.flags(), Set.of("seed"));
+            Map<String, String> f = without(q.flags(), aside);
             return reference.entrySet().stream().allMatch(e -> e.getValue().equals(f.get(e.getKey())))
-                    && f.entrySet().stream().allMatch(e -> e.getValue().equals(key.get(e.getKey())));
+                    && f.entrySet().stream().allMatch(e -> e.getValue().equals(wantedAside.get(e.getKey())));
         }).toList();
     }
 

@@ -76,6 +76,18 @@ class ExperimentCommandTest {
                 "[1/2] algorithm-dp-oadam: started", "[2/2] algorithm-cp-oadam: done before, kept");
         assertThat(dp.resolve("summary.json")).isNotEmptyFile();
 
+        // More iterations in the spec: the finished runs continue from their last checkpoint.
+        Files.writeString(spec, Files.readString(spec).replace("iterations: 12", "iterations: 18"));
+        CliRun longer = CliRun.of("experiment", spec.toString(), "--out", out.toString(), "--json");
+        assertThat(longer.exitCode()).as(longer.err()).isZero();
+        assertThat(longer.err()).contains("[1/2] algorithm-dp-oadam: continuing a shorter run of it to 18 iterations",
+                "[1/2] algorithm-dp-oadam: resuming from its last checkpoint");
+        for (JsonNode run : longer.json().path("runs")) {
+            assertThat(run.path("iterations").asLong()).isEqualTo(18);
+        }
+        assertThat(Files.readString(out.resolve("logs").resolve("algorithm-dp-oadam.log")))
+                .contains("resuming from iteration 12");
+
         // A changed spec that would reuse a run directory for other flags is refused before anything runs.
         Files.writeString(spec, Files.readString(spec).replace("batch: 16", "batch: 8"));
         CliRun changed = CliRun.of("experiment", spec.toString(), "--out", out.toString());

@@ -131,6 +131,17 @@ class ExperimentReportTest {
         Map<String, String> cp = Map.of("algorithm", "cp-oadam");
         assertThat(TimeToQuality.referenceRuns(runs.get(1), runs, cp)).extracting(PlannedRun::id)
                 .containsExactly("g1_algorithm-cp-oadam_seed-0", "g1_algorithm-cp-oadam_seed-1");
+        // A longer run is compared with the reference of the grid it extends.
+        List<PlannedRun> longer = ExperimentSpec.parse("""
+                name: longer
+                train: {iterations: 1000, eval-every: 125}
+                grids:
+                  - grid: {algorithm: [dp-oadam, cp-oadam]}
+                  - train: {iterations: 2000}
+                    grid: {algorithm: [dp-oadam]}
+                """).runs();
+        assertThat(TimeToQuality.referenceRuns(longer.get(2), longer, cp)).extracting(PlannedRun::id)
+                .containsExactly("g0_algorithm-cp-oadam");
         // An exact match wins over the runs that merely agree.
         List<PlannedRun> latency = ExperimentSpec.parse("""
                 name: latency
