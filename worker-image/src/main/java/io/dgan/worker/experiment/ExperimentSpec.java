@@ -36,8 +36,9 @@ import java.util.regex.Pattern;
  *   reference: {algorithm: cp-oadam}
  * </pre>
  *
- * Instead of {@code grid}, {@code grids} is a list of blocks {@code {train: {...}, grid: {...}}}: each block's
- * {@code train} flags go on top of the spec's, and the runs of all blocks land in one results table. Flag values are
+ * Instead of {@code grid}, {@code grids} is a list of blocks {@code {train: {...}, grid: {...}, timing: false}}: each
+ * block's {@code train} flags go on top of the spec's, and the runs of all blocks land in one results table; the
+ * runs of a {@code timing: true} block measure time per iteration only. Flag values are
  * strings, numbers or booleans ({@code true}: the switch is given, {@code false}: left out). The runs' own flags
  * ({@code run-dir}, {@code resume}, {@code json}) belong to {@code dgan experiment} and are refused.
  */
@@ -48,8 +49,11 @@ public record ExperimentSpec(String name, String description, List<Block> blocks
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
     private static final Pattern FLAG = Pattern.compile("[a-z][a-z0-9-]*");
 
-    /** One grid: the flags its runs share beyond the spec's, and the values to combine. */
-    public record Block(Map<String, String> train, Map<String, List<String>> grid) {
+    /**
+     * One grid: the flags its runs share beyond the spec's, and the values to combine. {@code timing}: its runs
+     * measure time only; their quality curves come from the runs with the same values (see {@link TimeToQuality}).
+     */
+    public record Block(Map<String, String> train, Map<String, List<String>> grid, boolean timing) {
     }
 
     /**
@@ -66,7 +70,7 @@ public record ExperimentSpec(String name, String description, List<Block> blocks
      * per iteration on one worker).
      */
     public record ProjectionSpec(List<Integer> workers, List<String> latency, List<String> bandwidth,
-                                 List<ModelSize> models) {
+                                 List<ModelSize> models, long logEvery) {
     }
 
     /** A model to project: {@code parameters} of G and D together (0: count those of model on dataset). */
@@ -115,7 +119,7 @@ public record ExperimentSpec(String name, String description, List<Block> blocks
                     + "(a list of {train, grid} blocks)");
         }
         if (root.has("grid")) {
-            blocks.add(new Block(train, grid(root.get("grid"), "grid")));
+            blocks.add(new Block(train, grid(root.get("grid"), "grid"), false));
         } else {
             JsonNode list = root.get("grids");
             if (!list.isArray() || list.isEmpty()) {
@@ -127,10 +131,14 @@ public record ExperimentSpec(String name, String description, List<Block> blocks
                 if (!b.isObject()) {
                     throw new IllegalArgumentException(where + ": expected a mapping with train and grid");
                 }
-                allowOnly(b, where + ".", "train", "grid");
+                allowOnly(b, where + ".", "train", "grid", "timing");
+                JsonNode timing = b.path("timing");
+                if (!timing.isMissingNode() && !timing.isBoolean()) {
+                    throw new IllegalArgumentException(where + ".timing: expected true or false");
+                }
                 Map<String, String> merged = new LinkedHashMap<>(train);
                 merged.putAll(flags(b.get("train"), where + ".train"));
-                blocks.add(new Block(merged, grid(b.get("grid"), where + ".grid")));
+                blocks.add(new Block(merged, grid(b.get("grid"), where + ".grid"), timing.asBoolean(false)));
             }
         }
         Compare compare = null;
@@ -165,7 +173,12 @@ public record ExperimentSpec(String name, String description, List<Block> blocks
             throw new IllegalArgumentException("projection: expected a mapping with workers, latency, bandwidth and "
                     + "models");
         }
-        allowOnly(p, "projection.", "workers", "latency", "bandwidth", "models");
+        allowOnly(p, "projection.", "workers", "latency", "bandwidth", "models", "log-every");
+        long logEvery = p.path("log-every").asLong(100);
+        if (logEvery < 0) {
+            throw new IllegalArgumentException("projection.log-every: expected iterations between sync points >= 0 "
+                    + "(0: none), got " + logEvery);
+        }
         List<Integer> workers = new ArrayList<>();
         for (String w : list(p, "workers")) {
             try {
@@ -204,7 +217,8 @@ public record ExperimentSpec(String name, String description, List<Block> blocks
             }
             models.add(new ModelSize(name, text(m, "model"), text(m, "dataset"), parameters, computeMs));
         }
-        return new ProjectionSpec(List.copyOf(workers), list(p, "latency"), list(p, "bandwidth"), List.copyOf(models));
+        return new ProjectionSpec(List.copyOf(workers), list(p, "latency"), list(p, "bandwidth"), List.copyOf(models),
+                logEvery);
     }
 
     private static List<String> list(JsonNode p, String field) {
@@ -245,7 +259,7 @@ public record ExperimentSpec(String name, String description, List<Block> blocks
                 if (!ids.add(id)) {
                     throw new IllegalArgumentException("two runs have the id " + id + " (a value repeated in a grid)");
                 }
-                runs.add(new PlannedRun(id, point, flags));
+                runs.add(new PlannedRun(id, point, flags, block.timing()));
             }
         }
         return runs;

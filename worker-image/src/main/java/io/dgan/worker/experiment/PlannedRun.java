@@ -10,8 +10,10 @@ import java.util.Map;
  *
  * @param point the grid's values for this run, in grid order
  * @param flags every flag: the spec's train flags with the point on top
+ * @param timing whether the run measures time only (a {@code timing: true} block): its quality curve is another
+ *               run's
  */
-public record PlannedRun(String id, Map<String, String> point, Map<String, String> flags) {
+public record PlannedRun(String id, Map<String, String> point, Map<String, String> flags, boolean timing) {
     /** dgan train's arguments for the flags ({@code true}: the switch alone, {@code false}: left out). */
     public List<String> trainArgs() {
         List<String> args = new ArrayList<>();

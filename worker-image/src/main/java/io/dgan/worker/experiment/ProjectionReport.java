@@ -59,7 +59,7 @@ final class ProjectionReport {
                 for (String lat : projection.latency()) {
                     double alpha = LinkEmulation.parseLatency("projection.latency", lat).toNanos() / 1e9;
                     for (int m : projection.workers()) {
-                        Projection p = new Projection(model.computeMs() / 1000, 4 * params, 1);
+                        Projection p = new Projection(model.computeMs() / 1000, 4 * params, 1, projection.logEvery());
                         double refTime = iterations.containsKey(referenceAlgorithm)
                                 ? iterations.get(referenceAlgorithm) * p.iterationSeconds(referenceAlgorithm, m, alpha,
                                 rate) : Double.NaN;
@@ -75,6 +75,7 @@ final class ProjectionReport {
                             row.put("bandwidth", bw);
                             row.put("iterationMs", iter * 1000);
                             row.put("communicationMs", p.communicationSeconds(e.getKey(), m, alpha, rate) * 1000);
+                            row.put("syncMs", p.syncSeconds(m, alpha, rate) * 1000);
                             row.put("iterationsToTarget", e.getValue());
                             double ttq = e.getValue() * iter;
                             row.put("timeToTargetSeconds", ttq);
@@ -197,7 +198,8 @@ final class ProjectionReport {
                     ? LinkEmulation.parseBandwidth("--emulate-bandwidth", flags.get("emulate-bandwidth")) : 0;
             long bytes = parameterBytes(first);
             int rounds = Integer.parseInt(flags.getOrDefault("gossip-rounds", "1"));
-            Projection p = new Projection(0, bytes, rounds);
+            long logEvery = Long.parseLong(flags.getOrDefault("log-every", "10"));  // dgan train's default
+            Projection p = new Projection(0, bytes, rounds, logEvery);
             double r = rate > 0 ? rate : Double.POSITIVE_INFINITY;
             double added = (p.communicationSeconds(algorithm, workers, alpha, r)
                     - p.communicationSeconds(algorithm, workers, 0, r)) * 1000;

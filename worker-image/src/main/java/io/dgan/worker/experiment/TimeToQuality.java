@@ -18,10 +18,13 @@ final class TimeToQuality {
     /**
      * Flags that change how long a run is, how its links are emulated or whether its workers are processes or
      * threads, but not its values per iteration: emulation only delays messages, and worker processes over gRPC end
-     * bit-identical to threads (MultiProcessGanTest). Runs that differ only in these share one quality curve.
+     * bit-identical to threads (MultiProcessGanTest). A timing run takes its curve from a run that differs from it
+     * only in these. {@code --log-every} is not among them: it changes no value, but its sync points cost time, so a
+     * timing run must have the cadence of the run whose curve it borrows.
      */
-    static final Set<String> TIMING_FLAGS = Set.of("emulate-latency", "emulate-bandwidth", "iterations", "log-every",
+    static final Set<String> TIMING_FLAGS = Set.of("emulate-latency", "emulate-bandwidth", "iterations",
             "eval-every", "checkpoint-every", "in-process", "insecure-plaintext");
+
     private final ExperimentSpec spec;
     private final List<PlannedRun> runs;
     private final Map<String, RunRecord> records;
@@ -110,22 +113,21 @@ final class TimeToQuality {
     }
 
     /**
-     * The run whose evaluations give {@code r}'s quality curve: {@code r} itself when it evaluated {@code metric}
-     * at least twice, else the finished run with the most evaluations whose flags equal r's except
-     * {@link #TIMING_FLAGS}; r itself (or null) when there is none.
+     * The run whose evaluations give {@code r}'s quality curve: r itself, unless r is a timing run; then the
+     * finished run that is not a timing run, has the most evaluations of {@code metric} and whose flags equal r's
+     * except {@link #TIMING_FLAGS} (null when there is none: no estimate).
      */
     static String qualitySource(PlannedRun r, List<PlannedRun> runs, Map<String, RunRecord> records, String metric) {
         RunRecord own = records.get(r.id());
-        int ownCount = own == null ? 0 : own.evaluations(metric).size();
-        if (ownCount >= 2) {
-            return r.id();
+        if (!r.timing()) {
+            return own != null && !own.evaluations(metric).isEmpty() ? r.id() : null;
         }
         Map<String, String> key = without(r.flags(), TIMING_FLAGS);
         String best = null;
-        int bestCount = Math.max(ownCount, 0);
+        int bestCount = 0;
         for (PlannedRun q : runs) {
             RunRecord rec = records.get(q.id());
-            if (q == r || rec == null || !without(q.flags(), TIMING_FLAGS).equals(key)) {
+            if (q.timing() || rec == null || !without(q.flags(), TIMING_FLAGS).equals(key)) {
                 continue;
             }
             int n = rec.evaluations(metric).size();
@@ -134,7 +136,7 @@ final class TimeToQuality {
                 bestCount = n;
             }
         }
-        return best != null ? best : ownCount > 0 ? r.id() : null;
+        return best;
     }
 
     /**

@@ -26,6 +26,7 @@ class ExperimentReportTest {
                 grid: {algorithm: [dp-oadam, cp-oadam], seed: [0, 1]}
               - train: {iterations: 50, eval-every: 0}
                 grid: {algorithm: [dp-oadam, cp-oadam], seed: [0], emulate-latency: [50ms]}
+                timing: true
             compare: {metric: fid, reference: {algorithm: cp-oadam}}
             """);
 

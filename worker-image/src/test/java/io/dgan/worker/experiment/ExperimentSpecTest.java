@@ -41,6 +41,7 @@ class ExperimentSpecTest {
                   - grid: {algorithm: [dp-oadam, cp-oadam]}
                   - train: {iterations: 100, eval-every: 0}
                     grid: {algorithm: [dp-oadam], emulate-latency: [10ms, 50ms]}
+                    timing: true
                 compare: {metric: fid, reference: {algorithm: cp-oadam}}
                 """);
         List<PlannedRun> runs = spec.runs();
@@ -49,6 +50,7 @@ class ExperimentSpecTest {
         assertThat(runs.get(0).flags()).containsEntry("iterations", "1000").doesNotContainKey("eval-every");
         assertThat(runs.get(3).flags()).containsEntry("iterations", "100").containsEntry("workers", "4")
                 .containsEntry("eval-every", "0").containsEntry("emulate-latency", "50ms");
+        assertThat(runs).extracting(PlannedRun::timing).containsExactly(false, false, true, true);
         assertThat(spec.compare().metric()).isEqualTo("fid");
         assertThat(spec.compare().reference()).isEqualTo(Map.of("algorithm", "cp-oadam"));
     }
@@ -70,6 +72,7 @@ class ExperimentSpecTest {
         assertBad("name: x\ngrid: {seed: [1]}\ncompare: {metric: fid}\n", "compare.reference: expected the flags");
         assertBad("name: x\ngrids: []\n", "grids: expected a non-empty list");
         assertBad("name: x\ngrids: [{train: {}, grid: {seed: 1}, extra: 1}]\n", "grids[0].extra: unknown field");
+        assertBad("name: x\ngrids: [{grid: {seed: 1}, timing: 3}]\n", "grids[0].timing: expected true or false");
         assertBad("name: [unclosed\n", "not valid YAML or JSON");
         assertBad("- just a list\n", "expected a mapping");
     }

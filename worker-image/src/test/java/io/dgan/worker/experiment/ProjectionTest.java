@@ -23,7 +23,7 @@ class ProjectionTest {
 
     @Test
     void theAlphaBetaModelOfGossipAndOfTwoRingAllReduces() {
-        Projection p = new Projection(0.1, 1_000_000, 1);
+        Projection p = new Projection(0.1, 1_000_000, 1, 0);
         double alpha = 0.05;
         double rate = 125_000_000;  // 1 Gbit/s
         // Ring gossip: α + 2Pβ.
@@ -33,8 +33,15 @@ class ProjectionTest {
                 .isCloseTo(28 * 0.05 + 2.0 * 7 / 8 * 1e6 / rate, within(1e-12));
         assertThat(p.iterationSeconds("cp-oadam", 8, alpha, rate))
                 .isCloseTo(0.1 + p.communicationSeconds("cp-oadam", 8, alpha, rate), within(1e-12));
-        assertThat(new Projection(0, 1_000_000, 2).communicationSeconds("rand-dp-oadam", 8, alpha, rate))
+        assertThat(new Projection(0, 1_000_000, 2, 0).communicationSeconds("rand-dp-oadam", 8, alpha, rate))
                 .isCloseTo(2 * (0.05 + 2e6 / rate), within(1e-12));
+        // Sync points every 10 iterations: four ring all-reduces (losses, the average of G and of D, the distance).
+        Projection logged = new Projection(0.1, 1_000_000, 1, 10);
+        assertThat(logged.syncSeconds(8, alpha, rate)).isCloseTo((8 * 7 * 0.05 + 2.0 * 7 / 8 * 1e6 / rate) / 10,
+                within(1e-12));
+        assertThat(logged.communicationSeconds("dp-oadam", 8, alpha, rate)).isCloseTo(
+                p.communicationSeconds("dp-oadam", 8, alpha, rate) + logged.syncSeconds(8, alpha, rate), within(1e-12));
+        assertThat(logged.syncSeconds(1, alpha, rate)).isZero();
     }
 
     @Test
@@ -48,6 +55,7 @@ class ProjectionTest {
                     grid: {algorithm: [dp-oadam, cp-oadam], seed: [0]}
                   - train: {iterations: 50, eval-every: 0}
                     grid: {algorithm: [dp-oadam, cp-oadam], seed: [0], emulate-latency: [0ms, 50ms]}
+                    timing: true
                 compare: {metric: fid, reference: {algorithm: cp-oadam}}
                 projection:
                   workers: [8, 1024]
@@ -75,16 +83,17 @@ class ProjectionTest {
         assertThat(check).hasSize(2);
         Map<String, Object> dp = check.get(0);
         assertThat(dp.get("algorithm")).isEqualTo("dp-oadam");
-        assertThat((Double) dp.get("modelAddedMs")).isCloseTo(50.0, within(1e-9));    // one α per gossip round
-        assertThat((Double) dp.get("error")).isCloseTo((150.0 - 140) / 140, within(1e-9));
+        // One α per gossip round, and 8(M-1)α per sync point every 10 iterations (dgan train's default --log-every).
+        assertThat((Double) dp.get("modelAddedMs")).isCloseTo(50.0 + 40, within(1e-9));
+        assertThat((Double) dp.get("error")).isCloseTo((190.0 - 140) / 140, within(1e-9));
         Map<String, Object> cp = check.get(1);
-        assertThat((Double) cp.get("modelAddedMs")).isCloseTo(200.0, within(1e-9));   // 4(M-1)α at M = 2
-        assertThat((Double) cp.get("error")).isCloseTo((300.0 - 310) / 310, within(1e-9));
+        assertThat((Double) cp.get("modelAddedMs")).isCloseTo(200.0 + 40, within(1e-9));   // 4(M-1)α at M = 2
+        assertThat((Double) cp.get("error")).isCloseTo((340.0 - 310) / 310, within(1e-9));
 
         Map<String, Object> doc = report.write(out);
         @SuppressWarnings("unchecked")
         Map<String, Object> p = (Map<String, Object>) doc.get("projection");
-        assertThat((Double) p.get("checkMaxAbsError")).isCloseTo(10.0 / 140, within(1e-9));
+        assertThat((Double) p.get("checkMaxAbsError")).isCloseTo(50.0 / 140, within(1e-9));
         List<String> rows = Files.readAllLines(out.resolve("projection.csv"));
         assertThat(rows).hasSize(1 + 2 * 2 * 2);  // algorithms x workers x latencies, one model and bandwidth
         assertThat(rows.get(0)).startsWith("model,parameters,computeMs,algorithm,workers,latency,bandwidth");
@@ -95,8 +104,9 @@ class ProjectionTest {
         int ratioColumn = List.of(rows.get(0).split(",")).indexOf("ratio");
         double ratio = Double.parseDouble(dp1024.split(",")[ratioColumn]);
         assertThat(dp1024).endsWith(",false");  // reached: not a lower bound
-        double dpIter = 0.1 + 0.1 + 2 * 4e6 / 1.25e9;
-        double cpIter = 0.1 + 4 * 1023 * 0.1 + 2.0 * 1023 / 1024 * 4e6 / 1.25e9;
+        double sync = (8 * 1023 * 0.1 + 2.0 * 1023 / 1024 * 4e6 / 1.25e9) / 100;  // projection.log-every: 100
+        double dpIter = 0.1 + 0.1 + 2 * 4e6 / 1.25e9 + sync;
+        double cpIter = 0.1 + 4 * 1023 * 0.1 + 2.0 * 1023 / 1024 * 4e6 / 1.25e9 + sync;
         assertThat(ratio).isCloseTo(dpIter / cpIter, within(1e-4 * ratio));
         assertThat(out.resolve("projection-check.csv")).isNotEmptyFile();
         assertThat(out.resolve("plots").resolve("projection-small-10gbit.png")).isNotEmptyFile();
