@@ -118,16 +118,17 @@ public final class ExperimentCommand implements Callable<Integer> {
     }
 
     /**
-     * One line per group: the primary measure's mean ± std (for groups of timing runs, whose curve comes from another
-     * group, their time per iteration only), training time and the comparison's ratio.
+     * One line per group: the primary measure's mean ± std and training time (not for timing runs, whose curve comes
+     * from another group), the time per iteration and the comparison's ratio.
      */
     private static void printGroups(PrintWriter err, ExperimentReport report) {
         String metric = report.primaryMetric();
         for (Map<String, Object> g : report.groupRows()) {
             boolean estimated = Boolean.TRUE.equals(g.get("estimated"));
+            boolean timing = Boolean.TRUE.equals(g.get("timing"));
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %s: %s/%s runs done", g.get("group"),
                     g.get("done"), g.get("runs")));
-            if (metric != null && !estimated && g.get(metric + "Mean") instanceof Double m) {
+            if (metric != null && !timing && g.get(metric + "Mean") instanceof Double m) {
                 line.append(String.format(Locale.ROOT, ", %s %.4g", metric, m));
                 if (g.get(metric + "Std") instanceof Double s) {
                     line.append(String.format(Locale.ROOT, " ± %.2g", s));

@@ -177,6 +177,7 @@ public final class ExperimentReport {
                 row.put(f, members.get(0).run().flags().get(f));
             }
             List<RunResult> done = members.stream().filter(m -> m.record() != null).toList();
+            row.put("timing", members.get(0).run().timing());
             row.put("runs", members.size());
             row.put("done", done.size());
             for (String m : metrics) {

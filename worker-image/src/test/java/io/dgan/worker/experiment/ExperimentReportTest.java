@@ -88,6 +88,8 @@ class ExperimentReportTest {
         assertThat(dp.get("reached")).isEqualTo(1);
         assertThat((Double) dp.get("ratio")).isCloseTo(9.0 / 28, within(1e-12));
         assertThat(groups.get(2).get("estimated")).isEqualTo(true);
+        assertThat(groups.get(2).get("timing")).isEqualTo(true);
+        assertThat(groups.get(0).get("timing")).isEqualTo(false);
 
         Map<String, Object> doc = report.write(out);
         List<String> csv = Files.readAllLines(out.resolve("results.csv"));
