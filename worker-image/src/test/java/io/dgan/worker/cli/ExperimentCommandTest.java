@@ -124,4 +124,20 @@ class ExperimentCommandTest {
         assertThat(r.err()).contains("dgan train ", "--emulate-latency 50ms");
         assertThat(out).doesNotExist();
     }
+
+    @Test
+    void everyCommittedSpecPassesADryRun() throws Exception {
+        List<Path> specs;
+        try (var files = Files.list(Path.of("../examples/experiments"))) {
+            specs = files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+        }
+        assertThat(specs).hasSizeGreaterThanOrEqualTo(5);
+        for (Path spec : specs) {
+            Path out = dir.resolve("dry-" + spec.getFileName());
+            CliRun r = CliRun.of("experiment", spec.toString(), "--out", out.toString(), "--dry-run");
+            assertThat(r.exitCode()).as(spec + ": " + r.err()).isZero();
+            assertThat(r.err()).as(spec.toString()).contains("dgan train --");
+            assertThat(out).as(spec.toString()).doesNotExist();
+        }
+    }
 }
