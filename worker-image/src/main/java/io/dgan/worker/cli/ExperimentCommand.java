@@ -78,7 +78,8 @@ public final class ExperimentCommand implements Callable<Integer> {
             try {
                 TrainCommand.check(r.trainArgs());
             } catch (IllegalArgumentException e) {
-                throw new ParameterException(cmd, "spec " + specFile + ": run " + r.id() + ": " + e.getMessage());
+                throw new ParameterException(cmd, "spec " + specFile + ": run " + r.id() + ": " + e.getMessage()
+                        + "; the keys under train and grid are dgan train's flags ('dgan train --help')");
             }
         }
         Path dir = out != null ? out : Path.of("runs", "experiment-" + experiment.name());

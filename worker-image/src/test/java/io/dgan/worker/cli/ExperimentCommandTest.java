@@ -108,7 +108,7 @@ class ExperimentCommandTest {
         Files.writeString(spec, "name: bad\ngrid: {workers: [2]}\ntrain: {no-such-flag: 1}\n");
         r = CliRun.of("experiment", spec.toString(), "--dry-run");
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains("run workers-2:", "no-such-flag");
+        assertThat(r.err()).contains("run workers-2:", "no-such-flag", "dgan train's flags ('dgan train --help')");
 
         r = CliRun.of("experiment", dir.resolve("missing.yaml").toString());
         assertThat(r.exitCode()).isEqualTo(2);
