@@ -68,15 +68,7 @@ class DocsLinksTest {
     /** Link targets outside fenced code blocks and inline code spans. */
     private static List<String> links(Path page) throws IOException {
         List<String> out = new ArrayList<>();
-        boolean fenced = false;
-        for (String line : Files.readAllLines(page)) {
-            if (line.strip().startsWith("```")) {
-                fenced = !fenced;
-                continue;
-            }
-            if (fenced) {
-                continue;
-            }
+        for (String line : prose(page)) {
             Matcher m = LINK.matcher(line.replaceAll("`[^`]*`", "``"));
             while (m.find()) {
                 out.add(m.group(1));
@@ -87,15 +79,24 @@ class DocsLinksTest {
 
     private static Set<String> anchors(Path page) throws IOException {
         Set<String> out = new HashSet<>();
+        for (String line : prose(page)) {
+            Matcher m = HEADING.matcher(line);
+            if (m.matches()) {
+                out.add(slug(m.group(1)));
+            }
+        }
+        return out;
+    }
+
+    /** The page's lines outside fenced code blocks. */
+    private static List<String> prose(Path page) throws IOException {
+        List<String> out = new ArrayList<>();
         boolean fenced = false;
         for (String line : Files.readAllLines(page)) {
             if (line.strip().startsWith("```")) {
                 fenced = !fenced;
             } else if (!fenced) {
-                Matcher m = HEADING.matcher(line);
-                if (m.matches()) {
-                    out.add(slug(m.group(1)));
-                }
+                out.add(line);
             }
         }
         return out;
