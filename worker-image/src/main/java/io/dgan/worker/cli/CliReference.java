@@ -79,9 +79,14 @@ public final class CliReference {
         return description.length == 0 ? "" : cell(description[0]);
     }
 
-    /** GitHub's heading anchor: lower case, spaces to dashes, no other punctuation. */
     private static String anchor(CommandSpec c) {
-        return c.qualifiedName().toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9 -]", "").replace(' ', '-');
+        return slug(c.qualifiedName());
+    }
+
+    /** GitHub's heading anchor: lower case, spaces to dashes, no punctuation but '-' and '_'. */
+    static String slug(String heading) {
+        return heading.strip().toLowerCase(java.util.Locale.ROOT).replaceAll("[^\\p{L}\\p{N}_\\- ]", "")
+                .replace(' ', '-');
     }
 
     private static String cell(String text) {

@@ -6,9 +6,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,6 +37,7 @@ class DocsLinksTest {
         }
         assertThat(pages).hasSizeGreaterThan(10);
         List<String> broken = new ArrayList<>();
+        Map<Path, Set<String>> headings = new HashMap<>(); // each page's anchors, read once
         int checked = 0;
         for (Path page : pages) {
             for (String link : links(page)) {
@@ -47,8 +50,8 @@ class DocsLinksTest {
                 Path target = path.isEmpty() ? page : page.getParent().resolve(path).normalize();
                 if (!Files.exists(target)) {
                     broken.add(ROOT.relativize(page) + ": " + link + " (no such file)");
-                } else if (hash >= 0 && target.toString().endsWith(".md")
-                        && !anchors(target).contains(link.substring(hash + 1))) {
+                } else if (hash >= 0 && target.toString().endsWith(".md") && !headings
+                        .computeIfAbsent(target, DocsLinksTest::anchors).contains(link.substring(hash + 1))) {
                     broken.add(ROOT.relativize(page) + ": " + link + " (no such heading)");
                 }
             }
@@ -59,9 +62,9 @@ class DocsLinksTest {
 
     @Test
     void anchorsFollowGitHubsRules() {
-        assertThat(slug("Fashion-MNIST, M = 4: the quality gap closes with DP-OAdam's rates × √2"))
+        assertThat(CliReference.slug("Fashion-MNIST, M = 4: the quality gap closes with DP-OAdam's rates × √2"))
                 .isEqualTo("fashion-mnist-m--4-the-quality-gap-closes-with-dp-oadams-rates--2");
-        assertThat(slug("`resnet-wgan-gp`: the ResNet of Gulrajani et al. 2017"))
+        assertThat(CliReference.slug("`resnet-wgan-gp`: the ResNet of Gulrajani et al. 2017"))
                 .isEqualTo("resnet-wgan-gp-the-resnet-of-gulrajani-et-al-2017");
     }
 
@@ -77,12 +80,18 @@ class DocsLinksTest {
         return out;
     }
 
-    private static Set<String> anchors(Path page) throws IOException {
+    private static Set<String> anchors(Path page) {
         Set<String> out = new HashSet<>();
-        for (String line : prose(page)) {
+        List<String> lines;
+        try {
+            lines = prose(page);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        for (String line : lines) {
             Matcher m = HEADING.matcher(line);
             if (m.matches()) {
-                out.add(slug(m.group(1)));
+                out.add(CliReference.slug(m.group(1)));
             }
         }
         return out;
@@ -100,9 +109,5 @@ class DocsLinksTest {
             }
         }
         return out;
-    }
-
-    static String slug(String heading) {
-        return heading.strip().toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}_\\- ]", "").replace(' ', '-');
     }
 }
