@@ -1,5 +1,6 @@
 package io.dgan.model;
 
+import io.dgan.model.layers.ForwardCaching;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
@@ -147,8 +148,8 @@ public record Architecture(String name, Shape input, List<LayerSpec> layers, dou
         int width = input.isImage() ? input.width() : 0;
         for (LayerSpec spec : layers) {
             if (spec instanceof LayerSpec.Dense d) {
-                list.layer(index++, new DenseLayer.Builder().nOut(d.nOut())
-                        .activation(activation(d.activation())).build());
+                list.layer(index++, ForwardCaching.of(new DenseLayer.Builder().nOut(d.nOut())
+                        .activation(activation(d.activation())).build()));
                 height = 0;
                 width = 0;
             } else if (spec instanceof LayerSpec.Conv c) {
@@ -158,7 +159,7 @@ public record Architecture(String name, Shape input, List<LayerSpec> layers, dou
                 if (pad >= 0) {
                     layer.convolutionMode(ConvolutionMode.Truncate).padding(pad, pad);
                 }
-                list.layer(index++, layer.build());
+                list.layer(index++, ForwardCaching.of(layer.build()));
                 height = ceilDiv(height, c.stride());
                 width = ceilDiv(width, c.stride());
             } else if (spec instanceof LayerSpec.Deconv c) {
@@ -169,7 +170,7 @@ public record Architecture(String name, Shape input, List<LayerSpec> layers, dou
                 if (pad >= 0) {
                     layer.convolutionMode(ConvolutionMode.Truncate).padding(pad, pad);
                 }
-                list.layer(index++, layer.build());
+                list.layer(index++, ForwardCaching.of(layer.build()));
                 height *= c.stride();
                 width *= c.stride();
             } else if (spec instanceof LayerSpec.ToImage t) {

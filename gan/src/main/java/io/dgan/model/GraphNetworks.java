@@ -1,5 +1,6 @@
 package io.dgan.model;
 
+import io.dgan.model.layers.ForwardCaching;
 import io.dgan.model.LayerSpec.Act;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -86,8 +87,8 @@ public final class GraphNetworks {
         for (LayerSpec spec : arch.layers()) {
             String name = "L" + i++;
             if (spec instanceof LayerSpec.Dense d) {
-                g.addLayer(name, new DenseLayer.Builder().nOut(d.nOut())
-                        .activation(Architecture.activation(d.activation())).build(), prev);
+                g.addLayer(name, ForwardCaching.of(new DenseLayer.Builder().nOut(d.nOut())
+                        .activation(Architecture.activation(d.activation())).build()), prev);
                 height = 0;
                 width = 0;
             } else if (spec instanceof LayerSpec.Conv c) {
@@ -97,7 +98,7 @@ public final class GraphNetworks {
                 if (pad >= 0) {
                     layer.convolutionMode(ConvolutionMode.Truncate).padding(pad, pad);
                 }
-                g.addLayer(name, layer.build(), prev);
+                g.addLayer(name, ForwardCaching.of(layer.build()), prev);
                 channels = c.nOut();
                 height = (height + c.stride() - 1) / c.stride();
                 width = (width + c.stride() - 1) / c.stride();
@@ -109,7 +110,7 @@ public final class GraphNetworks {
                 if (pad >= 0) {
                     layer.convolutionMode(ConvolutionMode.Truncate).padding(pad, pad);
                 }
-                g.addLayer(name, layer.build(), prev);
+                g.addLayer(name, ForwardCaching.of(layer.build()), prev);
                 channels = c.nOut();
                 height *= c.stride();
                 width *= c.stride();
@@ -147,9 +148,9 @@ public final class GraphNetworks {
         return net;
     }
 
-    private static ConvolutionLayer conv(int kernel, int nOut, Act act, WeightInit init) {
-        return new ConvolutionLayer.Builder(kernel, kernel).stride(1, 1).nOut(nOut)
-                .activation(Architecture.activation(act)).weightInit(init).build();
+    private static org.deeplearning4j.nn.conf.layers.Layer conv(int kernel, int nOut, Act act, WeightInit init) {
+        return ForwardCaching.of(new ConvolutionLayer.Builder(kernel, kernel).stride(1, 1).nOut(nOut)
+                .activation(Architecture.activation(act)).weightInit(init).build());
     }
 
     private static SubsamplingLayer meanPool() {
