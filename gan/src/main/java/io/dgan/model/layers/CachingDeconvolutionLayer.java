@@ -17,18 +17,7 @@ final class CachingDeconvolutionLayer extends Deconvolution2DLayer {
 
     @Override
     protected Pair<INDArray, INDArray> preOutput(boolean training, boolean forBackprop, LayerWorkspaceMgr workspaceMgr) {
-        if (forBackprop) {
-            INDArray z = cache.take(input);
-            if (z != null) {
-                return new Pair<>(z, null);
-            }
-        }
-        Pair<INDArray, INDArray> out = super.preOutput(training, forBackprop, workspaceMgr);
-        if (training && !forBackprop) {
-            cache.keep(input, out.getFirst());
-        } else if (!training) {
-            cache.clear();
-        }
-        return out;
+        return cache.preOutput(input, training, forBackprop, false,
+                () -> super.preOutput(training, forBackprop, workspaceMgr));
     }
 }

@@ -18,18 +18,10 @@ final class CachingDenseLayer extends DenseLayer {
     @Override
     protected Pair<INDArray, INDArray> preOutputWithPreNorm(boolean training, boolean forBackprop,
                                                             LayerWorkspaceMgr workspaceMgr) {
-        if (forBackprop && !hasLayerNorm()) {
-            INDArray z = cache.take(input);
-            if (z != null) {
-                return new Pair<>(z, z); // without layer norm, the pre-norm value is z itself
-            }
+        if (hasLayerNorm()) {
+            return super.preOutputWithPreNorm(training, forBackprop, workspaceMgr);
         }
-        Pair<INDArray, INDArray> out = super.preOutputWithPreNorm(training, forBackprop, workspaceMgr);
-        if (training && !forBackprop && !hasLayerNorm()) {
-            cache.keep(input, out.getFirst());
-        } else if (!training) {
-            cache.clear();
-        }
-        return out;
+        return cache.preOutput(input, training, forBackprop, true,
+                () -> super.preOutputWithPreNorm(training, forBackprop, workspaceMgr));
     }
 }

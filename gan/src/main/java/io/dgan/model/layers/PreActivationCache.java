@@ -1,9 +1,11 @@
 package io.dgan.model.layers;
 
+import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
+import java.util.function.Supplier;
 
 /**
  * One layer's pre-activation z = W·x + b from its last training-mode forward pass, kept so that back-propagation does
@@ -23,8 +25,32 @@ final class PreActivationCache {
     /** The input the cached z belongs to (identity), or null when nothing valid is cached. */
     private INDArray owner;
 
+    /**
+     * A layer's pre-output with this cache in front of it: in a backward pass, the cached z if it belongs to the
+     * layer's current input; otherwise DL4J's own computation ({@code compute}), whose z is kept after a training
+     * forward pass. {@code zAsSecond}: a hit returns (z, z) (a dense layer's z and its pre-norm value, the same
+     * array without layer norm), else (z, null) (a convolution's z without its im2col array, which DL4J then
+     * recomputes only on its non-oneDNN path).
+     */
+    Pair<INDArray, INDArray> preOutput(INDArray input, boolean training, boolean forBackprop, boolean zAsSecond,
+                                       Supplier<Pair<INDArray, INDArray>> compute) {
+        if (forBackprop) {
+            INDArray z = take(input);
+            if (z != null) {
+                return new Pair<>(z, zAsSecond ? z : null);
+            }
+        }
+        Pair<INDArray, INDArray> out = compute.get();
+        if (training && !forBackprop) {
+            keep(input, out.getFirst());
+        } else if (!training) {
+            clear();
+        }
+        return out;
+    }
+
     /** Copies {@code z} (computed from {@code input}) before the forward pass applies the activation to it in place. */
-    void keep(INDArray input, INDArray z) {
+    private void keep(INDArray input, INDArray z) {
         if (buffer == null || buffer.dataType() != z.dataType() || !Arrays.equals(buffer.shape(), z.shape())) {
             buffer = Nd4j.createUninitializedDetached(z.dataType(), z.shape());
         }
@@ -33,7 +59,7 @@ final class PreActivationCache {
     }
 
     /** The cached z if it was computed from this very {@code input}; the cache is empty afterwards. */
-    INDArray take(INDArray input) {
+    private INDArray take(INDArray input) {
         if (owner == null || owner != input) {
             owner = null;
             return null;
@@ -44,7 +70,7 @@ final class PreActivationCache {
     }
 
     /** Forgets the cached value (a forward pass in inference mode, whose z is not kept). */
-    void clear() {
+    private void clear() {
         owner = null;
     }
 }
