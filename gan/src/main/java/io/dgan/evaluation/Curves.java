@@ -44,6 +44,11 @@ public final class Curves {
         return this;
     }
 
+    /** Number of series (lines) added so far. */
+    public int seriesCount() {
+        return series.size();
+    }
+
     public int points(String name) {
         XYSeries s = series.get(name);
         return s == null ? 0 : s.getItemCount();

@@ -23,6 +23,9 @@ import java.util.TreeMap;
 final class ExperimentPlots {
     private static final int WIDTH = 900;
     private static final int HEIGHT = 560;
+    /** Extra image height per legend line beyond the first few, so that a large grid's legend leaves the plot its size. */
+    private static final int LEGEND_LINE = 22;
+    private static final int LEGEND_LINES_INCLUDED = 6;
     private final ExperimentReport report;
 
     ExperimentPlots(ExperimentReport report) {
@@ -32,45 +35,9 @@ final class ExperimentPlots {
     void write(Path dir) {
         Map<String, List<RunResult>> groups = report.groups();
         for (String metric : report.metrics()) {
-            Curves byIteration = new Curves(metric + " against iterations", "iteration", metric, metric.equals("fid")
-                    || metric.equals("kid"));
-            Curves byTime = new Curves(metric + " against training time", "training seconds (estimated where "
-                    + "marked *)", metric, metric.equals("fid") || metric.equals("kid"));
-            groups.forEach((label, members) -> {
-                boolean estimated = false;
-                // iteration -> [sum of values, sum of times, count]
-                TreeMap<Long, double[]> sums = new TreeMap<>();
-                int done = 0;
-                for (RunResult r : members) {
-                    if (r.record() == null || r.qualityFrom() == null) {
-                        continue;
-                    }
-                    done++;
-                    RunRecord source = sourceOf(r);
-                    if (source == null) {
-                        continue;
-                    }
-                    boolean est = !r.qualityFrom().equals(r.run().id());
-                    estimated |= est;
-                    for (RunRecord.Point p : source.evaluations(metric)) {
-                        double t = est ? p.iteration() * r.record().steadyIterMs() / 1000.0 : p.trainingSeconds();
-                        double[] s = sums.computeIfAbsent(p.iteration(), k -> new double[3]);
-                        s[0] += p.quality().get(metric);
-                        s[1] += t;
-                        s[2]++;
-                    }
-                }
-                String name = label + (estimated ? " *" : "");
-                for (Map.Entry<Long, double[]> e : sums.entrySet()) {
-                    double[] s = e.getValue();
-                    if (s[2] == done) {
-                        byIteration.add(name, e.getKey(), s[0] / s[2]);
-                        byTime.add(name, s[1] / s[2], s[0] / s[2]);
-                    }
-                }
-            });
-            byIteration.writePng(dir.resolve(metric + "-vs-iteration.png"), WIDTH, HEIGHT);
-            byTime.writePng(dir.resolve(metric + "-vs-time.png"), WIDTH, HEIGHT);
+            Curves[] curves = qualityCurves(metric);
+            curves[0].writePng(dir.resolve(metric + "-vs-iteration.png"), WIDTH, height(curves[0]));
+            curves[1].writePng(dir.resolve(metric + "-vs-time.png"), WIDTH, height(curves[1]));
         }
         Curves consensus = new Curves("consensus distance (mean over seeds)", "iteration", "consensus distance", true);
         groups.forEach((label, members) -> {
@@ -89,8 +56,64 @@ final class ExperimentPlots {
                 }
             });
         });
-        consensus.writePng(dir.resolve("consensus.png"), WIDTH, HEIGHT);
+        consensus.writePng(dir.resolve("consensus.png"), WIDTH, height(consensus));
         writeSplit(dir.resolve("iteration-split.png"), report.groupRows());
+    }
+
+    /**
+     * A quality measure's curves, means over each group's seeds: [against iterations, against training seconds].
+     * Groups whose times are estimated (timing runs that borrow their curve from a run without emulation) appear
+     * against time only: against iterations their line would repeat their quality runs' line.
+     */
+    Curves[] qualityCurves(String metric) {
+        Map<String, List<RunResult>> groups = report.groups();
+        Curves byIteration = new Curves(metric + " against iterations", "iteration", metric, metric.equals("fid")
+                || metric.equals("kid"));
+        Curves byTime = new Curves(metric + " against training time", "training seconds (estimated where "
+                + "marked *)", metric, metric.equals("fid") || metric.equals("kid"));
+        groups.forEach((label, members) -> {
+            boolean estimated = false;
+            // iteration -> [sum of values, sum of times, count]
+            TreeMap<Long, double[]> sums = new TreeMap<>();
+            int done = 0;
+            for (RunResult r : members) {
+                if (r.record() == null || r.qualityFrom() == null) {
+                    continue;
+                }
+                done++;
+                RunRecord source = sourceOf(r);
+                if (source == null) {
+                    continue;
+                }
+                boolean est = !r.qualityFrom().equals(r.run().id());
+                estimated |= est;
+                for (RunRecord.Point p : source.evaluations(metric)) {
+                    double t = est ? p.iteration() * r.record().steadyIterMs() / 1000.0 : p.trainingSeconds();
+                    double[] s = sums.computeIfAbsent(p.iteration(), k -> new double[3]);
+                    s[0] += p.quality().get(metric);
+                    s[1] += t;
+                    s[2]++;
+                }
+            }
+            String name = label + (estimated ? " *" : "");
+            for (Map.Entry<Long, double[]> e : sums.entrySet()) {
+                double[] s = e.getValue();
+                if (s[2] == done) {
+                    // An estimated group's values per iteration are its quality runs' (emulation only delays
+                    // messages): only its time axis is new, so it is drawn against time alone.
+                    if (!estimated) {
+                        byIteration.add(name, e.getKey(), s[0] / s[2]);
+                    }
+                    byTime.add(name, s[1] / s[2], s[0] / s[2]);
+                }
+            }
+        });
+        return new Curves[]{byIteration, byTime};
+    }
+
+    /** The image height that keeps the plot area at its default size whatever the number of legend lines. */
+    static int height(Curves curves) {
+        return HEIGHT + Math.max(0, curves.seriesCount() - LEGEND_LINES_INCLUDED) * LEGEND_LINE;
     }
 
     private RunRecord sourceOf(RunResult r) {

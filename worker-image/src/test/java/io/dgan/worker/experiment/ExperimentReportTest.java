@@ -91,6 +91,12 @@ class ExperimentReportTest {
         assertThat(groups.get(2).get("timing")).isEqualTo(true);
         assertThat(groups.get(0).get("timing")).isEqualTo(false);
 
+        // The timing groups' curves are their quality runs' against iterations: drawn against time only.
+        io.dgan.evaluation.Curves[] fid = new ExperimentPlots(report).qualityCurves("fid");
+        assertThat(fid[0].seriesCount()).as("fid against iterations: the two groups without emulation").isEqualTo(2);
+        assertThat(fid[1].seriesCount()).as("fid against time: all four groups").isEqualTo(4);
+        assertThat(fid[1].points("algorithm=dp-oadam emulate-latency=50ms *")).isEqualTo(3);
+
         Map<String, Object> doc = report.write(out);
         List<String> csv = Files.readAllLines(out.resolve("results.csv"));
         assertThat(csv).hasSize(7);
@@ -103,6 +109,21 @@ class ExperimentReportTest {
                 "iteration-split.png")) {
             assertThat(out.resolve("plots").resolve(plot)).isNotEmptyFile();
         }
+    }
+
+    /** A large grid's legend grows the image instead of covering the plot (one line per group past the sixth). */
+    @Test
+    void plotsGrowWithTheirLegend() {
+        io.dgan.evaluation.Curves few = new io.dgan.evaluation.Curves("few", "x", "y", false);
+        io.dgan.evaluation.Curves many = new io.dgan.evaluation.Curves("many", "x", "y", false);
+        for (int i = 0; i < 40; i++) {
+            many.add("group " + i, 1, i);
+            if (i < 6) {
+                few.add("group " + i, 1, i);
+            }
+        }
+        assertThat(ExperimentPlots.height(few)).isEqualTo(560);
+        assertThat(ExperimentPlots.height(many)).isEqualTo(560 + 34 * 22);
     }
 
     @Test
