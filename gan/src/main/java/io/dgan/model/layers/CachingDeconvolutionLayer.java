@@ -15,6 +15,10 @@ final class CachingDeconvolutionLayer extends Deconvolution2DLayer {
         super(conf, dataType);
     }
 
+    PreActivationCache cache() {
+        return cache;
+    }
+
     @Override
     protected Pair<INDArray, INDArray> preOutput(boolean training, boolean forBackprop, LayerWorkspaceMgr workspaceMgr) {
         return cache.preOutput(input, training, forBackprop, false,

@@ -15,6 +15,10 @@ final class CachingDenseLayer extends DenseLayer {
         super(conf, dataType);
     }
 
+    PreActivationCache cache() {
+        return cache;
+    }
+
     @Override
     protected Pair<INDArray, INDArray> preOutputWithPreNorm(boolean training, boolean forBackprop,
                                                             LayerWorkspaceMgr workspaceMgr) {

@@ -5,6 +5,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -18,9 +20,16 @@ import java.util.function.Supplier;
  * stale. The caller's flow, as in every training step here: forward on x, then backward once, with the parameters
  * unchanged between the two. When the input differs, {@link #take} returns null and the layer recomputes z.
  *
- * <p>The copy lives in one buffer outside any workspace, allocated once per shape and reused.
+ * <p>The copy lives in a buffer outside any workspace, allocated once per batch shape and reused.
  */
 final class PreActivationCache {
+    /**
+     * Buffers by data type and shape: a layer sees a few batch shapes in turn (a discriminator: the fakes alone, then
+     * real and fake together), and each keeps its buffer instead of reallocating on every switch.
+     */
+    private static final int MAX_SHAPES = 4;
+    private final Map<String, INDArray> buffers = new LinkedHashMap<>();
+    /** The buffer of the last kept z. */
     private INDArray buffer;
     /** The input the cached z belongs to (identity), or null when nothing valid is cached. */
     private INDArray owner;
@@ -51,11 +60,22 @@ final class PreActivationCache {
 
     /** Copies {@code z} (computed from {@code input}) before the forward pass applies the activation to it in place. */
     private void keep(INDArray input, INDArray z) {
-        if (buffer == null || buffer.dataType() != z.dataType() || !Arrays.equals(buffer.shape(), z.shape())) {
+        String key = z.dataType() + Arrays.toString(z.shape());
+        buffer = buffers.get(key);
+        if (buffer == null) {
+            if (buffers.size() == MAX_SHAPES) {
+                buffers.remove(buffers.keySet().iterator().next());
+            }
             buffer = Nd4j.createUninitializedDetached(z.dataType(), z.shape());
+            buffers.put(key, buffer);
         }
         buffer.assign(z);
         owner = input;
+    }
+
+    /** Number of buffers held (one per batch shape seen, at most {@value #MAX_SHAPES}). */
+    int buffers() {
+        return buffers.size();
     }
 
     /** The cached z if it was computed from this very {@code input}; the cache is empty afterwards. */

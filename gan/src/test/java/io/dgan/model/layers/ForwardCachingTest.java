@@ -127,6 +127,27 @@ class ForwardCachingTest {
         assertThat(dxCached).isEqualTo(dxStock);
     }
 
+    /** A discriminator sees two batch shapes in turn (the fakes, then real and fake): one buffer each, kept. */
+    @Test
+    void alternatingBatchShapesKeepOneBufferPerShape() {
+        Shape image = Shape.image(1, 28, 28);
+        ModelNetwork d = build(GanModels.architectures("dcgan-small", image)[1], 5, true);
+        long hits = ForwardCaching.hits();
+        for (int step = 0; step < 3; step++) {
+            for (int rows : new int[]{3, 6}) {
+                d.forward(Nd4j.rand(DataType.FLOAT, image.batchShape(rows)), true);
+                d.backward(Nd4j.randn(DataType.FLOAT, rows, 1));
+            }
+        }
+        assertThat(ForwardCaching.hits() - hits).isEqualTo(3 * 2 * 3);
+        for (Layer layer : d.layers()) {
+            PreActivationCache cache = layer instanceof CachingConvolutionLayer c ? c.cache()
+                    : layer instanceof CachingDenseLayer x ? x.cache() : null;
+            assertThat(cache).as("every layer of D caches").isNotNull();
+            assertThat(cache.buffers()).as("buffers of " + layer.getClass().getSimpleName()).isEqualTo(2);
+        }
+    }
+
     @Test
     void otherLayersAndTheSwitchedOffPropertyKeepDl4jsConfigurations() {
         var bn = new org.deeplearning4j.nn.conf.layers.BatchNormalization.Builder().build();
