@@ -8,14 +8,15 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** DL4J's 2-D convolution with the training forward pass's pre-activation reused by the backward pass. */
-final class CachingConvolutionLayer extends ConvolutionLayer {
+final class CachingConvolutionLayer extends ConvolutionLayer implements CachingLayer {
     private final PreActivationCache cache = new PreActivationCache();
 
     CachingConvolutionLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
     }
 
-    PreActivationCache cache() {
+    @Override
+    public PreActivationCache cache() {
         return cache;
     }
 

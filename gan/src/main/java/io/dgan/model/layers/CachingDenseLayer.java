@@ -8,14 +8,15 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** DL4J's dense layer with the training forward pass's pre-activation reused by the backward pass (no layer norm). */
-final class CachingDenseLayer extends DenseLayer {
+final class CachingDenseLayer extends DenseLayer implements CachingLayer {
     private final PreActivationCache cache = new PreActivationCache();
 
     CachingDenseLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
     }
 
-    PreActivationCache cache() {
+    @Override
+    public PreActivationCache cache() {
         return cache;
     }
 

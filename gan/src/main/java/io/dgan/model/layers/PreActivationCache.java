@@ -4,9 +4,9 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -24,11 +24,11 @@ import java.util.function.Supplier;
  */
 final class PreActivationCache {
     /**
-     * Buffers by data type and shape: a layer sees a few batch shapes in turn (a discriminator: the fakes alone, then
+     * Buffers, one per data type and shape: a layer sees a few batch shapes in turn (a discriminator: the fakes alone, then
      * real and fake together), and each keeps its buffer instead of reallocating on every switch.
      */
     private static final int MAX_SHAPES = 4;
-    private final Map<String, INDArray> buffers = new LinkedHashMap<>();
+    private final List<INDArray> buffers = new ArrayList<>(MAX_SHAPES);
     /** The buffer of the last kept z. */
     private INDArray buffer;
     /** The input the cached z belongs to (identity), or null when nothing valid is cached. */
@@ -60,14 +60,19 @@ final class PreActivationCache {
 
     /** Copies {@code z} (computed from {@code input}) before the forward pass applies the activation to it in place. */
     private void keep(INDArray input, INDArray z) {
-        String key = z.dataType() + Arrays.toString(z.shape());
-        buffer = buffers.get(key);
+        buffer = null;
+        for (INDArray b : buffers) { // at most MAX_SHAPES; compared in place, nothing allocated per pass
+            if (b.dataType() == z.dataType() && Arrays.equals(b.shape(), z.shape())) {
+                buffer = b;
+                break;
+            }
+        }
         if (buffer == null) {
             if (buffers.size() == MAX_SHAPES) {
-                buffers.remove(buffers.keySet().iterator().next());
+                buffers.remove(0);
             }
             buffer = Nd4j.createUninitializedDetached(z.dataType(), z.shape());
-            buffers.put(key, buffer);
+            buffers.add(buffer);
         }
         buffer.assign(z);
         owner = input;
