@@ -2,6 +2,11 @@ package io.dgan.loss;
 
 import io.dgan.model.MixedGradient;
 import io.dgan.model.ModelNetwork;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -44,6 +49,23 @@ public final class GradientPenalty {
     }
 
     public static final List<String> NAMES = List.of("none", "wgan-gp", "r1", "r2");
+
+    /** {@code -Ddgan.penalty.workspace=false} allocates the penalty's temporaries as plain native arrays (A/B runs). */
+    public static final String WORKSPACE_PROPERTY = "dgan.penalty.workspace";
+    static final String WORKSPACE_ID = "DGAN_INPUT_GRADIENT_PENALTY";
+    /**
+     * The penalty's passes keep every layer's activation, its gradient and their tangents: tens of native arrays per
+     * step, hundreds of MB for the ResNet critic. Outside a workspace each is freed only when a garbage collection
+     * finds its Java object, and the Java heap barely moves, so native memory grows by that much every step and each
+     * new array is fresh pages. In a workspace (one per thread, sized by the first step, grown if a later one needs
+     * more) they reuse the same block every step.
+     */
+    private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
+            .policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .overallocationLimit(0.1)
+            .policyLearning(LearningPolicy.FIRST_LOOP)
+            .policySpill(SpillPolicy.REALLOCATE)
+            .build();
 
     private final Kind kind;
     private final double weight;
@@ -137,10 +159,19 @@ public final class GradientPenalty {
 
     /** P(θ) alone (logging, evaluation). Leaves D's gradient view alone. */
     public double value(ModelNetwork d, INDArray points) {
-        INDArray g = passes(d).inputGradients(points);
-        double p = value(g.norm2(1).toDoubleVector());
-        passes.release();
-        return p;
+        MixedGradient m = passes(d);
+        try (MemoryWorkspace ignored = workspace()) {
+            return value(m.inputGradients(points).norm2(1).toDoubleVector());
+        } finally {
+            m.release();
+        }
+    }
+
+    /** The scope the passes allocate in; nothing computed in it may outlive it (results leave as doubles). */
+    private static MemoryWorkspace workspace() {
+        return Boolean.parseBoolean(System.getProperty(WORKSPACE_PROPERTY, "true"))
+                ? Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)
+                : Nd4j.getWorkspaceManager().scopeOutOfWorkspaces();
     }
 
     private double value(double[] norms) {
@@ -158,6 +189,14 @@ public final class GradientPenalty {
      */
     public double addGradient(ModelNetwork d, INDArray points) {
         MixedGradient m = passes(d);
+        try (MemoryWorkspace ignored = workspace()) {
+            return addGradient(m, points);
+        } finally {
+            m.release();
+        }
+    }
+
+    private double addGradient(MixedGradient m, INDArray points) {
         INDArray g = m.inputGradients(points);
         int b = (int) g.size(0);
         double[] norms = g.norm2(1).toDoubleVector();

@@ -61,6 +61,60 @@ class GradientPenaltyTest {
         assertThat(relativeError(critic(Act.leakyRelu(0.2)), DataType.FLOAT)).isLessThan(1e-3);
     }
 
+    /**
+     * The passes allocate in a workspace that the first call sizes: later calls reuse it (nothing spilled outside it,
+     * its size unchanged), and the gradient is bit for bit the one computed with plain native arrays.
+     */
+    @Test
+    void passesReuseOneWorkspaceAndGiveTheSameGradient() {
+        Architecture arch = io.dgan.model.GanModels.resnetCritic(Shape.image(3, 16, 16), 8);
+        Nd4j.getRandom().setSeed(3);
+        INDArray x = Nd4j.rand(DataType.FLOAT, arch.input().batchShape(4)).subi(0.5f);
+        float[] plain = gradientWithWorkspace(arch, x, false, 1);
+        float[] reused = gradientWithWorkspace(arch, x, true, 4);
+        assertThat(reused).containsExactly(plain);
+
+        var ws = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(GradientPenalty.WORKSPACE_ID);
+        assertThat(ws).as("the penalty's workspace").isNotNull();
+        long size = ws.getCurrentSize();
+        long spilled = ((org.nd4j.linalg.api.memory.abstracts.Nd4jWorkspace) ws).getSpilledSize();
+        assertThat(size).as("workspace sized by the first call").isGreaterThan(0);
+        ModelNetwork net = new ModelNetwork(arch, 11, DataType.FLOAT);
+        new GradientPenalty(10).addGradient(net, x);
+        assertThat(ws.getLastCycleAllocations()).as("bytes the last call allocated").isPositive()
+                .isLessThanOrEqualTo(size);
+        assertThat(ws.getCurrentSize()).as("a later call fits in it").isEqualTo(size);
+        assertThat(((org.nd4j.linalg.api.memory.abstracts.Nd4jWorkspace) ws).getSpilledSize())
+                .as("bytes allocated outside it").isEqualTo(spilled);
+    }
+
+    /** D's parameter gradient after {@code calls} penalty passes from zero (the last call's result; all equal). */
+    private static float[] gradientWithWorkspace(Architecture arch, INDArray x, boolean workspace, int calls) {
+        String keep = System.getProperty(GradientPenalty.WORKSPACE_PROPERTY);
+        System.setProperty(GradientPenalty.WORKSPACE_PROPERTY, String.valueOf(workspace));
+        try {
+            ModelNetwork net = new ModelNetwork(arch, 11, DataType.FLOAT);
+            GradientPenalty gp = new GradientPenalty(10);
+            float[] last = null;
+            for (int i = 0; i < calls; i++) {
+                net.gradients().assign(0);
+                gp.addGradient(net, x);
+                float[] g = net.gradients().toFloatVector();
+                if (last != null) {
+                    assertThat(g).as("call %d against call %d", i + 1, i).containsExactly(last);
+                }
+                last = g;
+            }
+            return last;
+        } finally {
+            if (keep == null) {
+                System.clearProperty(GradientPenalty.WORKSPACE_PROPERTY);
+            } else {
+                System.setProperty(GradientPenalty.WORKSPACE_PROPERTY, keep);
+            }
+        }
+    }
+
     /** ‖trick − reference‖ / ‖reference‖, the trick computed in {@code trickType}, the reference in double. */
     private static double relativeError(Architecture arch, DataType trickType) {
         ModelNetwork ref = new ModelNetwork(arch, 11, DataType.DOUBLE);

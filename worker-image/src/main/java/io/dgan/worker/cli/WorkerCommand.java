@@ -435,11 +435,12 @@ public final class WorkerCommand implements Callable<Integer> {
                     ? new GrpcTransport(transportConfig, directory, metrics, say)
                     : null) {
                 say.accept(String.format(Locale.ROOT, "job %s, %s %s on %s (%s, %d workers), gossip port %d%s, "
-                                + "layout %016x, %d native thread%s%s",
+                                + "layout %016x, %d native thread%s%s; Java %d, mixing: %s",
                         job, config.model(), algorithm.cliName(), config.dataset(), config.topology(), workers,
                         transport == null ? 0 : transport.port(),
                         metricsBound > 0 ? ", metrics port " + metricsBound : "", gan.layoutHash(), gan.threads(),
-                        gan.threads() == 1 ? "" : "s", config.preset() != null ? ", preset " + config.preset() : ""));
+                        gan.threads() == 1 ? "" : "s", config.preset() != null ? ", preset " + config.preset() : "",
+                        Runtime.version().feature(), io.dgan.gossip.MixingKernel.bufferPath()));
                 int[] cutOut = excluded;
                 boolean selfExcluded = java.util.Arrays.stream(cutOut).anyMatch(r -> r == rank);
                 if (transport != null && !selfExcluded) {

@@ -75,7 +75,8 @@ class MultiProcessGanTest {
         assertThat(a.err().lines().filter(l -> l.startsWith("[it 30/30]")).count()).isEqualTo(1);
         // dgan train divides the machine's cores among its 3 worker processes (DGAN_THREADS_PER_WORKER).
         int share = Math.max(1, Runtime.getRuntime().availableProcessors() / 3);
-        assertThat(a.err()).contains("[rank 0] job ").contains(", " + share + " native thread" + (share == 1 ? "" : "s"));
+        assertThat(a.err()).contains("[rank 0] job ").contains(", " + share + " native thread" + (share == 1 ? "" : "s"))
+                .contains("; Java " + Runtime.version().feature() + ", mixing: " + io.dgan.gossip.MixingKernel.bufferPath());
     }
 
     /**
