@@ -117,7 +117,7 @@ System.out.println("[real-cluster] nodes: 1 process node (the jobs' pods run as 
         String java = "java";
         String javacpp = System.getProperty("user.home") + "/.javacpp/cache";
         LocalImage worker = new LocalImage("ghcr.io/dgan/dgan-worker",
-                List.of(java, "--add-modules", "jdk.incubator.vector", "-jar", WORKER_JAR.toString()),
+                List.of(java, "--add-modules", "ALL-SYSTEM", "-jar", WORKER_JAR.toString()),
                 List.of("worker"), Map.of("DGAN_CACHE_DIR", cache.toString(), "JAVA_TOOL_OPTIONS", "-Xmx700m -Djava.awt.headless=true "
                 + "-Dorg.bytedeco.javacpp.cachedir=" + javacpp, "DGAN_GOSSIP_PORT", "7070", "DGAN_METRICS_PORT", "9090",
                 "OMP_NUM_THREADS", "1"));
