@@ -20,6 +20,9 @@ import java.util.List;
  *   x = z + η (d_prev − d)  (= x̂ − η d);  d_prev = d     one fused pass
  * </pre>
  * State per player: "name.m", "name.v", "name.previousDirection"; the step count is s.
+ *
+ * <p>With {@link SecondMoment#NEIGHBOURHOOD} (dp only) v is formed from ĝ mixed once with the neighbours' (a copy
+ * of g gossiped on its own channels), m from the local g.
  */
 final class OptimisticAdam extends AbstractOptimizer {
     private final FloatBuffer[] m;
@@ -32,6 +35,8 @@ final class OptimisticAdam extends AbstractOptimizer {
     private final double[] beta2d;
     private final RingAllReduce[] gradientAverage;  // cp-oadam only
     private final Gossip momentGossip;              // dp with averageMoments only
+    private final FloatBuffer[] mixedGradient;      // dp with a neighbourhood second moment only
+    private final Gossip gradientGossip;            // idem
 
     OptimisticAdam(OptimizerConfig config, GradientOracle oracle, Transport transport, MixingSchedule schedule) {
         super(config, oracle, transport, schedule);
@@ -76,6 +81,18 @@ final class OptimisticAdam extends AbstractOptimizer {
                 momentGossip.setEpoch(config.epoch());
             }
         }
+        if (config.secondMoment() == SecondMoment.NEIGHBOURHOOD) {
+            mixedGradient = new FloatBuffer[n];
+            for (int p = 0; p < n; p++) {
+                mixedGradient[p] = FloatBuffer.allocate(players.get(p).length());
+            }
+            // Gradients travel on channels after the moments' blocks: 3n .. 4n−1.
+            gradientGossip = new Gossip(transport, schedule, List.of(mixedGradient), config.gossipRounds(), 3 * n);
+            gradientGossip.setEpoch(config.epoch());
+        } else {
+            mixedGradient = null;
+            gradientGossip = null;
+        }
     }
 
     @Override
@@ -83,6 +100,9 @@ final class OptimisticAdam extends AbstractOptimizer {
         super.setTopology(epoch, schedule, gossipRounds);
         if (momentGossip != null) {
             momentGossip.setTopology(epoch, schedule, gossipRounds);
+        }
+        if (gradientGossip != null) {
+            gradientGossip.setTopology(epoch, schedule, gossipRounds);
         }
     }
 
@@ -92,6 +112,9 @@ final class OptimisticAdam extends AbstractOptimizer {
         if (momentGossip != null) {
             momentGossip.waitHook(hook);
         }
+        if (gradientGossip != null) {
+            gradientGossip.waitHook(hook);
+        }
     }
 
     @Override
@@ -100,7 +123,7 @@ final class OptimisticAdam extends AbstractOptimizer {
         if (steps == 0 && config.initialDirection() == InitialDirection.ORACLE) {
             oracle.computeGradients(0);  // g_0 = ĝ(x_0); d_0 is its Adam direction (s = 1)
             averageGradients(0);
-            adamDirection(false);
+            adamDirection(false, mixGradients(0));
         }
         if (paramGossip != null) {
             paramGossip.run(iteration);
@@ -113,7 +136,22 @@ final class OptimisticAdam extends AbstractOptimizer {
         }
         oracle.computeGradients(iteration);
         averageGradients(iteration);
-        adamDirection(true);
+        adamDirection(true, mixGradients(iteration));
+    }
+
+    /**
+     * With a neighbourhood second moment: copies every player's gradient and mixes the copies with the neighbours'
+     * (tags of {@code iteration}; 0 for the initial direction, which no other gossip uses). Returns whether it did.
+     */
+    private boolean mixGradients(long iteration) {
+        if (gradientGossip == null || gradientGossip.rounds() == 0) {
+            return false;
+        }
+        for (int p = 0; p < players.size(); p++) {
+            UpdateKernels.copy(players.get(p).grads(), mixedGradient[p]);
+        }
+        gradientGossip.run(iteration);
+        return true;
     }
 
     private void averageGradients(long iteration) {
@@ -124,15 +162,18 @@ final class OptimisticAdam extends AbstractOptimizer {
         }
     }
 
-    /** s += 1; m, v, d from the gradient in the grads buffers; if {@code update}, x += η (d_prev − d). */
-    private void adamDirection(boolean update) {
+    /**
+     * s += 1; m, v, d from the gradient in the grads buffers (v from the mixed gradient if {@code mixed}); if
+     * {@code update}, x += η (d_prev − d).
+     */
+    private void adamDirection(boolean update, boolean mixed) {
         steps++;
         for (int p = 0; p < players.size(); p++) {
             Player player = players.get(p);
             float c1 = (float) (1.0 / (1.0 - Math.pow(beta1d[p], steps)));
             float c2 = (float) (1.0 / (1.0 - Math.pow(beta2d[p], steps)));
-            UpdateKernels.adam(player.params(), player.grads(), m[p], v[p], previous[p], beta1[p], beta2[p], c1, c2,
-                    eps[p], lr[p], update);
+            UpdateKernels.adam(player.params(), player.grads(), mixed ? mixedGradient[p] : player.grads(), m[p], v[p],
+                    previous[p], beta1[p], beta2[p], c1, c2, eps[p], lr[p], update);
         }
     }
 }

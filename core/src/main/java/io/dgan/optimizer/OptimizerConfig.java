@@ -20,15 +20,21 @@ import java.util.Objects;
  * @param averageMoments   also gossip the Adam moments m and v (default off; reconstructed, not read)
  * @param initialDirection how d_0 is obtained (default ORACLE, as algorithm.md)
  * @param epoch            topology epoch written into every message tag (default 0)
+ * @param secondMoment     which gradient Adam's second moment v is formed from (default LOCAL; dp only)
  */
 public record OptimizerConfig(Algorithm algorithm, PlayerSettings defaults, Map<String, PlayerSettings> perPlayer,
                               int gossipRounds, boolean averageMoments, InitialDirection initialDirection,
-                              long epoch) {
+                              long epoch, SecondMoment secondMoment) {
     public OptimizerConfig {
         Objects.requireNonNull(algorithm, "algorithm");
         Objects.requireNonNull(defaults, "defaults");
         perPlayer = Map.copyOf(perPlayer);
         Objects.requireNonNull(initialDirection, "initialDirection");
+        Objects.requireNonNull(secondMoment, "secondMoment");
+        if (secondMoment == SecondMoment.NEIGHBOURHOOD && !(algorithm.usesGossip() && algorithm.usesAdam())) {
+            throw new IllegalArgumentException("a neighbourhood second moment applies to dp-oadam and rand-dp-oadam, "
+                    + "not " + algorithm);
+        }
         if (gossipRounds < 0) {
             throw new IllegalArgumentException("gossip rounds must be >= 0, got " + gossipRounds);
         }
@@ -51,6 +57,7 @@ public record OptimizerConfig(Algorithm algorithm, PlayerSettings defaults, Map<
         b.averageMoments = averageMoments;
         b.initialDirection = initialDirection;
         b.epoch = epoch;
+        b.secondMoment = secondMoment;
         return b;
     }
 
@@ -66,6 +73,7 @@ public record OptimizerConfig(Algorithm algorithm, PlayerSettings defaults, Map<
         private boolean averageMoments;
         private InitialDirection initialDirection = InitialDirection.ORACLE;
         private long epoch;
+        private SecondMoment secondMoment = SecondMoment.LOCAL;
 
         private Builder(Algorithm algorithm) {
             this.algorithm = algorithm;
@@ -137,6 +145,11 @@ public record OptimizerConfig(Algorithm algorithm, PlayerSettings defaults, Map<
             return this;
         }
 
+        public Builder secondMoment(SecondMoment s) {
+            this.secondMoment = Objects.requireNonNull(s);
+            return this;
+        }
+
         public OptimizerConfig build() {
             Map<String, PlayerSettings> perPlayer = new LinkedHashMap<>(fullOverrides);
             for (String name : lrOverrides.keySet()) {
@@ -157,7 +170,7 @@ public record OptimizerConfig(Algorithm algorithm, PlayerSettings defaults, Map<
                 return r;
             });
             return new OptimizerConfig(algorithm, defaults, perPlayer, gossipRounds, averageMoments,
-                    initialDirection, epoch);
+                    initialDirection, epoch, secondMoment);
         }
     }
 }

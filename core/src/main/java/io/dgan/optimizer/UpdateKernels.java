@@ -74,12 +74,22 @@ final class UpdateKernels {
      */
     static void adam(FloatBuffer x, FloatBuffer g, FloatBuffer m, FloatBuffer v, FloatBuffer d, float b1, float b2,
                      float c1, float c2, float eps, float eta, boolean update) {
+        adam(x, g, g, m, v, d, b1, b2, c1, c2, eps, eta, update);
+    }
+
+    /**
+     * As {@link #adam(FloatBuffer, FloatBuffer, FloatBuffer, FloatBuffer, FloatBuffer, float, float, float, float,
+     * float, float, boolean)}, with the second moment formed from {@code gv}: v = β2 v + (1−β2) gv².
+     */
+    static void adam(FloatBuffer x, FloatBuffer g, FloatBuffer gv, FloatBuffer m, FloatBuffer v, FloatBuffer d,
+                     float b1, float b2, float c1, float c2, float eps, float eta, boolean update) {
         int n = x.limit();
         float a1 = 1f - b1;
         float a2 = 1f - b2;
-        if (sameArrays(x, g, m) && sameArrays(x, v, d)) {
+        if (sameArrays(x, g, m) && sameArrays(x, v, d) && sameArrays(x, gv, gv)) {
             float[] xa = x.array();
             float[] ga = g.array();
+            float[] gva = gv.array();
             float[] ma = m.array();
             float[] va = v.array();
             float[] da = d.array();
@@ -87,8 +97,9 @@ final class UpdateKernels {
             if (update) {  // two loops rather than a branch inside one: the JIT vectorises only branch-free bodies
                 for (int i = o; i < o + n; i++) {
                     float gi = ga[i];
+                    float hi = gva[i];
                     float mi = b1 * ma[i] + a1 * gi;
-                    float vi = b2 * va[i] + a2 * gi * gi;
+                    float vi = b2 * va[i] + a2 * hi * hi;
                     float di = (mi * c1) / ((float) Math.sqrt(vi * c2) + eps);
                     ma[i] = mi;
                     va[i] = vi;
@@ -98,8 +109,9 @@ final class UpdateKernels {
             } else {
                 for (int i = o; i < o + n; i++) {
                     float gi = ga[i];
+                    float hi = gva[i];
                     float mi = b1 * ma[i] + a1 * gi;
-                    float vi = b2 * va[i] + a2 * gi * gi;
+                    float vi = b2 * va[i] + a2 * hi * hi;
                     ma[i] = mi;
                     va[i] = vi;
                     da[i] = (mi * c1) / ((float) Math.sqrt(vi * c2) + eps);
@@ -108,8 +120,9 @@ final class UpdateKernels {
         } else {
             for (int i = 0; i < n; i++) {
                 float gi = g.get(i);
+                float hi = gv.get(i);
                 float mi = b1 * m.get(i) + a1 * gi;
-                float vi = b2 * v.get(i) + a2 * gi * gi;
+                float vi = b2 * v.get(i) + a2 * hi * hi;
                 float di = (mi * c1) / ((float) Math.sqrt(vi * c2) + eps);
                 m.put(i, mi);
                 v.put(i, vi);

@@ -5,6 +5,7 @@ import io.dgan.data.Sharding;
 import io.dgan.loss.AdversarialLoss;
 import io.dgan.model.GanModels;
 import io.dgan.optimizer.Algorithm;
+import io.dgan.optimizer.SecondMoment;
 import io.dgan.topology.TopologyType;
 
 /**
@@ -23,12 +24,27 @@ import io.dgan.topology.TopologyType;
  * @param initialDirection   d_0 of the first optimistic half step: "oracle" (g_0 = ĝ(x_0), default) or "zero"
  *                           (reconstructed); null reads as "oracle" (config.json files written before the field)
  * @param preset             name of the {@link Preset} the unset settings came from (null: not recorded)
+ * @param secondMoment       which gradient Adam's second moment is formed from: "local" (default) or
+ *                           "neighbourhood" (mixed with the neighbours' once more; dp-oadam, rand-dp-oadam); null
+ *                           reads as "local" (config.json files written before the field)
  */
 public record TrainConfig(int workers, String topology, String algorithm, String model, String dataset, String dataDir,
                           String shard, String loss, int batch, long iterations, double lrG, double lrD,
                           double beta1, double beta2, int gossipRounds, long seed, int threadsPerWorker,
                           long logEvery, long evalEvery, long checkpointEvery, int evalSamples, String classifierDir,
-                          boolean averageMoments, String initialDirection, String preset) {
+                          boolean averageMoments, String initialDirection, String preset,
+                          String secondMoment) {
+
+    /** A configuration whose Adam second moment is local (the default). */
+    public TrainConfig(int workers, String topology, String algorithm, String model, String dataset, String dataDir,
+                       String shard, String loss, int batch, long iterations, double lrG, double lrD,
+                       double beta1, double beta2, int gossipRounds, long seed, int threadsPerWorker,
+                       long logEvery, long evalEvery, long checkpointEvery, int evalSamples, String classifierDir,
+                       boolean averageMoments, String initialDirection, String preset) {
+        this(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, iterations, lrG, lrD, beta1,
+                beta2, gossipRounds, seed, threadsPerWorker, logEvery, evalEvery, checkpointEvery, evalSamples,
+                classifierDir, averageMoments, initialDirection, preset, "local");
+    }
 
     /** Initial directions by name (--initial-direction). */
     public static final java.util.List<String> INITIAL_DIRECTIONS = java.util.List.of("oracle", "zero");
@@ -61,6 +77,18 @@ public record TrainConfig(int workers, String topology, String algorithm, String
         if (!INITIAL_DIRECTIONS.contains(initialDirection)) {
             throw new IllegalArgumentException("--initial-direction: expected one of " + INITIAL_DIRECTIONS + ", got '"
                     + initialDirection + "'");
+        }
+        if (secondMoment == null) {
+            secondMoment = "local";
+        }
+        try {
+            SecondMoment.fromCliName(secondMoment);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--second-moment: " + e.getMessage(), e);
+        }
+        if (!secondMoment.equals("local") && !algorithm.equals("dp-oadam") && !algorithm.equals("rand-dp-oadam")) {
+            throw new IllegalArgumentException("--second-moment: " + secondMoment + " applies to dp-oadam and "
+                    + "rand-dp-oadam (it mixes the gradient with the neighbours'), not " + algorithm);
         }
         if (averageMoments && !algorithm.equals("dp-oadam") && !algorithm.equals("rand-dp-oadam")) {
             throw new IllegalArgumentException("--average-moments: applies to dp-oadam and rand-dp-oadam (gossiped Adam "
@@ -117,57 +145,64 @@ public record TrainConfig(int workers, String topology, String algorithm, String
     public TrainConfig withIterations(long n) {
         return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, n, lrG, lrD,
                 beta1, beta2, gossipRounds, seed, threadsPerWorker, logEvery, evalEvery, checkpointEvery, evalSamples,
-                classifierDir, averageMoments, initialDirection, preset);
+                classifierDir, averageMoments, initialDirection, preset, secondMoment);
     }
 
     public TrainConfig withWorkers(int m, String topologyName, String algorithmName) {
         return new TrainConfig(m, topologyName, algorithmName, model, dataset, dataDir, shard, loss, batch, iterations,
                 lrG, lrD, beta1, beta2, gossipRounds, seed, threadsPerWorker, logEvery, evalEvery, checkpointEvery,
-                evalSamples, classifierDir, averageMoments, initialDirection, preset);
+                evalSamples, classifierDir, averageMoments, initialDirection, preset, secondMoment);
     }
 
     public TrainConfig withOptimizer(double g, double d, double b1, double b2) {
         return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, iterations,
                 g, d, b1, b2, gossipRounds, seed, threadsPerWorker, logEvery, evalEvery, checkpointEvery, evalSamples,
-                classifierDir, averageMoments, initialDirection, preset);
+                classifierDir, averageMoments, initialDirection, preset, secondMoment);
     }
 
     public TrainConfig withReporting(long log, long eval, long checkpoint, int samples) {
         return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, iterations,
                 lrG, lrD, beta1, beta2, gossipRounds, seed, threadsPerWorker, log, eval, checkpoint, samples,
-                classifierDir, averageMoments, initialDirection, preset);
+                classifierDir, averageMoments, initialDirection, preset, secondMoment);
     }
 
     public TrainConfig withData(String dir, String shardSpec, String lossName, int batchSize, long seedValue) {
         return new TrainConfig(workers, topology, algorithm, model, dataset, dir, shardSpec, lossName, batchSize,
                 iterations, lrG, lrD, beta1, beta2, gossipRounds, seedValue, threadsPerWorker, logEvery, evalEvery,
-                checkpointEvery, evalSamples, classifierDir, averageMoments, initialDirection, preset);
+                checkpointEvery, evalSamples, classifierDir, averageMoments, initialDirection, preset, secondMoment);
     }
 
     public TrainConfig withThreads(int threads, String classifier) {
         return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, iterations,
                 lrG, lrD, beta1, beta2, gossipRounds, seed, threads, logEvery, evalEvery, checkpointEvery, evalSamples,
-                classifier, averageMoments, initialDirection, preset);
+                classifier, averageMoments, initialDirection, preset, secondMoment);
     }
 
     public TrainConfig withGossipRounds(int t) {
         return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, iterations,
                 lrG, lrD, beta1, beta2, t, seed, threadsPerWorker, logEvery, evalEvery, checkpointEvery, evalSamples,
-                classifierDir, averageMoments, initialDirection, preset);
+                classifierDir, averageMoments, initialDirection, preset, secondMoment);
     }
 
     /** The same run with the reconstructed choices of algorithm.md set (moment averaging, the initial direction). */
     public TrainConfig withReconstructed(boolean averageMomentsValue, String initialDirectionValue) {
         return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, iterations,
                 lrG, lrD, beta1, beta2, gossipRounds, seed, threadsPerWorker, logEvery, evalEvery, checkpointEvery,
-                evalSamples, classifierDir, averageMomentsValue, initialDirectionValue, preset);
+                evalSamples, classifierDir, averageMomentsValue, initialDirectionValue, preset, secondMoment);
+    }
+
+    /** The same run with Adam's second moment formed from the named gradient ("local" or "neighbourhood"). */
+    public TrainConfig withSecondMoment(String name) {
+        return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, iterations,
+                lrG, lrD, beta1, beta2, gossipRounds, seed, threadsPerWorker, logEvery, evalEvery, checkpointEvery,
+                evalSamples, classifierDir, averageMoments, initialDirection, preset, name);
     }
 
     /** The same run, recording the preset its unset settings came from. */
     public TrainConfig withPreset(String name) {
         return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, shard, loss, batch, iterations,
                 lrG, lrD, beta1, beta2, gossipRounds, seed, threadsPerWorker, logEvery, evalEvery, checkpointEvery,
-                evalSamples, classifierDir, averageMoments, initialDirection, name);
+                evalSamples, classifierDir, averageMoments, initialDirection, name, secondMoment);
     }
 
     /**

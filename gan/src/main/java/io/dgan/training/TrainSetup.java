@@ -12,6 +12,7 @@ import io.dgan.optimizer.Algorithm;
 import io.dgan.optimizer.InitialDirection;
 import io.dgan.optimizer.OptimizerConfig;
 import io.dgan.optimizer.Optimizers;
+import io.dgan.optimizer.SecondMoment;
 import io.dgan.topology.MixingSchedule;
 import io.dgan.topology.Topologies;
 import io.dgan.topology.TopologySpec;
@@ -53,6 +54,7 @@ public final class TrainSetup {
                 .learningRate("G", config.lrG()).learningRate("D", config.lrD())
                 .gossipRounds(config.gossipRounds()).epoch(epoch)
                 .averageMoments(config.averageMoments())
+                .secondMoment(SecondMoment.fromCliName(config.secondMoment()))
                 .initialDirection(config.initialDirection().equals("zero") ? InitialDirection.ZERO : InitialDirection.ORACLE)
                 .build();
     }

@@ -1,6 +1,7 @@
 package io.dgan.training;
 
 import io.dgan.optimizer.InitialDirection;
+import io.dgan.optimizer.SecondMoment;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -19,5 +20,17 @@ class TrainSetupTest {
         assertThatThrownBy(() -> base.withReconstructed(false, "random")).hasMessageContaining("--initial-direction");
         assertThatThrownBy(() -> base.withWorkers(4, "ring", "dposg").withReconstructed(true, "oracle"))
                 .hasMessageContaining("--average-moments");
+    }
+
+    @Test
+    void secondMomentReachesTheOptimizer() {
+        TrainConfig base = TrainConfig.defaults("mlp", "ring8");
+        assertThat(TrainSetup.of(base).optimizerConfig.secondMoment()).isEqualTo(SecondMoment.LOCAL);
+        assertThat(TrainSetup.of(base.withSecondMoment("neighbourhood")).optimizerConfig.secondMoment())
+                .isEqualTo(SecondMoment.NEIGHBOURHOOD);
+        assertThatThrownBy(() -> base.withSecondMoment("both")).hasMessage(
+                "--second-moment: expected local or neighbourhood, got 'both'");
+        assertThatThrownBy(() -> base.withWorkers(4, "ring", "cp-oadam").withSecondMoment("neighbourhood"))
+                .hasMessageContaining("--second-moment: neighbourhood applies to dp-oadam and rand-dp-oadam");
     }
 }

@@ -52,4 +52,16 @@ public class OptimizerSpec {
     @ValidationRule(value = "self in ['oracle', 'zero']", message = "spec.optimizer.initialDirection must be oracle or zero")
     @Default("oracle")
     public String initialDirection = "oracle";
+
+    /**
+     * The gradient Adam's second moment is formed from: "local" (the worker's own batch) or "neighbourhood" (mixed
+     * once more with the neighbours': one more vector per player and gossip round; dp-oadam, rand-dp-oadam).
+     */
+    @ValidationRule(value = "self in ['local', 'neighbourhood']",
+            message = "spec.optimizer.secondMoment must be local or neighbourhood")
+    @JsonPropertyDescription("The gradient Adam's second moment is formed from: local (the worker's own batch) or "
+            + "neighbourhood (mixed once more with the neighbours': one more vector per player and gossip round; "
+            + "dp-oadam and rand-dp-oadam)")
+    @Default("local")
+    public String secondMoment = "local";
 }

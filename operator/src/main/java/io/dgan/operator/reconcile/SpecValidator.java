@@ -96,6 +96,13 @@ public final class SpecValidator {
                     && !List.of("dp-oadam", "rand-dp-oadam").contains(o.algorithm)) {
                 errors.add("spec.optimizer.averageMoments: applies to dp-oadam and rand-dp-oadam, not " + o.algorithm);
             }
+            if (o.secondMoment != null && !List.of("local", "neighbourhood").contains(o.secondMoment)) {
+                errors.add("spec.optimizer.secondMoment: must be local or neighbourhood, got '" + o.secondMoment + "'");
+            } else if ("neighbourhood".equals(o.secondMoment) && o.algorithm != null
+                    && !List.of("dp-oadam", "rand-dp-oadam").contains(o.algorithm)) {
+                errors.add("spec.optimizer.secondMoment: neighbourhood applies to dp-oadam and rand-dp-oadam, not "
+                        + o.algorithm);
+            }
         }
         if (spec.training != null) {
             if (spec.training.iterations != null && spec.training.iterations < 1) {

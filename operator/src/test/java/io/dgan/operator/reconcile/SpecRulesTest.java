@@ -59,6 +59,20 @@ class SpecRulesTest {
                 "spec.optimizer.initialDirection", "spec.optimizer.averageMoments");
     }
 
+    /** secondMoment: local or neighbourhood, and neighbourhood only where the gradient can be gossiped. */
+    @Test
+    void secondMomentIsChecked() {
+        DecentralizedGANJob job = TestJobs.job("gan", 8, "Ring");
+        job.getSpec().optimizer.secondMoment = "neighbourhood";
+        assertThat(validator.validate(job)).isEmpty();
+        job.getSpec().optimizer.algorithm = "cp-oadam";
+        assertThat(validator.validate(job)).singleElement().asString()
+                .startsWith("spec.optimizer.secondMoment: neighbourhood applies to dp-oadam");
+        job.getSpec().optimizer.secondMoment = "global";
+        assertThat(validator.validate(job)).singleElement().asString()
+                .isEqualTo("spec.optimizer.secondMoment: must be local or neighbourhood, got 'global'");
+    }
+
     @Test
     void jobNamesMustBeDns1035LabelsBecauseTheyNameAServiceAndPods() {
         for (String bad : List.of("gan.v2", "1gan", "Gan", "gan-", "gan_x")) {

@@ -2,6 +2,7 @@ package io.dgan.worker.cli;
 
 import io.dgan.optimizer.Algorithm;
 import io.dgan.optimizer.InitialDirection;
+import io.dgan.optimizer.SecondMoment;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -19,6 +20,11 @@ final class AlgorithmOptions {
     @Option(names = "--average-moments", description = "also gossip Adam's moments m and v (dp-oadam, "
             + "rand-dp-oadam; reconstructed choice, default off)")
     boolean averageMoments;
+
+    @Option(names = "--second-moment", description = "the gradient Adam's second moment v is formed from: local "
+            + "(this worker's own batch) or neighbourhood (mixed once more with the neighbours', one more vector per "
+            + "player and gossip round; dp-oadam, rand-dp-oadam; default ${DEFAULT-VALUE})")
+    String secondMoment = "local";
 
     @Option(names = "--initial-direction", description = "d_0 of the first optimistic half step: oracle (g_0 = "
             + "gradient at x_0) or zero (reconstructed choice; default ${DEFAULT-VALUE})")
@@ -45,6 +51,11 @@ final class AlgorithmOptions {
             default -> throw Flags.bad(cmd, "--initial-direction", "expected oracle or zero, got '"
                     + initialDirection + "'");
         };
+    }
+
+    /** The second moment's source; anything but local or neighbourhood names --second-moment. */
+    SecondMoment secondMoment(CommandLine cmd) {
+        return Flags.parse(cmd, "--second-moment", () -> SecondMoment.fromCliName(secondMoment));
     }
 
     /** These options as arguments for a worker process. */

@@ -178,7 +178,8 @@ public final class GameCommand implements Callable<Integer> {
         OptimizerConfig.Builder b = OptimizerConfig.builder(algo)
                 .defaults(options.playerSettings())
                 .gossipRounds(topology.gossipRounds).averageMoments(algorithm.averageMoments)
-                .initialDirection(algorithm.initialDirection(spec.commandLine()));
+                .initialDirection(algorithm.initialDirection(spec.commandLine()))
+                .secondMoment(algorithm.secondMoment(spec.commandLine()));
         if (options.lrU != null) {
             b.learningRate("u", options.lrU);
         }

@@ -15,7 +15,8 @@ import java.nio.file.Path;
  * <ul>
  *   <li>the operator's job configuration (docs/worker-contract.md, {@code TrainingConfigMap}):
  *       {@code {"model": {"type", "latentDim", "spectralNorm"}, "dataset": {"type", "path", "partition"}, "optimizer": {"algorithm",
- *       "lrGenerator", "lrDiscriminator", "beta1", "beta2", "batchSize", "averageMoments", "initialDirection"}, "training": {"iterations",
+ *       "lrGenerator", "lrDiscriminator", "beta1", "beta2", "batchSize", "averageMoments", "initialDirection",
+ *       "secondMoment"}, "training": {"iterations",
  *       "checkpointEvery", "evalEvery", "checkpointDir"}}};</li>
  *   <li>a run's config.json as {@code dgan train} writes it (a flat {@code TrainConfig}; local multi-process mode).</li>
  * </ul>
@@ -74,6 +75,11 @@ final class JobConfigFile {
                     + partition + "'");
         }
         String algorithm = text(root, "optimizer", "algorithm", null);
+        String secondMoment = text(root, "optimizer", "secondMoment", "local");
+        if (!secondMoment.equals("local") && !secondMoment.equals("neighbourhood")) {
+            throw new IllegalArgumentException("optimizer.secondMoment: expected local or neighbourhood, got '"
+                    + secondMoment + "'");
+        }
         JsonNode opt = root.path("optimizer");
         JsonNode training = root.path("training");
         // Fields the job leaves out come from the preset of its model and dataset (the ResNet's: the WGAN-GP loss).
@@ -89,7 +95,7 @@ final class JobConfigFile {
                 0, Math.max(1, Math.min(100, training.path("evalEvery").asLong(1000))),
                 training.path("evalEvery").asLong(1000), training.path("checkpointEvery").asLong(1000), 2000, null,
                 bool(opt, "optimizer.averageMoments"), text(root, "optimizer", "initialDirection", "oracle"),
-                preset.name());
+                preset.name(), secondMoment);
     }
 
     /** A field's value, or null when the job leaves it out (the preset's then). */

@@ -198,7 +198,7 @@ public final class TrainCommand implements Callable<Integer> {
                     recipe.iterations(), recipe.lrG(), recipe.lrD(), recipe.beta1(), recipe.beta2(),
                     topology.gossipRounds, training.seed, reporting.threadsPerWorker, reporting.logEvery,
                     reporting.evalEvery, reporting.checkpointEvery, reporting.evalSamples, reporting.classifierDir,
-                    algorithm.averageMoments, algorithm.initialDirection, preset.name());
+                    algorithm.averageMoments, algorithm.initialDirection, preset.name(), algorithm.secondMoment);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(cmd, e.getMessage());
         }

@@ -125,13 +125,22 @@ class JobConfigFileTest {
         Files.writeString(f, "{\"model\":{\"type\":\"dcgan\"},\"dataset\":{\"type\":\"fashion-mnist\"},"
                 + "\"optimizer\":{\"algorithm\":\"dp-oadam\",\"averageMoments\":\"yes\"},\"training\":{}}");
         assertThatThrownBy(() -> JobConfigFile.read(f, 2)).hasMessageContaining("optimizer.averageMoments");
+        Files.writeString(f, "{\"model\":{\"type\":\"dcgan\"},\"dataset\":{\"type\":\"fashion-mnist\"},"
+                + "\"optimizer\":{\"algorithm\":\"dp-oadam\",\"secondMoment\":\"neighbourhood\"},\"training\":{}}");
+        assertThat(JobConfigFile.read(f, 2).secondMoment()).isEqualTo("neighbourhood");
+        Files.writeString(f, "{\"model\":{\"type\":\"dcgan\"},\"dataset\":{\"type\":\"fashion-mnist\"},"
+                + "\"optimizer\":{\"algorithm\":\"dp-oadam\",\"secondMoment\":\"mixed\"},\"training\":{}}");
+        assertThatThrownBy(() -> JobConfigFile.read(f, 2))
+                .hasMessageEndingWith(": optimizer.secondMoment: expected local or neighbourhood, got 'mixed'");
         // A run's config.json written before these fields existed reads back with the defaults.
         Path old = dir.resolve("old-config.json");
         com.fasterxml.jackson.databind.node.ObjectNode tree = JsonOutput.mapper().valueToTree(
                 TrainConfig.defaults("mlp", "ring8"));
         tree.remove("averageMoments");
         tree.remove("initialDirection");
+        tree.remove("secondMoment");
         JsonOutput.mapper().writeValue(old.toFile(), tree);
         assertThat(JobConfigFile.read(old, 4).initialDirection()).isEqualTo("oracle");
+        assertThat(JobConfigFile.read(old, 4).secondMoment()).isEqualTo("local");
     }
 }

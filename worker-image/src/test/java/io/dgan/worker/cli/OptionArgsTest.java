@@ -17,7 +17,7 @@ class OptionArgsTest {
         assertThat(game.topology.toArgs()).containsExactly("--topology=torus", "--gossip-rounds=1",
                 "--local-training");
         assertThat(game.algorithm.toArgs()).containsExactly("--algorithm=dp-oadam", "--average-moments",
-                "--initial-direction=oracle");
+                "--second-moment=local", "--initial-direction=oracle");
 
         GameCommand again = new GameCommand();
         java.util.List<String> args = new java.util.ArrayList<>(game.options.toArgs());

@@ -92,4 +92,27 @@ class TrainCommandTest {
         assertThat(cp.exit()).isEqualTo(2);
         assertThat(cp.err()).contains("--average-moments");
     }
+
+    /** --second-moment reaches the run and the optimizer; a bad value or a non-gossip algorithm names the flag. */
+    @Test
+    void secondMomentIsAFlag() {
+        TrainCommand cmd = new TrainCommand();
+        new picocli.CommandLine(cmd).parseArgs("--second-moment", "neighbourhood", "--algorithm", "rand-dp-oadam");
+        TrainConfig c = cmd.buildConfig();
+        assertThat(c.secondMoment()).isEqualTo("neighbourhood");
+        assertThat(c.withIterations(5).secondMoment()).isEqualTo("neighbourhood");
+        assertThat(c.identity()).isNotEqualTo(c.withSecondMoment("local").identity());
+        TrainCommand defaults = new TrainCommand();
+        new picocli.CommandLine(defaults).parseArgs();
+        assertThat(defaults.buildConfig().secondMoment()).isEqualTo("local");
+        for (String[] args : new String[][] {{"--second-moment", "global"},
+                {"--algorithm", "cp-oadam", "--second-moment", "neighbourhood"}}) {
+            java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of("train", "--in-process"));
+            all.addAll(java.util.List.of(args));
+            GameCommandTest.Run bad = GameCommandTest.run(all.toArray(String[]::new));
+            assertThat(bad.exit()).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(bad.err().strip().lines()).as(String.join(" ", args)).hasSize(1);
+            assertThat(bad.err()).as(String.join(" ", args)).contains("--second-moment");
+        }
+    }
 }

@@ -1,0 +1,30 @@
+package io.dgan.optimizer;
+
+/**
+ * Which gradient a decentralized worker's Adam second moment v is formed from.
+ *
+ * <p>With {@link #LOCAL} (DP-OAdam as reconstructed in algorithm.md) v sees the gradient of this worker's own
+ * batch, whose variance is M times that of CP-OAdam's all-reduced gradient: v is larger and every step smaller.
+ * {@link #NEIGHBOURHOOD} forms v from the gradient mixed once with the neighbours' (one more gossip of a
+ * gradient-sized vector per player and round), which brings v's noise down to Σ_j W_ij² of the local one; the first
+ * moment m stays local. On the complete graph v is then CP-OAdam's v (and with averaged moments, m is CP-OAdam's m;
+ * what still differs is each worker's extrapolation point, from its own last direction).
+ */
+public enum SecondMoment {
+    LOCAL,
+    NEIGHBOURHOOD;
+
+    /** The name on the command line and in config files. */
+    public String cliName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    public static SecondMoment fromCliName(String name) {
+        for (SecondMoment s : values()) {
+            if (s.cliName().equals(name)) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("expected local or neighbourhood, got '" + name + "'");
+    }
+}
