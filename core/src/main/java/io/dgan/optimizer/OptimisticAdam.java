@@ -21,8 +21,8 @@ import java.util.List;
  * </pre>
  * State per player: "name.m", "name.v", "name.previousDirection"; the step count is s.
  *
- * <p>With {@link SecondMoment#NEIGHBOURHOOD} (dp only) v is formed from ĝ mixed once with the neighbours' (a copy
- * of g gossiped on its own channels), m from the local g.
+ * <p>With {@link SecondMoment#NEIGHBOURHOOD} (dp only) v is formed from a copy of g gossiped with the neighbours'
+ * on its own channels (the same rounds and W as the parameters), m from the local g.
  */
 final class OptimisticAdam extends AbstractOptimizer {
     private final FloatBuffer[] m;

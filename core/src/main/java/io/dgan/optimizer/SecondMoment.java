@@ -5,8 +5,9 @@ package io.dgan.optimizer;
  *
  * <p>With {@link #LOCAL} (DP-OAdam as reconstructed in algorithm.md) v sees the gradient of this worker's own
  * batch, whose variance is M times that of CP-OAdam's all-reduced gradient: v is larger and every step smaller.
- * {@link #NEIGHBOURHOOD} forms v from the gradient mixed once with the neighbours' (one more gossip of a
- * gradient-sized vector per player and round), which brings v's noise down to Σ_j W_ij² of the local one; the first
+ * {@link #NEIGHBOURHOOD} forms v from a copy of the gradient gossiped with the neighbours' like the parameters (one
+ * more gradient-sized vector per player and round; with one round its noise variance is Σ_j W_ij² of the local one,
+ * 1/3 on a ring with weights 1/3, against 1/M for CP-OAdam's all-reduced gradient); the first
  * moment m stays local. On the complete graph v is then CP-OAdam's v (and with averaged moments, m is CP-OAdam's m;
  * what still differs is each worker's extrapolation point, from its own last direction).
  */

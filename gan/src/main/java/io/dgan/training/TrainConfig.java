@@ -25,7 +25,8 @@ import io.dgan.topology.TopologyType;
  *                           (reconstructed); null reads as "oracle" (config.json files written before the field)
  * @param preset             name of the {@link Preset} the unset settings came from (null: not recorded)
  * @param secondMoment       which gradient Adam's second moment is formed from: "local" (default) or
- *                           "neighbourhood" (mixed with the neighbours' once more; dp-oadam, rand-dp-oadam); null
+ *                           "neighbourhood" (gossiped with the neighbours' like the parameters; dp-oadam,
+ *                           rand-dp-oadam); null
  *                           reads as "local" (config.json files written before the field)
  */
 public record TrainConfig(int workers, String topology, String algorithm, String model, String dataset, String dataDir,

@@ -22,8 +22,9 @@ final class AlgorithmOptions {
     boolean averageMoments;
 
     @Option(names = "--second-moment", description = "the gradient Adam's second moment v is formed from: local "
-            + "(this worker's own batch) or neighbourhood (mixed once more with the neighbours', one more vector per "
-            + "player and gossip round; dp-oadam, rand-dp-oadam; default ${DEFAULT-VALUE})")
+            + "(this worker's own batch) or neighbourhood (a copy of it gossiped with the neighbours' like the "
+            + "parameters: one more vector per player and gossip round; dp-oadam, rand-dp-oadam; default "
+            + "${DEFAULT-VALUE})")
     String secondMoment = "local";
 
     @Option(names = "--initial-direction", description = "d_0 of the first optimistic half step: oracle (g_0 = "
