@@ -1,14 +1,8 @@
 package io.dgan.optimizer;
 
-import io.dgan.games.BilinearGame;
-import io.dgan.testing.DenseMixing;
-import io.dgan.testing.Ranks;
-import io.dgan.transport.InMemoryNetwork;
 import org.junit.jupiter.api.Test;
 
-import java.nio.FloatBuffer;
 import java.util.Arrays;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -24,37 +18,37 @@ class SecondMomentTest {
 
     @Test
     void neighbourhoodSecondMomentIsTheSameOnBothRanksAndFirstMomentsStayLocal() {
-        Trace t = trace(SecondMoment.NEIGHBOURHOOD);
-        for (int k = 1; k < STEPS; k++) {
-            assertThat(t.v[0][k]).as("v at step %d", k).containsExactly(t.v[1][k]);
-            assertThat(Arrays.equals(t.m[0][k], t.m[1][k])).as("m at step %d", k).isFalse();
+        OracleCallTrace t = trace(SecondMoment.NEIGHBOURHOOD);
+        for (int k = 1; k <= STEPS; k++) {
+            assertThat(t.at(0, k, "u.v")).as("v at step %d", k).containsExactly(t.at(1, k, "u.v"));
+            assertThat(Arrays.equals(t.at(0, k, "u.m"), t.at(1, k, "u.m"))).as("m at step %d", k).isFalse();
         }
     }
 
     @Test
     void localSecondMomentDiffersBetweenRanks() {
-        Trace t = trace(SecondMoment.LOCAL);
-        for (int k = 1; k < STEPS; k++) {
-            assertThat(Arrays.equals(t.v[0][k], t.v[1][k])).as("v at step %d", k).isFalse();
+        OracleCallTrace t = trace(SecondMoment.LOCAL);
+        for (int k = 1; k <= STEPS; k++) {
+            assertThat(Arrays.equals(t.at(0, k, "u.v"), t.at(1, k, "u.v"))).as("v at step %d", k).isFalse();
         }
     }
 
     @Test
     void theFirstSecondMomentIsTheSquareOfTheMeanGradient() {
-        Trace t = trace(SecondMoment.NEIGHBOURHOOD);
+        OracleCallTrace t = trace(SecondMoment.NEIGHBOURHOOD);
         float a2 = (float) (1 - PlayerSettings.DEFAULT.beta2());
-        float[] g0 = t.firstGradient[0];
-        float[] g1 = t.firstGradient[1];
-        float[] v = t.v[0][0];
+        float[] g0 = t.firstGradient(0);
+        float[] g1 = t.firstGradient(1);
+        float[] v = t.at(0, 1, "u.v");
         assertThat(Arrays.equals(g0, g1)).isFalse();
         for (int i = 0; i < v.length; i++) {
             float mean = 0.5f * g0[i] + 0.5f * g1[i];
             assertThat(v[i]).isCloseTo(a2 * mean * mean, within(1e-6f * Math.max(1f, mean * mean)));
         }
-        Trace local = trace(SecondMoment.LOCAL);
+        OracleCallTrace local = trace(SecondMoment.LOCAL);
         for (int i = 0; i < v.length; i++) {
-            float own = local.firstGradient[0][i];
-            assertThat(local.v[0][0][i]).isCloseTo(a2 * own * own, within(1e-6f * Math.max(1f, own * own)));
+            float own = local.firstGradient(0)[i];
+            assertThat(local.at(0, 1, "u.v")[i]).isCloseTo(a2 * own * own, within(1e-6f * Math.max(1f, own * own)));
         }
     }
 
@@ -73,53 +67,9 @@ class SecondMomentTest {
                 "expected local or neighbourhood, got 'global'");
     }
 
-    /** Per rank and oracle call k ≥ 1 (index k − 1): player u's m and v; and each rank's gradient at x_0. */
-    private record Trace(float[][][] m, float[][][] v, float[][] firstGradient) {
-    }
-
-    private static Trace trace(SecondMoment secondMoment) {
-        int workers = 2;
-        BilinearGame game = new BilinearGame(4, workers, 0.5, 3);
+    private static OracleCallTrace trace(SecondMoment secondMoment) {
         OptimizerConfig cfg = OptimizerConfig.builder(Algorithm.DP_OADAM).learningRate(0.01)
                 .secondMoment(secondMoment).build();
-        float[][][] m = new float[workers][STEPS][];
-        float[][][] v = new float[workers][STEPS][];
-        float[][] first = new float[workers][];
-        try (InMemoryNetwork net = new InMemoryNetwork(workers)) {
-            Ranks.run(workers, rank -> {
-                GradientOracle inner = game.oracle(rank);
-                DecentralizedOptimizer[] self = new DecentralizedOptimizer[1];
-                GradientOracle spying = new GradientOracle() {
-                    @Override
-                    public List<Player> players() {
-                        return inner.players();
-                    }
-
-                    @Override
-                    public void computeGradients(long k) {
-                        if (k >= 1) {
-                            m[rank][(int) k - 1] = copy(self[0].stateBuffers().get("u.m"));
-                            v[rank][(int) k - 1] = copy(self[0].stateBuffers().get("u.v"));
-                        }
-                        inner.computeGradients(k);
-                        if (k == 0) {
-                            first[rank] = copy(inner.players().get(0).grads());
-                        }
-                    }
-                };
-                self[0] = Optimizers.create(cfg, spying, net.transport(rank),
-                        DenseMixing.fixed("complete", DenseMixing.complete(workers)));
-                for (int k = 1; k <= STEPS; k++) {
-                    self[0].step(k);
-                }
-            });
-        }
-        return new Trace(m, v, first);
-    }
-
-    private static float[] copy(FloatBuffer b) {
-        float[] c = new float[b.limit()];
-        b.get(0, c);
-        return c;
+        return OracleCallTrace.record(cfg, 2, STEPS, "u.m", "u.v");
     }
 }
