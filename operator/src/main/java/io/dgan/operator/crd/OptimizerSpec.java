@@ -54,15 +54,15 @@ public class OptimizerSpec {
     public String initialDirection = "oracle";
 
     /**
-     * The gradient Adam's second moment is formed from: "local" (the worker's own batch) or "neighbourhood" (mixed
-     * once more with the neighbours': one more vector per player and gossip round; dp-oadam, rand-dp-oadam).
+     * The gradient Adam's second moment is formed from: "local" (the worker's own batch) or "neighbourhood" (a copy
+     * gossiped with the neighbours' like the parameters: one more vector per player and gossip round; dp-oadam,
+     * rand-dp-oadam).
      */
     @ValidationRule(value = "self in ['local', 'neighbourhood']",
             message = "spec.optimizer.secondMoment must be local or neighbourhood")
     @JsonPropertyDescription("The gradient Adam's second moment is formed from: local (the worker's own batch) or "
             + "neighbourhood (a copy of it gossiped with the neighbours' like the parameters: one more vector per player "
-            + "and gossip round; "
-            + "dp-oadam and rand-dp-oadam)")
+            + "and gossip round; dp-oadam and rand-dp-oadam)")
     @Default("local")
     public String secondMoment = "local";
 }
