@@ -2,6 +2,7 @@ package io.dgan.worker.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.dgan.model.GanModels;
+import io.dgan.optimizer.SecondMoment;
 import io.dgan.training.Preset;
 import io.dgan.training.Recipe;
 import io.dgan.training.TrainConfig;
@@ -76,9 +77,10 @@ final class JobConfigFile {
         }
         String algorithm = text(root, "optimizer", "algorithm", null);
         String secondMoment = text(root, "optimizer", "secondMoment", "local");
-        if (!secondMoment.equals("local") && !secondMoment.equals("neighbourhood")) {
-            throw new IllegalArgumentException("optimizer.secondMoment: expected local or neighbourhood, got '"
-                    + secondMoment + "'");
+        try {
+            SecondMoment.fromCliName(secondMoment);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("optimizer.secondMoment: " + e.getMessage(), e);
         }
         JsonNode opt = root.path("optimizer");
         JsonNode training = root.path("training");
