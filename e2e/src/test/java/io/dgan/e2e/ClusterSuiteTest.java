@@ -200,6 +200,29 @@ class ClusterSuiteTest {
     }
 
     @Test
+    @Order(5)
+    void everyWorkerDeletedAtOnceRestartsFromTheCheckpointsAndFinishes() {
+        String ns = Jobs.namespace("alldeleted");
+        DecentralizedGANJob job = Jobs.shortMlp(ns, "gan", 2, 600, 50);
+        var volume = new io.dgan.operator.crd.CheckpointVolumeSpec();
+        volume.storageClassName = E2eCluster.STORAGE_CLASS;
+        volume.size = "1Gi";
+        job.getSpec().training.checkpointVolume = volume;
+        admin.resource(job).create();
+        Jobs.awaitPods(ns, "gan", "2 workers Running", pods -> pods.stream().filter(Jobs::running).count() == 2);
+        awaitStep(ns, "gan", 100);
+        // As `kubectl delete pods -l dgan.io/job=gan` would: no rank is left to warm-start a replacement, so the
+        // operator restarts every rank from the checkpoints instead of replacing each and waiting for a welcome.
+        admin.pods().inNamespace(ns).withLabel("dgan.io/job", "gan").delete();
+        Jobs.awaitPhase(ns, "gan", "Succeeded", RUN);
+        DecentralizedGANJob done = Jobs.get(ns, "gan");
+        assertThat(done.getStatus().restarts).isGreaterThanOrEqualTo(1);
+        assertThat(Jobs.pods(ns, "gan")).as("every rank finished").allMatch(p -> "Succeeded".equals(p.getStatus().getPhase()));
+        System.out.println("[real-cluster] every worker deleted at step >= 100: restarted (" + done.getStatus().restarts
+                + " restarts counted) and Succeeded");
+    }
+
+    @Test
     @Order(6)
     void deletingTheJobRemovesEveryDependent() {
         String ns = Jobs.namespace("gc");

@@ -393,10 +393,18 @@ public final class ProcessNode implements AutoCloseable {
         removeHosts(pod);
     }
 
+    /**
+     * Removes a pod this node has stopped, as the kubelet does: the delete carries the pod's UID as a precondition, so
+     * a late call (a queued update of a pod already gone) can never remove a newer pod of the same name, such as the
+     * worker a job creates on resume or a rank's replacement.
+     */
     private void finalDelete(Pod pod) {
+        String uid = pod.getMetadata().getUid();
+        var options = new io.fabric8.kubernetes.api.model.DeleteOptionsBuilder().withGracePeriodSeconds(0L)
+                .withNewPreconditions().withUid(uid).endPreconditions().build();
         try {
-            client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-                    .withGracePeriod(0).delete();
+            client.raw("/api/v1/namespaces/" + pod.getMetadata().getNamespace() + "/pods/" + pod.getMetadata().getName(),
+                    "DELETE", options);
         } catch (KubernetesClientException e) {
             LOG.debug("final delete of {}: {}", pod.getMetadata().getName(), e.getMessage());
         }

@@ -352,7 +352,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             FailureResponse response = FailureResponse.decide(policy, status.restarts, spec.workers,
                     new TreeSet<>(status.topology.excludedRanks), rank, what, exitCode, followsTopologyLive(),
                     spec.topology.type + " / " + algorithm(), excluded -> planner.plan(spec.topology.type,
-                            spec.workers, spec.topology.gossipRounds, spec.topology.seed, epoch() + 1, excluded).connected());
+                            spec.workers, spec.topology.gossipRounds, spec.topology.seed, epoch() + 1, excluded).connected(),
+                    memberLeft(rank));
             if (response.kind() == FailureResponse.Kind.FAIL) return fail(response.reason(), response.message());
             status.restarts++;
             worker.restarts = worker.restarts == null ? 1 : worker.restarts + 1;
@@ -389,6 +390,20 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 }
             }
             return null;
+        }
+
+        /**
+         * Whether a rank other than {@code lost} runs as a member now: its pod ready and not being deleted, the rank
+         * not cut out of the graph. A replacement whose pod is not ready yet is not one (it waits for a welcome
+         * itself); one that is ready counts, although its welcome may still be a sync point away.
+         */
+        boolean memberLeft(int lost) {
+            for (int rank = 0; rank < spec.workers; rank++) {
+                if (rank == lost || status.topology.excludedRanks.contains(rank)) continue;
+                Pod pod = pods.get(rank);
+                if (pod != null && !deleting(pod) && ready(pod)) return true;
+            }
+            return false;
         }
 
         /**

@@ -32,10 +32,12 @@ public record FailureResponse(Kind kind, String reason, String message, Set<Inte
      * @param followsLive     whether the job's workers follow topology epochs live (static graph, gossip)
      * @param notLiveWhy      why not, for the message ("RandomRing / dp-oadam")
      * @param connected       whether the graph without the given ranks is connected
+     * @param memberLeft      whether another rank still runs as a member of the graph (ready, not being deleted, not
+     *                        itself cut out or awaiting its replacement): the one that would welcome the lost rank back
      */
     public static FailureResponse decide(FailurePolicy policy, int restarts, int workers, Set<Integer> excludedBefore,
                                          int rank, String what, Integer exitCode, boolean followsLive,
-                                         String notLiveWhy, Predicate<Set<Integer>> connected) {
+                                         String notLiveWhy, Predicate<Set<Integer>> connected, boolean memberLeft) {
         if (exitCode != null && policy.nonRetryableExitCodes.contains(exitCode)) {
             return new FailureResponse(Kind.FAIL, "NonRetryableExitCode", "rank " + rank + " exited with " + exitCode
                     + ", listed in spec.failurePolicy.nonRetryableExitCodes", Set.of(), false);
@@ -52,6 +54,15 @@ public record FailureResponse(Kind kind, String reason, String message, Set<Inte
             return new FailureResponse(Kind.RESTART_JOB, null, "rank " + rank + " " + what
                     + "; spec.failurePolicy.onWorkerFailure=" + action + " needs workers that follow topology epochs "
                     + "live, which " + notLiveWhy + " workers do not; restarting all workers", Set.of(), true);
+        }
+        if (!FailurePolicy.RESTART_JOB.equals(action) && !memberLeft) {
+            // A replacement rejoins warm-started from a running member's state; with none left (every pod deleted at
+            // once, a drain of the only node, a second loss before the first replacement was welcomed) each
+            // replacement would wait for a welcome that never comes. Restart everyone from the newest shared
+            // checkpoint instead.
+            return new FailureResponse(Kind.RESTART_JOB, null, "rank " + rank + " " + what + " and no other rank is "
+                    + "running to warm-start its replacement; restarting all workers from their newest shared "
+                    + "checkpoint", Set.of(), false);
         }
         if (FailurePolicy.REWIRE_AND_REPLACE.equals(action)) {
             TreeSet<Integer> excluded = new TreeSet<>(excludedBefore);

@@ -27,8 +27,25 @@ public final class PodActions {
         }
     }
 
+    /**
+     * Deletes this pod, not whatever pod has its name now: the delete carries the pod's UID as a precondition (as
+     * Kubernetes' own controllers do), so a decision taken on a cached, older pod never removes the rank's newer pod
+     * of the same name. Gone already, or replaced by a newer pod: nothing to do.
+     */
     public void delete(Pod pod) {
-        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
+        String uid = pod.getMetadata().getUid();
+        if (uid == null) {
+            client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
+            return;
+        }
+        var options = new io.fabric8.kubernetes.api.model.DeleteOptionsBuilder().withNewPreconditions().withUid(uid)
+                .endPreconditions().build();
+        try {
+            client.raw("/api/v1/namespaces/" + pod.getMetadata().getNamespace() + "/pods/" + pod.getMetadata().getName(),
+                    "DELETE", options);
+        } catch (KubernetesClientException ex) {
+            if (ex.getCode() != 404 && ex.getCode() != 409) throw ex;
+        }
     }
 
     /** Creates the claim unless it exists (a rank's checkpoint claim outlives its pods). */

@@ -90,29 +90,43 @@ class DecisionsTest {
         policy.onWorkerFailure = "RewireAndReplace";
         policy.minHealthyWorkers = 3;
         java.util.function.Predicate<Set<Integer>> ring4 = out -> out.size() < 2; // a ring minus one rank is a path
-        assertThat(FailureResponse.decide(policy, 0, 4, Set.of(), 1, "failed (exit 2)", 2, true, "Ring / dp-oadam", ring4))
+        assertThat(FailureResponse.decide(policy, 0, 4, Set.of(), 1, "failed (exit 2)", 2, true, "Ring / dp-oadam", ring4, true))
                 .satisfies(r -> {
                     assertThat(r.kind()).isEqualTo(FailureResponse.Kind.FAIL);
                     assertThat(r.reason()).isEqualTo("NonRetryableExitCode");
                 });
-        assertThat(FailureResponse.decide(policy, 3, 4, Set.of(), 1, "failed (exit 1)", 1, true, "Ring / dp-oadam", ring4)
+        assertThat(FailureResponse.decide(policy, 3, 4, Set.of(), 1, "failed (exit 1)", 1, true, "Ring / dp-oadam", ring4, true)
                 .reason()).isEqualTo("RestartBudgetExhausted");
         FailureResponse rewire = FailureResponse.decide(policy, 0, 4, Set.of(), 1, "failed (exit 1)", 1, true,
-                "Ring / dp-oadam", ring4);
+                "Ring / dp-oadam", ring4, true);
         assertThat(rewire.kind()).isEqualTo(FailureResponse.Kind.REWIRE);
         assertThat(rewire.excluded()).containsExactly(1);
         FailureResponse disconnected = FailureResponse.decide(policy, 1, 4, Set.of(1), 3, "was deleted", null, true,
-                "Ring / dp-oadam", ring4);
+                "Ring / dp-oadam", ring4, true);
         assertThat(disconnected.kind()).isEqualTo(FailureResponse.Kind.RESTART_JOB);
         assertThat(disconnected.message()).contains("form a disconnected graph");
         assertThat(disconnected.counted()).isFalse();
         FailureResponse notLive = FailureResponse.decide(policy, 0, 4, Set.of(), 1, "failed (exit 1)", 1, false,
-                "RandomRing / dp-oadam", ring4);
+                "RandomRing / dp-oadam", ring4, true);
         assertThat(notLive.kind()).isEqualTo(FailureResponse.Kind.RESTART_JOB);
         assertThat(notLive.message()).contains("RandomRing / dp-oadam workers do not");
         policy.onWorkerFailure = "Replace";
-        assertThat(FailureResponse.decide(policy, 0, 4, Set.of(), 1, "was evicted", null, true, "Ring / dp-oadam", ring4)
+        assertThat(FailureResponse.decide(policy, 0, 4, Set.of(), 1, "was evicted", null, true, "Ring / dp-oadam", ring4, true)
                 .kind()).isEqualTo(FailureResponse.Kind.REPLACE);
+        // No member left to warm-start a replacement (every pod deleted at once, or a second loss before the first
+        // replacement is ready): a replaced rank would wait for a welcome forever, so every rank restarts instead.
+        for (String action : List.of("Replace", "RewireAndReplace")) {
+            policy.onWorkerFailure = action;
+            FailureResponse alone = FailureResponse.decide(policy, 0, 4, Set.of(), 1, "was deleted (not by the operator)",
+                    null, true, "Ring / dp-oadam", ring4, false);
+            assertThat(alone.kind()).as(action).isEqualTo(FailureResponse.Kind.RESTART_JOB);
+            assertThat(alone.message()).isEqualTo("rank 1 was deleted (not by the operator) and no other rank is running "
+                    + "to warm-start its replacement; restarting all workers from their newest shared checkpoint");
+            assertThat(alone.counted()).isFalse();
+        }
+        policy.onWorkerFailure = "RestartJob";
+        assertThat(FailureResponse.decide(policy, 0, 4, Set.of(), 1, "failed (exit 1)", 1, true, "Ring / dp-oadam",
+                ring4, false).counted()).as("a RestartJob policy restarts as it always does").isTrue();
     }
 
     @Test

@@ -208,6 +208,27 @@ class PoliciesMockTest {
     }
 
     @Test
+    void everyPodDeletedAtOnceRestartsTheJobInsteadOfReplacementsWaitingOnEachOther() {
+        Map<String, String> before = running("alldeleted", 2, "Ring", j -> j.getSpec().failurePolicy.onWorkerFailure = "Replace");
+        // A user deleting every worker (or a drain of the only node): no rank is left to warm-start a replacement.
+        client.pods().inNamespace(NS).withLabel("dgan.io/job", "alldeleted").delete();
+        Eventually.await("both ranks recreated", WAIT, () -> {
+            Map<String, String> now = uids("alldeleted");
+            return now.size() == 2 && before.keySet().stream().noneMatch(k -> before.get(k).equals(now.get(k)));
+        });
+        assertThat(events("alldeleted")).anyMatch(m -> m.contains("no other rank is running to warm-start its replacement"));
+        // A restart, not a replacement: no rank is named as a new process that waits for a welcome.
+        JsonNode topology = topology("alldeleted");
+        JsonNode since = topology.path("memberSince");
+        for (int r = 0; r < 2; r++) {
+            assertThat(since.path(r).asLong()).as("memberSince of rank %d", r).isZero();
+        }
+        cluster.markAllReady(NS, "alldeleted");
+        Eventually.await("Running", WAIT, () -> "Running".equals(cluster.phase(NS, "alldeleted")));
+        assertThat(cluster.get(NS, "alldeleted").getStatus().restarts).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
     void aWorkerPendingPastTheStartTimeoutFailsTheJobWithThePodsReason() {
         DecentralizedGANJob job = TestJobs.job("stuck", 2, "Ring");
         job.getSpec().runPolicy.startTimeoutSeconds = 120L;
