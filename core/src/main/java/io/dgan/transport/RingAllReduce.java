@@ -21,6 +21,9 @@ import java.nio.FloatBuffer;
  * has sent its first all-gather message, so a collective is given up (on every member, by an abort) only while that
  * cannot have happened or when a final segment was lost with the member; otherwise it is finished over the old
  * members, the rest of the all-gather taken from a member before the lost one if need be (see {@code Guarded}).
+ * A guarded call for an iteration this reducer has already completed returns that result without communicating:
+ * a caller redoing several collectives because a later one was given up must not redo the ones every survivor
+ * completed.
  */
 public final class RingAllReduce {
     /** Collective channels start here so that they never collide with gossip channels (player indices). */
@@ -114,6 +117,20 @@ public final class RingAllReduce {
                     + java.util.Arrays.toString(members) + " of this all-reduce");
         }
         if (n == 1) {
+            return;
+        }
+        if (guard != null && done != null && doneIteration == iteration) {
+            // Asked again for a collective this rank completed (same reducer, same iteration): the caller redoes a
+            // body of several collectives because a later one was given up. Every other survivor completes this one
+            // over the old members too (see Guarded) and never redoes it, so this rank must not either: it keeps
+            // the result it has. Redoing it over the new members would wait for ranks already in the next one.
+            FloatBuffer result = done.duplicate();
+            result.clear();
+            result.limit(length);
+            FloatBuffer into = data.duplicate();
+            into.position(data.position());
+            into.put(result);
+            guard.completed(this);
             return;
         }
         int[] start = boundaries(n);

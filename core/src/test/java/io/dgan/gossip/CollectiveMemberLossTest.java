@@ -143,6 +143,8 @@ class CollectiveMemberLossTest {
         final List<List<String>> logs = new ArrayList<>();
         final CountDownLatch[] firstDone = new CountDownLatch[M];
         final List<Future<float[][]>> results = new ArrayList<>();
+        /** Both collectives in one body at one iteration, as a GAN worker's sync point (losses, then consensus). */
+        boolean oneSyncPoint;
 
         Job() {
             for (int r = 0; r < M; r++) {
@@ -164,6 +166,24 @@ class CollectiveMemberLossTest {
             LiveTopology topo = new LiveTopology(transports[r], published::get, logs.get(r)::add);
             RingAllReduce reducer = new RingAllReduce(transports[r], L, CHANNEL);
             float[][] out = new float[2][];
+            if (oneSyncPoint) {
+                RingAllReduce second = new RingAllReduce(transports[r], L, CHANNEL + 1);
+                FloatBuffer a = FloatBuffer.allocate(L);
+                FloatBuffer b = FloatBuffer.allocate(L);
+                topo.collective(() -> {
+                    a.put(0, x(r));
+                    reducer.average(a, topo.collectiveTag(), K, topo.members(), topo.hook());
+                    firstDone[r].countDown();
+                    b.put(0, x(r));
+                    second.average(b, topo.collectiveTag(), K, topo.members(), topo.hook());
+                    return true;
+                });
+                out[0] = new float[L];
+                out[1] = new float[L];
+                a.get(0, out[0]);
+                b.get(0, out[1]);
+                return out;
+            }
             for (int c = 0; c < 2; c++) {
                 long k = K + c;
                 FloatBuffer buf = FloatBuffer.allocate(L);
@@ -317,6 +337,37 @@ class CollectiveMemberLossTest {
         // Rank 1 had entered the next collective over the old members before the epoch came; still in its
         // reduce-scatter (nobody can have completed it), it gave that one up rather than wait for rank 0 in vain.
         assertThat(job.logged(1, "iteration " + (K + 1) + ", members [0, 1, 2, 3]) at step 0/5"))
+                .as("logs of rank 1: " + job.logs.get(1)).isTrue();
+    }
+
+    /**
+     * The loss above inside one sync point of two collectives at one iteration (a GAN worker's: the losses, then the
+     * consensus distance). Rank 1 completes the first, enters the second over the old members and gives it up (still
+     * in its reduce-scatter), then redoes the body. It must not redo the first: ranks 0 and 3 complete that one over
+     * the old members (rank 3 with rank 1's replay) and go on to the second over the new ones. Found on a real
+     * cluster: a rank that redid the losses' collective waited for ranks already in the consensus one, for good.
+     */
+    @Test
+    void aRankRedoingASyncPointKeepsTheCollectivesEverySurvivorCompleted() throws Exception {
+        Job job = new Job();
+        job.oneSyncPoint = true;
+        job.transports[2].dieAfter = M;  // as above: its reduce-scatter and its first all-gather message of the first
+        job.start();
+        job.awaitDeath(2);
+        job.firstDone[1].await(30, TimeUnit.SECONDS);
+        assertThat(job.firstDone[1].getCount()).as("rank 1 completed the first collective").isZero();
+        job.cutOutRank2();
+
+        float[][] r0 = job.result(0);
+        float[][] r1 = job.result(1);
+        float[][] r3 = job.result(3);
+        assertAverage(r0[0], 0, 1, 2, 3);  // the first over the old members, on every survivor
+        assertThat(r1[0]).containsExactly(r0[0]);
+        assertThat(r3[0]).containsExactly(r0[0]);
+        assertAverage(r0[1], 0, 1, 3);     // the second over the survivors
+        assertThat(r1[1]).containsExactly(r0[1]);
+        assertThat(r3[1]).containsExactly(r0[1]);
+        assertThat(job.logged(1, "gave up collective (channel " + (CHANNEL + 1)))
                 .as("logs of rank 1: " + job.logs.get(1)).isTrue();
     }
 }
