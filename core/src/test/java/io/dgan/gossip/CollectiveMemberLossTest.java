@@ -316,22 +316,8 @@ class CollectiveMemberLossTest {
     @Test
     void aMemberLostInTheAllGatherIsReplacedByItsPredecessorsCopyOfTheResult() throws Exception {
         Job job = new Job();
-        job.transports[2].dieAfter = M;  // its M − 1 reduce-scatter messages and its first all-gather message
-        job.start();
-        job.awaitDeath(2);
-        job.firstDone[1].await(30, TimeUnit.SECONDS);
-        assertThat(job.firstDone[1].getCount()).as("rank 1 completed the first collective").isZero();
-        job.cutOutRank2();
-
-        float[][] r0 = job.result(0);
-        float[][] r1 = job.result(1);
-        float[][] r3 = job.result(3);
-        assertAverage(r0[0], 0, 1, 2, 3);
-        assertThat(r1[0]).containsExactly(r0[0]);
-        assertThat(r3[0]).containsExactly(r0[0]);
-        assertAverage(r0[1], 0, 1, 3);
-        assertThat(r1[1]).containsExactly(r0[1]);
-        assertThat(r3[1]).containsExactly(r0[1]);
+        loseRank2AfterItsFirstAllGatherMessage(job);
+        assertFirstOverAllRanksSecondOverTheSurvivors(job);
         assertThat(job.logged(3, "taking the rest of it from rank 1")).as("logs of rank 3: " + job.logs.get(3))
                 .isTrue();
         // Rank 1 had entered the next collective over the old members before the epoch came; still in its
@@ -351,23 +337,35 @@ class CollectiveMemberLossTest {
     void aRankRedoingASyncPointKeepsTheCollectivesEverySurvivorCompleted() throws Exception {
         Job job = new Job();
         job.oneSyncPoint = true;
-        job.transports[2].dieAfter = M;  // as above: its reduce-scatter and its first all-gather message of the first
+        loseRank2AfterItsFirstAllGatherMessage(job);
+        assertFirstOverAllRanksSecondOverTheSurvivors(job);
+        assertThat(job.logged(1, "gave up collective (channel " + (CHANNEL + 1)))
+                .as("logs of rank 1: " + job.logs.get(1)).isTrue();
+    }
+
+    /**
+     * Rank 2 sends its M − 1 reduce-scatter messages and its first all-gather message of the first collective, then
+     * dies; once rank 1 has completed that collective, the epoch cutting rank 2 out is published.
+     */
+    private static void loseRank2AfterItsFirstAllGatherMessage(Job job) throws Exception {
+        job.transports[2].dieAfter = M;
         job.start();
         job.awaitDeath(2);
         job.firstDone[1].await(30, TimeUnit.SECONDS);
         assertThat(job.firstDone[1].getCount()).as("rank 1 completed the first collective").isZero();
         job.cutOutRank2();
+    }
 
+    /** The first collective over the four ranks (rank 2's part was sent), the second over the survivors, on each. */
+    private static void assertFirstOverAllRanksSecondOverTheSurvivors(Job job) throws Exception {
         float[][] r0 = job.result(0);
         float[][] r1 = job.result(1);
         float[][] r3 = job.result(3);
-        assertAverage(r0[0], 0, 1, 2, 3);  // the first over the old members, on every survivor
+        assertAverage(r0[0], 0, 1, 2, 3);
         assertThat(r1[0]).containsExactly(r0[0]);
         assertThat(r3[0]).containsExactly(r0[0]);
-        assertAverage(r0[1], 0, 1, 3);     // the second over the survivors
+        assertAverage(r0[1], 0, 1, 3);
         assertThat(r1[1]).containsExactly(r0[1]);
         assertThat(r3[1]).containsExactly(r0[1]);
-        assertThat(job.logged(1, "gave up collective (channel " + (CHANNEL + 1)))
-                .as("logs of rank 1: " + job.logs.get(1)).isTrue();
     }
 }

@@ -161,13 +161,7 @@ class ClusterSuiteTest {
     @Order(5)
     void suspendThenResumeContinuesFromTheLastCheckpoint() {
         String ns = Jobs.namespace("suspend");
-        DecentralizedGANJob job = Jobs.shortMlp(ns, "gan", 2, 600, 50);
-        var volume = new io.dgan.operator.crd.CheckpointVolumeSpec();
-        volume.storageClassName = E2eCluster.STORAGE_CLASS;
-        volume.size = "1Gi";
-        job.getSpec().training.checkpointVolume = volume;
-        admin.resource(job).create();
-        Jobs.awaitPods(ns, "gan", "2 workers Running", pods -> pods.stream().filter(Jobs::running).count() == 2);
+        startTwoCheckpointingWorkers(ns);
         awaitStep(ns, "gan", 150);
         long before = Jobs.get(ns, "gan").getStatus().progress.minStep;
         admin.resources(DecentralizedGANJob.class).inNamespace(ns).withName("gan")
@@ -203,13 +197,7 @@ class ClusterSuiteTest {
     @Order(5)
     void everyWorkerDeletedAtOnceRestartsFromTheCheckpointsAndFinishes() {
         String ns = Jobs.namespace("alldeleted");
-        DecentralizedGANJob job = Jobs.shortMlp(ns, "gan", 2, 600, 50);
-        var volume = new io.dgan.operator.crd.CheckpointVolumeSpec();
-        volume.storageClassName = E2eCluster.STORAGE_CLASS;
-        volume.size = "1Gi";
-        job.getSpec().training.checkpointVolume = volume;
-        admin.resource(job).create();
-        Jobs.awaitPods(ns, "gan", "2 workers Running", pods -> pods.stream().filter(Jobs::running).count() == 2);
+        startTwoCheckpointingWorkers(ns);
         awaitStep(ns, "gan", 100);
         // As `kubectl delete pods -l dgan.io/job=gan` would: no rank is left to warm-start a replacement, so the
         // operator restarts every rank from the checkpoints instead of replacing each and waiting for a welcome.
@@ -300,6 +288,17 @@ class ClusterSuiteTest {
                         admin.persistentVolumeClaims().inNamespace(ns).list().getItems(),
                         admin.secrets().inNamespace(ns).list().getItems())
                 .flatMap(List::stream).collect(Collectors.groupingBy(o -> o.getKind(), Collectors.counting()));
+    }
+
+    /** A 2-worker MLP job of 600 iterations whose ranks checkpoint every 50 on claims of their own; both Running. */
+    static void startTwoCheckpointingWorkers(String ns) {
+        DecentralizedGANJob job = Jobs.shortMlp(ns, "gan", 2, 600, 50);
+        var volume = new io.dgan.operator.crd.CheckpointVolumeSpec();
+        volume.storageClassName = E2eCluster.STORAGE_CLASS;
+        volume.size = "1Gi";
+        job.getSpec().training.checkpointVolume = volume;
+        admin.resource(job).create();
+        Jobs.awaitPods(ns, "gan", "2 workers Running", pods -> pods.stream().filter(Jobs::running).count() == 2);
     }
 
     static void awaitStep(String ns, String name, long step) {
