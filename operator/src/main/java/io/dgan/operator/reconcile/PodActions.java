@@ -33,13 +33,9 @@ public final class PodActions {
      * of the same name. Gone already, or replaced by a newer pod: nothing to do.
      */
     public void delete(Pod pod) {
-        String uid = pod.getMetadata().getUid();
-        if (uid == null) {
-            client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
-            return;
-        }
-        var options = new io.fabric8.kubernetes.api.model.DeleteOptionsBuilder().withNewPreconditions().withUid(uid)
-                .endPreconditions().build();
+        // A pod without a UID (never the case for one read from the API) gets an empty precondition: a plain delete.
+        var options = new io.fabric8.kubernetes.api.model.DeleteOptionsBuilder().withNewPreconditions()
+                .withUid(pod.getMetadata().getUid()).endPreconditions().build();
         try {
             client.raw("/api/v1/namespaces/" + pod.getMetadata().getNamespace() + "/pods/" + pod.getMetadata().getName(),
                     "DELETE", options);
