@@ -22,7 +22,9 @@ import java.util.List;
  * State per player: "name.m", "name.v", "name.previousDirection"; the step count is s.
  *
  * <p>With {@link SecondMoment#NEIGHBOURHOOD} (dp only) v is formed from a copy of g gossiped with the neighbours'
- * on its own channels (the same rounds and W as the parameters), m from the local g.
+ * on its own channels (the same rounds and W as the parameters), m from the local g. With
+ * {@link SecondMoment#GLOBAL} (dp only, a measurement) v is formed from a copy of g all-reduced over every worker on
+ * the collective channels cp-oadam's gradient average would use (a dp optimizer has none of those).
  */
 final class OptimisticAdam extends AbstractOptimizer {
     private final FloatBuffer[] m;
@@ -35,8 +37,9 @@ final class OptimisticAdam extends AbstractOptimizer {
     private final double[] beta2d;
     private final RingAllReduce[] gradientAverage;  // cp-oadam only
     private final Gossip momentGossip;              // dp with averageMoments only
-    private final FloatBuffer[] mixedGradient;      // dp with a neighbourhood second moment only
-    private final Gossip gradientGossip;            // idem
+    private final FloatBuffer[] mixedGradient;      // dp with a neighbourhood or global second moment only
+    private final Gossip gradientGossip;            // dp with a neighbourhood second moment only
+    private final RingAllReduce[] gradientCopyAverage;  // dp with a global second moment only
 
     OptimisticAdam(OptimizerConfig config, GradientOracle oracle, Transport transport, MixingSchedule schedule) {
         super(config, oracle, transport, schedule);
@@ -81,17 +84,23 @@ final class OptimisticAdam extends AbstractOptimizer {
                 momentGossip.setEpoch(config.epoch());
             }
         }
-        if (config.secondMoment() == SecondMoment.NEIGHBOURHOOD) {
-            mixedGradient = new FloatBuffer[n];
-            for (int p = 0; p < n; p++) {
-                mixedGradient[p] = FloatBuffer.allocate(players.get(p).length());
-            }
-            // Gradients travel on channels after the moments' blocks: 3n .. 4n−1.
-            gradientGossip = new Gossip(transport, schedule, List.of(mixedGradient), config.gossipRounds(), 3 * n);
+        mixedGradient = config.secondMoment() == SecondMoment.LOCAL ? null : new FloatBuffer[n];
+        gradientGossip = config.secondMoment() == SecondMoment.NEIGHBOURHOOD
+                // Gradients travel on channels after the moments' blocks: 3n .. 4n−1.
+                ? new Gossip(transport, schedule, List.of(allocate(mixedGradient)), config.gossipRounds(), 3 * n)
+                : null;
+        if (gradientGossip != null) {
             gradientGossip.setEpoch(config.epoch());
+        }
+        if (config.secondMoment() == SecondMoment.GLOBAL) {
+            allocate(mixedGradient);
+            gradientCopyAverage = new RingAllReduce[n];
+            for (int p = 0; p < n; p++) {
+                gradientCopyAverage[p] = new RingAllReduce(transport, players.get(p).length(),
+                        RingAllReduce.CHANNEL_BASE + p);
+            }
         } else {
-            mixedGradient = null;
-            gradientGossip = null;
+            gradientCopyAverage = null;
         }
     }
 
@@ -139,18 +148,33 @@ final class OptimisticAdam extends AbstractOptimizer {
         adamDirection(true, mixGradients(iteration));
     }
 
+    private FloatBuffer[] allocate(FloatBuffer[] buffers) {
+        for (int p = 0; p < buffers.length; p++) {
+            buffers[p] = FloatBuffer.allocate(players.get(p).length());
+        }
+        return buffers;
+    }
+
     /**
-     * With a neighbourhood second moment: copies every player's gradient and mixes the copies with the neighbours'
-     * (tags of {@code iteration}; 0 for the initial direction, which no other gossip uses). Returns whether it did.
+     * With a neighbourhood or global second moment: copies every player's gradient and mixes the copies with the
+     * neighbours' or averages them over every worker (tags of {@code iteration}; 0 for the initial direction, which
+     * no other gossip or collective of a dp optimizer uses). Returns whether it did.
      */
     private boolean mixGradients(long iteration) {
-        if (gradientGossip == null || gradientGossip.rounds() == 0) {
+        boolean gossip = gradientGossip != null && gradientGossip.rounds() > 0;
+        if (!gossip && gradientCopyAverage == null) {
             return false;
         }
         for (int p = 0; p < players.size(); p++) {
             UpdateKernels.copy(players.get(p).grads(), mixedGradient[p]);
         }
-        gradientGossip.run(iteration);
+        if (gossip) {
+            gradientGossip.run(iteration);
+        } else {
+            for (int p = 0; p < players.size(); p++) {
+                gradientCopyAverage[p].average(mixedGradient[p], config.epoch(), iteration);
+            }
+        }
         return true;
     }
 

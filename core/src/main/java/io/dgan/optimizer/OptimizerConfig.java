@@ -31,9 +31,9 @@ public record OptimizerConfig(Algorithm algorithm, PlayerSettings defaults, Map<
         perPlayer = Map.copyOf(perPlayer);
         Objects.requireNonNull(initialDirection, "initialDirection");
         Objects.requireNonNull(secondMoment, "secondMoment");
-        if (secondMoment == SecondMoment.NEIGHBOURHOOD && !(algorithm.usesGossip() && algorithm.usesAdam())) {
-            throw new IllegalArgumentException("a neighbourhood second moment applies to dp-oadam and rand-dp-oadam, "
-                    + "not " + algorithm);
+        if (secondMoment != SecondMoment.LOCAL && !(algorithm.usesGossip() && algorithm.usesAdam())) {
+            throw new IllegalArgumentException("a " + secondMoment.cliName() + " second moment applies to dp-oadam "
+                    + "and rand-dp-oadam, not " + algorithm);
         }
         if (gossipRounds < 0) {
             throw new IllegalArgumentException("gossip rounds must be >= 0, got " + gossipRounds);

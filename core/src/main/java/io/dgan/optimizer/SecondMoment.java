@@ -10,10 +10,16 @@ package io.dgan.optimizer;
  * 1/3 on a ring with weights 1/3, against 1/M for CP-OAdam's all-reduced gradient); the first
  * moment m stays local. On the complete graph v is then CP-OAdam's v (and with averaged moments, m is CP-OAdam's m;
  * what still differs is each worker's extrapolation point, from its own last direction).
+ *
+ * <p>{@link #GLOBAL} forms v from a copy of the gradient averaged over every worker by a ring all-reduce: CP-OAdam's
+ * v, while the parameters and m stay decentralized. It is not a decentralized method (an all-reduce per iteration,
+ * as CP-OAdam's), but a measurement: the part of the DP/CP gap that v accounts for is what GLOBAL removes, and what
+ * it leaves is the cost of the parameters' own mixing.
  */
 public enum SecondMoment {
     LOCAL,
-    NEIGHBOURHOOD;
+    NEIGHBOURHOOD,
+    GLOBAL;
 
     /** The name on the command line and in config files. */
     public String cliName() {
@@ -26,6 +32,6 @@ public enum SecondMoment {
                 return s;
             }
         }
-        throw new IllegalArgumentException("expected local or neighbourhood, got '" + name + "'");
+        throw new IllegalArgumentException("expected local, neighbourhood or global, got '" + name + "'");
     }
 }

@@ -3,13 +3,15 @@ package io.dgan.optimizer;
 import io.dgan.games.BilinearGame;
 import io.dgan.testing.DenseMixing;
 import io.dgan.testing.Ranks;
+import io.dgan.topology.MixingSchedule;
 import io.dgan.transport.InMemoryNetwork;
 
 import java.nio.FloatBuffer;
 import java.util.List;
 
 /**
- * An optimizer run on a bilinear game (one game per rank, heterogeneity 0.5, seed 3) over the complete graph, with
+ * An optimizer run on a bilinear game (one game per rank, heterogeneity 0.5, seed 3) over the complete graph (or a
+ * given one), with
  * copies of named state buffers taken at every oracle call of iterations 1..steps, and each rank's gradient of its
  * first player at x_0 (the initial direction's oracle call).
  */
@@ -25,6 +27,12 @@ final class OracleCallTrace {
     }
 
     static OracleCallTrace record(OptimizerConfig cfg, int workers, int steps, String... stateNames) {
+        return record(cfg, DenseMixing.fixed("complete", DenseMixing.complete(workers)), workers, steps, stateNames);
+    }
+
+    /** The same over the graph of {@code schedule}. */
+    static OracleCallTrace record(OptimizerConfig cfg, MixingSchedule schedule, int workers, int steps,
+                                  String... stateNames) {
         BilinearGame game = new BilinearGame(4, workers, 0.5, 3);
         float[][][][] seen = new float[workers][steps][stateNames.length][];
         float[][] first = new float[workers][];
@@ -51,8 +59,7 @@ final class OracleCallTrace {
                         }
                     }
                 };
-                self[0] = Optimizers.create(cfg, spying, net.transport(rank),
-                        DenseMixing.fixed("complete", DenseMixing.complete(workers)));
+                self[0] = Optimizers.create(cfg, spying, net.transport(rank), schedule);
                 for (int k = 1; k <= steps; k++) {
                     self[0].step(k);
                 }

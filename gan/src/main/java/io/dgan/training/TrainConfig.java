@@ -24,10 +24,10 @@ import io.dgan.topology.TopologyType;
  * @param initialDirection   d_0 of the first optimistic half step: "oracle" (g_0 = ĝ(x_0), default) or "zero"
  *                           (reconstructed); null reads as "oracle" (config.json files written before the field)
  * @param preset             name of the {@link Preset} the unset settings came from (null: not recorded)
- * @param secondMoment       which gradient Adam's second moment is formed from: "local" (default) or
- *                           "neighbourhood" (gossiped with the neighbours' like the parameters; dp-oadam,
- *                           rand-dp-oadam); null
- *                           reads as "local" (config.json files written before the field)
+ * @param secondMoment       which gradient Adam's second moment is formed from: "local" (default),
+ *                           "neighbourhood" (gossiped with the neighbours' like the parameters) or "global"
+ *                           (all-reduced over every worker, a measurement); dp-oadam, rand-dp-oadam; null reads as
+ *                           "local" (config.json files written before the field)
  */
 public record TrainConfig(int workers, String topology, String algorithm, String model, String dataset, String dataDir,
                           String shard, String loss, int batch, long iterations, double lrG, double lrD,

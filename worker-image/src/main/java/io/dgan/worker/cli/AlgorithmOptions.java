@@ -22,9 +22,10 @@ final class AlgorithmOptions {
     boolean averageMoments;
 
     @Option(names = "--second-moment", description = "the gradient Adam's second moment v is formed from: local "
-            + "(this worker's own batch) or neighbourhood (a copy of it gossiped with the neighbours' like the "
-            + "parameters: one more vector per player and gossip round; dp-oadam, rand-dp-oadam; default "
-            + "${DEFAULT-VALUE})")
+            + "(this worker's own batch), neighbourhood (a copy of it gossiped with the neighbours' like the "
+            + "parameters: one more vector per player and gossip round) or global (a copy of it all-reduced over "
+            + "every worker: CP-OAdam's v, not decentralized; measures how much of the gap to cp-oadam v accounts "
+            + "for); dp-oadam, rand-dp-oadam; default ${DEFAULT-VALUE}")
     String secondMoment = "local";
 
     @Option(names = "--initial-direction", description = "d_0 of the first optimistic half step: oracle (g_0 = "
@@ -54,7 +55,7 @@ final class AlgorithmOptions {
         };
     }
 
-    /** The second moment's source; anything but local or neighbourhood names --second-moment. */
+    /** The second moment's source; anything but local, neighbourhood or global names --second-moment. */
     SecondMoment secondMoment(CommandLine cmd) {
         return Flags.parse(cmd, "--second-moment", () -> SecondMoment.fromCliName(secondMoment));
     }

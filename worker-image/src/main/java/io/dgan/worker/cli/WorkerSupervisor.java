@@ -1,6 +1,7 @@
 package io.dgan.worker.cli;
 
 import io.dgan.optimizer.Algorithm;
+import io.dgan.optimizer.SecondMoment;
 import io.dgan.topology.MixingSchedule;
 import io.dgan.topology.Topologies;
 import io.dgan.topology.TopologySpec;
@@ -74,6 +75,11 @@ final class WorkerSupervisor {
         if (!algorithm.usesGossip() || algorithm == Algorithm.CP_OADAM) {
             throw new IllegalArgumentException("--restart-failed: " + algorithm.cliName() + " cannot take a rank "
                     + "back while it trains (no gossip graph to rejoin); use a gossip algorithm such as dp-oadam");
+        }
+        if (config.secondMoment().equals(SecondMoment.GLOBAL.cliName())) {
+            throw new IllegalArgumentException("--restart-failed: --second-moment global all-reduces the gradient "
+                    + "over every rank at every iteration, so a rank cannot rejoin while it trains; use local or "
+                    + "neighbourhood");
         }
         if (config.workers() < 2) {
             throw new IllegalArgumentException("--restart-failed: needs at least 2 workers (a rank rejoins from "
