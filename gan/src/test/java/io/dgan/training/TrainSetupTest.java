@@ -28,8 +28,10 @@ class TrainSetupTest {
         assertThat(TrainSetup.of(base).optimizerConfig.secondMoment()).isEqualTo(SecondMoment.LOCAL);
         assertThat(TrainSetup.of(base.withSecondMoment("neighbourhood")).optimizerConfig.secondMoment())
                 .isEqualTo(SecondMoment.NEIGHBOURHOOD);
+        assertThat(TrainSetup.of(base.withSecondMoment("global")).optimizerConfig.secondMoment())
+                .isEqualTo(SecondMoment.GLOBAL);
         assertThatThrownBy(() -> base.withSecondMoment("both")).hasMessage(
-                "--second-moment: expected local or neighbourhood, got 'both'");
+                "--second-moment: expected local, neighbourhood or global, got 'both'");
         assertThatThrownBy(() -> base.withWorkers(4, "ring", "cp-oadam").withSecondMoment("neighbourhood"))
                 .hasMessageContaining("--second-moment: neighbourhood applies to dp-oadam and rand-dp-oadam");
     }

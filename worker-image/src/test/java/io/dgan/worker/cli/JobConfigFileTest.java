@@ -131,7 +131,7 @@ class JobConfigFileTest {
         Files.writeString(f, "{\"model\":{\"type\":\"dcgan\"},\"dataset\":{\"type\":\"fashion-mnist\"},"
                 + "\"optimizer\":{\"algorithm\":\"dp-oadam\",\"secondMoment\":\"mixed\"},\"training\":{}}");
         assertThatThrownBy(() -> JobConfigFile.read(f, 2))
-                .hasMessageEndingWith(": optimizer.secondMoment: expected local or neighbourhood, got 'mixed'");
+                .hasMessageEndingWith(": optimizer.secondMoment: expected local, neighbourhood or global, got 'mixed'");
         // A run's config.json written before these fields existed reads back with the defaults.
         Path old = dir.resolve("old-config.json");
         com.fasterxml.jackson.databind.node.ObjectNode tree = JsonOutput.mapper().valueToTree(

@@ -94,6 +94,10 @@ class RestartFailedProcessTest {
                 "--iterations", "2", "--run-dir", dir.resolve("c").toString());
         assertThat(cp.exitCode()).isEqualTo(2);
         assertThat(cp.err()).contains("--restart-failed: cp-oadam cannot take a rank back");
+        CliRun global = CliRun.of("train", "--restart-failed", "--workers", "4", "--second-moment", "global",
+                "--iterations", "2", "--run-dir", dir.resolve("e").toString());
+        assertThat(global.exitCode()).isEqualTo(2);
+        assertThat(global.err()).contains("--restart-failed: --second-moment global all-reduces the gradient");
         CliRun negative = CliRun.of("train", "--restart-failed=-1", "--workers", "4",
                 "--iterations", "2", "--run-dir", dir.resolve("d").toString());
         assertThat(negative.exitCode()).isEqualTo(2);

@@ -105,7 +105,7 @@ class TrainCommandTest {
         TrainCommand defaults = new TrainCommand();
         new picocli.CommandLine(defaults).parseArgs();
         assertThat(defaults.buildConfig().secondMoment()).isEqualTo("local");
-        for (String[] args : new String[][] {{"--second-moment", "global"},
+        for (String[] args : new String[][] {{"--second-moment", "mixed"},
                 {"--algorithm", "cp-oadam", "--second-moment", "neighbourhood"}}) {
             java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of("train", "--in-process"));
             all.addAll(java.util.List.of(args));
