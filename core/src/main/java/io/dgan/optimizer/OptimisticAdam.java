@@ -68,11 +68,7 @@ final class OptimisticAdam extends AbstractOptimizer {
             moments.add(v[p]);
         }
         if (config.algorithm() == Algorithm.CP_OADAM) {
-            gradientAverage = new RingAllReduce[n];
-            for (int p = 0; p < n; p++) {
-                gradientAverage[p] = new RingAllReduce(transport, players.get(p).length(),
-                        RingAllReduce.CHANNEL_BASE + p);
-            }
+            gradientAverage = playerAllReduces(transport);
             momentGossip = null;
         } else {
             gradientAverage = null;
@@ -94,11 +90,7 @@ final class OptimisticAdam extends AbstractOptimizer {
         }
         if (config.secondMoment() == SecondMoment.GLOBAL) {
             allocate(mixedGradient);
-            gradientCopyAverage = new RingAllReduce[n];
-            for (int p = 0; p < n; p++) {
-                gradientCopyAverage[p] = new RingAllReduce(transport, players.get(p).length(),
-                        RingAllReduce.CHANNEL_BASE + p);
-            }
+            gradientCopyAverage = playerAllReduces(transport);
         } else {
             gradientCopyAverage = null;
         }
@@ -146,6 +138,18 @@ final class OptimisticAdam extends AbstractOptimizer {
         oracle.computeGradients(iteration);
         averageGradients(iteration);
         adamDirection(true, mixGradients(iteration));
+    }
+
+    /**
+     * One all-reduce per player on channel CHANNEL_BASE + player index: cp-oadam's gradient average, or (dp, which
+     * has none) a global second moment's.
+     */
+    private RingAllReduce[] playerAllReduces(Transport transport) {
+        RingAllReduce[] reducers = new RingAllReduce[players.size()];
+        for (int p = 0; p < reducers.length; p++) {
+            reducers[p] = new RingAllReduce(transport, players.get(p).length(), RingAllReduce.CHANNEL_BASE + p);
+        }
+        return reducers;
     }
 
     private FloatBuffer[] allocate(FloatBuffer[] buffers) {

@@ -40,6 +40,14 @@ public record OptimizerConfig(Algorithm algorithm, PlayerSettings defaults, Map<
         }
     }
 
+    /**
+     * Whether every iteration all-reduces over every rank (cp-oadam's gradient, or the gradient copy of a global
+     * second moment): a rank can then be neither cut out nor taken back while the job trains.
+     */
+    public boolean allReducesEveryIteration() {
+        return algorithm == Algorithm.CP_OADAM || secondMoment == SecondMoment.GLOBAL;
+    }
+
     /** The hyperparameters in force for the player called {@code name}. */
     public PlayerSettings settingsFor(String name) {
         return perPlayer.getOrDefault(name, defaults);

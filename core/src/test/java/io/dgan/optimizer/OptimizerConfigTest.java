@@ -22,6 +22,18 @@ class OptimizerConfigTest {
         assertThat(c.toBuilder().build()).isEqualTo(c);
     }
 
+    /** cp-oadam and a global second moment need every rank at every iteration; the gossip-only settings do not. */
+    @Test
+    void onlyCpOadamAndAGlobalSecondMomentAllReduceEveryIteration() {
+        assertThat(OptimizerConfig.builder(Algorithm.CP_OADAM).build().allReducesEveryIteration()).isTrue();
+        assertThat(OptimizerConfig.builder(Algorithm.DP_OADAM).secondMoment(SecondMoment.GLOBAL).build()
+                .allReducesEveryIteration()).isTrue();
+        assertThat(OptimizerConfig.builder(Algorithm.DP_OADAM).secondMoment(SecondMoment.NEIGHBOURHOOD).build()
+                .allReducesEveryIteration()).isFalse();
+        assertThat(OptimizerConfig.builder(Algorithm.RAND_DP_OADAM).build().allReducesEveryIteration()).isFalse();
+        assertThat(OptimizerConfig.builder(Algorithm.DPOSG).build().allReducesEveryIteration()).isFalse();
+    }
+
     @Test
     void badValuesNameWhatIsWrong() {
         assertThatThrownBy(() -> OptimizerConfig.builder(Algorithm.DPOSG).learningRate(0).build())

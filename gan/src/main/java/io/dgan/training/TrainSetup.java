@@ -79,6 +79,10 @@ public final class TrainSetup {
         return algorithm;
     }
 
+    public OptimizerConfig optimizerConfig() {
+        return optimizerConfig;
+    }
+
     /** The mixing schedule (null when there is no gossip: one worker, or an algorithm without it). */
     public MixingSchedule schedule() {
         return schedule;

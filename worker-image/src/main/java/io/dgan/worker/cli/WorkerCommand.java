@@ -231,10 +231,9 @@ public final class WorkerCommand implements Callable<Integer> {
             excluded = topo.excludedRanks();
             config = config.toBuilder().epoch(epoch).gossipRounds(topo.gossipRounds()).build();
         }
-        // Followed live unless there is nothing to follow: one worker, or cp-oadam (no gossip; its all-reduce of
-        // the gradients needs every rank), or a global second moment (the same all-reduce, of a copy).
-        boolean followTopology = watcher != null && workers > 1 && algorithm != Algorithm.CP_OADAM
-                && config.secondMoment() != io.dgan.optimizer.SecondMoment.GLOBAL;
+        // Followed live unless there is nothing to follow (one worker) or a rank's loss must stop the job (an
+        // all-reduce every iteration needs every rank).
+        boolean followTopology = watcher != null && workers > 1 && !config.allReducesEveryIteration();
         List<String> playerNames = g.playerNames();
         float[][] initial = g.initialPoint();
         long[] lengths = java.util.Arrays.stream(initial).mapToLong(a -> a.length).toArray();
@@ -421,10 +420,10 @@ public final class WorkerCommand implements Callable<Integer> {
             int metricsBound = metricsPort > 0 ? metrics.serve(bind, metricsPort) : 0;
             metrics.topologyEpoch(epoch);
             Algorithm algorithm = gan.setup().algorithm();
-            // The topology is followed live unless a rank's loss must stop the job: one worker, cp-oadam or a global
-            // second moment (an all-reduce of the gradients needs every rank at every iteration).
-            boolean followTopology = watcher != null && workers > 1 && algorithm != Algorithm.CP_OADAM
-                    && !config.secondMoment().equals(io.dgan.optimizer.SecondMoment.GLOBAL.cliName());
+            // Followed live unless there is nothing to follow (one worker) or a rank's loss must stop the job (an
+            // all-reduce every iteration needs every rank).
+            boolean followTopology = watcher != null && workers > 1
+                    && !gan.setup().optimizerConfig().allReducesEveryIteration();
             GrpcTransportConfig transportConfig = GrpcTransportConfig.builder(job, rank, workers)
                     .bindHost(bind).port(gossipPort)
                     .layoutHash(gan.layoutHash())
