@@ -28,6 +28,14 @@ public class FailurePolicy {
     @Default("3")
     public Integer maxRestarts = 3;
 
+    @com.fasterxml.jackson.annotation.JsonPropertyDescription("Seconds a worker waits for a neighbour's parameters "
+            + "before it gives the neighbour up and exits 1, so that a hung or cut-off peer becomes a worker failure "
+            + "this policy handles (env DGAN_RECEIVE_TIMEOUT_SECONDS of each worker pod). Keep it above rank 0's "
+            + "longest evaluation: the others wait in their receive meanwhile. Absent: the worker's default, 1800. "
+            + "Applies to pods created after a change.")
+    @Min(1)
+    public Long receiveTimeoutSeconds;
+
     /** Exit codes that fail the job at once (a bug, not a lost node). */
     public List<Integer> nonRetryableExitCodes = new ArrayList<>();
 }

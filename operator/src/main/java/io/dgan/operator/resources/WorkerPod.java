@@ -37,6 +37,8 @@ import java.util.Map;
  */
 public final class WorkerPod {
     public static final String CONTAINER = "worker";
+    /** The worker's --receive-timeout, from spec.failurePolicy.receiveTimeoutSeconds when set. */
+    public static final String RECEIVE_TIMEOUT_ENV = "DGAN_RECEIVE_TIMEOUT_SECONDS";
     public static final String TOPOLOGY_VOLUME = "dgan-topology";
     public static final String CONFIG_VOLUME = "dgan-config";
     public static final String RUN_VOLUME = "dgan-run";
@@ -220,6 +222,9 @@ public final class WorkerPod {
         env.add(env("DGAN_RUN_DIR", RUN_DIR));
         env.add(env("DGAN_CHECKPOINT_DIR", spec.training.checkpointDir));
         env.add(env(GossipTlsSecret.ENV, GossipTlsSecret.MOUNT_DIR));
+        if (spec.failurePolicy != null && spec.failurePolicy.receiveTimeoutSeconds != null) {
+            env.add(env(RECEIVE_TIMEOUT_ENV, Long.toString(spec.failurePolicy.receiveTimeoutSeconds)));
+        }
         return env;
     }
 

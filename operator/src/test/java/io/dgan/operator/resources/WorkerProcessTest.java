@@ -85,8 +85,64 @@ class WorkerProcessTest {
         assertThat(Files.readString(dir.resolve("rank-0.err"))).contains("resnet-wgan-gp+sn");
     }
 
+    /**
+     * spec.failurePolicy.receiveTimeoutSeconds reaches the worker: with 3 s, a rank whose neighbour stops answering
+     * (SIGSTOP: alive, connected, silent) gives it up and exits 1 within seconds, naming the wait, where the worker's
+     * default would wait 30 minutes; the operator then applies the failure policy to the pod.
+     */
+    @Test
+    void aHungNeighbourIsGivenUpAfterTheJobsReceiveTimeout() throws Exception {
+        Assumptions.assumeTrue(Files.isRegularFile(JAR), "worker jar not built: " + JAR.toAbsolutePath());
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/kill")), "needs /bin/kill to stop a process");
+        DecentralizedGANJob job = TestJobs.job("gan", 2, "Ring");
+        job.getSpec().model.type = "mlp";
+        job.getSpec().dataset.type = "synthetic";
+        job.getSpec().optimizer.batchSize = 16;
+        job.getSpec().training.iterations = 10_000_000L;
+        job.getSpec().training.evalEvery = 0L;
+        job.getSpec().training.checkpointEvery = 10_000_000L;
+        job.getSpec().failurePolicy.receiveTimeoutSeconds = 3L;
+        List<Process> ranks = startRenderedPods(job);
+        try {
+            Path progress = dir.resolve("run-0").resolve("metrics.jsonl");
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (!(Files.isRegularFile(progress) && Files.size(progress) > 0) && System.nanoTime() < until) {
+                assertThat(ranks.get(0).isAlive()).as(Files.readString(dir.resolve("rank-0.err"))).isTrue();
+                Thread.sleep(200);
+            }
+            assertThat(Files.isRegularFile(progress)).as("rank 0 trains").isTrue();
+            assertThat(new ProcessBuilder("/bin/kill", "-STOP", Long.toString(ranks.get(1).pid())).start()
+                    .waitFor()).isZero();
+            long stopped = System.nanoTime();
+            assertThat(ranks.get(0).waitFor(90, TimeUnit.SECONDS)).as("rank 0 gives its silent neighbour up").isTrue();
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - stopped);
+            String err = Files.readString(dir.resolve("rank-0.err"));
+            assertThat(ranks.get(0).exitValue()).as(err).isEqualTo(1);
+            assertThat(err).contains("waited 3000 ms");
+            assertThat(seconds).as("seconds from SIGSTOP to exit").isLessThan(60);
+        } finally {
+            for (Process p : ranks) p.destroyForcibly();
+        }
+    }
+
     /** Starts the worker jar once per rank with the pod's args and env (addresses on loopback); checks the ends. */
     private void runRenderedPods(DecentralizedGANJob job, long iterations, int timeoutSeconds) throws Exception {
+        List<Process> ranks = startRenderedPods(job);
+        for (int rank = 0; rank < 2; rank++) {
+            Process p = ranks.get(rank);
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(timeoutSeconds, TimeUnit.SECONDS)).isTrue();
+            String err = Files.readString(dir.resolve("rank-" + rank + ".err"));
+            assertThat(p.exitValue()).as(err).isZero();
+            JsonNode summary = new ObjectMapper().readTree(out);
+            assertThat(summary.get("iterations").asLong()).as(err).isEqualTo(iterations); // from the rendered config
+            assertThat(err).contains("ring").contains("2 workers"); // topology from the mounted topology file
+            assertThat(summary.get("paramDigests")).isNotEmpty();
+        }
+    }
+
+    /** The worker jar once per rank with the pod's args and env (addresses on loopback, mounts in the temp dir). */
+    private List<Process> startRenderedPods(DecentralizedGANJob job) throws Exception {
         Path topology = dir.resolve("topology.json");
         Files.writeString(topology, TopologyConfigMap.desired(job, new TopologyPlanner().plan("Ring", 2, 1, 0, 1,
                 List.of())).getData().get(TopologyConfigMap.KEY));
@@ -124,17 +180,7 @@ class WorkerProcessTest {
             pb.environment().putAll(env);
             ranks.add(pb.start());
         }
-        for (int rank = 0; rank < 2; rank++) {
-            Process p = ranks.get(rank);
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(timeoutSeconds, TimeUnit.SECONDS)).isTrue();
-            String err = Files.readString(dir.resolve("rank-" + rank + ".err"));
-            assertThat(p.exitValue()).as(err).isZero();
-            JsonNode summary = new ObjectMapper().readTree(out);
-            assertThat(summary.get("iterations").asLong()).as(err).isEqualTo(iterations); // from the rendered config
-            assertThat(err).contains("ring").contains("2 workers"); // topology from the mounted topology file
-            assertThat(summary.get("paramDigests")).isNotEmpty();
-        }
+        return ranks;
     }
 
     static String javaBin() {

@@ -152,9 +152,12 @@ public final class WorkerCommand implements Callable<Integer> {
             description = "seconds to wait for the neighbours to resolve and answer (default ${DEFAULT-VALUE})")
     long connectTimeoutSeconds;
 
-    @Option(names = "--receive-timeout", defaultValue = "120",
-            description = "seconds to wait for a neighbour's vector (default ${DEFAULT-VALUE})")
-    long receiveTimeoutSeconds;
+    @Option(names = "--receive-timeout", defaultValue = "${env:DGAN_RECEIVE_TIMEOUT_SECONDS}",
+            paramLabel = "<receiveTimeoutSeconds>",
+            description = "seconds to wait for a neighbour's vector before the worker gives the neighbour up and "
+                    + "exits 1 [DGAN_RECEIVE_TIMEOUT_SECONDS] (default 120 for a game; 1800 for a GAN worker, "
+                    + "whose neighbours wait while rank 0 evaluates: set it above the longest evaluation)")
+    Long receiveTimeoutOption;
 
     @Option(names = "--exit-with-parent", hidden = true,
             description = "exit when the launching process dies (local multi-process mode: no orphans)")
@@ -182,6 +185,10 @@ public final class WorkerCommand implements Callable<Integer> {
         }
         if (rank < 0 || rank >= workers) {
             throw bad("--rank", "expected 0.." + (workers - 1) + ", got " + rank);
+        }
+        if (receiveTimeoutOption != null && receiveTimeoutOption < 1) {
+            throw bad("--receive-timeout", "expected a positive number of seconds (or set "
+                    + "DGAN_RECEIVE_TIMEOUT_SECONDS), got " + receiveTimeoutOption);
         }
         PeerDirectory directory = peerDirectory();
         WireFormat wireFormat = gossip.wireFormat(spec.commandLine());
@@ -251,7 +258,7 @@ public final class WorkerCommand implements Callable<Integer> {
                 .tls(tls)
                 .awaitReplacements(followTopology)
                 .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
-                .receiveTimeout(Duration.ofSeconds(receiveTimeoutSeconds))
+                .receiveTimeout(Duration.ofSeconds(receiveTimeoutSeconds(GAME_RECEIVE_TIMEOUT_SECONDS)))
                 .build();
         long started = System.nanoTime();
         try (metrics; GrpcTransport transport = workers > 1
@@ -433,7 +440,7 @@ public final class WorkerCommand implements Callable<Integer> {
                     .tls(tls)
                     .awaitReplacements(followTopology)
                     .connectTimeout(Duration.ofSeconds(connectTimeoutSeconds))
-                    .receiveTimeout(Duration.ofSeconds(ganReceiveTimeout()))
+                    .receiveTimeout(Duration.ofSeconds(receiveTimeoutSeconds(GAN_RECEIVE_TIMEOUT_SECONDS)))
                     .build();
             try (GrpcTransport transport = workers > 1
                     ? new GrpcTransport(transportConfig, directory, metrics, say)
@@ -555,6 +562,9 @@ public final class WorkerCommand implements Callable<Integer> {
 
     /** Set by the local launcher ({@code dgan train}): its M worker processes share the machine's cores. */
     static final String THREADS_ENV = "DGAN_THREADS_PER_WORKER";
+    /** Receive timeouts when --receive-timeout and DGAN_RECEIVE_TIMEOUT_SECONDS are absent. */
+    static final long GAME_RECEIVE_TIMEOUT_SECONDS = 120;
+    static final long GAN_RECEIVE_TIMEOUT_SECONDS = 1800;
 
     /**
      * Native threads of a GAN worker, which runs alone in its process: the configuration's threadsPerWorker
@@ -582,13 +592,15 @@ public final class WorkerCommand implements Callable<Integer> {
     }
 
     /**
-     * Rank 0 evaluates (FID, sample grids) while the others wait in their next gossip receive: unless
-     * --receive-timeout is given, a GAN worker waits up to 30 minutes rather than the game default.
+     * --receive-timeout (or DGAN_RECEIVE_TIMEOUT_SECONDS) when given, else the mode's default: rank 0 evaluates
+     * (FID, sample grids) while the others wait in their next gossip receive, so a GAN worker waits up to 30 minutes
+     * rather than a game's 2.
      */
-    private long ganReceiveTimeout() {
-        boolean given = spec.commandLine().getParseResult() != null
-                && spec.commandLine().getParseResult().hasMatchedOption("--receive-timeout");
-        return given ? receiveTimeoutSeconds : Math.max(receiveTimeoutSeconds, 1800);
+    private long receiveTimeoutSeconds(long modeDefault) {
+        if (receiveTimeoutOption == null) {
+            return modeDefault;
+        }
+        return receiveTimeoutOption;
     }
 
     /**

@@ -49,6 +49,15 @@ class WorkerAndBenchCliTest {
         Run badWire = run("worker", "--rank", "0", "--workers", "2", "--peers", "a:1,b:2", "--wire", "fp8");
         assertThat(badWire.code()).isEqualTo(2);
         assertThat(badWire.err()).contains("--wire");
+
+        Run badTimeout = run("worker", "--rank", "0", "--workers", "2", "--peers", "a:1,b:2", "--receive-timeout", "0");
+        assertThat(badTimeout.code()).isEqualTo(2);
+        assertThat(badTimeout.err()).contains("--receive-timeout: expected a positive number of seconds")
+                .contains("DGAN_RECEIVE_TIMEOUT_SECONDS").hasLineCount(1);
+        Run notATimeout = run("worker", "--rank", "0", "--workers", "2", "--peers", "a:1,b:2", "--receive-timeout",
+                "soon");
+        assertThat(notATimeout.code()).isEqualTo(2);
+        assertThat(notATimeout.err()).contains("--receive-timeout").hasLineCount(1);
     }
 
     @Test
