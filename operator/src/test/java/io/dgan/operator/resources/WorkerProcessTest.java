@@ -40,16 +40,8 @@ class WorkerProcessTest {
     @Test
     void twoRenderedPodsRunTheWorkerEntryPointToTheEnd() throws Exception {
         Assumptions.assumeTrue(Files.isRegularFile(JAR), "worker jar not built: " + JAR.toAbsolutePath());
-        // A job the worker can train here in seconds: the MLP GAN on the synthetic 2-D ring (no dataset volume),
-        // 20 iterations, as the operator renders it into the training-config ConfigMap.
-        DecentralizedGANJob job = TestJobs.job("gan", 2, "Ring");
-        job.getSpec().model.type = "mlp";
-        job.getSpec().dataset.type = "synthetic";
-        job.getSpec().optimizer.batchSize = 16;
-        job.getSpec().training.iterations = 20L;
-        job.getSpec().training.evalEvery = 10L;
-        job.getSpec().training.checkpointEvery = 10L;
-        runRenderedPods(job, 20, 120);
+        // 20 iterations, as the operator renders the job into the training-config ConfigMap.
+        runRenderedPods(syntheticMlpJob(20L, 10L, 10L), 20, 120);
     }
 
     /**
@@ -94,13 +86,7 @@ class WorkerProcessTest {
     void aHungNeighbourIsGivenUpAfterTheJobsReceiveTimeout() throws Exception {
         Assumptions.assumeTrue(Files.isRegularFile(JAR), "worker jar not built: " + JAR.toAbsolutePath());
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/kill")), "needs /bin/kill to stop a process");
-        DecentralizedGANJob job = TestJobs.job("gan", 2, "Ring");
-        job.getSpec().model.type = "mlp";
-        job.getSpec().dataset.type = "synthetic";
-        job.getSpec().optimizer.batchSize = 16;
-        job.getSpec().training.iterations = 10_000_000L;
-        job.getSpec().training.evalEvery = 0L;
-        job.getSpec().training.checkpointEvery = 10_000_000L;
+        DecentralizedGANJob job = syntheticMlpJob(10_000_000L, 0L, 10_000_000L);
         job.getSpec().failurePolicy.receiveTimeoutSeconds = 3L;
         List<Process> ranks = startRenderedPods(job);
         try {
@@ -123,6 +109,18 @@ class WorkerProcessTest {
         } finally {
             for (Process p : ranks) p.destroyForcibly();
         }
+    }
+
+    /** The MLP GAN on the synthetic 2-D ring (no dataset volume), 2 ranks: trains here in seconds. */
+    private static DecentralizedGANJob syntheticMlpJob(long iterations, long evalEvery, long checkpointEvery) {
+        DecentralizedGANJob job = TestJobs.job("gan", 2, "Ring");
+        job.getSpec().model.type = "mlp";
+        job.getSpec().dataset.type = "synthetic";
+        job.getSpec().optimizer.batchSize = 16;
+        job.getSpec().training.iterations = iterations;
+        job.getSpec().training.evalEvery = evalEvery;
+        job.getSpec().training.checkpointEvery = checkpointEvery;
+        return job;
     }
 
     /** Starts the worker jar once per rank with the pod's args and env (addresses on loopback); checks the ends. */
