@@ -26,6 +26,8 @@ final class ExperimentPlots {
     /** Extra image height per legend line beyond the first few, so that a large grid's legend leaves the plot its size. */
     private static final int LEGEND_LINE = 22;
     private static final int LEGEND_LINES_INCLUDED = 6;
+    /** The time split's bars share the width with their group labels (up to 60 % of it). */
+    private static final int SPLIT_WIDTH = 1500;
     private final ExperimentReport report;
 
     ExperimentPlots(ExperimentReport report) {
@@ -52,7 +54,7 @@ final class ExperimentPlots {
             }
             sums.forEach((k, s) -> {
                 if (s[1] == done.size()) {
-                    consensus.add(label, k, s[0] / s[1]);
+                    consensus.add(legend(label), k, s[0] / s[1]);
                 }
             });
         });
@@ -95,7 +97,7 @@ final class ExperimentPlots {
                     s[2]++;
                 }
             }
-            String name = label + (estimated ? " *" : "");
+            String name = legend(label) + (estimated ? " *" : "");
             for (Map.Entry<Long, double[]> e : sums.entrySet()) {
                 double[] s = e.getValue();
                 if (s[2] == done) {
@@ -109,6 +111,19 @@ final class ExperimentPlots {
             }
         });
         return new Curves[]{byIteration, byTime};
+    }
+
+    /**
+     * A group's name in a legend: its label without the flags it leaves unset ({@code flag=none}, the default), so
+     * that a grid whose blocks set different flags reads {@code workers=8 algorithm=dp-oadam} rather than a line
+     * too long for the image. Labels stay distinct: every label names the same flags, so two that differ still
+     * differ in a flag at least one of them sets.
+     */
+    static String legend(String label) {
+        String shown = java.util.Arrays.stream(label.split(" "))
+                .filter(part -> !part.endsWith("=none"))
+                .collect(java.util.stream.Collectors.joining(" "));
+        return shown.isEmpty() ? label : shown;
     }
 
     /** The image height that keeps the plot area at its default size whatever the number of legend lines. */
@@ -132,7 +147,7 @@ final class ExperimentPlots {
     private static void writeSplit(Path file, List<Map<String, Object>> groups) {
         DefaultCategoryDataset data = new DefaultCategoryDataset();
         for (Map<String, Object> g : groups) {
-            String label = (String) g.get("group");
+            String label = legend((String) g.get("group"));
             double send = number(g.get("sendMs"));
             double receive = number(g.get("receiveMs"));
             if (g.get("iterMs") == null) {
@@ -145,11 +160,14 @@ final class ExperimentPlots {
         }
         JFreeChart chart = ChartFactory.createStackedBarChart("time per iteration (mean over seeds)", "",
                 "milliseconds per iteration", data, PlotOrientation.HORIZONTAL, true, false, false);
+        // Group labels are long (the flags that differ): give them up to 60 % of the width, on one line each, rather
+        // than the default fraction that cuts them after a few words.
+        chart.getCategoryPlot().getDomainAxis().setMaximumCategoryLabelWidthRatio(0.6f);
         int height = Math.max(HEIGHT, 120 + 28 * data.getColumnCount());
         try {
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            ChartUtils.saveChartAsPNG(tmp.toFile(), chart, WIDTH + 200, height);
+            ChartUtils.saveChartAsPNG(tmp.toFile(), chart, SPLIT_WIDTH, height);
             Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {

@@ -96,6 +96,7 @@ class ExperimentReportTest {
         assertThat(fid[0].seriesCount()).as("fid against iterations: the two groups without emulation").isEqualTo(2);
         assertThat(fid[1].seriesCount()).as("fid against time: all four groups").isEqualTo(4);
         assertThat(fid[1].points("algorithm=dp-oadam emulate-latency=50ms *")).isEqualTo(3);
+        assertThat(fid[0].points("algorithm=dp-oadam")).as("the legend leaves emulate-latency=none out").isEqualTo(3);
 
         Map<String, Object> doc = report.write(out);
         List<String> csv = Files.readAllLines(out.resolve("results.csv"));
@@ -109,6 +110,17 @@ class ExperimentReportTest {
                 "iteration-split.png")) {
             assertThat(out.resolve("plots").resolve(plot)).isNotEmptyFile();
         }
+    }
+
+    /** Legends leave out the flags a group does not set; a group that sets none keeps its whole label. */
+    @Test
+    void legendsLeaveOutUnsetFlags() {
+        assertThat(ExperimentPlots.legend("iterations=1000 workers=8 in-process algorithm=dp-oadam "
+                + "emulate-latency=none second-moment=neighbourhood gossip-rounds=none"))
+                .isEqualTo("iterations=1000 workers=8 in-process algorithm=dp-oadam second-moment=neighbourhood");
+        assertThat(ExperimentPlots.legend("algorithm=dp-oadam emulate-latency=50ms")).isEqualTo(
+                "algorithm=dp-oadam emulate-latency=50ms");
+        assertThat(ExperimentPlots.legend("emulate-latency=none")).isEqualTo("emulate-latency=none");
     }
 
     /** A large grid's legend grows the image instead of covering the plot (one line per group past the sixth). */
