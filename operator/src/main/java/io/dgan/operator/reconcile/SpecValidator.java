@@ -145,6 +145,9 @@ public final class SpecValidator {
             if (f.maxRestarts != null && f.maxRestarts < 0) {
                 errors.add("spec.failurePolicy.maxRestarts: must not be negative, got " + f.maxRestarts);
             }
+            if (f.receiveTimeoutSeconds != null && f.receiveTimeoutSeconds < 1) {
+                errors.add("spec.failurePolicy.receiveTimeoutSeconds: must be at least 1, got " + f.receiveTimeoutSeconds);
+            }
             if (f.minHealthyWorkers != null && spec.workers != null && f.minHealthyWorkers > spec.workers) {
                 errors.add("spec.failurePolicy.minHealthyWorkers: " + f.minHealthyWorkers
                         + " exceeds spec.workers " + spec.workers);

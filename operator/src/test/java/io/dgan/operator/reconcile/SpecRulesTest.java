@@ -23,10 +23,12 @@ class SpecRulesTest {
         job.getSpec().optimizer.beta2 = 1.0;
         job.getSpec().dataset.type = "imagenet";
         job.getSpec().failurePolicy.minHealthyWorkers = 7;
+        job.getSpec().failurePolicy.receiveTimeoutSeconds = 0L;
         job.getSpec().template.getSpec().getContainers().get(0).setImage(null);
         assertThat(validator.validate(job)).extracting(e -> e.substring(0, e.indexOf(':'))).containsExactlyInAnyOrder(
                 "spec.topology.type", "spec.optimizer.lrDiscriminator", "spec.optimizer.beta2", "spec.dataset.type",
-                "spec.failurePolicy.minHealthyWorkers", "spec.template.spec.containers[worker].image");
+                "spec.failurePolicy.minHealthyWorkers", "spec.failurePolicy.receiveTimeoutSeconds",
+                "spec.template.spec.containers[worker].image");
     }
 
     @Test

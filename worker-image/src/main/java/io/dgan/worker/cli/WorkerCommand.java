@@ -597,10 +597,7 @@ public final class WorkerCommand implements Callable<Integer> {
      * rather than a game's 2.
      */
     private long receiveTimeoutSeconds(long modeDefault) {
-        if (receiveTimeoutOption == null) {
-            return modeDefault;
-        }
-        return receiveTimeoutOption;
+        return receiveTimeoutOption != null ? receiveTimeoutOption : modeDefault;
     }
 
     /**
