@@ -37,6 +37,10 @@ public final class WorkerMetrics implements TransportListener, AutoCloseable {
     private final int workers;
     private final Gauge consensusDistance;
     private final Gauge topologyEpoch;
+    /** Registered when the transport reports a certificate: without TLS there is no series (0 would read as an
+     * expired certificate). */
+    private volatile Gauge certificateExpiry;
+    private final Counter certificateReloads;
     private final Labels constant;
     /** Registered at this worker's first evaluation: a rank that never evaluates exports no FID series (a gauge
      * without labels would export 0.0 from the start, which reads as a perfect score). */
@@ -76,6 +80,10 @@ public final class WorkerMetrics implements TransportListener, AutoCloseable {
                 .constLabels(constant).register(registry);
         topologyEpoch = Gauge.builder().name("dgan_topology_epoch").help("Topology epoch in force")
                 .constLabels(constant).register(registry);
+        certificateReloads = Counter.builder().name("dgan_gossip_tls_reloads_total")
+                .help("Changes of the gossip credential files: renewed (in use from the next handshake) or refused "
+                        + "(unusable; the previous credentials stay in use)")
+                .constLabels(constant).labelNames("outcome").register(registry);
         this.constant = constant;
         JvmMetrics.builder().register(registry);
     }
@@ -123,6 +131,29 @@ public final class WorkerMetrics implements TransportListener, AutoCloseable {
 
     public void consensusDistance(double value) {
         consensusDistance.set(value);
+    }
+
+    @Override
+    public void certificate(java.time.Instant notAfter) {
+        Gauge gauge = certificateExpiry;
+        if (gauge == null) {
+            synchronized (this) {
+                if (certificateExpiry == null) {
+                    certificateExpiry = Gauge.builder()
+                            .name("dgan_gossip_tls_certificate_expiration_timestamp_seconds")
+                            .help("When the gossip certificate this worker presents expires (Unix time); absent "
+                                    + "without TLS")
+                            .constLabels(constant).register(registry);
+                }
+                gauge = certificateExpiry;
+            }
+        }
+        gauge.set(notAfter.getEpochSecond());
+    }
+
+    @Override
+    public void certificateReload(boolean renewed) {
+        certificateReloads.labelValues(renewed ? "renewed" : "refused").inc();
     }
 
     public void topologyEpoch(long epoch) {

@@ -28,10 +28,14 @@ class WorkerMetricsReferenceTest {
             m.bytesReceived(1, 4);
             m.failure(1, "UNAVAILABLE");
             m.refused(1, "reason");
+            m.certificate(java.time.Instant.ofEpochSecond(1));
+            m.certificateReload(true);
             String table = GeneratedSection.metricsTable(WorkerMetricsEvalTest.text(m), "dgan_");
             assertThat(table).contains("| `dgan_worker_steps_total` | counter | `job`, `namespace`, `rank` |",
                     "| `dgan_gossip_round_duration_seconds` | histogram | `job`, `namespace`, `peer`, `rank` |",
-                    "| `dgan_eval_fid` | gauge |");
+                    "| `dgan_eval_fid` | gauge |",
+                    "| `dgan_gossip_tls_reloads_total` | counter | `job`, `namespace`, `outcome`, `rank` |",
+                    "| `dgan_gossip_tls_certificate_expiration_timestamp_seconds` | gauge | `job`, `namespace`, `rank` |");
             GeneratedSection.check(PAGE, "worker", table, "dgan.writeMetricsReference");
         }
     }

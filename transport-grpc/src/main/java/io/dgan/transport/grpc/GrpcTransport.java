@@ -128,6 +128,38 @@ public final class GrpcTransport implements Transport {
             throw new TransportException("rank " + config.rank + " cannot serve gossip on " + config.bindHost + ":"
                     + config.port + ": " + e.getMessage(), e);
         }
+        if (config.tls != null) {
+            this.listener.certificate(config.tls.certificate().getNotAfter().toInstant());
+            if (config.tls.reloadable()) {
+                long every = config.tlsReloadInterval.toMillis();
+                timer.scheduleWithFixedDelay(this::reloadCredentials, every, every, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /** The last reason renewed credential files were refused (each reason is logged and counted once, not at
+     * every check). */
+    private String refusedCredentials;
+
+    /** Picks up renewed certificate files: later handshakes use them, open connections keep theirs. */
+    private void reloadCredentials() {
+        try {
+            String renewed = config.tls.reload();
+            if (renewed != null) {
+                refusedCredentials = null;
+                log.accept("gossip: " + renewed);
+                listener.certificate(config.tls.certificate().getNotAfter().toInstant());
+                listener.certificateReload(true);
+            }
+        } catch (IllegalArgumentException e) {
+            if (!e.getMessage().equals(refusedCredentials)) {
+                refusedCredentials = e.getMessage();
+                listener.certificateReload(false);
+                log.accept("gossip: renewed credentials not used, the current ones stay: " + e.getMessage());
+            }
+        } catch (RuntimeException e) {
+            log.accept("gossip: checking the credential files failed: " + e);
+        }
     }
 
     public GrpcTransport(GrpcTransportConfig config, PeerDirectory peers) {

@@ -44,6 +44,7 @@ public final class GrpcTransportConfig {
     final Duration receiveTimeout;
     final Duration connectTimeout;
     final io.dgan.transport.grpc.tls.GossipTls tls;
+    final Duration tlsReloadInterval;
     final int maxConnectionsPerPeer;
     final int maxUnidentifiedConnections;
     final int maxCallsPerConnection;
@@ -81,6 +82,11 @@ public final class GrpcTransportConfig {
         // timeout (GC, SIGSTOP, a slow evaluation) must not lose a vector to a shorter fixed deadline.
         this.callTimeout = b.callTimeout != null ? b.callTimeout : b.receiveTimeout;
         this.tls = b.tls;
+        this.tlsReloadInterval = b.tlsReloadInterval;
+        if (tlsReloadInterval.isNegative() || tlsReloadInterval.isZero()) {
+            throw new IllegalArgumentException("tlsReloadInterval: expected a positive duration, got "
+                    + tlsReloadInterval);
+        }
         this.maxConnectionsPerPeer = b.maxConnectionsPerPeer;
         this.maxUnidentifiedConnections = b.maxUnidentifiedConnections > 0 ? b.maxUnidentifiedConnections
                 : Math.max(64, 4 * b.size);
@@ -192,6 +198,7 @@ public final class GrpcTransportConfig {
         private Duration receiveTimeout = Duration.ofSeconds(120);
         private Duration connectTimeout = Duration.ofSeconds(300);
         private io.dgan.transport.grpc.tls.GossipTls tls;
+        private Duration tlsReloadInterval = Duration.ofSeconds(30);
         private int maxConnectionsPerPeer = 4;
         private int maxUnidentifiedConnections;
         private int maxRefusalsPerConnection = 32;
@@ -299,6 +306,15 @@ public final class GrpcTransportConfig {
          */
         public Builder tls(io.dgan.transport.grpc.tls.GossipTls tls) {
             this.tls = tls;
+            return this;
+        }
+
+        /**
+         * How often credentials read from files are checked for renewal (default 30 s: Kubernetes takes about a
+         * minute to update a mounted Secret, so a renewed certificate is in use within two).
+         */
+        public Builder tlsReloadInterval(Duration tlsReloadInterval) {
+            this.tlsReloadInterval = Objects.requireNonNull(tlsReloadInterval);
             return this;
         }
 

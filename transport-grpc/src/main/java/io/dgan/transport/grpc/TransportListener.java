@@ -38,4 +38,15 @@ public interface TransportListener {
     /** The worker is waiting for {@code peer} to resolve and answer the handshake. */
     default void waiting(int peer, String address, String reason) {
     }
+
+    /** The gossip certificate this worker presents is valid until {@code notAfter} (told at start and on renewal). */
+    default void certificate(java.time.Instant notAfter) {
+    }
+
+    /**
+     * The credential files changed: {@code renewed} true when the new certificate is in use, false when the files
+     * could not be used (the previous credentials stay in use).
+     */
+    default void certificateReload(boolean renewed) {
+    }
 }
