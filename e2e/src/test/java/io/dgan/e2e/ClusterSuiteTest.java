@@ -34,6 +34,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 class ClusterSuiteTest {
     static final String OPERATOR_NS = "dgan-system";
     static final Duration RUN = Duration.ofMinutes(10);
+    static final Duration CERTIFICATE_VALIDITY = Duration.ofSeconds(120);
     static KubernetesClient admin;
 
     @BeforeAll
@@ -41,10 +42,13 @@ class ClusterSuiteTest {
         admin = E2eCluster.admin();
         E2eCluster.node();
         if (!admin.apps().deployments().inNamespace(OPERATOR_NS).list().getItems().isEmpty()) return; // installed
-        // Default values, but progress sampled every 5 s instead of 30 (the jobs here run for about a minute).
+        // Default values, but progress sampled every 5 s instead of 30 (the jobs here run for about a minute), and
+        // gossip certificates valid CERTIFICATE_VALIDITY instead of 90 days: every job of the suite runs with its
+        // certificates renewed underneath it once it is older than two thirds of that.
         new Helm(Path.of("../helm/dgan-operator")).install().withName("dgan").withNamespace(OPERATOR_NS)
                 .createNamespace().withKubeConfig(E2eCluster.cluster().kubeconfig())
-                .set("progressIntervalSeconds", 5).call();
+                .set("progressIntervalSeconds", 5)
+                .set("gossipCertificateValiditySeconds", CERTIFICATE_VALIDITY.toSeconds()).call();
     }
 
     /**
@@ -208,6 +212,97 @@ class ClusterSuiteTest {
         assertThat(Jobs.pods(ns, "gan")).as("every rank finished").allMatch(p -> "Succeeded".equals(p.getStatus().getPhase()));
         System.out.println("[real-cluster] every worker deleted at step >= 100: restarted (" + done.getStatus().restarts
                 + " restarts counted) and Succeeded");
+    }
+
+    @Test
+    @Order(6)
+    void runningWorkersMoveToRenewedCertificatesWithoutARestart() throws Exception {
+        String ns = Jobs.namespace("renewal");
+        DecentralizedGANJob job = Jobs.shortMlp(ns, "gan", 2, 10_000_000, 1_000_000);
+        admin.resource(job).create();
+        Jobs.awaitPods(ns, "gan", "2 workers Running", pods -> pods.stream().filter(Jobs::running).count() == 2);
+        String[] issued = new String[2];
+        for (int r = 0; r < 2; r++) issued[r] = certificate(ns, r);
+        // Renewed with a third of the validity left; the node updates the mounted Secret (as a kubelet does) and each
+        // worker re-reads its files within 30 s.
+        Waits.until(CERTIFICATE_VALIDITY.plusSeconds(90), "both workers report a renewed certificate", () -> {
+            for (int r = 0; r < 2; r++) {
+                if (renewals(ns, r) < 1) return false;
+            }
+            return true;
+        });
+        for (int r = 0; r < 2; r++) {
+            String now = certificate(ns, r);
+            assertThat(now).as("rank " + r + "'s Secret holds a new certificate").isNotEqualTo(issued[r]);
+            // A new TLS connection to the rank's gossip port is answered with the new certificate.
+            assertThat(presented(ns, r)).as("rank " + r + " presents its renewed certificate")
+                    .isEqualTo(pem(now).getSerialNumber());
+        }
+        assertThat(Jobs.pods(ns, "gan")).as("no worker restarted").allMatch(p -> p.getStatus().getContainerStatuses()
+                .stream().allMatch(c -> c.getRestartCount() == 0));
+        assertThat(Jobs.get(ns, "gan").getStatus().restarts == null || Jobs.get(ns, "gan").getStatus().restarts == 0)
+                .as("the job did not restart").isTrue();
+        assertThat(admin.v1().events().inNamespace(ns).list().getItems())
+                .anyMatch(e -> "CertificatesRenewed".equals(e.getReason()));
+        var progress = Jobs.get(ns, "gan").getStatus().progress;
+        long step = progress == null || progress.minStep == null ? 0 : progress.minStep;
+        awaitStep(ns, "gan", step + 100); // and training goes on
+        System.out.println("[real-cluster] gossip certificates renewed under a running job: both workers reloaded "
+                + "and present the new ones, no restart, training past step " + (step + 100));
+        admin.namespaces().withName(ns).delete();
+    }
+
+    /** The PEM certificate in rank {@code r}'s gossip Secret. */
+    static String certificate(String ns, int r) {
+        return new String(java.util.Base64.getDecoder().decode(admin.secrets().inNamespace(ns)
+                .withName(io.dgan.operator.resources.GossipTlsSecret.rankName("gan", r)).get().getData()
+                .get(io.dgan.operator.resources.GossipTlsSecret.CERT)), java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    static java.security.cert.X509Certificate pem(String pem) throws Exception {
+        return (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(new java.io.ByteArrayInputStream(pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+    }
+
+    /** dgan_gossip_tls_reloads_total{outcome="renewed"} of rank {@code r}, read from its metrics port (0 while it
+     * does not answer). */
+    static double renewals(String ns, int r) {
+        Pod pod = admin.pods().inNamespace(ns).withName("gan-worker-" + r).get();
+        String metrics;
+        try {
+            metrics = get("http://" + pod.getStatus().getPodIP() + ":"
+                    + Jobs.get(ns, "gan").getSpec().monitoring.metricsPort + "/metrics");
+        } catch (Exception e) {
+            return 0; // not serving (yet): nothing reported
+        }
+        return metrics.lines().filter(l -> l.startsWith("dgan_gossip_tls_reloads_total{")
+                        && l.contains("outcome=\"renewed\"")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .sum();
+    }
+
+    /** The serial of the certificate rank {@code r} presents to a new TLS connection (trusting only the job's CA). */
+    static java.math.BigInteger presented(String ns, int r) throws Exception {
+        var secret = admin.secrets().inNamespace(ns).withName(io.dgan.operator.resources.GossipTlsSecret.rankName("gan", r)).get();
+        var ca = pem(new String(java.util.Base64.getDecoder().decode(secret.getData()
+                .get(io.dgan.operator.resources.GossipTlsSecret.CA)), java.nio.charset.StandardCharsets.US_ASCII));
+        var store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+        store.load(null, null);
+        store.setCertificateEntry("ca", ca);
+        var trust = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        trust.init(store);
+        var tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, trust.getTrustManagers(), null);
+        Pod pod = admin.pods().inNamespace(ns).withName("gan-worker-" + r).get();
+        try (var socket = (javax.net.ssl.SSLSocket) tls.getSocketFactory().createSocket(pod.getStatus().getPodIP(),
+                Jobs.get(ns, "gan").getSpec().topology.gossipPort)) {
+            socket.setSoTimeout(10_000);
+            var parameters = socket.getSSLParameters();
+            parameters.setProtocols(new String[] {"TLSv1.3"});
+            parameters.setApplicationProtocols(new String[] {"h2"}); // as a gRPC client asks
+            socket.setSSLParameters(parameters);
+            socket.startHandshake();
+            return ((java.security.cert.X509Certificate) socket.getSession().getPeerCertificates()[0]).getSerialNumber();
+        }
     }
 
     @Test

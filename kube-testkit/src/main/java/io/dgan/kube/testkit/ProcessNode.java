@@ -75,6 +75,7 @@ public final class ProcessNode implements AutoCloseable {
     private int nextAddress = 2;
     private SharedIndexInformer<Pod> podInformer;
     private SharedIndexInformer<ConfigMap> configMapInformer;
+    private SharedIndexInformer<Secret> secretInformer;
     private volatile boolean closed;
     private final Thread reaper = new Thread(this::close, "process-node-reaper");
     /** Second octet of this node's pod addresses: random, so that a node never reuses a leftover's addresses. */
@@ -147,6 +148,20 @@ public final class ProcessNode implements AutoCloseable {
 
             @Override
             public void onDelete(ConfigMap cm, boolean unknown) {
+            }
+        });
+        secretInformer = client.secrets().inAnyNamespace().inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Secret secret) {
+            }
+
+            @Override
+            public void onUpdate(Secret old, Secret secret) {
+                loop.execute(() -> syncSecret(secret));
+            }
+
+            @Override
+            public void onDelete(Secret secret, boolean unknown) {
             }
         });
         podInformer = client.pods().inAnyNamespace().withField("spec.nodeName", name).inform(new ResourceEventHandler<>() {
@@ -538,11 +553,7 @@ public final class ProcessNode implements AutoCloseable {
                 } else if (v.getSecret() != null) {
                     Secret s = client.secrets().inNamespace(pod.getMetadata().getNamespace())
                             .withName(v.getSecret().getSecretName()).get();
-                    if (s != null && s.getData() != null) {
-                        for (var e : s.getData().entrySet()) {
-                            writeAtomically(path.resolve(e.getKey()), Base64.getDecoder().decode(e.getValue()));
-                        }
-                    }
+                    if (s != null) writeSecretVolume(s, path);
                 }
                 volumes.put(v.getName(), path);
             }
@@ -573,6 +584,68 @@ public final class ProcessNode implements AutoCloseable {
                 }
             }
         }
+    }
+
+    private void syncSecret(Secret secret) {
+        for (RunningPod running : pods.values()) {
+            if (!running.pod.getMetadata().getNamespace().equals(secret.getMetadata().getNamespace())) continue;
+            if (running.pod.getSpec().getVolumes() == null) continue;
+            for (Volume v : running.pod.getSpec().getVolumes()) {
+                if (v.getSecret() != null && v.getSecret().getSecretName().equals(secret.getMetadata().getName())) {
+                    try {
+                        writeSecretVolume(secret, running.dir.resolve("volumes").resolve(v.getName()));
+                    } catch (IOException e) {
+                        LOG.warn("sync of Secret {} into {}: {}", secret.getMetadata().getName(), running.key(), e.toString());
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * A Secret volume as the kubelet writes it: the files in a new folder {@code ..<random>}, then one atomic switch
+     * of the {@code ..data} link to it, each key a link into {@code ..data}. A reader sees the old set or the new one,
+     * never half of an update.
+     */
+    static void writeSecretVolume(Secret secret, Path dir) throws IOException {
+        Map<String, byte[]> files = new java.util.TreeMap<>();
+        if (secret.getData() != null) {
+            secret.getData().forEach((k, v) -> files.put(k, Base64.getDecoder().decode(v)));
+        }
+        Path data = dir.resolve("..data");
+        if (Files.isDirectory(data) && sameFiles(files, data)) return;
+        Files.createDirectories(dir);
+        Path next = Files.createTempDirectory(dir, "..");
+        for (var f : files.entrySet()) Files.write(next.resolve(f.getKey()), f.getValue());
+        Path previous = Files.isSymbolicLink(data) ? dir.resolve(Files.readSymbolicLink(data)) : null;
+        Path tmp = dir.resolve("..data_tmp");
+        Files.deleteIfExists(tmp);
+        Files.createSymbolicLink(tmp, next.getFileName());
+        Files.move(tmp, data, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        for (String key : files.keySet()) {
+            Path link = dir.resolve(key);
+            if (!Files.isSymbolicLink(link)) {
+                Files.deleteIfExists(link);
+                Files.createSymbolicLink(link, Path.of("..data", key));
+            }
+        }
+        if (previous != null && !previous.equals(next)) {
+            try (var old = Files.list(previous)) {
+                for (Path f : old.toList()) Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(previous);
+        }
+    }
+
+    private static boolean sameFiles(Map<String, byte[]> files, Path data) throws IOException {
+        try (var present = Files.list(data)) {
+            if (present.count() != files.size()) return false;
+        }
+        for (var f : files.entrySet()) {
+            Path p = data.resolve(f.getKey());
+            if (!Files.exists(p) || !java.util.Arrays.equals(Files.readAllBytes(p), f.getValue())) return false;
+        }
+        return true;
     }
 
     private static void writeConfigMap(ConfigMap cm, List<KeyToPath> items, Path dir) throws IOException {
@@ -689,6 +762,7 @@ public final class ProcessNode implements AutoCloseable {
         }
         if (podInformer != null) podInformer.close();
         if (configMapInformer != null) configMapInformer.close();
+        if (secretInformer != null) secretInformer.close();
         loop.shutdownNow();
         List<Process> all = pods.values().stream().map(p -> p.process).filter(Objects::nonNull).toList();
         all.forEach(Process::destroy);

@@ -35,8 +35,14 @@ public record OperatorSettings(List<String> watchNamespaces, int metricsPort, in
         }
         String leaderNamespace = get(env, "LEADER_ELECTION_NAMESPACE", "");
         String operatorNamespace = get(env, "OPERATOR_NAMESPACE", leaderNamespace);
+        long validity = longInteger(env, "GOSSIP_CERTIFICATE_VALIDITY_SECONDS",
+                io.dgan.operator.resources.GossipTlsSecret.VALIDITY.toSeconds());
+        if (validity < 60) {
+            throw new IllegalArgumentException("GOSSIP_CERTIFICATE_VALIDITY_SECONDS must be at least 60, got " + validity);
+        }
         ClusterPolicy policy = new ClusterPolicy(operatorNamespace,
-                selectors(env, "METRICS_NAMESPACE_SELECTORS"), labels(env, "POD_MONITOR_LABELS"));
+                selectors(env, "METRICS_NAMESPACE_SELECTORS"), labels(env, "POD_MONITOR_LABELS"),
+                Duration.ofSeconds(validity));
         return new OperatorSettings(
                 namespaces.isEmpty() ? List.of() : Arrays.stream(namespaces.split(",")).map(String::trim).toList(),
                 port, healthPort, leaderNamespace, Duration.ofSeconds(lease), Duration.ofSeconds(renew),
@@ -91,6 +97,16 @@ public record OperatorSettings(List<String> watchNamespaces, int metricsPort, in
         if (v.isEmpty()) return fallback;
         try {
             return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be an integer, got '" + v + "'");
+        }
+    }
+
+    private static long longInteger(Map<String, String> env, String name, long fallback) {
+        String v = get(env, name, "");
+        if (v.isEmpty()) return fallback;
+        try {
+            return Long.parseLong(v);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(name + " must be an integer, got '" + v + "'");
         }

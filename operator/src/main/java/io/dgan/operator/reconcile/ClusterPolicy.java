@@ -1,5 +1,7 @@
 package io.dgan.operator.reconcile;
 
+import io.dgan.operator.resources.GossipTlsSecret;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -12,15 +14,24 @@ import java.util.Map;
  *                                  e.g. the namespace Prometheus runs in
  * @param podMonitorLabels          labels every PodMonitor gets, e.g. {@code release: <prometheus release>} for a
  *                                  kube-prometheus-stack whose podMonitorSelector matches on it
+ * @param gossipCertificateValidity how long a rank's gossip certificate is valid; the operator renews it when a third
+ *                                  of that is left
  */
 public record ClusterPolicy(String operatorNamespace, List<Map<String, String>> metricsNamespaceSelectors,
-                            Map<String, String> podMonitorLabels) {
+                            Map<String, String> podMonitorLabels, Duration gossipCertificateValidity) {
     public static final String CONTEXT_KEY = "dgan.clusterPolicy";
 
     public ClusterPolicy {
         operatorNamespace = operatorNamespace == null ? "" : operatorNamespace;
         metricsNamespaceSelectors = metricsNamespaceSelectors == null ? List.of() : List.copyOf(metricsNamespaceSelectors);
         podMonitorLabels = podMonitorLabels == null ? Map.of() : Map.copyOf(podMonitorLabels);
+        gossipCertificateValidity = gossipCertificateValidity == null ? GossipTlsSecret.VALIDITY
+                : gossipCertificateValidity;
+    }
+
+    public ClusterPolicy(String operatorNamespace, List<Map<String, String>> metricsNamespaceSelectors,
+                         Map<String, String> podMonitorLabels) {
+        this(operatorNamespace, metricsNamespaceSelectors, podMonitorLabels, null);
     }
 
     public static ClusterPolicy none() {

@@ -119,6 +119,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
     private final java.util.Set<String> ourDeletions = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Our last status write per job: newer than the informer's copy until the watch catches up. */
     private final StatusWriter statusWriter = new StatusWriter();
+    private final GossipCertificateRenewal renewal;
 
     public DecentralizedGANJobReconciler(ProgressSource progress, OperatorMetrics metrics, Clock clock,
                                          Duration progressInterval) {
@@ -128,6 +129,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
     public DecentralizedGANJobReconciler(ProgressSource progress, OperatorMetrics metrics, Clock clock,
                                          Duration progressInterval, ClusterPolicy policy) {
         this.policy = policy;
+        this.renewal = new GossipCertificateRenewal(clock, policy.gossipCertificateValidity());
         this.progress = new io.dgan.operator.progress.ProgressCache(progress, clock, progressInterval, 2);
         this.metrics = metrics;
         this.clock = clock;
@@ -233,6 +235,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             TopologyPlan plan = plan();
             reconcileDependents(plan);
             reconcilePods();
+            renewCertificates();
             report(plan);
             return writeStatus().rescheduleAfter(nextCheck());
         }
@@ -506,6 +509,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
         }
 
         UpdateControl<DecentralizedGANJob> finished() {
+            renewal.forget(job);
             cleanPods();
             if (!workloadFinished()) {
                 return UpdateControl.<DecentralizedGANJob>noUpdate().rescheduleAfter(shorter(ADMISSION_POLL,
@@ -580,11 +584,25 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 if (spec.training.checkpointVolume != null) actions.ensure(WorkerPod.checkpointClaim(job, rank));
                 // mTLS between workers: the pod mounts its rank's certificate, issued by the job's own CA.
                 if (authority == null) authority = actions.gossipAuthority(job);
-                actions.ensureGossipCertificate(job, authority, rank);
+                actions.ensureGossipCertificate(job, authority, rank, policy.gossipCertificateValidity());
                 if (actions.create(desired)) {
                     workerState(rank).podCreatedAt = now.toString();
                     LOG.debug("job={} created pod={}", key(), desired.getMetadata().getName());
                 }
+            }
+        }
+
+        /** When the next gossip certificate of this job falls due for renewal (null: not looked at). */
+        Instant certificatesDue;
+
+        /** Renews the gossip certificates that have a third of their validity left (see GossipCertificateRenewal). */
+        void renewCertificates() {
+            GossipCertificateRenewal.Outcome outcome = renewal.renewDue(context.getClient(), job, spec.workers, actions);
+            certificatesDue = outcome.nextDue();
+            if (!outcome.renewed().isEmpty()) {
+                events.normal(job, "CertificatesRenewed", "gossip certificates of ranks " + outcome.renewed()
+                        + " renewed (valid " + policy.gossipCertificateValidity() + "); the workers use them from "
+                        + "their next connection");
             }
         }
 
@@ -901,6 +919,10 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
 
         Duration nextCheck() {
             Duration next = progressInterval;
+            if (certificatesDue != null) {
+                Duration untilDue = Duration.between(now, certificatesDue);
+                if (untilDue.compareTo(next) < 0) next = untilDue.isNegative() ? Duration.ofMillis(1) : untilDue;
+            }
             Long deadline = spec.runPolicy.activeDeadlineSeconds;
             if (deadline != null && status.startTime != null) {
                 Duration left = Duration.between(now, Instant.parse(status.startTime).plusSeconds(deadline));

@@ -69,10 +69,11 @@ public final class PodActions {
 
     /** Issues {@code rank}'s gossip certificate unless its Secret exists (it outlives the rank's pods). Creates
      * without reading first: a new rank (the common case) costs one request, an existing one a local signature. */
-    public void ensureGossipCertificate(DecentralizedGANJob job, Secret authority, int rank) {
+    public void ensureGossipCertificate(DecentralizedGANJob job, Secret authority, int rank,
+                                        java.time.Duration validity) {
         String ns = job.getMetadata().getNamespace();
         try {
-            client.secrets().inNamespace(ns).resource(GossipTlsSecret.forRank(job, authority, rank)).create();
+            client.secrets().inNamespace(ns).resource(GossipTlsSecret.forRank(job, authority, rank, validity)).create();
         } catch (KubernetesClientException ex) {
             if (ex.getCode() != 409) throw ex;
         }

@@ -61,7 +61,10 @@ public final class GossipTlsSecret {
     public static final String CA = "ca.crt";
     public static final String CERT = "tls.crt";
     public static final String KEY = "tls.key";
-    public static final Duration VALIDITY = Duration.ofDays(365);
+    /** Default validity of a rank's certificate (as cert-manager's); the operator renews it when a third is left. */
+    public static final Duration VALIDITY = Duration.ofDays(90);
+    /** Validity of a job's CA: longer than any job runs, as the CA is not renewed. */
+    public static final Duration AUTHORITY_VALIDITY = Duration.ofDays(3650);
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private GossipTlsSecret() {
@@ -75,7 +78,7 @@ public final class GossipTlsSecret {
         return job + "-gossip-tls-" + rank;
     }
 
-    /** A new CA for the job (ECDSA P-256, one year), as an owned Secret. */
+    /** A new CA for the job (ECDSA P-256, ten years), as an owned Secret. */
     public static Secret authority(DecentralizedGANJob job) {
         String name = job.getMetadata().getName();
         new PeerIdentity(name, 0); // the job name must fit a URI SAN
@@ -84,7 +87,7 @@ public final class GossipTlsSecret {
             X500Name subject = new X500Name("CN=dgan gossip CA " + name);
             Instant now = Instant.now();
             JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(subject, serial(),
-                    Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(VALIDITY)), subject,
+                    Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(AUTHORITY_VALIDITY)), subject,
                     keys.getPublic());
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
@@ -100,6 +103,16 @@ public final class GossipTlsSecret {
 
     /** The Secret of {@code rank}: its key and certificate, issued by the CA in {@code authority}, and the CA's. */
     public static Secret forRank(DecentralizedGANJob job, Secret authority, int rank) {
+        return forRank(job, authority, rank, VALIDITY);
+    }
+
+    /** As {@link #forRank(DecentralizedGANJob, Secret, int)}, with a certificate valid for {@code validity}. */
+    public static Secret forRank(DecentralizedGANJob job, Secret authority, int rank, Duration validity) {
+        return forRank(job, authority, rank, validity, Instant.now());
+    }
+
+    /** As above, issued at {@code now} (valid from an hour before it, for clocks that lag, until now + validity). */
+    public static Secret forRank(DecentralizedGANJob job, Secret authority, int rank, Duration validity, Instant now) {
         String name = job.getMetadata().getName();
         PeerIdentity identity = new PeerIdentity(name, rank);
         try {
@@ -108,9 +121,8 @@ public final class GossipTlsSecret {
                     .generateCertificate(new ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII)));
             PrivateKey caKey = privateKey(decode(authority, KEY));
             KeyPair leaf = keyPair();
-            Instant now = Instant.now();
             JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca, serial(),
-                    Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(VALIDITY)),
+                    Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(validity)),
                     new X500Name("CN=" + name + " rank " + rank), leaf.getPublic());
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
@@ -136,6 +148,17 @@ public final class GossipTlsSecret {
         } catch (Exception e) {
             throw new IllegalStateException("cannot issue the gossip certificate of " + identity + ": "
                     + e.getMessage(), e);
+        }
+    }
+
+    /** When the certificate in a rank's Secret expires; null when the Secret holds no readable certificate. */
+    public static Instant notAfter(Secret rankSecret) {
+        try {
+            X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(
+                    new ByteArrayInputStream(decode(rankSecret, CERT).getBytes(StandardCharsets.US_ASCII)));
+            return cert.getNotAfter().toInstant();
+        } catch (Exception e) {
+            return null;
         }
     }
 

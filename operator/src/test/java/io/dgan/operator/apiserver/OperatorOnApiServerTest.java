@@ -10,6 +10,8 @@ import io.dgan.operator.crd.DecentralizedGANJob;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.dgan.operator.resources.GossipTlsSecret;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
@@ -148,6 +150,48 @@ class OperatorOnApiServerTest {
             Waits.until(Duration.ofSeconds(30), "a scale is a new epoch, counted on from the old one (" + epoch + ")",
                     () -> admin.resources(DecentralizedGANJob.class).inNamespace(ns).withName("gan").get()
                             .getStatus().topology.epoch > epoch);
+        }
+    }
+
+    @Test
+    void gossipCertificatesAreRenewedInPlaceWithTheChartsRbac() {
+        ChartRbac rbac = ChartRbac.install(cluster, "certs", "certs-system");
+        String ns = ApiServers.namespace("certs-jobs");
+        // 60 s certificates: renewed when 20 s are left, about 40 s after they were issued.
+        try (OperatorProcess operator = OperatorProcess.start(cluster, "certs-operator-0", rbac.namespace,
+                rbac.serviceAccount, Map.of("WATCH_NAMESPACES", ns, "GOSSIP_CERTIFICATE_VALIDITY_SECONDS", "60"))) {
+            admin.resource(job("gan", ns, 2)).create();
+            awaitPods(operator, ns, "gan", 2);
+            Map<Integer, String> issued = new TreeMap<>();
+            Waits.until(Duration.ofSeconds(30), "both ranks' Secrets", () -> {
+                for (int r = 0; r < 2; r++) {
+                    Secret s = admin.secrets().inNamespace(ns).withName(GossipTlsSecret.rankName("gan", r)).get();
+                    if (s == null) return false;
+                    issued.put(r, s.getData().get(GossipTlsSecret.CERT));
+                }
+                return true;
+            });
+            String ca = admin.secrets().inNamespace(ns).withName(GossipTlsSecret.rankName("gan", 0)).get().getData()
+                    .get(GossipTlsSecret.CA);
+            Waits.until(Duration.ofSeconds(90), "both ranks' certificates renewed (operator log: " + operator.log
+                    + ")", () -> {
+                for (int r = 0; r < 2; r++) {
+                    Secret s = admin.secrets().inNamespace(ns).withName(GossipTlsSecret.rankName("gan", r)).get();
+                    if (s.getData().get(GossipTlsSecret.CERT).equals(issued.get(r))) return false;
+                }
+                return true;
+            });
+            for (int r = 0; r < 2; r++) {
+                Secret s = admin.secrets().inNamespace(ns).withName(GossipTlsSecret.rankName("gan", r)).get();
+                assertThat(s.getData().get(GossipTlsSecret.CA)).as("the same CA").isEqualTo(ca);
+                assertThat(GossipTlsSecret.notAfter(s)).isAfter(java.time.Instant.now().plusSeconds(20));
+                assertThat(s.getMetadata().getOwnerReferences()).as("still owned by the job").hasSize(1);
+            }
+            assertThat(admin.v1().events().inNamespace(ns).list().getItems())
+                    .anyMatch(e -> "CertificatesRenewed".equals(e.getReason()));
+            List<AuditLog.Request> requests = AuditLog.requestsBy(cluster.auditLog(), rbac.user());
+            assertThat(AuditLog.forbidden(requests)).as("requests the chart's RBAC does not grant; used: "
+                    + AuditLog.used(requests)).isEmpty();
         }
     }
 

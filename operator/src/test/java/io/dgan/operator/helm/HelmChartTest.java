@@ -45,9 +45,10 @@ class HelmChartTest {
                 || r.getApiGroups().contains("*"));
         assertThat(rules).filteredOn(r -> r.getResources().contains("pods")).singleElement()
                 .satisfies(r -> assertThat(r.getVerbs()).containsExactlyInAnyOrder("list", "watch", "create", "delete"));
-        // Secrets: only to read and make the jobs' gossip CA and certificates; never list, watch, update or delete.
+        // Secrets: only to read and make the jobs' gossip CA and certificates, and to renew a rank's certificate in
+        // place (patch); never list, watch, update or delete.
         assertThat(rules).filteredOn(r -> r.getResources().contains("secrets")).singleElement()
-                .satisfies(r -> assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "create"));
+                .satisfies(r -> assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "create", "patch"));
         assertThat(rules).filteredOn(r -> r.getResources().contains("customresourcedefinitions")).singleElement()
                 .satisfies(r -> assertThat(r.getVerbs()).containsExactly("get"));
         // Gang admission with Kueue: the job's Workload (never listed or watched; patched only for spec.active), Finished written through
@@ -125,7 +126,7 @@ class HelmChartTest {
                     .redirectErrorStream(true).start();
             String out = new String(p.getInputStream().readAllBytes());
             assertThat(p.waitFor()).as(out).isZero();
-            assertThat(out).contains("SUCCESS: 6 rules found");
+            assertThat(out).contains("SUCCESS: 7 rules found");
         }
         String yaml = new Helm(CHART).template().withName("dgan").withNamespace("ops")
                 .set("prometheusRule.enabled", true).call();
