@@ -601,8 +601,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             certificatesDue = outcome.nextDue();
             if (!outcome.renewed().isEmpty()) {
                 events.normal(job, "CertificatesRenewed", "gossip certificates of ranks " + outcome.renewed()
-                        + " renewed (valid " + policy.gossipCertificateValidity() + "); the workers use them from "
-                        + "their next connection");
+                        + " renewed (valid " + GossipCertificateRenewal.describe(policy.gossipCertificateValidity())
+                        + "); the workers use them from their next connection");
             }
         }
 

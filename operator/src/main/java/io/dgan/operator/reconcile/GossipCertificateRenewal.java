@@ -95,6 +95,15 @@ public final class GossipCertificateRenewal {
         return new Outcome(renewed, next);
     }
 
+    /** A validity as people write it: "90d", "12h", "2m", "90s". */
+    public static String describe(Duration validity) {
+        long s = validity.toSeconds();
+        if (s % 86400 == 0) return s / 86400 + "d";
+        if (s % 3600 == 0) return s / 3600 + "h";
+        if (s % 60 == 0) return s / 60 + "m";
+        return s + "s";
+    }
+
     /** The job is gone or finished: nothing more to renew. */
     public void forget(DecentralizedGANJob job) {
         nextLook.remove(String.valueOf(job.getMetadata().getUid()));

@@ -109,4 +109,12 @@ class GossipCertificateRenewalMockTest {
         assertThat(renewal.renewDue(client, job, 1, actions).renewed()).containsExactly(0);
         assertThat(GossipTlsSecret.notAfter(rank(0))).isAfter(Instant.now().plusSeconds(60));
     }
+
+    @Test
+    void validitiesAreDescribedInTheirLargestWholeUnit() {
+        assertThat(GossipCertificateRenewal.describe(Duration.ofDays(90))).isEqualTo("90d");
+        assertThat(GossipCertificateRenewal.describe(Duration.ofHours(36))).isEqualTo("36h");
+        assertThat(GossipCertificateRenewal.describe(Duration.ofSeconds(120))).isEqualTo("2m");
+        assertThat(GossipCertificateRenewal.describe(Duration.ofSeconds(61))).isEqualTo("61s");
+    }
 }
