@@ -127,7 +127,8 @@ public final class WorkerCommand implements Callable<Integer> {
 
     @Option(names = "--tls-dir", defaultValue = "${env:DGAN_TLS_DIR}",
             description = "mutual TLS for gossip: a directory with ca.crt, tls.crt, tls.key (a mounted Kubernetes "
-                    + "TLS Secret) [DGAN_TLS_DIR]")
+                    + "TLS Secret), re-read every 30 s: renewed files are used from the next TLS handshake, "
+                    + "without a restart [DGAN_TLS_DIR]")
     Path tlsDir;
 
     @Option(names = "--tls-cert", defaultValue = "${env:DGAN_TLS_CERT}",
