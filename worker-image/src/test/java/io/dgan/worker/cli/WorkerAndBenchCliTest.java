@@ -84,6 +84,27 @@ class WorkerAndBenchCliTest {
                 dir.resolve("rank-1").toString());
         assertThat(wrongRank.code()).isEqualTo(2);
         assertThat(wrongRank.err()).contains("--tls-dir").contains("dgan://dgan/rank/1").hasLineCount(1);
+
+        // A key of another certificate, and a CA file that is no certificate: one line naming the file.
+        var ca = io.dgan.transport.grpc.tls.GossipCertificates.newAuthority("dgan");
+        java.nio.file.Path mixed = dir.resolve("mixed");
+        ca.issue(0, java.util.List.of()).writeTo(mixed);
+        try {
+            java.nio.file.Files.writeString(mixed.resolve("tls.key"), ca.issue(0, java.util.List.of()).privateKeyPem());
+            Run foreignKey = run("worker", "--rank", "0", "--workers", "2", "--peers", "a:1,b:2", "--tls-dir",
+                    mixed.toString());
+            assertThat(foreignKey.code()).isEqualTo(2);
+            assertThat(foreignKey.err()).contains("--tls-key: the private key (" + mixed.resolve("tls.key"))
+                    .contains("does not belong to the certificate").hasLineCount(1);
+            ca.issue(0, java.util.List.of()).writeTo(mixed);
+            java.nio.file.Files.writeString(mixed.resolve("ca.crt"), "not a certificate\n");
+            Run badCa = run("worker", "--rank", "0", "--workers", "2", "--peers", "a:1,b:2", "--tls-dir",
+                    mixed.toString());
+            assertThat(badCa.code()).isEqualTo(2);
+            assertThat(badCa.err()).contains("--tls-ca: CA certificate (" + mixed.resolve("ca.crt")).hasLineCount(1);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

@@ -208,15 +208,21 @@ public final class GossipTls {
 
     /** Parses and cross-checks one set of PEM files; every problem names the file it is in. */
     private Material material(long generation, byte[] certificatePem, byte[] keyPem, byte[] caPem) {
-        List<X509Certificate> authorities = certificates(caPem, "--tls-ca: CA certificate (" + source + ")");
-        List<X509Certificate> chain = certificates(certificatePem, "--tls-cert: certificate (" + source + ")");
+        List<X509Certificate> authorities = certificates(caPem, "--tls-ca: CA certificate (" + name(caFile) + ")");
+        List<X509Certificate> chain = certificates(certificatePem, "--tls-cert: certificate ("
+                + name(certificateFile) + ")");
         PrivateKey key = privateKey(keyPem);
         if (!signs(key, chain.get(0))) {
-            throw new IllegalArgumentException("--tls-key: the private key does not belong to the certificate ("
-                    + source + ")");
+            throw new IllegalArgumentException("--tls-key: the private key (" + name(keyFile) + ") does not belong "
+                    + "to the certificate (" + name(certificateFile) + ")");
         }
         return new Material(generation, certificatePem, keyPem, caPem, chain.toArray(X509Certificate[]::new), key,
                 pkix(authorities));
+    }
+
+    /** A file as error messages name it ("PEM" for credentials given in memory). */
+    private static String name(Path file) {
+        return file == null ? "PEM" : file.toString();
     }
 
     /** Whether {@code key} is the private half of the certificate's public key: a signature it makes verifies. */
@@ -256,11 +262,11 @@ public final class GossipTls {
                 return converter.getPrivateKey(info);
             }
         } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("--tls-key: the private key (" + source + ") is not a PEM private "
-                    + "key: " + e.getMessage());
+            throw new IllegalArgumentException("--tls-key: the private key (" + name(keyFile) + ") is not a PEM "
+                + "private key: " + e.getMessage());
         }
-        throw new IllegalArgumentException("--tls-key: the key file (" + source + ") holds no unencrypted PEM "
-                + "private key");
+        throw new IllegalArgumentException("--tls-key: the key file (" + name(keyFile) + ") holds no unencrypted "
+                + "PEM private key");
     }
 
     /**
