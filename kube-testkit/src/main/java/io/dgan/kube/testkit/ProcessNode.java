@@ -136,34 +136,9 @@ public final class ProcessNode implements AutoCloseable {
         client.nodes().resource(node).createOr(existing -> existing.update());
         heartbeat();
         loop.scheduleWithFixedDelay(this::heartbeat, 10, 10, TimeUnit.SECONDS);
-        configMapInformer = client.configMaps().inAnyNamespace().inform(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(ConfigMap cm) {
-            }
-
-            @Override
-            public void onUpdate(ConfigMap old, ConfigMap cm) {
-                loop.execute(() -> syncConfigMap(cm));
-            }
-
-            @Override
-            public void onDelete(ConfigMap cm, boolean unknown) {
-            }
-        });
-        secretInformer = client.secrets().inAnyNamespace().inform(new ResourceEventHandler<>() {
-            @Override
-            public void onAdd(Secret secret) {
-            }
-
-            @Override
-            public void onUpdate(Secret old, Secret secret) {
-                loop.execute(() -> syncSecret(secret));
-            }
-
-            @Override
-            public void onDelete(Secret secret, boolean unknown) {
-            }
-        });
+        // Mounted ConfigMaps and Secrets follow their objects, as the kubelet's volumes do.
+        configMapInformer = client.configMaps().inAnyNamespace().inform(onUpdate(this::syncConfigMap));
+        secretInformer = client.secrets().inAnyNamespace().inform(onUpdate(this::syncSecret));
         podInformer = client.pods().inAnyNamespace().withField("spec.nodeName", name).inform(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Pod pod) {
@@ -571,35 +546,56 @@ public final class ProcessNode implements AutoCloseable {
     }
 
     private void syncConfigMap(ConfigMap cm) {
+        String name = cm.getMetadata().getName();
+        syncVolumes(cm, v -> v.getConfigMap() != null && v.getConfigMap().getName().equals(name),
+                (v, dir) -> writeConfigMap(cm, v.getConfigMap().getItems(), dir));
+    }
+
+    private void syncSecret(Secret secret) {
+        String name = secret.getMetadata().getName();
+        syncVolumes(secret, v -> v.getSecret() != null && name.equals(v.getSecret().getSecretName()),
+                (v, dir) -> writeSecretVolume(secret, dir));
+    }
+
+    /** Writes one volume's files into {@code dir}. */
+    private interface VolumeWriter {
+        void write(Volume volume, Path dir) throws IOException;
+    }
+
+    /** An updated ConfigMap or Secret, written into the volume of every running pod that mounts it. */
+    private void syncVolumes(io.fabric8.kubernetes.api.model.HasMetadata object,
+                             java.util.function.Predicate<Volume> mountsIt, VolumeWriter writer) {
         for (RunningPod running : pods.values()) {
-            if (!running.pod.getMetadata().getNamespace().equals(cm.getMetadata().getNamespace())) continue;
+            if (!running.pod.getMetadata().getNamespace().equals(object.getMetadata().getNamespace())) continue;
             if (running.pod.getSpec().getVolumes() == null) continue;
             for (Volume v : running.pod.getSpec().getVolumes()) {
-                if (v.getConfigMap() != null && v.getConfigMap().getName().equals(cm.getMetadata().getName())) {
-                    try {
-                        writeConfigMap(cm, v.getConfigMap().getItems(), running.dir.resolve("volumes").resolve(v.getName()));
-                    } catch (IOException e) {
-                        LOG.warn("sync of ConfigMap {} into {}: {}", cm.getMetadata().getName(), running.key(), e.toString());
-                    }
+                if (!mountsIt.test(v)) continue;
+                try {
+                    writer.write(v, running.dir.resolve("volumes").resolve(v.getName()));
+                } catch (IOException e) {
+                    LOG.warn("sync of {} {} into {}: {}", object.getKind(), object.getMetadata().getName(),
+                            running.key(), e.toString());
                 }
             }
         }
     }
 
-    private void syncSecret(Secret secret) {
-        for (RunningPod running : pods.values()) {
-            if (!running.pod.getMetadata().getNamespace().equals(secret.getMetadata().getNamespace())) continue;
-            if (running.pod.getSpec().getVolumes() == null) continue;
-            for (Volume v : running.pod.getSpec().getVolumes()) {
-                if (v.getSecret() != null && v.getSecret().getSecretName().equals(secret.getMetadata().getName())) {
-                    try {
-                        writeSecretVolume(secret, running.dir.resolve("volumes").resolve(v.getName()));
-                    } catch (IOException e) {
-                        LOG.warn("sync of Secret {} into {}: {}", secret.getMetadata().getName(), running.key(), e.toString());
-                    }
-                }
+    /** A handler that runs {@code sync} on the node's loop for every update of an object (adds and deletes: nothing). */
+    private <T> ResourceEventHandler<T> onUpdate(java.util.function.Consumer<T> sync) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T object) {
             }
-        }
+
+            @Override
+            public void onUpdate(T old, T object) {
+                loop.execute(() -> sync.accept(object));
+            }
+
+            @Override
+            public void onDelete(T object, boolean unknown) {
+            }
+        };
     }
 
     /**

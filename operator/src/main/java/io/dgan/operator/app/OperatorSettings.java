@@ -93,13 +93,9 @@ public record OperatorSettings(List<String> watchNamespaces, int metricsPort, in
     }
 
     private static int integer(Map<String, String> env, String name, int fallback) {
-        String v = get(env, name, "");
-        if (v.isEmpty()) return fallback;
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer, got '" + v + "'");
-        }
+        long v = longInteger(env, name, fallback);
+        if (v != (int) v) throw new IllegalArgumentException(name + " must be an integer, got '" + v + "'");
+        return (int) v;
     }
 
     private static long longInteger(Map<String, String> env, String name, long fallback) {

@@ -4,14 +4,11 @@ import io.dgan.transport.MessageTag;
 import io.dgan.transport.grpc.proto.Hello;
 import io.dgan.transport.grpc.tls.GossipCertificates;
 import io.dgan.transport.grpc.tls.GossipTls;
-import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
-import io.grpc.stub.ClientCalls;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -107,11 +104,7 @@ class GossipTlsRenewalTest {
         ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).overrideAuthority("localhost")
                 .sslContext(b.build()).build();
         try {
-            ClientCalls.blockingUnaryCall(channel, GossipMethods.hello(),
-                    CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), hello);
-            return Status.OK;
-        } catch (StatusRuntimeException e) {
-            return e.getStatus();
+            return GossipTlsTest.hello(channel, hello);
         } finally {
             channel.shutdownNow();
         }

@@ -66,7 +66,7 @@ class GossipTlsTest {
         return NettyChannelBuilder.forAddress("127.0.0.1", pair.get(1).port()).sslContext(b.build()).build();
     }
 
-    private static Status hello(ManagedChannel channel, Hello hello) {
+    static Status hello(ManagedChannel channel, Hello hello) {
         try {
             ClientCalls.blockingUnaryCall(channel, GossipMethods.hello(),
                     CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS), hello);
