@@ -234,8 +234,9 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             rejoinReplacedRanks();
             TopologyPlan plan = plan();
             reconcileDependents(plan);
-            reconcilePods();
+            // Before the pods: a rank whose certificate expired while the job was suspended starts with a new one.
             renewCertificates();
+            reconcilePods();
             report(plan);
             return writeStatus().rescheduleAfter(nextCheck());
         }

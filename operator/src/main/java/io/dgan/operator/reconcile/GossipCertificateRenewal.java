@@ -68,7 +68,11 @@ public final class GossipCertificateRenewal {
             for (int rank = 0; rank < workers; rank++) {
                 // Read by name (the chart grants no list on Secrets); a rank without a Secret gets one with its pod.
                 Secret secret = client.secrets().inNamespace(ns).withName(GossipTlsSecret.rankName(name, rank)).get();
-                if (secret == null) continue;
+                if (secret == null) {
+                    // Issued with the rank's next pod, valid from about now: due no earlier than that.
+                    next = min(next, now.plus(validity).minus(margin()));
+                    continue;
+                }
                 Instant notAfter = GossipTlsSecret.notAfter(secret);
                 if (notAfter == null || !notAfter.minus(margin()).isAfter(now)) {
                     if (authority == null) authority = actions.gossipAuthority(job);
@@ -80,8 +84,7 @@ public final class GossipCertificateRenewal {
                     renewed.add(rank);
                     notAfter = GossipTlsSecret.notAfter(fresh);
                 }
-                Instant renewAt = notAfter.minus(margin());
-                if (renewAt.isBefore(next)) next = renewAt;
+                next = min(next, notAfter.minus(margin()));
             }
         } catch (KubernetesClientException | IllegalStateException | IllegalArgumentException e) {
             LOG.warn("job={}/{} gossip certificate renewal failed, retrying in {}: {}", ns, name, RETRY,
@@ -93,6 +96,10 @@ public final class GossipCertificateRenewal {
         Instant stale = now.minus(LOOK_AT_LEAST_EVERY);
         nextLook.values().removeIf(t -> t.isBefore(stale));
         return new Outcome(renewed, next);
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
     }
 
     /** A validity as people write it: "90d", "12h", "2m", "90s". */

@@ -96,6 +96,17 @@ class GossipCertificateRenewalMockTest {
     }
 
     @Test
+    void aJobWhoseSecretsDoNotExistYetIsLookedAtAgainWhenTheirCertificatesFallDue() {
+        DecentralizedGANJob job = job();
+        Instant now = Instant.now();
+        GossipCertificateRenewal renewal = new GossipCertificateRenewal(at(now), VALIDITY);
+        GossipCertificateRenewal.Outcome outcome = renewal.renewDue(client, job, 2, new PodActions(client));
+        assertThat(outcome.renewed()).isEmpty();
+        assertThat(outcome.nextDue()).as("the certificates its pods get now fall due 60 s from now")
+                .isEqualTo(now.plusSeconds(60));
+    }
+
+    @Test
     void aSecretWhoseCertificateCannotBeReadIsReissued() {
         DecentralizedGANJob job = job();
         PodActions actions = new PodActions(client);
