@@ -241,6 +241,16 @@ class OperatorMainTest {
                     assertThat(p.operatorNamespace()).isEqualTo("ops");
                     assertThat(p.metricsNamespaceSelectors()).containsExactly(Map.of("kubernetes.io/metadata.name", "monitoring"));
                 });
+        assertThat(OperatorSettings.fromEnvironment(Map.of()).policy().gossipCertificateValidity())
+                .isEqualTo(java.time.Duration.ofDays(90));
+        assertThat(OperatorSettings.fromEnvironment(Map.of("GOSSIP_CERTIFICATE_VALIDITY_SECONDS", "31536000")).policy()
+                .gossipCertificateValidity()).isEqualTo(java.time.Duration.ofDays(365));
+        assertThatThrownBy(() -> OperatorSettings.fromEnvironment(Map.of("GOSSIP_CERTIFICATE_VALIDITY_SECONDS", "30")))
+                .hasMessage("GOSSIP_CERTIFICATE_VALIDITY_SECONDS must be at least 60, got 30");
+        assertThatThrownBy(() -> OperatorSettings.fromEnvironment(Map.of("GOSSIP_CERTIFICATE_VALIDITY_SECONDS", "90d")))
+                .hasMessage("GOSSIP_CERTIFICATE_VALIDITY_SECONDS must be an integer, got '90d'");
+        assertThatThrownBy(() -> OperatorSettings.fromEnvironment(Map.of("METRICS_PORT", "4294967296")))
+                .hasMessageStartingWith("METRICS_PORT must be an integer");
     }
 
     /** `promtool check metrics` (Debian's prometheus package) lints names and types; skipped where it is absent. */
