@@ -171,6 +171,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
         final Instant now = clock.instant();
         final Long generation;
         final String phaseBefore;
+        /** The job's first pass (its spec never applied): it has no gossip Secrets yet. */
+        final boolean firstPass;
         final Map<Integer, Pod> pods = new TreeMap<>();
         final PodActions actions;
         /** The job's Kueue Workload and what it says, on a job labelled with a queue; null otherwise. */
@@ -189,6 +191,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             this.events = new JobEvents(context.getClient());
             this.generation = job.getMetadata().getGeneration();
             this.phaseBefore = status.phase;
+            this.firstPass = status.applied == null;
             this.publishedEpoch = publishedTopology(context, job)
                     .map(cm -> cm.getMetadata().getAnnotations())
                     .map(a -> a.get(TopologyConfigMap.EPOCH_ANNOTATION))
@@ -598,6 +601,11 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
 
         /** Renews the gossip certificates that have a third of their validity left (see GossipCertificateRenewal). */
         void renewCertificates() {
+            if (firstPass) {
+                // Nothing to read: the certificates this pass issues are due a third before their validity ends.
+                certificatesDue = renewal.issuingNow(job);
+                return;
+            }
             GossipCertificateRenewal.Outcome outcome = renewal.renewDue(context.getClient(), job, spec.workers, actions);
             certificatesDue = outcome.nextDue();
             if (!outcome.renewed().isEmpty()) {

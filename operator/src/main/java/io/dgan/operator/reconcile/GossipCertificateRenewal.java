@@ -111,6 +111,16 @@ public final class GossipCertificateRenewal {
         return s + "s";
     }
 
+    /**
+     * The job's certificates are all being issued now (its first pass): nothing is read, the next look is when they
+     * fall due. Returns that time.
+     */
+    public Instant issuingNow(DecentralizedGANJob job) {
+        Instant due = clock.instant().plus(validity).minus(margin());
+        nextLook.put(String.valueOf(job.getMetadata().getUid()), due);
+        return due;
+    }
+
     /** The job is gone or finished: nothing more to renew. */
     public void forget(DecentralizedGANJob job) {
         nextLook.remove(String.valueOf(job.getMetadata().getUid()));

@@ -107,6 +107,17 @@ class GossipCertificateRenewalMockTest {
     }
 
     @Test
+    void aNewJobsFirstPassReadsNothingAndItsNextLookIsWhenItsCertificatesFallDue() {
+        DecentralizedGANJob job = job();
+        Instant now = Instant.now();
+        GossipCertificateRenewal renewal = new GossipCertificateRenewal(at(now), VALIDITY);
+        int requests = server.getRequestCount();
+        assertThat(renewal.issuingNow(job)).isEqualTo(now.plusSeconds(60));
+        assertThat(renewal.renewDue(client, job, 512, new PodActions(client)).renewed()).isEmpty();
+        assertThat(server.getRequestCount()).as("no Secret read for a job whose Secrets are being made").isEqualTo(requests);
+    }
+
+    @Test
     void aSecretWhoseCertificateCannotBeReadIsReissued() {
         DecentralizedGANJob job = job();
         PodActions actions = new PodActions(client);
