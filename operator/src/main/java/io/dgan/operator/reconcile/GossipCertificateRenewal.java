@@ -113,10 +113,11 @@ public final class GossipCertificateRenewal {
 
     /**
      * The job's certificates are all being issued now (its first pass): nothing is read, the next look is when they
-     * fall due. Returns that time.
+     * fall due (or in an hour, whichever is first). Returns that time.
      */
     public Instant issuingNow(DecentralizedGANJob job) {
-        Instant due = clock.instant().plus(validity).minus(margin());
+        Instant now = clock.instant();
+        Instant due = min(now.plus(validity).minus(margin()), now.plus(LOOK_AT_LEAST_EVERY));
         nextLook.put(String.valueOf(job.getMetadata().getUid()), due);
         return due;
     }

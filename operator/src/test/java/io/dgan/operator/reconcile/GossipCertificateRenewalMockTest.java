@@ -115,6 +115,8 @@ class GossipCertificateRenewalMockTest {
         assertThat(renewal.issuingNow(job)).isEqualTo(now.plusSeconds(60));
         assertThat(renewal.renewDue(client, job, 512, new PodActions(client)).renewed()).isEmpty();
         assertThat(server.getRequestCount()).as("no Secret read for a job whose Secrets are being made").isEqualTo(requests);
+        assertThat(new GossipCertificateRenewal(at(now), Duration.ofDays(90)).issuingNow(job))
+                .as("looked at again within the hour").isEqualTo(now.plus(Duration.ofHours(1)));
     }
 
     @Test
