@@ -12,18 +12,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ResumeAgreementTest {
     private static List<ResumeAgreement.Result> agree(long[]... perRank) throws Exception {
         int m = perRank.length;
+        // A thread per rank: the ranks block on each other, so a shared pool smaller than the job (the common pool
+        // has one thread on two cores under JDK 25) would never run them all at once.
+        java.util.concurrent.ExecutorService ranks = java.util.concurrent.Executors.newFixedThreadPool(m);
         try (InMemoryNetwork net = new InMemoryNetwork(m)) {
             List<CompletableFuture<ResumeAgreement.Result>> f = new ArrayList<>();
             for (int r = 0; r < m; r++) {
                 Transport t = net.transport(r);
                 long[] mine = perRank[r];
-                f.add(CompletableFuture.supplyAsync(() -> ResumeAgreement.agree(t, 0, mine)));
+                f.add(CompletableFuture.supplyAsync(() -> ResumeAgreement.agree(t, 0, mine), ranks));
             }
             List<ResumeAgreement.Result> out = new ArrayList<>();
             for (var x : f) {
                 out.add(x.get());
             }
             return out;
+        } finally {
+            ranks.shutdownNow();
         }
     }
 
