@@ -78,6 +78,8 @@ class GossipAttackReplayTest {
         // Metrics on ephemeral ports only after both pre-picked gossip ports are bound: an ephemeral bind could
         // otherwise take one of them.
         for (int r = 0; r < 2; r++) metricsPorts[r] = metrics[r].serve("127.0.0.1", 0);
+        // A thread per rank: the ranks wait on each other, and the common pool has one thread on two cores (JDK 25).
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(2);
         try {
             List<CompletableFuture<RunResult>> ranks = new ArrayList<>();
             for (int r = 0; r < 2; r++) {
@@ -85,7 +87,7 @@ class GossipAttackReplayTest {
                 ranks.add(CompletableFuture.supplyAsync(() -> {
                     t.awaitPeers(List.of(1 - t.rank()));
                     return new GameWorker(game, config, ring, t).every(100).run(ITERATIONS);
-                }));
+                }, threads));
             }
             during.accept(ports, metricsPorts);
             float[][][] params = new float[2][][];
@@ -101,6 +103,7 @@ class GossipAttackReplayTest {
             }
             return params;
         } finally {
+            threads.shutdownNow();
             for (int r = 0; r < 2; r++) {
                 transports[r].close();
                 metrics[r].close();
