@@ -39,12 +39,12 @@ public final class WorkerMetrics implements TransportListener, AutoCloseable {
     private final Gauge topologyEpoch;
     /** Registered when the transport reports a certificate: without TLS there is no series (0 would read as an
      * expired certificate). */
-    private volatile Gauge certificateExpiry;
+    private final FirstValueGauge certificateExpiry;
     private final Counter certificateReloads;
     private final Labels constant;
     /** Registered at this worker's first evaluation: a rank that never evaluates exports no FID series (a gauge
      * without labels would export 0.0 from the start, which reads as a perfect score). */
-    private volatile Gauge evalFid;
+    private final FirstValueGauge evalFid;
     private HTTPServer server;
 
     public WorkerMetrics(String namespace, String job, int rank) {
@@ -84,6 +84,15 @@ public final class WorkerMetrics implements TransportListener, AutoCloseable {
                 .help("Changes of the gossip credential files: renewed (in use from the next handshake) or refused "
                         + "(unusable; the previous credentials stay in use)")
                 .constLabels(constant).labelNames("outcome").register(registry);
+        certificateExpiry = new FirstValueGauge(Gauge.builder()
+                .name("dgan_gossip_tls_certificate_expiration_timestamp_seconds")
+                .help("When the gossip certificate this worker presents expires (Unix time); absent without TLS")
+                .constLabels(constant));
+        evalFid = new FirstValueGauge(Gauge.builder().name("dgan_eval_fid")
+                .help("Frechet distance on dgan's own classifier features (the fid of metrics.jsonl, not "
+                        + "Inception FID) at this worker's last evaluation, lower is better; absent until "
+                        + "it evaluates")
+                .constLabels(constant));
         this.constant = constant;
         JvmMetrics.builder().register(registry);
     }
@@ -135,20 +144,7 @@ public final class WorkerMetrics implements TransportListener, AutoCloseable {
 
     @Override
     public void certificate(java.time.Instant notAfter) {
-        Gauge gauge = certificateExpiry;
-        if (gauge == null) {
-            synchronized (this) {
-                if (certificateExpiry == null) {
-                    certificateExpiry = Gauge.builder()
-                            .name("dgan_gossip_tls_certificate_expiration_timestamp_seconds")
-                            .help("When the gossip certificate this worker presents expires (Unix time); absent "
-                                    + "without TLS")
-                            .constLabels(constant).register(registry);
-                }
-                gauge = certificateExpiry;
-            }
-        }
-        gauge.set(notAfter.getEpochSecond());
+        certificateExpiry.set(notAfter.getEpochSecond());
     }
 
     @Override
@@ -161,20 +157,30 @@ public final class WorkerMetrics implements TransportListener, AutoCloseable {
     }
 
     public void evalFid(double fid) {
-        Gauge gauge = evalFid;
-        if (gauge == null) {
-            synchronized (this) {
-                if (evalFid == null) {
-                    evalFid = Gauge.builder().name("dgan_eval_fid")
-                            .help("Frechet distance on dgan's own classifier features (the fid of metrics.jsonl, not "
-                                    + "Inception FID) at this worker's last evaluation, lower is better; absent until "
-                                    + "it evaluates")
-                            .constLabels(constant).register(registry);
-                }
-                gauge = evalFid;
-            }
+        evalFid.set(fid);
+    }
+
+    /** A gauge without labels registered at its first value: until then it exports no series, not a 0.0. */
+    private final class FirstValueGauge {
+        private final Gauge.Builder builder;
+        private volatile Gauge gauge;
+
+        FirstValueGauge(Gauge.Builder builder) {
+            this.builder = builder;
         }
-        gauge.set(fid);
+
+        void set(double value) {
+            Gauge g = gauge;
+            if (g == null) {
+                synchronized (this) {
+                    if (gauge == null) {
+                        gauge = builder.register(registry);
+                    }
+                    g = gauge;
+                }
+            }
+            g.set(value);
+        }
     }
 
     @Override

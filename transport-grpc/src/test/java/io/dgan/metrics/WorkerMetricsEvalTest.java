@@ -23,6 +23,16 @@ class WorkerMetricsEvalTest {
     }
 
     @Test
+    void noCertificateExpirySeriesWithoutTls() throws IOException {
+        try (WorkerMetrics metrics = new WorkerMetrics("training", "gan", 3)) {
+            assertThat(text(metrics)).doesNotContain("dgan_gossip_tls_certificate_expiration_timestamp_seconds");
+            metrics.certificate(java.time.Instant.ofEpochSecond(1_900_000_000L));
+            assertThat(text(metrics)).contains("dgan_gossip_tls_certificate_expiration_timestamp_seconds{job=\"gan\","
+                    + "namespace=\"training\",rank=\"3\"} 1.9E9");
+        }
+    }
+
+    @Test
     void noStepSeriesUntilTheWorkerKnowsWhereItStartsThenItCountsFromThere() throws IOException {
         try (WorkerMetrics metrics = new WorkerMetrics("training", "gan", 1)) {
             metrics.loss("G", 1.0);
