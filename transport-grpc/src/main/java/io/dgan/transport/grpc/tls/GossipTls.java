@@ -61,8 +61,9 @@ public final class GossipTls {
     private final Path certificateFile;
     private final Path keyFile;
     private final Path caFile;
-    private final PeerIdentity identity;
+    /** How messages name the credentials: the certificate file, or "PEM" for credentials given in memory. */
     private final String source;
+    private final PeerIdentity identity;
     private final AtomicReference<Material> current = new AtomicReference<>();
     /** The previous credentials, for a handshake that chose its alias just before a reload. */
     private volatile Material previous;
@@ -78,12 +79,12 @@ public final class GossipTls {
 
     private static final String ALIAS_PREFIX = "dgan-gossip-";
 
-    private GossipTls(byte[] certificatePem, byte[] keyPem, byte[] caPem, String source, Path certificateFile,
-                      Path keyFile, Path caFile) {
-        this.source = source;
+    private GossipTls(byte[] certificatePem, byte[] keyPem, byte[] caPem, Path certificateFile, Path keyFile,
+                      Path caFile) {
         this.certificateFile = certificateFile;
         this.keyFile = keyFile;
         this.caFile = caFile;
+        this.source = name(certificateFile);
         Material m = material(1, certificatePem, keyPem, caPem);
         this.identity = identityOf(m.chain[0]);
         if (identity == null) {
@@ -96,7 +97,7 @@ public final class GossipTls {
     /** Reads the three PEM files; a missing or unreadable file is named in the exception. */
     public static GossipTls fromFiles(Path certificate, Path key, Path ca) {
         return new GossipTls(read(certificate, "--tls-cert"), read(key, "--tls-key"), read(ca, "--tls-ca"),
-                certificate.toString(), certificate, key, ca);
+                certificate, key, ca);
     }
 
     /** Reads {@code ca.crt}, {@code tls.crt}, {@code tls.key} from a directory (a mounted TLS Secret). */
@@ -111,8 +112,8 @@ public final class GossipTls {
     /** Credentials held in memory only: {@link #reload()} never changes them. */
     public static GossipTls fromPem(String certificatePem, String keyPem, String caPem) {
         return new GossipTls(certificatePem.getBytes(StandardCharsets.US_ASCII),
-                keyPem.getBytes(StandardCharsets.US_ASCII), caPem.getBytes(StandardCharsets.US_ASCII), "PEM",
-                null, null, null);
+                keyPem.getBytes(StandardCharsets.US_ASCII), caPem.getBytes(StandardCharsets.US_ASCII), null, null,
+                null);
     }
 
     /** Who this worker's certificate says it is (fixed for the worker's life: a reload may not change it). */
@@ -210,11 +211,11 @@ public final class GossipTls {
     private Material material(long generation, byte[] certificatePem, byte[] keyPem, byte[] caPem) {
         List<X509Certificate> authorities = certificates(caPem, "--tls-ca: CA certificate (" + name(caFile) + ")");
         List<X509Certificate> chain = certificates(certificatePem, "--tls-cert: certificate ("
-                + name(certificateFile) + ")");
+                + source + ")");
         PrivateKey key = privateKey(keyPem);
         if (!signs(key, chain.get(0))) {
             throw new IllegalArgumentException("--tls-key: the private key (" + name(keyFile) + ") does not belong "
-                    + "to the certificate (" + name(certificateFile) + ")");
+                    + "to the certificate (" + source + ")");
         }
         return new Material(generation, certificatePem, keyPem, caPem, chain.toArray(X509Certificate[]::new), key,
                 pkix(authorities));
