@@ -117,8 +117,7 @@ public final class GossipTlsSecret {
         PeerIdentity identity = new PeerIdentity(name, rank);
         try {
             String caPem = decode(authority, CERT);
-            X509Certificate ca = (X509Certificate) CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new ByteArrayInputStream(caPem.getBytes(StandardCharsets.US_ASCII)));
+            X509Certificate ca = certificate(caPem);
             PrivateKey caKey = privateKey(decode(authority, KEY));
             KeyPair leaf = keyPair();
             JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca, serial(),
@@ -154,12 +153,15 @@ public final class GossipTlsSecret {
     /** When the certificate in a rank's Secret expires; null when the Secret holds no readable certificate. */
     public static Instant notAfter(Secret rankSecret) {
         try {
-            X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(
-                    new ByteArrayInputStream(decode(rankSecret, CERT).getBytes(StandardCharsets.US_ASCII)));
-            return cert.getNotAfter().toInstant();
+            return certificate(decode(rankSecret, CERT)).getNotAfter().toInstant();
         } catch (Exception e) {
             return null;
         }
+    }
+
+    private static X509Certificate certificate(String pem) throws java.security.cert.CertificateException {
+        return (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
     }
 
     private static Secret secret(DecentralizedGANJob job, String name, Map<String, String> pemData) {
