@@ -1,5 +1,6 @@
 package io.dgan.gossip;
 
+import io.dgan.testing.Conditions;
 import io.dgan.topology.Topologies;
 import io.dgan.topology.TopologyEpoch;
 import io.dgan.topology.TopologySpec;
@@ -22,7 +23,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -227,16 +227,6 @@ class CollectiveMemberLossTest {
         }
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(10);
-        }
-    }
-
     private static void assertAverage(float[] v, int... over) {
         for (int i = 0; i < L; i++) {
             double sum = 0;
@@ -265,7 +255,8 @@ class CollectiveMemberLossTest {
         job.awaitDeath(2);
         assertThat(job.transports[3].heldCount()).isEqualTo(1);
         job.cutOutRank2();
-        await(() -> job.logged(0, "topology epoch 1 -> 2"), "rank 0 to adopt epoch 2 while it waits for rank 3");
+        Conditions.await(Duration.ofSeconds(30), "rank 0 to adopt epoch 2 while it waits for rank 3",
+                () -> job.logged(0, "topology epoch 1 -> 2"));
         Thread.sleep(1200); // more than two polls of its wait: an abandon would have happened by now
         assertThat(job.firstDone[0].getCount()).as("rank 0 still in the first collective").isOne();
         job.transports[3].release();

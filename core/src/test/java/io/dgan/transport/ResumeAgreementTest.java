@@ -1,35 +1,22 @@
 package io.dgan.transport;
 
+import io.dgan.testing.Ranks;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Ranks with different checkpoints agree on the newest iteration all of them have, over the in-memory transport. */
 class ResumeAgreementTest {
-    private static List<ResumeAgreement.Result> agree(long[]... perRank) throws Exception {
+    /** Each rank on its own thread ({@link Ranks}): the ranks wait on each other. */
+    private static List<ResumeAgreement.Result> agree(long[]... perRank) {
         int m = perRank.length;
-        // A thread per rank: the ranks block on each other, so a shared pool smaller than the job (the common pool
-        // has one thread on two cores under JDK 25) would never run them all at once.
-        java.util.concurrent.ExecutorService ranks = java.util.concurrent.Executors.newFixedThreadPool(m);
+        ResumeAgreement.Result[] out = new ResumeAgreement.Result[m];
         try (InMemoryNetwork net = new InMemoryNetwork(m)) {
-            List<CompletableFuture<ResumeAgreement.Result>> f = new ArrayList<>();
-            for (int r = 0; r < m; r++) {
-                Transport t = net.transport(r);
-                long[] mine = perRank[r];
-                f.add(CompletableFuture.supplyAsync(() -> ResumeAgreement.agree(t, 0, mine), ranks));
-            }
-            List<ResumeAgreement.Result> out = new ArrayList<>();
-            for (var x : f) {
-                out.add(x.get());
-            }
-            return out;
-        } finally {
-            ranks.shutdownNow();
+            Ranks.run(m, r -> out[r] = ResumeAgreement.agree(net.transport(r), 0, perRank[r]));
         }
+        return List.of(out);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.dgan.transport.grpc;
 
+import io.dgan.testing.Conditions;
 import io.dgan.transport.MessageTag;
 import io.dgan.transport.grpc.proto.Hello;
 import io.dgan.transport.grpc.tls.GossipCertificates;
@@ -25,8 +26,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -110,16 +109,6 @@ class GossipTlsRenewalTest {
         }
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within 10 s: " + what);
-            }
-            Thread.sleep(20);
-        }
-    }
-
     private static float[] values(int seed) {
         float[] v = new float[64];
         for (int i = 0; i < v.length; i++) {
@@ -165,7 +154,7 @@ class GossipTlsRenewalTest {
             String oldKey = Files.readString(tmp.resolve("rank1").resolve(GossipCertificates.KEY_FILE));
             volumes[1].write(Map.of(GossipCertificates.CA_FILE, bundle,
                     GossipCertificates.CERT_FILE, renewed.certificatePem(), GossipCertificates.KEY_FILE, oldKey));
-            await(() -> events.reloads.contains(false), "the torn set refused");
+            Conditions.await(Duration.ofSeconds(10), "the torn set refused", () -> events.reloads.contains(false));
             Thread.sleep(500); // five more checks of the same files
             assertThat(events.reloads).containsExactly(false);
             assertThat(log.stream().filter(l -> l.contains("renewed credentials not used"))).singleElement()
@@ -175,7 +164,7 @@ class GossipTlsRenewalTest {
 
             // The complete set: the next handshake presents the new certificate and trusts the new CA.
             volumes[1].write(renewed, bundle);
-            await(() -> events.reloads.contains(true), "the renewal picked up");
+            Conditions.await(Duration.ofSeconds(10), "the renewal picked up", () -> events.reloads.contains(true));
             Status after = helloFrom(probe, newCa, port, hello);
             assertThat(after.isOk()).as(after.toString()).isTrue();
             assertThat(events.expiries).last().isEqualTo(parse(renewed.certificatePem()).getNotAfter().toInstant());
