@@ -31,6 +31,27 @@ public final class Eventually {
         throw new AssertionError("timed out after " + timeout + " waiting for " + what + " " + state.get());
     }
 
+    /** Retries {@code assertions} until they pass; after {@code timeout}, fails with their last failure. */
+    public static void within(Duration timeout, Runnable assertions) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                assertions.run();
+                return;
+            } catch (AssertionError | RuntimeException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e instanceof AssertionError a ? a : new AssertionError("timed out after " + timeout, e);
+                }
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted", e);
+            }
+        }
+    }
+
     /** Whether the condition holds within {@code timeout} (no failure when it does not). */
     public static boolean holds(Duration timeout, BooleanSupplier condition) {
         try {

@@ -31,6 +31,12 @@ public final class MockCluster implements AutoCloseable {
 
     /** @param progressInterval how often a job is re-checked without an event (production default: 30 s) */
     public MockCluster(KubernetesClient client, Duration progressInterval) {
+        this(client, progressInterval, io.dgan.operator.reconcile.ClusterPolicy.none());
+    }
+
+    /** @param policy the operator-wide settings (the chart's values) */
+    public MockCluster(KubernetesClient client, Duration progressInterval,
+                       io.dgan.operator.reconcile.ClusterPolicy policy) {
         this.client = client;
         operator = new Operator(o -> o.withKubernetesClient(client)
                 .withSSABasedCreateUpdateMatchForDependentResources(false)
@@ -39,7 +45,7 @@ public final class MockCluster implements AutoCloseable {
                 .checkingCRDAndValidateLocalModel(false)
                 .withConcurrentReconciliationThreads(8)
                 .withReconciliationTerminationTimeout(Duration.ofSeconds(2)));
-        operator.register(new DecentralizedGANJobReconciler(progress, metrics, clock, progressInterval));
+        operator.register(new DecentralizedGANJobReconciler(progress, metrics, clock, progressInterval, policy));
         operator.start();
     }
 

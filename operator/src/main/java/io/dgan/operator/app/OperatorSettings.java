@@ -3,6 +3,7 @@ package io.dgan.operator.app;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dgan.operator.reconcile.ClusterPolicy;
+import io.dgan.operator.reconcile.GossipCertificateIssuer;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -40,9 +41,11 @@ public record OperatorSettings(List<String> watchNamespaces, int metricsPort, in
         if (validity < 60) {
             throw new IllegalArgumentException("GOSSIP_CERTIFICATE_VALIDITY_SECONDS must be at least 60, got " + validity);
         }
+        GossipCertificateIssuer issuer = GossipCertificateIssuer.of("GOSSIP_CERTIFICATE_ISSUER",
+                get(env, "GOSSIP_CERTIFICATE_ISSUER", GossipCertificateIssuer.AUTO.value()));
         ClusterPolicy policy = new ClusterPolicy(operatorNamespace,
                 selectors(env, "METRICS_NAMESPACE_SELECTORS"), labels(env, "POD_MONITOR_LABELS"),
-                Duration.ofSeconds(validity));
+                Duration.ofSeconds(validity), issuer);
         return new OperatorSettings(
                 namespaces.isEmpty() ? List.of() : Arrays.stream(namespaces.split(",")).map(String::trim).toList(),
                 port, healthPort, leaderNamespace, Duration.ofSeconds(lease), Duration.ofSeconds(renew),

@@ -37,6 +37,12 @@ public class DecentralizedGANJobStatus {
     /** The spec the running workers were started from (for classifying a spec change). */
     public AppliedSpec applied;
 
+    /**
+     * Who issues this job's gossip certificates, {@code operator} or {@code cert-manager}: decided when the job is
+     * first applied (operator setting GOSSIP_CERTIFICATE_ISSUER) and kept for the job's life.
+     */
+    public String gossipCertificateIssuer;
+
     /** RFC 3339 timestamps. */
     public String startTime;
     public String runningTime;

@@ -14,11 +14,14 @@ import java.util.Map;
  *                                  e.g. the namespace Prometheus runs in
  * @param podMonitorLabels          labels every PodMonitor gets, e.g. {@code release: <prometheus release>} for a
  *                                  kube-prometheus-stack whose podMonitorSelector matches on it
- * @param gossipCertificateValidity how long a rank's gossip certificate is valid; the operator renews it when a third
- *                                  of that is left
+ * @param gossipCertificateValidity how long a rank's gossip certificate is valid; it is renewed when a third of that
+ *                                  is left
+ * @param gossipCertificateIssuer   who issues a new job's gossip certificates: the operator, cert-manager, or
+ *                                  (auto) cert-manager when its API is served
  */
 public record ClusterPolicy(String operatorNamespace, List<Map<String, String>> metricsNamespaceSelectors,
-                            Map<String, String> podMonitorLabels, Duration gossipCertificateValidity) {
+                            Map<String, String> podMonitorLabels, Duration gossipCertificateValidity,
+                            GossipCertificateIssuer gossipCertificateIssuer) {
     public static final String CONTEXT_KEY = "dgan.clusterPolicy";
 
     public ClusterPolicy {
@@ -27,11 +30,13 @@ public record ClusterPolicy(String operatorNamespace, List<Map<String, String>> 
         podMonitorLabels = podMonitorLabels == null ? Map.of() : Map.copyOf(podMonitorLabels);
         gossipCertificateValidity = gossipCertificateValidity == null ? GossipTlsSecret.VALIDITY
                 : gossipCertificateValidity;
+        gossipCertificateIssuer = gossipCertificateIssuer == null ? GossipCertificateIssuer.AUTO
+                : gossipCertificateIssuer;
     }
 
     public ClusterPolicy(String operatorNamespace, List<Map<String, String>> metricsNamespaceSelectors,
                          Map<String, String> podMonitorLabels) {
-        this(operatorNamespace, metricsNamespaceSelectors, podMonitorLabels, null);
+        this(operatorNamespace, metricsNamespaceSelectors, podMonitorLabels, null, null);
     }
 
     public static ClusterPolicy none() {

@@ -97,6 +97,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
     public static final String PHASE_FAILED = "Failed";
     public static final String PHASE_VALIDATION_FAILED = "ValidationFailed";
     private static final Logger LOG = LoggerFactory.getLogger(DecentralizedGANJobReconciler.class);
+    /** How often a job whose pods wait for cert-manager's certificates looks for their Secrets. */
+    static final Duration CERTIFICATE_POLL = Duration.ofSeconds(2);
     /** How often a job waiting for Kueue's admission re-reads its Workload. */
     static final Duration ADMISSION_POLL = Duration.ofSeconds(2);
 
@@ -175,6 +177,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
         final boolean firstPass;
         final Map<Integer, Pod> pods = new TreeMap<>();
         final PodActions actions;
+        final CertManagerActions certManagerActions;
         /** The job's Kueue Workload and what it says, on a job labelled with a queue; null otherwise. */
         KueueAdmission admission;
         GenericKubernetesResource workload;
@@ -198,6 +201,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                     .map(Long::parseLong).orElse(0L);
             pods.putAll(WorkerPods.byRank(context.getSecondaryResources(Pod.class)));
             this.actions = new PodActions(context.getClient());
+            this.certManagerActions = new CertManagerActions(context.getClient());
             this.kueue = new KueueActions(context.getClient());
         }
 
@@ -264,6 +268,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 status.topology.epoch = 1L;
                 status.phase = PHASE_PENDING;
                 status.selector = Labels.selectorString(job.getMetadata().getName());
+                status.gossipCertificateIssuer = chooseGossipIssuer().value();
                 if (jobsCounted.add(String.valueOf(job.getMetadata().getUid()))) {
                     condition(JobConditions.CREATED, true, "JobCreated", spec.workers + " workers on a "
                             + spec.topology.type + " graph");
@@ -581,19 +586,69 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 }
             }
             io.fabric8.kubernetes.api.model.Secret authority = null;
+            boolean certManager = gossipIssuer() == GossipCertificateIssuer.CERT_MANAGER;
+            boolean authorityRequested = false;
+            List<Integer> awaitingCertificates = new ArrayList<>();
             for (int rank = 0; rank < spec.workers; rank++) {
                 if (pods.containsKey(rank)) continue;
                 Pod desired = WorkerPod.desired(job, rank);
                 if (admission != null) KueueAdmission.place(desired, placement());
                 if (spec.training.checkpointVolume != null) actions.ensure(WorkerPod.checkpointClaim(job, rank));
                 // mTLS between workers: the pod mounts its rank's certificate, issued by the job's own CA.
-                if (authority == null) authority = actions.gossipAuthority(job);
-                actions.ensureGossipCertificate(job, authority, rank, policy.gossipCertificateValidity());
+                if (certManager) {
+                    if (!authorityRequested) certManagerActions.ensureAuthority(job);
+                    authorityRequested = true;
+                    certManagerActions.ensureRank(job, rank, policy.gossipCertificateValidity());
+                    // A pod without its Secret would only wait in ContainerCreating: create it once cert-manager
+                    // has issued (looked at again within CERTIFICATE_POLL).
+                    if (!certManagerActions.issued(job, rank)) {
+                        awaitingCertificates.add(rank);
+                        continue;
+                    }
+                } else {
+                    if (authority == null) authority = actions.gossipAuthority(job);
+                    actions.ensureGossipCertificate(job, authority, rank, policy.gossipCertificateValidity());
+                }
                 if (actions.create(desired)) {
                     workerState(rank).podCreatedAt = now.toString();
                     LOG.debug("job={} created pod={}", key(), desired.getMetadata().getName());
                 }
             }
+            if (certManager) reportCertificates(awaitingCertificates);
+        }
+
+        /** Ranks whose pods wait for cert-manager's certificates (empty: none, or not a cert-manager job). */
+        List<Integer> awaitingCertificates = List.of();
+
+        /** The CertificatesIssued condition of a job whose certificates cert-manager issues. */
+        void reportCertificates(List<Integer> awaiting) {
+            awaitingCertificates = awaiting;
+            if (awaiting.isEmpty()) {
+                condition(JobConditions.CERTIFICATES_ISSUED, true, "Issued",
+                        "cert-manager issued the gossip certificate of every rank");
+                return;
+            }
+            String why = "cert-manager has not issued the gossip certificates of ranks " + awaiting
+                    + " yet; rank " + awaiting.get(0) + "'s Certificate: "
+                    + certManagerActions.pendingReason(job, awaiting.get(0));
+            condition(JobConditions.CERTIFICATES_ISSUED, false, "Issuing", why);
+            LOG.debug("job={} {}", key(), why);
+        }
+
+        /** Who issues this job's gossip certificates; a job first applied before the choice existed: the operator. */
+        GossipCertificateIssuer gossipIssuer() {
+            if (status.gossipCertificateIssuer == null) {
+                status.gossipCertificateIssuer = GossipCertificateIssuer.OPERATOR.value();
+            }
+            return GossipCertificateIssuer.of("status.gossipCertificateIssuer", status.gossipCertificateIssuer);
+        }
+
+        /** The operator's setting, with auto resolved by whether cert-manager's API is served now. */
+        GossipCertificateIssuer chooseGossipIssuer() {
+            GossipCertificateIssuer setting = policy.gossipCertificateIssuer();
+            if (setting != GossipCertificateIssuer.AUTO) return setting;
+            return CertManagerActions.served(context.getClient()) ? GossipCertificateIssuer.CERT_MANAGER
+                    : GossipCertificateIssuer.OPERATOR;
         }
 
         /** When the next gossip certificate of this job falls due for renewal (null: not looked at). */
@@ -601,6 +656,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
 
         /** Renews the gossip certificates that have a third of their validity left (see GossipCertificateRenewal). */
         void renewCertificates() {
+            if (gossipIssuer() == GossipCertificateIssuer.CERT_MANAGER) return; // cert-manager renews them (renewBefore)
             if (firstPass) {
                 // Nothing to read: the certificates this pass issues are due a third before their validity ends.
                 certificatesDue = renewal.issuingNow(job);
@@ -928,6 +984,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
 
         Duration nextCheck() {
             Duration next = progressInterval;
+            if (!awaitingCertificates.isEmpty() && CERTIFICATE_POLL.compareTo(next) < 0) next = CERTIFICATE_POLL;
             if (certificatesDue != null) {
                 Duration untilDue = Duration.between(now, certificatesDue);
                 if (untilDue.compareTo(next) < 0) next = untilDue.isNegative() ? Duration.ofMillis(1) : untilDue;

@@ -16,6 +16,8 @@ public final class JobConditions {
     public static final String SUSPENDED = "Suspended";
     /** Only on jobs labelled kueue.x-k8s.io/queue-name: whether Kueue admitted the job's Workload. */
     public static final String ADMITTED = "Admitted";
+    /** Only on jobs whose gossip certificates cert-manager issues: whether every rank to start has its Secret. */
+    public static final String CERTIFICATES_ISSUED = "CertificatesIssued";
     public static final String SUCCEEDED = "Succeeded";
     public static final String FAILED = "Failed";
     public static final String VALIDATION_FAILED = "ValidationFailed";

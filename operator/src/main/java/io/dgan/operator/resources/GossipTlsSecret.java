@@ -128,9 +128,7 @@ public final class GossipTlsSecret {
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
             b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
                     new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-            String namespace = job.getMetadata().getNamespace();
-            String podDns = Names.workerPod(name, rank) + "." + Names.peerService(name)
-                    + (namespace == null ? "" : "." + namespace + ".svc");
+            String podDns = podDnsName(job, rank);
             b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
                     new GeneralName(GeneralName.uniformResourceIdentifier, identity.uri()),
                     new GeneralName(GeneralName.dNSName, podDns)}));
@@ -148,6 +146,14 @@ public final class GossipTlsSecret {
             throw new IllegalStateException("cannot issue the gossip certificate of " + identity + ": "
                     + e.getMessage(), e);
         }
+    }
+
+    /** The DNS name of {@code rank}'s pod under the job's headless Service, the certificate's DNS SAN. */
+    public static String podDnsName(DecentralizedGANJob job, int rank) {
+        String name = job.getMetadata().getName();
+        String namespace = job.getMetadata().getNamespace();
+        return Names.workerPod(name, rank) + "." + Names.peerService(name)
+                + (namespace == null ? "" : "." + namespace + ".svc");
     }
 
     /** When the certificate in a rank's Secret expires; null when the Secret holds no readable certificate. */

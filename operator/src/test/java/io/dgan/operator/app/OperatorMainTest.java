@@ -249,6 +249,12 @@ class OperatorMainTest {
                 .hasMessage("GOSSIP_CERTIFICATE_VALIDITY_SECONDS must be at least 60, got 30");
         assertThatThrownBy(() -> OperatorSettings.fromEnvironment(Map.of("GOSSIP_CERTIFICATE_VALIDITY_SECONDS", "90d")))
                 .hasMessage("GOSSIP_CERTIFICATE_VALIDITY_SECONDS must be an integer, got '90d'");
+        assertThat(OperatorSettings.fromEnvironment(Map.of()).policy().gossipCertificateIssuer())
+                .isEqualTo(io.dgan.operator.reconcile.GossipCertificateIssuer.AUTO);
+        assertThat(OperatorSettings.fromEnvironment(Map.of("GOSSIP_CERTIFICATE_ISSUER", "cert-manager")).policy()
+                .gossipCertificateIssuer()).isEqualTo(io.dgan.operator.reconcile.GossipCertificateIssuer.CERT_MANAGER);
+        assertThatThrownBy(() -> OperatorSettings.fromEnvironment(Map.of("GOSSIP_CERTIFICATE_ISSUER", "vault")))
+                .hasMessage("GOSSIP_CERTIFICATE_ISSUER must be one of auto, operator, cert-manager, got 'vault'");
         assertThatThrownBy(() -> OperatorSettings.fromEnvironment(Map.of("METRICS_PORT", "4294967296")))
                 .hasMessageStartingWith("METRICS_PORT must be an integer");
     }
