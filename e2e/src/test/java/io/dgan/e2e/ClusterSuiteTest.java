@@ -3,6 +3,7 @@ package io.dgan.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.marcnuri.helm.Helm;
+import io.dgan.kube.testkit.CertManager;
 import io.dgan.kube.testkit.Waits;
 import io.dgan.operator.crd.DecentralizedGANJob;
 import io.dgan.operator.crd.FailurePolicy;
@@ -252,6 +253,69 @@ class ClusterSuiteTest {
         // The job, not the namespace: a namespace deleted under a running job has the operator's writes refused
         // (NamespaceTerminating), which the suite's audit-log checks count.
         admin.resources(DecentralizedGANJob.class).inNamespace(ns).withName("gan").delete();
+    }
+
+    /**
+     * With cert-manager installed, the chart's {@code auto} issuer gives a new job cert-manager's certificates: the
+     * workers train over mutual TLS with them, move to cert-manager's renewals without a restart, and the job's
+     * Issuers, Certificates and Secrets go with it. cert-manager is removed afterwards, so the suite's later jobs
+     * get the operator's certificates again.
+     */
+    @Test
+    @Order(6)
+    void certManagerIssuesAndRenewsTheCertificatesOfARunningJob() throws Exception {
+        String version = CertManager.start(E2eCluster.cluster());
+        try {
+            String ns = Jobs.namespace("cert-manager");
+            admin.resource(Jobs.shortMlp(ns, "gan", 2, 10_000_000, 1_000_000)).create();
+            Jobs.awaitPods(ns, "gan", "2 workers Running", pods -> pods.stream().filter(Jobs::running).count() == 2);
+            assertThat(Jobs.get(ns, "gan").getStatus().gossipCertificateIssuer).isEqualTo("cert-manager");
+            String[] issued = new String[2];
+            for (int r = 0; r < 2; r++) {
+                issued[r] = certificate(ns, r);
+                assertThat(pem(issued[r]).getSubjectAlternativeNames()).contains(List.of(6, "dgan://gan/rank/" + r));
+            }
+            // Each worker serves cert-manager's certificate to a client that trusts only the job's CA (presented()).
+            Waits.until(Duration.ofSeconds(60), "both workers serve cert-manager's certificates", () -> {
+                for (int r = 0; r < 2; r++) {
+                    if (!presented(ns, r).equals(pem(certificate(ns, r)).getSerialNumber())) return false;
+                }
+                return true;
+            });
+            long step = awaitAnyStep(ns, "gan");
+            awaitStep(ns, "gan", step + 50); // gossip over cert-manager's certificates works
+            // cert-manager renews when a third of the suite's certificate validity is left (renewBefore).
+            Waits.until(CERTIFICATE_VALIDITY.plusSeconds(90), "both workers report a certificate renewed by "
+                    + "cert-manager (log " + CertManager.log(E2eCluster.cluster()) + ")", () -> {
+                for (int r = 0; r < 2; r++) {
+                    if (renewals(ns, r) < 1) return false;
+                }
+                return true;
+            });
+            for (int r = 0; r < 2; r++) {
+                String now = certificate(ns, r);
+                assertThat(now).as("rank " + r + "'s Secret holds a new certificate").isNotEqualTo(issued[r]);
+                assertThat(presented(ns, r)).as("rank " + r + " presents the renewed certificate")
+                        .isEqualTo(pem(now).getSerialNumber());
+            }
+            assertThat(Jobs.pods(ns, "gan")).as("no worker restarted").allMatch(p -> p.getStatus()
+                    .getContainerStatuses().stream().allMatch(c -> c.getRestartCount() == 0));
+            awaitStep(ns, "gan", Jobs.get(ns, "gan").getStatus().progress.minStep + 50);
+            admin.resources(DecentralizedGANJob.class).inNamespace(ns).withName("gan").delete();
+            Waits.until(Duration.ofSeconds(120), "the job's Issuers, Certificates and Secrets collected with it", () ->
+                    admin.genericKubernetesResources(CertManager.CERTIFICATES).inNamespace(ns).list().getItems().isEmpty()
+                            && admin.genericKubernetesResources(CertManager.ISSUERS).inNamespace(ns).list().getItems().isEmpty()
+                            && admin.secrets().inNamespace(ns).list().getItems().isEmpty());
+            System.out.println("[real-cluster] cert-manager " + version + " issued and renewed the gossip "
+                    + "certificates of a running 2-worker job; no restart; all collected with the job");
+        } finally {
+            CertManager.stop(E2eCluster.cluster());
+        }
+    }
+
+    static long awaitAnyStep(String ns, String name) {
+        awaitStep(ns, name, 1);
+        return Jobs.get(ns, name).getStatus().progress.minStep;
     }
 
     /** The PEM certificate in rank {@code r}'s gossip Secret. */

@@ -41,6 +41,9 @@ public class DecentralizedGANJobStatus {
      * Who issues this job's gossip certificates, {@code operator} or {@code cert-manager}: decided when the job is
      * first applied (operator setting GOSSIP_CERTIFICATE_ISSUER) and kept for the job's life.
      */
+    @com.fasterxml.jackson.annotation.JsonPropertyDescription("Who issues this job's gossip certificates: operator "
+            + "or cert-manager. Chosen when the job is first applied (operator setting GOSSIP_CERTIFICATE_ISSUER) and "
+            + "kept for the job's life.")
     public String gossipCertificateIssuer;
 
     /** RFC 3339 timestamps. */

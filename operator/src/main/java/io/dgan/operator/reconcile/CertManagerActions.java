@@ -46,16 +46,19 @@ public final class CertManagerActions {
         return kinds.contains("certificates") && kinds.contains("issuers");
     }
 
-    /** The job's self-signed Issuer, its CA Certificate and the CA's Issuer. */
-    public void ensureAuthority(DecentralizedGANJob job) {
-        create(CertManagerCertificates.ISSUERS, CertManagerCertificates.selfSignedIssuer(job));
-        create(CertManagerCertificates.CERTIFICATES, CertManagerCertificates.authority(job));
-        create(CertManagerCertificates.ISSUERS, CertManagerCertificates.authorityIssuer(job));
+    /**
+     * The job's self-signed Issuer, its CA Certificate and the CA's Issuer; false when cert-manager's API is not
+     * served (its CRDs are not installed: nothing was created).
+     */
+    public boolean ensureAuthority(DecentralizedGANJob job) {
+        return create(CertManagerCertificates.ISSUERS, CertManagerCertificates.selfSignedIssuer(job))
+                && create(CertManagerCertificates.CERTIFICATES, CertManagerCertificates.authority(job))
+                && create(CertManagerCertificates.ISSUERS, CertManagerCertificates.authorityIssuer(job));
     }
 
-    /** {@code rank}'s Certificate. */
-    public void ensureRank(DecentralizedGANJob job, int rank, Duration validity) {
-        create(CertManagerCertificates.CERTIFICATES, CertManagerCertificates.forRank(job, rank, validity));
+    /** {@code rank}'s Certificate; false when cert-manager's API is not served. */
+    public boolean ensureRank(DecentralizedGANJob job, int rank, Duration validity) {
+        return create(CertManagerCertificates.CERTIFICATES, CertManagerCertificates.forRank(job, rank, validity));
     }
 
     /**
@@ -97,12 +100,16 @@ public final class CertManagerActions {
         return "cert-manager has not reported on its Certificate yet (is cert-manager running?)";
     }
 
-    private void create(ResourceDefinitionContext kind, GenericKubernetesResource resource) {
+    /** Creates unless it exists; false when the kind is not served (404 on the create). */
+    private boolean create(ResourceDefinitionContext kind, GenericKubernetesResource resource) {
         try {
             client.genericKubernetesResources(kind).inNamespace(resource.getMetadata().getNamespace())
                     .resource(resource).create();
+            return true;
         } catch (KubernetesClientException ex) {
+            if (ex.getCode() == 404) return false;
             if (ex.getCode() != 409) throw ex;
+            return true;
         }
     }
 

@@ -587,7 +587,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             }
             io.fabric8.kubernetes.api.model.Secret authority = null;
             boolean certManager = gossipIssuer() == GossipCertificateIssuer.CERT_MANAGER;
-            boolean authorityRequested = false;
+            Boolean certManagerServed = null; // whether cert-manager's API took the job's objects (null: not tried)
             List<Integer> awaitingCertificates = new ArrayList<>();
             for (int rank = 0; rank < spec.workers; rank++) {
                 if (pods.containsKey(rank)) continue;
@@ -596,12 +596,13 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 if (spec.training.checkpointVolume != null) actions.ensure(WorkerPod.checkpointClaim(job, rank));
                 // mTLS between workers: the pod mounts its rank's certificate, issued by the job's own CA.
                 if (certManager) {
-                    if (!authorityRequested) certManagerActions.ensureAuthority(job);
-                    authorityRequested = true;
-                    certManagerActions.ensureRank(job, rank, policy.gossipCertificateValidity());
+                    if (certManagerServed == null) certManagerServed = certManagerActions.ensureAuthority(job);
+                    if (certManagerServed) {
+                        certManagerServed = certManagerActions.ensureRank(job, rank, policy.gossipCertificateValidity());
+                    }
                     // A pod without its Secret would only wait in ContainerCreating: create it once cert-manager
                     // has issued (looked at again within CERTIFICATE_POLL).
-                    if (!certManagerActions.issued(job, rank)) {
+                    if (!certManagerServed || !certManagerActions.issued(job, rank)) {
                         awaitingCertificates.add(rank);
                         continue;
                     }
@@ -614,24 +615,26 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                     LOG.debug("job={} created pod={}", key(), desired.getMetadata().getName());
                 }
             }
-            if (certManager) reportCertificates(awaitingCertificates);
+            if (certManager) reportCertificates(awaitingCertificates, !Boolean.FALSE.equals(certManagerServed));
         }
 
         /** Ranks whose pods wait for cert-manager's certificates (empty: none, or not a cert-manager job). */
         List<Integer> awaitingCertificates = List.of();
 
         /** The CertificatesIssued condition of a job whose certificates cert-manager issues. */
-        void reportCertificates(List<Integer> awaiting) {
+        void reportCertificates(List<Integer> awaiting, boolean served) {
             awaitingCertificates = awaiting;
             if (awaiting.isEmpty()) {
                 condition(JobConditions.CERTIFICATES_ISSUED, true, "Issued",
                         "cert-manager issued the gossip certificate of every rank");
                 return;
             }
-            String why = "cert-manager has not issued the gossip certificates of ranks " + awaiting
-                    + " yet; rank " + awaiting.get(0) + "'s Certificate: "
-                    + certManagerActions.pendingReason(job, awaiting.get(0));
-            condition(JobConditions.CERTIFICATES_ISSUED, false, "Issuing", why);
+            String why = served
+                    ? "cert-manager has not issued the gossip certificates of ranks " + awaiting + " yet; rank "
+                    + awaiting.get(0) + "'s Certificate: " + certManagerActions.pendingReason(job, awaiting.get(0))
+                    : "cert-manager's API (cert-manager.io/v1 Certificates and Issuers) is not served: install "
+                    + "cert-manager, or set the operator's GOSSIP_CERTIFICATE_ISSUER to operator for new jobs";
+            condition(JobConditions.CERTIFICATES_ISSUED, false, served ? "Issuing" : "CertManagerNotInstalled", why);
             LOG.debug("job={} {}", key(), why);
         }
 

@@ -25,41 +25,56 @@ final class ApiServers {
 
     static synchronized KubeCluster shared() {
         if (shared == null) {
-            try {
-                shared = KubeCluster.apiServer(Files.createTempDirectory("dgan-apiserver-"));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            shared = started("dgan-apiserver-");
             System.out.println("[real-cluster] kube-apiserver " + shared.serverVersion() + " + etcd "
                     + shared.binaries().etcdVersion() + " built from Go modules at " + shared.url()
                     + "; nodes: none (API-level tests)");
-            shared.kubectl("apply", "--server-side", "-f", CRD.toAbsolutePath().toString());
-            KubernetesClient admin = shared.adminClient();
-            Waits.until(Duration.ofSeconds(60), "CRD Established", () -> {
-                CustomResourceDefinition crd = admin.apiextensions().v1().customResourceDefinitions()
-                        .withName("decentralizedganjobs.dgan.io").get();
-                return crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null && crd.getStatus().getConditions().stream()
-                        .anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True"));
-            });
-            // Discovery of a new CRD lags its Established condition by a moment.
-            Waits.until(Duration.ofSeconds(30), "dgan.io in discovery", () -> {
-                try {
-                    shared.kubectl("get", "decentralizedganjobs", "-A");
-                    return true;
-                } catch (IllegalStateException notYet) {
-                    return false;
-                }
-            });
         }
         return shared;
     }
 
+    /**
+     * A new etcd + kube-apiserver with the CRD installed, for a test that changes the cluster for everyone on it
+     * (e.g. installs cert-manager); the caller closes it.
+     */
+    static KubeCluster started(String prefix) {
+        KubeCluster cluster;
+        try {
+            cluster = KubeCluster.apiServer(Files.createTempDirectory(prefix));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        cluster.kubectl("apply", "--server-side", "-f", CRD.toAbsolutePath().toString());
+        KubernetesClient admin = cluster.adminClient();
+        Waits.until(Duration.ofSeconds(60), "CRD Established", () -> {
+            CustomResourceDefinition crd = admin.apiextensions().v1().customResourceDefinitions()
+                    .withName("decentralizedganjobs.dgan.io").get();
+            return crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null && crd.getStatus().getConditions().stream()
+                    .anyMatch(c -> c.getType().equals("Established") && c.getStatus().equals("True"));
+        });
+        // Discovery of a new CRD lags its Established condition by a moment.
+        Waits.until(Duration.ofSeconds(30), "dgan.io in discovery", () -> {
+            try {
+                cluster.kubectl("get", "decentralizedganjobs", "-A");
+                return true;
+            } catch (IllegalStateException notYet) {
+                return false;
+            }
+        });
+        return cluster;
+    }
+
     /** A fresh namespace (tests share the server, never a namespace). */
     static String namespace(String prefix) {
+        return namespace(shared(), prefix);
+    }
+
+    /** A fresh namespace on {@code cluster}. */
+    static String namespace(KubeCluster cluster, String prefix) {
         String name = prefix + "-" + Long.toString(System.nanoTime() % 1_000_000_000L, 36);
         // Pod Security Admission at "restricted": the API server refuses a worker pod the operator builds unless
         // it meets the restricted profile (non-root, no privilege escalation, capabilities dropped, seccomp).
-        shared().adminClient().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name)
+        cluster.adminClient().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name)
                 .addToLabels("pod-security.kubernetes.io/enforce", "restricted")
                 .endMetadata().build()).create();
         return name;

@@ -206,6 +206,10 @@ class OperatorOnApiServerTest {
     }
 
     static void awaitPods(OperatorProcess operator, String ns, String job, int count) {
+        awaitPods(operator, admin, ns, job, count);
+    }
+
+    static void awaitPods(OperatorProcess operator, KubernetesClient admin, String ns, String job, int count) {
         Waits.until(Duration.ofSeconds(90), count + " worker pods of " + job + " (operator log: " + operator.log + ")", () -> {
             if (!operator.process.isAlive()) {
                 throw new AssertionError("operator " + operator.identity + " exited " + operator.process.exitValue()
