@@ -277,10 +277,14 @@ class ClusterSuiteTest {
             }
             // Each worker serves cert-manager's certificate to a client that trusts only the job's CA (presented()).
             Waits.until(Duration.ofSeconds(60), "both workers serve cert-manager's certificates", () -> {
-                for (int r = 0; r < 2; r++) {
-                    if (!presented(ns, r).equals(pem(certificate(ns, r)).getSerialNumber())) return false;
+                try {
+                    for (int r = 0; r < 2; r++) {
+                        if (!presented(ns, r).equals(pem(certificate(ns, r)).getSerialNumber())) return false;
+                    }
+                    return true;
+                } catch (Exception notYet) { // the gossip port not listening yet
+                    return false;
                 }
-                return true;
             });
             long step = awaitAnyStep(ns, "gan");
             awaitStep(ns, "gan", step + 50); // gossip over cert-manager's certificates works

@@ -7,10 +7,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.WeakHashMap;
 
 /**
@@ -37,7 +35,7 @@ public final class CertManager {
             kind("CertificateRequest", "certificaterequests", true);
 
     /** Clusters cert-manager was started for (weakly: a closed cluster's entry goes with it). */
-    private static final Set<KubeCluster> STARTED = Collections.newSetFromMap(new WeakHashMap<>());
+    private static final Map<KubeCluster, Process> STARTED = new WeakHashMap<>();
 
     private CertManager() {
     }
@@ -59,7 +57,7 @@ public final class CertManager {
                     + "kube-kit/cert-manager/build.sh (the build runs it in the kube-testkit module unless -DskipKubeKit)");
         }
         String version = read(bin.resolve("cert-manager-version")).strip();
-        if (STARTED.contains(cluster)) return version;
+        if (STARTED.containsKey(cluster)) return version;
         Path crds = bin.resolve("cert-manager-crds");
         cluster.kubectl("apply", "--server-side", "-f", crds.toString());
         // The controllers' informers list these kinds at start: unserved kinds would only show up as retries.
@@ -74,8 +72,35 @@ public final class CertManager {
             }
             return read(log).contains("cert-manager controllers running");
         });
-        STARTED.add(cluster);
+        STARTED.put(cluster, controller);
         return version;
+    }
+
+    /**
+     * Uninstalls cert-manager from the cluster: stops the controllers and deletes the CRDs (and with them every
+     * cert-manager resource), and returns once the API server no longer serves {@code cert-manager.io/v1}. A no-op
+     * where it was not started.
+     */
+    public static synchronized void stop(KubeCluster cluster) {
+        Process controller = STARTED.remove(cluster);
+        if (controller == null) return;
+        controller.destroy();
+        try {
+            if (!controller.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) controller.destroyForcibly().waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted stopping cert-manager", e);
+        }
+        Path crds = cluster.binaries().dir().resolve("cert-manager-crds");
+        cluster.kubectl("delete", "--wait=true", "--timeout=120s", "-f", crds.toString());
+        Waits.until(Duration.ofSeconds(60), GROUP + "/" + VERSION + " gone from discovery", () -> {
+            try {
+                cluster.kubectl("get", "--raw", "/apis/" + GROUP + "/" + VERSION);
+                return false;
+            } catch (IllegalStateException gone) {
+                return true;
+            }
+        });
     }
 
     /** Whether {@code kube-kit/cert-manager/build.sh} has built cert-manager into the kit's folder. */

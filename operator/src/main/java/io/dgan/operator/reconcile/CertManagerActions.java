@@ -3,27 +3,23 @@ package io.dgan.operator.reconcile;
 import io.dgan.operator.crd.DecentralizedGANJob;
 import io.dgan.operator.resources.CertManagerCertificates;
 import io.dgan.operator.resources.GossipTlsSecret;
+import io.dgan.operator.resources.Labels;
 import io.fabric8.kubernetes.api.model.APIResource;
 import io.fabric8.kubernetes.api.model.APIResourceList;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
- * Act, for jobs whose gossip certificates cert-manager issues: create the job's Issuers and Certificates
- * ({@link CertManagerCertificates}; creating what exists is not an error), and tell whether a rank's Secret is there
- * yet. Every object is read by its name: the operator needs no list or watch on cert-manager's kinds or on Secrets.
+ * Act, for jobs whose gossip certificates cert-manager issues: create the job's Issuers and Certificates, and the
+ * empty Secrets cert-manager writes them into ({@link CertManagerCertificates}; creating what exists is not an error),
+ * and tell whether a rank's Secret is filled yet. Every object is read by its name: the operator needs no list or
+ * watch on cert-manager's kinds or on Secrets.
  */
 public final class CertManagerActions {
     private final KubernetesClient client;
@@ -51,6 +47,8 @@ public final class CertManagerActions {
      * served (its CRDs are not installed: nothing was created).
      */
     public boolean ensureAuthority(DecentralizedGANJob job) {
+        String name = job.getMetadata().getName();
+        createSecret(CertManagerCertificates.emptySecret(job, GossipTlsSecret.authorityName(name), Labels.forJob(name)));
         return create(CertManagerCertificates.ISSUERS, CertManagerCertificates.selfSignedIssuer(job))
                 && create(CertManagerCertificates.CERTIFICATES, CertManagerCertificates.authority(job))
                 && create(CertManagerCertificates.ISSUERS, CertManagerCertificates.authorityIssuer(job));
@@ -58,27 +56,20 @@ public final class CertManagerActions {
 
     /** {@code rank}'s Certificate; false when cert-manager's API is not served. */
     public boolean ensureRank(DecentralizedGANJob job, int rank, Duration validity) {
+        String name = job.getMetadata().getName();
+        createSecret(CertManagerCertificates.emptySecret(job, GossipTlsSecret.rankName(name, rank),
+                Labels.forWorker(name, rank)));
         return create(CertManagerCertificates.CERTIFICATES, CertManagerCertificates.forRank(job, rank, validity));
     }
 
-    /**
-     * Whether cert-manager wrote {@code rank}'s Secret (certificate, key and CA). A Secret seen for the first time is
-     * given an owner reference to the job, and so is the job's CA Secret: cert-manager does not delete the Secrets of
-     * a deleted Certificate, and a job's keys must not outlive it.
-     */
+    /** Whether cert-manager wrote {@code rank}'s Secret (certificate, key and CA). */
     public boolean issued(DecentralizedGANJob job, int rank) {
-        String ns = job.getMetadata().getNamespace();
-        Secret secret = client.secrets().inNamespace(ns).withName(GossipTlsSecret.rankName(job.getMetadata().getName(), rank)).get();
+        Secret secret = client.secrets().inNamespace(job.getMetadata().getNamespace())
+                .withName(GossipTlsSecret.rankName(job.getMetadata().getName(), rank)).get();
         if (secret == null || secret.getData() == null) return false;
         for (String key : List.of(GossipTlsSecret.CA, GossipTlsSecret.CERT, GossipTlsSecret.KEY)) {
             String value = secret.getData().get(key);
             if (value == null || value.isEmpty()) return false;
-        }
-        if (!ownedBy(secret, job)) {
-            adopt(job, secret);
-            Secret authority = client.secrets().inNamespace(ns)
-                    .withName(GossipTlsSecret.authorityName(job.getMetadata().getName())).get();
-            if (authority != null && !ownedBy(authority, job)) adopt(job, authority);
         }
         return true;
     }
@@ -113,24 +104,11 @@ public final class CertManagerActions {
         }
     }
 
-    private static boolean ownedBy(Secret secret, DecentralizedGANJob job) {
-        List<OwnerReference> refs = secret.getMetadata().getOwnerReferences();
-        return refs != null && refs.stream().anyMatch(r -> Objects.equals(r.getUid(), job.getMetadata().getUid()));
-    }
-
-    /**
-     * Adds the job as an owner (not the controller: cert-manager may make its Certificate the Secret's controller)
-     * with a JSON patch that appends to the owner references the Secret has, keeping any other.
-     */
-    private void adopt(DecentralizedGANJob job, Secret secret) {
-        OwnerReference owner = new OwnerReferenceBuilder().withApiVersion(job.getApiVersion()).withKind(job.getKind())
-                .withName(job.getMetadata().getName()).withUid(job.getMetadata().getUid()).withController(false)
-                .withBlockOwnerDeletion(true).build();
-        List<OwnerReference> refs = secret.getMetadata().getOwnerReferences();
-        Map<String, Object> op = refs == null || refs.isEmpty()
-                ? Map.of("op", "add", "path", "/metadata/ownerReferences", "value", List.of(owner))
-                : Map.of("op", "add", "path", "/metadata/ownerReferences/-", "value", owner);
-        client.secrets().inNamespace(job.getMetadata().getNamespace()).withName(secret.getMetadata().getName())
-                .patch(PatchContext.of(PatchType.JSON), Serialization.asJson(List.of(op)));
+    private void createSecret(Secret secret) {
+        try {
+            client.secrets().inNamespace(secret.getMetadata().getNamespace()).resource(secret).create();
+        } catch (KubernetesClientException ex) {
+            if (ex.getCode() != 409) throw ex;
+        }
     }
 }

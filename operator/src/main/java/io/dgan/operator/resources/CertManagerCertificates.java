@@ -4,6 +4,8 @@ import io.dgan.operator.crd.DecentralizedGANJob;
 import io.dgan.transport.PeerIdentity;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -22,7 +24,7 @@ import java.util.Map;
  *                                                                               → Secret &lt;job&gt;-gossip-tls-&lt;rank&gt;
  * </pre>
  * A CA per job, as with the operator's own issuer: a peer of another job cannot even complete a handshake. Every
- * object is owned by the job. cert-manager renews each rank's certificate when a third of its validity is left
+ * object is owned by the job, the Secrets too ({@link #emptySecret}). cert-manager renews each rank's certificate when a third of its validity is left
  * ({@code renewBefore}), as the operator does; the running worker re-reads the files Kubernetes updates.
  *
  * <p>Pure builders (their tests read like the YAML they make); creating them is {@code CertManagerActions}' job.
@@ -104,6 +106,24 @@ public final class CertManagerCertificates {
         ObjectMeta meta = Owners.ownedMetadata(job, secret);
         meta.setLabels(new LinkedHashMap<>(labels));
         return resource("Certificate", meta, spec);
+    }
+
+    /**
+     * The Secret cert-manager will write {@code name} into, created empty beforehand so that it is the job's from the
+     * start: cert-manager keeps a Secret's owner references (it applies only its own fields) but does not set any
+     * itself by default, and adding one afterwards would need {@code delete} on Secrets (the API server's
+     * OwnerReferencesPermissionEnforcement). The job is an owner, not the controller: cert-manager run with
+     * {@code --enable-certificate-owner-ref} makes the Certificate the controller.
+     */
+    public static Secret emptySecret(DecentralizedGANJob job, String name, Map<String, String> labels) {
+        ObjectMeta meta = Owners.ownedMetadata(job, name);
+        meta.setLabels(new LinkedHashMap<>(labels));
+        meta.getOwnerReferences().forEach(o -> o.setController(false));
+        // kubernetes.io/tls requires both keys to be present; empty until cert-manager issues.
+        Map<String, String> data = new LinkedHashMap<>();
+        data.put(GossipTlsSecret.CERT, "");
+        data.put(GossipTlsSecret.KEY, "");
+        return new SecretBuilder().withMetadata(meta).withType(GossipTlsSecret.TYPE).withData(data).build();
     }
 
     /** A Go duration in whole seconds ({@code "7776000s"}), the form cert-manager's duration fields take. */

@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.nio.charset.StandardCharsets;
@@ -46,12 +45,13 @@ class CertManagerIssuerMockTest {
         return client.genericKubernetesResources(CertManagerCertificates.ISSUERS).inNamespace(NS).withName(name).get();
     }
 
-    /** What cert-manager writes for a Certificate: a kubernetes.io/tls Secret with the CA, no owner reference. */
+    /** What cert-manager does for a Certificate: fills the Secret of that name with the CA, certificate and key. */
     void issue(String name) {
-        Map<String, String> data = Map.of("ca.crt", b64("ca"), "tls.crt", b64("cert " + name), "tls.key", b64("key"));
-        client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName(name)
-                .withNamespace(NS).addToAnnotations("cert-manager.io/certificate-name", name).endMetadata()
-                .withType("kubernetes.io/tls").withData(data).build()).create();
+        client.secrets().inNamespace(NS).withName(name).edit(s -> {
+            s.getMetadata().setAnnotations(Map.of("cert-manager.io/certificate-name", name));
+            s.setData(Map.of("ca.crt", b64("ca"), "tls.crt", b64("cert " + name), "tls.key", b64("key")));
+            return s;
+        });
     }
 
     static String b64(String s) {
@@ -85,8 +85,11 @@ class CertManagerIssuerMockTest {
             assertThat(certificate("cm-gossip-tls-0").getMetadata().getOwnerReferences())
                     .extracting(OwnerReference::getUid).containsExactly(uid);
             assertThat(cluster.workers(NS, "cm")).as("no pod before its certificate").isEmpty();
-            assertThat(client.secrets().inNamespace(NS).list().getItems()).as("the operator issues nothing itself")
-                    .isEmpty();
+            assertThat(client.secrets().inNamespace(NS).list().getItems()).as("empty Secrets for cert-manager to fill")
+                    .hasSize(3).allSatisfy(sec -> {
+                        assertThat(sec.getType()).isEqualTo("kubernetes.io/tls");
+                        assertThat(sec.getData()).containsOnly(Map.entry("tls.crt", ""), Map.entry("tls.key", ""));
+                    });
 
             issue("cm-gossip-ca");
             issue("cm-gossip-tls-0");
