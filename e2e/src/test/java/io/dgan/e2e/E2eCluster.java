@@ -120,7 +120,7 @@ System.out.println("[real-cluster] nodes: 1 process node (the jobs' pods run as 
                 List.of(java, "--add-modules", "ALL-SYSTEM", "-jar", WORKER_JAR.toString()),
                 List.of("worker"), Map.of("DGAN_CACHE_DIR", cache.toString(), "JAVA_TOOL_OPTIONS", "-Xmx700m -Djava.awt.headless=true "
                 + "-Dorg.bytedeco.javacpp.cachedir=" + javacpp, "DGAN_GOSSIP_PORT", "7070", "DGAN_METRICS_PORT", "9090",
-                "OMP_NUM_THREADS", "1"));
+                "OMP_NUM_THREADS", "1", "OPENBLAS_THREAD_TIMEOUT", "4"));
         LocalImage operator = new LocalImage("ghcr.io/dgan/dgan-operator", List.of(java, "-jar", OPERATOR_JAR.toString()),
                 List.of(), Map.of("JAVA_TOOL_OPTIONS", "-Xmx256m -XX:TieredStopAtLevel=1"));
         return List.of(worker, operator);

@@ -17,6 +17,17 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  */
 public final class NativeBackend {
     static final String HELPERS_DISABLE = "org.eclipse.deeplearning4j.helpers.disable";
+    /**
+     * How long OpenBLAS's worker threads busy-wait for the next GEMM before they sleep, as a power of two of CPU
+     * cycles; 4 is OpenBLAS's minimum. Its default (2^28 cycles, about 0.1 s here, calling sched_yield in a loop)
+     * keeps them spinning between a step's GEMMs on the very cores the OpenMP team of oneDNN's convolutions needs:
+     * with 2 threads on 2 cores, a third of all CPU samples of a DCGAN step were OpenMP and OpenBLAS threads
+     * spinning, and the step time varied 2-3× from one step to the next. OpenBLAS reads it when it loads, so it must
+     * be in the environment when the JVM starts: the dgan launcher, the worker images and every JVM dgan starts
+     * ({@link #processEnvironment}) set it unless it is set already.
+     */
+    public static final String OPENBLAS_THREAD_TIMEOUT = "OPENBLAS_THREAD_TIMEOUT";
+    static final String OPENBLAS_THREAD_TIMEOUT_VALUE = "4";
     private static volatile boolean configured;
 
     private NativeBackend() {
@@ -75,6 +86,15 @@ public final class NativeBackend {
         return org.nd4j.nativeblas.Nd4jCpu.Environment.getInstance().isUseMKLDNN();
     }
 
+    /**
+     * What a JVM that runs ND4J needs in its environment from the start, for a child process dgan starts: the
+     * variables above that the parent's environment does not set already (a user's own value is kept).
+     */
+    public static java.util.Map<String, String> processEnvironment() {
+        return System.getenv(OPENBLAS_THREAD_TIMEOUT) == null
+                ? java.util.Map.of(OPENBLAS_THREAD_TIMEOUT, OPENBLAS_THREAD_TIMEOUT_VALUE) : java.util.Map.of();
+    }
+
     /** One line for logs and benchmark output: backend, oneDNN, DL4J's oneDNN layers, threads. */
     public static String describe() {
         configure();
@@ -82,6 +102,7 @@ public final class NativeBackend {
                 + " oneDNN=" + oneDnn()
                 + " dl4jHelpers=" + !Boolean.parseBoolean(System.getProperty(HELPERS_DISABLE, "true"))
                 + " nd4jThreads=" + Nd4j.getEnvironment().maxThreads()
-                + " ompThreadsOfThisThread=" + callingThreadLimit();
+                + " ompThreadsOfThisThread=" + callingThreadLimit()
+                + " openblasThreadTimeout=" + System.getenv().getOrDefault(OPENBLAS_THREAD_TIMEOUT, "default");
     }
 }

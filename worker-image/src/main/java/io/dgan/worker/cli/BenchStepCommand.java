@@ -172,7 +172,8 @@ public final class BenchStepCommand implements Callable<Integer> {
         Path scriptFile = null;
         try {
             List<InterleavedRunner.Side> sides = new ArrayList<>();
-            sides.add(new InterleavedRunner.Side("dl4j", dl4jCommand()));
+            // The environment a worker runs with (the launcher and the images set it; a JVM started otherwise may lack it).
+            sides.add(new InterleavedRunner.Side("dl4j", dl4jCommand(), io.dgan.model.NativeBackend.processEnvironment()));
             if (referencePython != null) {
                 scriptFile = Files.createTempFile("dgan-bench-", ".py");
                 try (InputStream in = BenchStepCommand.class.getResourceAsStream(script)) {

@@ -251,6 +251,7 @@ public final class LocalWorkers {
         }
         cmd.addAll(gameArgs);
         ProcessBuilder builder = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        builder.environment().putAll(io.dgan.model.NativeBackend.processEnvironment());
         builder.environment().putAll(environment);
         Process p = builder.start();
         pumps.add(pump(p, r));

@@ -183,10 +183,11 @@ public final class ExperimentRunner {
         long t0 = System.nanoTime();
         Process p;
         try {
-            p = new ProcessBuilder(cmd).redirectErrorStream(true)
+            ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(resume ? ProcessBuilder.Redirect.appendTo(log.toFile())
-                            : ProcessBuilder.Redirect.to(log.toFile()))
-                    .start();
+                            : ProcessBuilder.Redirect.to(log.toFile()));
+            builder.environment().putAll(io.dgan.model.NativeBackend.processEnvironment());
+            p = builder.start();
         } catch (IOException e) {
             throw new UncheckedIOException("run " + r.id() + ": cannot start dgan train: " + e.getMessage(), e);
         }

@@ -38,7 +38,9 @@ class BenchStepCommandTest {
         assertThat(j.get("dl4jMsStep").asDouble()).isPositive();
         assertThat(j.get("dl4jCpuMsStepGp").asDouble()).isPositive();
         assertThat(j.get("dl4j").get("jdk").asText()).contains(Runtime.version().toString());
-        assertThat(j.get("dl4j").get("backend").asText()).contains("ompThreadsOfThisThread=1");
+        assertThat(j.get("dl4j").get("backend").asText()).contains("ompThreadsOfThisThread=1")
+                .as("the child JVM gets the environment a worker runs with").contains("openblasThreadTimeout="
+                        + System.getenv().getOrDefault(io.dgan.model.NativeBackend.OPENBLAS_THREAD_TIMEOUT, "4"));
         JsonNode spread = j.get("spread").get("dl4j").get("stepGp").get("ms");
         assertThat(spread.get("min").asDouble()).isLessThanOrEqualTo(spread.get("max").asDouble());
         assertThat(j.get("hardware").asText()).contains("cores");
