@@ -268,7 +268,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 status.topology.epoch = 1L;
                 status.phase = PHASE_PENDING;
                 status.selector = Labels.selectorString(job.getMetadata().getName());
-                status.gossipCertificateIssuer = chooseGossipIssuer().value();
+                status.gossipCertificateIssuer = policy.gossipCertificateIssuer().resolve(context.getClient()).value();
                 if (jobsCounted.add(String.valueOf(job.getMetadata().getUid()))) {
                     condition(JobConditions.CREATED, true, "JobCreated", spec.workers + " workers on a "
                             + spec.topology.type + " graph");
@@ -644,14 +644,6 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 status.gossipCertificateIssuer = GossipCertificateIssuer.OPERATOR.value();
             }
             return GossipCertificateIssuer.of("status.gossipCertificateIssuer", status.gossipCertificateIssuer);
-        }
-
-        /** The operator's setting, with auto resolved by whether cert-manager's API is served now. */
-        GossipCertificateIssuer chooseGossipIssuer() {
-            GossipCertificateIssuer setting = policy.gossipCertificateIssuer();
-            if (setting != GossipCertificateIssuer.AUTO) return setting;
-            return CertManagerActions.served(context.getClient()) ? GossipCertificateIssuer.CERT_MANAGER
-                    : GossipCertificateIssuer.OPERATOR;
         }
 
         /** When the next gossip certificate of this job falls due for renewal (null: not looked at). */

@@ -26,6 +26,12 @@ public enum GossipCertificateIssuer {
         return value;
     }
 
+    /** The issuer this setting gives a new job: {@link #AUTO} looks at whether cert-manager's API is served now. */
+    public GossipCertificateIssuer resolve(io.fabric8.kubernetes.client.KubernetesClient client) {
+        if (this != AUTO) return this;
+        return CertManagerActions.served(client) ? CERT_MANAGER : OPERATOR;
+    }
+
     /** Parses a setting; a bad value names {@code what} and the values it may take. */
     public static GossipCertificateIssuer of(String what, String value) {
         for (GossipCertificateIssuer i : values()) {
