@@ -226,21 +226,7 @@ class ClusterSuiteTest {
         for (int r = 0; r < 2; r++) issued[r] = certificate(ns, r);
         // Renewed with a third of the validity left; the node updates the mounted Secret (as a kubelet does) and each
         // worker re-reads its files within 30 s.
-        Waits.until(CERTIFICATE_VALIDITY.plusSeconds(90), "both workers report a renewed certificate", () -> {
-            for (int r = 0; r < 2; r++) {
-                if (renewals(ns, r) < 1) return false;
-            }
-            return true;
-        });
-        for (int r = 0; r < 2; r++) {
-            String now = certificate(ns, r);
-            assertThat(now).as("rank " + r + "'s Secret holds a new certificate").isNotEqualTo(issued[r]);
-            // A new TLS connection to the rank's gossip port is answered with the new certificate.
-            assertThat(presented(ns, r)).as("rank " + r + " presents its renewed certificate")
-                    .isEqualTo(pem(now).getSerialNumber());
-        }
-        assertThat(Jobs.pods(ns, "gan")).as("no worker restarted").allMatch(p -> p.getStatus().getContainerStatuses()
-                .stream().allMatch(c -> c.getRestartCount() == 0));
+        awaitBothRanksOnRenewedCertificates(ns, issued, "the operator's log");
         assertThat(Jobs.get(ns, "gan").getStatus().restarts == null || Jobs.get(ns, "gan").getStatus().restarts == 0)
                 .as("the job did not restart").isTrue();
         assertThat(admin.v1().events().inNamespace(ns).list().getItems())
@@ -289,21 +275,7 @@ class ClusterSuiteTest {
             long step = awaitAnyStep(ns, "gan");
             awaitStep(ns, "gan", step + 50); // gossip over cert-manager's certificates works
             // cert-manager renews when a third of the suite's certificate validity is left (renewBefore).
-            Waits.until(CERTIFICATE_VALIDITY.plusSeconds(90), "both workers report a certificate renewed by "
-                    + "cert-manager (log " + CertManager.log(E2eCluster.cluster()) + ")", () -> {
-                for (int r = 0; r < 2; r++) {
-                    if (renewals(ns, r) < 1) return false;
-                }
-                return true;
-            });
-            for (int r = 0; r < 2; r++) {
-                String now = certificate(ns, r);
-                assertThat(now).as("rank " + r + "'s Secret holds a new certificate").isNotEqualTo(issued[r]);
-                assertThat(presented(ns, r)).as("rank " + r + " presents the renewed certificate")
-                        .isEqualTo(pem(now).getSerialNumber());
-            }
-            assertThat(Jobs.pods(ns, "gan")).as("no worker restarted").allMatch(p -> p.getStatus()
-                    .getContainerStatuses().stream().allMatch(c -> c.getRestartCount() == 0));
+            awaitBothRanksOnRenewedCertificates(ns, issued, "cert-manager's log " + CertManager.log(E2eCluster.cluster()));
             awaitStep(ns, "gan", Jobs.get(ns, "gan").getStatus().progress.minStep + 50);
             admin.resources(DecentralizedGANJob.class).inNamespace(ns).withName("gan").delete();
             Waits.until(Duration.ofSeconds(120), "the job's Issuers, Certificates and Secrets collected with it", () ->
@@ -315,6 +287,29 @@ class ClusterSuiteTest {
         } finally {
             CertManager.stop(E2eCluster.cluster());
         }
+    }
+
+    /**
+     * Waits until both ranks of job {@code gan} report a reloaded certificate; then each rank's Secret holds a new
+     * one ({@code issued}: the old ones), a new TLS connection to each gossip port is answered with it, and no worker
+     * restarted. {@code where}: where to look when the renewal does not come.
+     */
+    static void awaitBothRanksOnRenewedCertificates(String ns, String[] issued, String where) throws Exception {
+        Waits.until(CERTIFICATE_VALIDITY.plusSeconds(90), "both workers report a renewed certificate (" + where + ")",
+                () -> {
+                    for (int r = 0; r < 2; r++) {
+                        if (renewals(ns, r) < 1) return false;
+                    }
+                    return true;
+                });
+        for (int r = 0; r < 2; r++) {
+            String now = certificate(ns, r);
+            assertThat(now).as("rank " + r + "'s Secret holds a new certificate").isNotEqualTo(issued[r]);
+            assertThat(presented(ns, r)).as("rank " + r + " presents its renewed certificate")
+                    .isEqualTo(pem(now).getSerialNumber());
+        }
+        assertThat(Jobs.pods(ns, "gan")).as("no worker restarted").allMatch(p -> p.getStatus().getContainerStatuses()
+                .stream().allMatch(c -> c.getRestartCount() == 0));
     }
 
     static long awaitAnyStep(String ns, String name) {

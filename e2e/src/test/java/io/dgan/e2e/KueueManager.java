@@ -1,6 +1,7 @@
 package io.dgan.e2e;
 
 import io.dgan.kube.testkit.KubeCluster;
+import io.dgan.kube.testkit.LogFiles;
 import io.dgan.kube.testkit.Waits;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
@@ -47,7 +48,7 @@ final class KueueManager {
             throw new IllegalStateException(bin.resolve("kueue") + " does not exist: run kube-kit/kueue/build.sh "
                     + "(the e2e module's cluster profile runs it unless -DskipKubeKit)");
         }
-        String version = read(bin.resolve("kueue-version")).strip();
+        String version = LogFiles.read(bin.resolve("kueue-version")).strip();
         if (started) return version;
         cluster.kubectl("apply", "--server-side", "-f", bin.resolve("kueue-crds").toString());
         // Kueue's manager exits when a kind it indexes is not served yet ("no matches for kind Workload").
@@ -86,12 +87,12 @@ final class KueueManager {
             Path log = cluster.dir().resolve("logs/kueue.log");
             try {
                 Waits.until(Duration.ofSeconds(120), "Kueue's manager started (log " + log + ")", () -> {
-                    if (!kueue.isAlive()) throw new IllegalStateException("kueue exited " + kueue.exitValue() + ": " + tail(log));
-                    return read(log).contains("Starting manager");
+                    if (!kueue.isAlive()) throw new IllegalStateException("kueue exited " + kueue.exitValue() + ": " + LogFiles.tail(log));
+                    return LogFiles.read(log).contains("Starting manager");
                 });
                 break;
             } catch (IllegalStateException e) {
-                if (attempt >= 3 || !read(log).contains("address already in use")) throw e;
+                if (attempt >= 3 || !LogFiles.read(log).contains("address already in use")) throw e;
             }
         }
         started = true;
@@ -172,19 +173,6 @@ final class KueueManager {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.isRegularFile(file) ? Files.readString(file) : "";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String tail(Path file) {
-        String text = read(file);
-        return text.length() > 3000 ? text.substring(text.length() - 3000) : text;
     }
 
     private static void write(Path file, String text) {

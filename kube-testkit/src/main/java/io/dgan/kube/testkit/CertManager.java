@@ -2,8 +2,6 @@ package io.dgan.kube.testkit;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,7 +54,7 @@ public final class CertManager {
             throw new IllegalStateException(bin.resolve("cert-manager-controller") + " does not exist: run "
                     + "kube-kit/cert-manager/build.sh (the build runs it in the kube-testkit module unless -DskipKubeKit)");
         }
-        String version = read(bin.resolve("cert-manager-version")).strip();
+        String version = LogFiles.read(bin.resolve("cert-manager-version")).strip();
         if (STARTED.containsKey(cluster)) return version;
         Path crds = bin.resolve("cert-manager-crds");
         cluster.kubectl("apply", "--server-side", "-f", crds.toString());
@@ -68,9 +66,9 @@ public final class CertManager {
         Waits.until(Duration.ofSeconds(120), "cert-manager's controllers running (log " + log + ")", () -> {
             if (!controller.isAlive()) {
                 throw new IllegalStateException("cert-manager-controller exited " + controller.exitValue() + ": "
-                        + tail(log));
+                        + LogFiles.tail(log));
             }
-            return read(log).contains("cert-manager controllers running");
+            return LogFiles.read(log).contains("cert-manager controllers running");
         });
         STARTED.put(cluster, controller);
         return version;
@@ -132,18 +130,5 @@ public final class CertManager {
             return List.of();
         }
         return status.get("conditions") instanceof List<?> list ? (List<Map<String, Object>>) list : List.of();
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.isRegularFile(file) ? Files.readString(file) : "";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static String tail(Path file) {
-        String text = read(file);
-        return text.length() > 3000 ? text.substring(text.length() - 3000) : text;
     }
 }
