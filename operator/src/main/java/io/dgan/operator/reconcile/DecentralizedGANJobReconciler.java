@@ -30,7 +30,9 @@ import io.dgan.operator.resources.KueueWorkload;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Workflow;
@@ -161,6 +163,30 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
         } finally {
             metrics.reconciled((System.nanoTime() - started) / 1e9);
         }
+    }
+
+    /**
+     * A reconcile threw (JOSDK retries it with backoff): a Warning event {@code ReconcileFailed} naming what failed,
+     * at the first failure and when the retries are spent; then the job is looked at again after
+     * {@link ReconcileFailure#RETRY_AFTER_EXHAUSTION} instead of waiting for its next change, so that a job held up by
+     * a missing grant or an unreachable API goes on by itself once that is fixed.
+     */
+    @Override
+    public ErrorStatusUpdateControl<DecentralizedGANJob> updateErrorStatus(DecentralizedGANJob job,
+            Context<DecentralizedGANJob> context, Exception e) {
+        RetryInfo retry = context.getRetryInfo().orElse(null);
+        boolean last = retry == null || retry.isLastAttempt();
+        String why = ReconcileFailure.describe(e);
+        // JOSDK counts the attempts of one failure from 0.
+        LOG.warn("job={}/{} reconcile failed (attempt {}): {}", job.getMetadata().getNamespace(),
+                job.getMetadata().getName(), retry == null ? 1 : retry.getAttemptCount() + 1, why);
+        if (retry == null || retry.getAttemptCount() == 0 || last) {
+            new JobEvents(context.getClient()).warning(job, "ReconcileFailed", why + (last
+                    ? "; tried again every " + ReconcileFailure.RETRY_AFTER_EXHAUSTION.toSeconds() + " s"
+                    : "; retrying"));
+        }
+        ErrorStatusUpdateControl<DecentralizedGANJob> control = ErrorStatusUpdateControl.noStatusUpdate();
+        return last ? control.rescheduleAfter(ReconcileFailure.RETRY_AFTER_EXHAUSTION) : control;
     }
 
     /** One reconcile of one job: the state it reads and writes, so the steps below stay short. */

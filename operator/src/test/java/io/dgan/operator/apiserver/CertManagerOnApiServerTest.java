@@ -81,8 +81,11 @@ class CertManagerOnApiServerTest {
                             .decode(key.replaceAll("-----[A-Z ]+-----", ""))))).isInstanceOf(ECPrivateKey.class);
                     assertThat(owners(secret)).as("rank " + r + "'s Secret belongs to the job").contains(uid);
                     assertThat(secret.getMetadata().getLabels()).containsEntry("dgan.io/rank", Integer.toString(r));
-                    assertThat(CertManager.ready(admin.genericKubernetesResources(CertManagerCertificates.CERTIFICATES)
-                            .inNamespace(ns).withName(GossipTlsSecret.rankName(JOB, r)).get())).isTrue();
+                    // cert-manager's readiness controller marks the Certificate Ready after the issuing one wrote it.
+                    String certificate = GossipTlsSecret.rankName(JOB, r);
+                    Waits.until(Duration.ofSeconds(30), "Certificate " + certificate + " Ready", () -> CertManager.ready(
+                            admin.genericKubernetesResources(CertManagerCertificates.CERTIFICATES).inNamespace(ns)
+                                    .withName(certificate).get()));
                 }
                 assertThat(admin.genericKubernetesResources(CertManagerCertificates.CERTIFICATES).inNamespace(ns).list()
                         .getItems()).as("the CA and 3 ranks, all owned by the job").hasSize(4)

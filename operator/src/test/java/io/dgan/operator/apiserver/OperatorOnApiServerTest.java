@@ -195,6 +195,32 @@ class OperatorOnApiServerTest {
         }
     }
 
+    @Test
+    void aJobHeldUpByAMissingGrantSaysWhichAndGoesOnByItselfOnceItIsGranted() {
+        // The chart without create on Secrets: the job's gossip CA cannot be stored, so no pod can start.
+        ChartRbac rbac = ChartRbac.install(cluster, "grant", "grant-system", yaml -> {
+            assertThat(yaml).contains("verbs: [get, create, patch]");
+            return yaml.replace("verbs: [get, create, patch]", "verbs: [get, patch]");
+        });
+        String ns = ApiServers.namespace("grant-jobs");
+        try (OperatorProcess operator = OperatorProcess.start(cluster, "grant-operator-0", rbac.namespace,
+                rbac.serviceAccount, Map.of("WATCH_NAMESPACES", ns))) {
+            admin.resource(job("gan", ns, 2)).create();
+            // The retries are spent (about 16 s): the event names the refused request and says the job is tried again.
+            Waits.until(Duration.ofSeconds(90), "a ReconcileFailed event after the last retry (operator log: "
+                    + operator.log + ")", () -> admin.v1().events().inNamespace(ns).list().getItems().stream()
+                    .anyMatch(e -> "ReconcileFailed".equals(e.getReason()) && e.getMessage().contains("tried again")));
+            assertThat(admin.v1().events().inNamespace(ns).list().getItems()).filteredOn(e -> "ReconcileFailed"
+                    .equals(e.getReason())).allSatisfy(e -> assertThat(e.getMessage())
+                    .contains("403 Forbidden").contains("cannot create resource \"secrets\"")
+                    .doesNotContain("\n").doesNotContain("Exception"));
+            assertThat(admin.pods().inNamespace(ns).list().getItems()).isEmpty();
+            // The grant is given back; nothing about the job changes, and it goes on by itself.
+            ChartRbac.install(cluster, "grant", "grant-system");
+            awaitPods(operator, ns, "gan", 2);
+        }
+    }
+
     // --- utilities
 
     static DecentralizedGANJob job(String name, String ns, int workers) {
