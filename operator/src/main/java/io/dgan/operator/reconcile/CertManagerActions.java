@@ -22,10 +22,20 @@ import java.util.Map;
  * watch on cert-manager's kinds or on Secrets.
  */
 public final class CertManagerActions {
+    /** Ranks whose Secrets a pass looks at after this many in a row were not filled yet: the rest wait a pass. */
+    static final int LOOK_AHEAD = 8;
     private final KubernetesClient client;
+    /** What this process created already ("uid/ca", "uid/rank"): a waiting job is looked at every 2 s. */
+    private final java.util.Set<String> created;
 
     public CertManagerActions(KubernetesClient client) {
+        this(client, java.util.concurrent.ConcurrentHashMap.newKeySet());
+    }
+
+    /** @param created shared by the passes of one operator process, so that each object is created once */
+    public CertManagerActions(KubernetesClient client, java.util.Set<String> created) {
         this.client = client;
+        this.created = created;
     }
 
     /** Whether cert-manager's API is served: its Certificate and Issuer kinds in {@code cert-manager.io/v1}. */
@@ -47,19 +57,27 @@ public final class CertManagerActions {
      * served (its CRDs are not installed: nothing was created).
      */
     public boolean ensureAuthority(DecentralizedGANJob job) {
+        String key = job.getMetadata().getUid() + "/ca";
+        if (created.contains(key)) return true;
         String name = job.getMetadata().getName();
         createSecret(CertManagerCertificates.emptySecret(job, GossipTlsSecret.authorityName(name), Labels.forJob(name)));
-        return create(CertManagerCertificates.ISSUERS, CertManagerCertificates.selfSignedIssuer(job))
+        boolean served = create(CertManagerCertificates.ISSUERS, CertManagerCertificates.selfSignedIssuer(job))
                 && create(CertManagerCertificates.CERTIFICATES, CertManagerCertificates.authority(job))
                 && create(CertManagerCertificates.ISSUERS, CertManagerCertificates.authorityIssuer(job));
+        if (served) created.add(key);
+        return served;
     }
 
     /** {@code rank}'s Certificate; false when cert-manager's API is not served. */
     public boolean ensureRank(DecentralizedGANJob job, int rank, Duration validity) {
+        String key = job.getMetadata().getUid() + "/" + rank;
+        if (created.contains(key)) return true;
         String name = job.getMetadata().getName();
         createSecret(CertManagerCertificates.emptySecret(job, GossipTlsSecret.rankName(name, rank),
                 Labels.forWorker(name, rank)));
-        return create(CertManagerCertificates.CERTIFICATES, CertManagerCertificates.forRank(job, rank, validity));
+        boolean served = create(CertManagerCertificates.CERTIFICATES, CertManagerCertificates.forRank(job, rank, validity));
+        if (served) created.add(key);
+        return served;
     }
 
     /** Whether cert-manager wrote {@code rank}'s Secret (certificate, key and CA). */
@@ -79,7 +97,12 @@ public final class CertManagerActions {
         GenericKubernetesResource cert = client.genericKubernetesResources(CertManagerCertificates.CERTIFICATES)
                 .inNamespace(job.getMetadata().getNamespace())
                 .withName(GossipTlsSecret.rankName(job.getMetadata().getName(), rank)).get();
-        if (cert == null) return "its Certificate does not exist";
+        if (cert == null) {
+            // Deleted since it was created (or cert-manager reinstalled): create it again on the next pass.
+            created.remove(job.getMetadata().getUid() + "/" + rank);
+            created.remove(job.getMetadata().getUid() + "/ca");
+            return "its Certificate does not exist";
+        }
         if (cert.getAdditionalProperties().get("status") instanceof Map<?, ?> status
                 && status.get("conditions") instanceof List<?> conditions) {
             for (Object c : conditions) {

@@ -124,6 +124,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
     /** Our last status write per job: newer than the informer's copy until the watch catches up. */
     private final StatusWriter statusWriter = new StatusWriter();
     private final GossipCertificateRenewal renewal;
+    /** The cert-manager objects this process created (see CertManagerActions). */
+    private final java.util.Set<String> certManagerObjects = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public DecentralizedGANJobReconciler(ProgressSource progress, OperatorMetrics metrics, Clock clock,
                                          Duration progressInterval) {
@@ -227,7 +229,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                     .map(Long::parseLong).orElse(0L);
             pods.putAll(WorkerPods.byRank(context.getSecondaryResources(Pod.class)));
             this.actions = new PodActions(context.getClient());
-            this.certManagerActions = new CertManagerActions(context.getClient());
+            this.certManagerActions = new CertManagerActions(context.getClient(), certManagerObjects);
             this.kueue = new KueueActions(context.getClient());
         }
 
@@ -615,6 +617,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             boolean certManager = gossipIssuer() == GossipCertificateIssuer.CERT_MANAGER;
             Boolean certManagerServed = null; // whether cert-manager's API took the job's objects (null: not tried)
             List<Integer> awaitingCertificates = new ArrayList<>();
+            int unfilledInARow = 0;
             for (int rank = 0; rank < spec.workers; rank++) {
                 if (pods.containsKey(rank)) continue;
                 Pod desired = WorkerPod.desired(job, rank);
@@ -627,11 +630,15 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                         certManagerServed = certManagerActions.ensureRank(job, rank, policy.gossipCertificateValidity());
                     }
                     // A pod without its Secret would only wait in ContainerCreating: create it once cert-manager
-                    // has issued (looked at again within CERTIFICATE_POLL).
-                    if (!certManagerServed || !certManagerActions.issued(job, rank)) {
+                    // has issued (looked at again within CERTIFICATE_POLL). Past LOOK_AHEAD unfilled Secrets in a
+                    // row the rest wait for a later pass unread: a large job costs a bounded number of reads a pass.
+                    if (!certManagerServed || unfilledInARow >= CertManagerActions.LOOK_AHEAD
+                            || !certManagerActions.issued(job, rank)) {
+                        if (certManagerServed) unfilledInARow++;
                         awaitingCertificates.add(rank);
                         continue;
                     }
+                    unfilledInARow = 0;
                 } else {
                     if (authority == null) authority = actions.gossipAuthority(job);
                     actions.ensureGossipCertificate(job, authority, rank, policy.gossipCertificateValidity());

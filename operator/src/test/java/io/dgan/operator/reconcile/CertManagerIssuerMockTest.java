@@ -20,6 +20,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,6 +33,7 @@ class CertManagerIssuerMockTest {
     static final String NS = "training";
     static final Duration WAIT = Duration.ofSeconds(60);
     KubernetesClient client;
+    io.fabric8.kubernetes.client.server.mock.KubernetesMockServer server;
 
     static ClusterPolicy policy(GossipCertificateIssuer issuer) {
         return new ClusterPolicy("", List.of(), Map.of(), Duration.ofDays(90), issuer);
@@ -109,6 +111,36 @@ class CertManagerIssuerMockTest {
                         });
                 assertThat(s.getData().get("tls.crt")).as("left as cert-manager wrote it").isEqualTo(b64("cert " + name));
             }
+        }
+    }
+
+    @Test
+    void aLargeWaitingJobCreatesEachObjectOnceAndReadsABoundedNumberOfSecretsAPass() throws Exception {
+        try (MockCluster cluster = new MockCluster(client, Duration.ofMillis(300),
+                policy(GossipCertificateIssuer.CERT_MANAGER))) {
+            cluster.create(TestJobs.job("big", 40, "Ring"));
+            Eventually.within(WAIT, () -> assertThat(issued(cluster, "big")).isPresent());
+            Thread.sleep(5_000); // more passes while nothing is issued (one every 2 s)
+            assertThat(cluster.workers(NS, "big")).isEmpty();
+        }
+        // The operator has stopped: every request it made is recorded.
+        List<String> requests = new java.util.ArrayList<>();
+        for (int n = server.getRequestCount(); n > 0; n--) {
+            var r = server.takeRequest(1, TimeUnit.SECONDS);
+            if (r == null) break;
+            requests.add(r.getMethod() + " " + r.getPath());
+        }
+        {
+            long passes = requests.stream().filter(r -> r.startsWith("GET ")
+                    && r.contains("/certificates/big-gossip-tls-0")).count(); // each pass says why rank 0 waits
+            assertThat(passes).as("passes that looked at the waiting ranks").isGreaterThanOrEqualTo(2);
+            assertThat(requests.stream().filter(r -> r.startsWith("POST ") && r.contains("/certificates")))
+                    .as("the CA's and 40 ranks' Certificates, each created once").hasSize(41);
+            assertThat(requests.stream().filter(r -> r.startsWith("POST ") && r.contains("/secrets")))
+                    .as("their empty Secrets, each created once").hasSize(41);
+            assertThat(requests.stream().filter(r -> r.startsWith("GET ") && r.contains("/secrets/big-gossip-tls-")))
+                    .as("Secrets read: at most " + CertManagerActions.LOOK_AHEAD + " a pass")
+                    .hasSizeLessThanOrEqualTo((int) (passes * CertManagerActions.LOOK_AHEAD));
         }
     }
 
