@@ -22,14 +22,23 @@ final class ReconcileFailure {
             String status = api.getStatus() != null && api.getStatus().getMessage() != null
                     ? api.getStatus().getMessage() : firstLine(api.getMessage());
             return switch (api.getCode()) {
-                case 403 -> "the API server refused a request (403 Forbidden): " + status
-                        + " (the operator's ClusterRole lacks a grant; the chart's grants exactly what it uses)";
-                case 0 -> "the API server could not be reached: " + firstLine(api.getMessage());
+                case 403 -> "the API server refused a request (403 Forbidden): " + status + (rbacDenial(status)
+                        ? " (the operator's ClusterRole lacks a grant; the chart's grants exactly what it uses)" : "");
+                // No HTTP answer at all (Fabric8 reports code -1 or 0).
+                case 0, -1 -> "the API server could not be reached: " + firstLine(api.getMessage());
                 default -> "the API server answered " + api.getCode() + (api.getFullResourceName() == null ? ""
                         : " on " + api.getFullResourceName()) + ": " + status;
             };
         }
         return e.getClass().getSimpleName() + ": " + firstLine(e.getMessage());
+    }
+
+    /**
+     * Whether a 403 is RBAC's ({@code User "…" cannot create resource "secrets" …}), not another refusal with the same
+     * code such as a namespace being deleted ({@code unable to create new content in namespace …}).
+     */
+    static boolean rbacDenial(String message) {
+        return message.contains(" cannot ") && message.contains(" resource ");
     }
 
     private static KubernetesClientException apiError(Throwable e) {
