@@ -319,9 +319,9 @@ class ClusterSuiteTest {
 
     /** The PEM certificate in rank {@code r}'s gossip Secret. */
     static String certificate(String ns, int r) {
-        return new String(java.util.Base64.getDecoder().decode(admin.secrets().inNamespace(ns)
-                .withName(io.dgan.operator.resources.GossipTlsSecret.rankName("gan", r)).get().getData()
-                .get(io.dgan.operator.resources.GossipTlsSecret.CERT)), java.nio.charset.StandardCharsets.US_ASCII);
+        return io.dgan.operator.resources.GossipTlsSecret.pemOf(admin.secrets().inNamespace(ns)
+                .withName(io.dgan.operator.resources.GossipTlsSecret.rankName("gan", r)).get(),
+                io.dgan.operator.resources.GossipTlsSecret.CERT);
     }
 
     static java.security.cert.X509Certificate pem(String pem) throws Exception {
@@ -348,8 +348,7 @@ class ClusterSuiteTest {
     /** The serial of the certificate rank {@code r} presents to a new TLS connection (trusting only the job's CA). */
     static java.math.BigInteger presented(String ns, int r) throws Exception {
         var secret = admin.secrets().inNamespace(ns).withName(io.dgan.operator.resources.GossipTlsSecret.rankName("gan", r)).get();
-        var ca = pem(new String(java.util.Base64.getDecoder().decode(secret.getData()
-                .get(io.dgan.operator.resources.GossipTlsSecret.CA)), java.nio.charset.StandardCharsets.US_ASCII));
+        var ca = io.dgan.operator.resources.GossipTlsSecret.certificate(secret, io.dgan.operator.resources.GossipTlsSecret.CA);
         var store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
         store.load(null, null);
         store.setCertificateEntry("ca", ca);

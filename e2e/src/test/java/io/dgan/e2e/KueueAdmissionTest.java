@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.marcnuri.helm.Helm;
 import io.dgan.kube.testkit.KubeCluster;
+import io.dgan.kube.testkit.ResourceConditions;
 import io.dgan.kube.testkit.Waits;
 import io.dgan.operator.crd.DecentralizedGANJob;
 import io.dgan.operator.resources.KueueWorkload;
@@ -52,11 +53,11 @@ class KueueAdmissionTest {
         KueueManager.queue(cluster, "process-node", E2eCluster.node().name(), "gang-" + ns, "1", "4Gi", ns, "gang");
         Instant start = Instant.now();
         admin.resource(queued(ns, "first")).create();
-        Waits.until(Duration.ofSeconds(120), "first admitted", () -> KueueManager.condition(workload(ns, "first"), "Admitted"));
+        Waits.until(Duration.ofSeconds(120), "first admitted", () -> ResourceConditions.isTrue(workload(ns, "first"), "Admitted"));
         admin.resource(queued(ns, "second")).create();
         Waits.until(Duration.ofSeconds(60), "second's Workload pending in the queue", () -> {
             GenericKubernetesResource w = workload(ns, "second");
-            return w != null && KueueManager.conditions(w).stream().anyMatch(c -> "QuotaReserved".equals(c.get("type"))
+            return w != null && ResourceConditions.of(w).stream().anyMatch(c -> "QuotaReserved".equals(c.get("type"))
                     && "False".equals(c.get("status")));
         });
         Instant firstAdmitted = Instant.now();
@@ -65,7 +66,7 @@ class KueueAdmissionTest {
         int samples = 0;
         while (!"Succeeded".equals(Jobs.phase(ns, "first"))) {
             assertThat(Jobs.pods(ns, "second")).as("pods of the second job while the first holds the quota").isEmpty();
-            assertThat(KueueManager.condition(workload(ns, "second"), "Admitted")).isFalse();
+            assertThat(ResourceConditions.isTrue(workload(ns, "second"), "Admitted")).isFalse();
             if ("Failed".equals(Jobs.phase(ns, "first"))) throw new AssertionError("first Failed: "
                     + Jobs.get(ns, "first").getStatus().message);
             if (Duration.between(firstAdmitted, Instant.now()).compareTo(RUN) > 0) {
@@ -80,10 +81,10 @@ class KueueAdmissionTest {
         assertThat(Jobs.get(ns, "first").getStatus().conditions).anyMatch(c -> "Admitted".equals(c.getType())
                 && "True".equals(c.getStatus()));
         Waits.until(Duration.ofSeconds(60), "first's Workload Finished", () ->
-                KueueManager.condition(workload(ns, "first"), "Finished"));
+                ResourceConditions.isTrue(workload(ns, "first"), "Finished"));
 
         // Quota released: the second is admitted and all four start.
-        Waits.until(Duration.ofSeconds(120), "second admitted", () -> KueueManager.condition(workload(ns, "second"), "Admitted"));
+        Waits.until(Duration.ofSeconds(120), "second admitted", () -> ResourceConditions.isTrue(workload(ns, "second"), "Admitted"));
         Jobs.awaitPods(ns, "second", "4 workers of the second job", pods -> pods.size() == 4);
         assertThat(Jobs.pods(ns, "second")).allSatisfy(p -> assertThat(p.getSpec().getNodeSelector())
                 .as("the admitted flavor's node labels").containsEntry("kubernetes.io/hostname", E2eCluster.node().name()));
@@ -97,12 +98,12 @@ class KueueAdmissionTest {
             GenericKubernetesResource w = workload(ns, "second");
             return "Suspended".equals(j.getStatus().phase) && j.getStatus().conditions.stream().anyMatch(c ->
                     "Admitted".equals(c.getType()) && "Evicted".equals(c.getReason()))
-                    && !KueueManager.condition(w, "QuotaReserved")
+                    && !ResourceConditions.isTrue(w, "QuotaReserved")
                     && !((Map<?, ?>) w.getAdditionalProperties().get("status")).containsKey("admission");
         });
         assertThat(Jobs.get(ns, "second").getStatus().restarts).as("an eviction is not a worker failure").isZero();
         setActive(ns, "second", true);
-        Waits.until(Duration.ofSeconds(120), "second admitted again", () -> KueueManager.condition(workload(ns, "second"), "Admitted"));
+        Waits.until(Duration.ofSeconds(120), "second admitted again", () -> ResourceConditions.isTrue(workload(ns, "second"), "Admitted"));
 
         // Suspended by its user: the operator deactivates the Workload itself, and reactivates it on resume.
         Jobs.awaitPods(ns, "second", "4 workers Running again", pods -> pods.stream().filter(Jobs::running).count() == 4);
@@ -115,13 +116,13 @@ class KueueAdmissionTest {
         edit(ns, "second", false);
         Waits.until(Duration.ofSeconds(120), "resumed: Workload active and admitted", () -> {
             GenericKubernetesResource w = workload(ns, "second");
-            return KueueWorkload.active(w) && KueueManager.condition(w, "Admitted");
+            return KueueWorkload.active(w) && ResourceConditions.isTrue(w, "Admitted");
         });
         Jobs.awaitPhase(ns, "second", "Succeeded", RUN);
         Instant secondDone = Instant.now();
         assertThat(operatorRequestsRefused()).as("requests of the operator's ServiceAccount refused (audit log)").isEmpty();
         Waits.until(Duration.ofSeconds(60), "second's Workload Finished", () ->
-                KueueManager.condition(workload(ns, "second"), "Finished"));
+                ResourceConditions.isTrue(workload(ns, "second"), "Finished"));
         System.out.println("[real-cluster] Kueue " + kueueVersion + " gang admission: first admitted and Succeeded in "
                 + Duration.between(start, firstDone).toSeconds() + " s while the second waited with 0 pods ("
                 + samples + " samples); second admitted after the first's Workload Finished and Succeeded "

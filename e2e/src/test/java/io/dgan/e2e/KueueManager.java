@@ -2,6 +2,7 @@ package io.dgan.e2e;
 
 import io.dgan.kube.testkit.KubeCluster;
 import io.dgan.kube.testkit.LogFiles;
+import io.dgan.kube.testkit.ResourceConditions;
 import io.dgan.kube.testkit.Waits;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
@@ -12,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Kueue's manager ({@code kube-kit/kueue/build.sh} builds it into the kit's folder) running against the test
@@ -140,19 +140,8 @@ final class KueueManager {
                 .inNamespace(ns).withName(queue).get()));
     }
 
-    @SuppressWarnings("unchecked")
-    static List<Map<String, Object>> conditions(GenericKubernetesResource r) {
-        if (r == null || !(r.getAdditionalProperties().get("status") instanceof Map<?, ?> status)) return List.of();
-        Object c = status.get("conditions");
-        return c instanceof List<?> l ? (List<Map<String, Object>>) l : List.of();
-    }
-
-    static boolean condition(GenericKubernetesResource r, String type) {
-        return conditions(r).stream().anyMatch(c -> type.equals(c.get("type")) && "True".equals(c.get("status")));
-    }
-
     static boolean active(GenericKubernetesResource r) {
-        return condition(r, "Active");
+        return ResourceConditions.isTrue(r, "Active");
     }
 
     static GenericKubernetesResource yaml(String text) {

@@ -114,21 +114,6 @@ public final class CertManager {
 
     /** Whether the resource (an Issuer, Certificate or CertificateRequest) has condition {@code Ready=True}. */
     public static boolean ready(GenericKubernetesResource resource) {
-        return condition(resource, "Ready");
-    }
-
-    /** Whether the resource has condition {@code type} with status {@code True}. */
-    public static boolean condition(GenericKubernetesResource resource, String type) {
-        return conditions(resource).stream()
-                .anyMatch(c -> type.equals(c.get("type")) && "True".equals(c.get("status")));
-    }
-
-    /** {@code status.conditions}, empty when the resource is null or has none yet. */
-    @SuppressWarnings("unchecked")
-    public static List<Map<String, Object>> conditions(GenericKubernetesResource resource) {
-        if (resource == null || !(resource.getAdditionalProperties().get("status") instanceof Map<?, ?> status)) {
-            return List.of();
-        }
-        return status.get("conditions") instanceof List<?> list ? (List<Map<String, Object>>) list : List.of();
+        return ResourceConditions.isTrue(resource, "Ready");
     }
 }

@@ -616,7 +616,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             io.fabric8.kubernetes.api.model.Secret authority = null;
             boolean certManager = gossipIssuer() == GossipCertificateIssuer.CERT_MANAGER;
             Boolean certManagerServed = null; // whether cert-manager's API took the job's objects (null: not tried)
-            List<Integer> awaitingCertificates = new ArrayList<>();
+            List<Integer> awaiting = new ArrayList<>();
             int unfilledInARow = 0;
             for (int rank = 0; rank < spec.workers; rank++) {
                 if (pods.containsKey(rank)) continue;
@@ -635,7 +635,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                     if (!certManagerServed || unfilledInARow >= CertManagerActions.LOOK_AHEAD
                             || !certManagerActions.issued(job, rank)) {
                         if (certManagerServed) unfilledInARow++;
-                        awaitingCertificates.add(rank);
+                        awaiting.add(rank);
                         continue;
                     }
                     unfilledInARow = 0;
@@ -648,7 +648,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                     LOG.debug("job={} created pod={}", key(), desired.getMetadata().getName());
                 }
             }
-            if (certManager) reportCertificates(awaitingCertificates, !Boolean.FALSE.equals(certManagerServed));
+            if (certManager) reportCertificates(awaiting, !Boolean.FALSE.equals(certManagerServed));
         }
 
         /** Ranks whose pods wait for cert-manager's certificates (empty: none, or not a cert-manager job). */

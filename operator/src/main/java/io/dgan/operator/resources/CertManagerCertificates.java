@@ -34,8 +34,6 @@ public final class CertManagerCertificates {
     public static final String VERSION = "v1";
     public static final ResourceDefinitionContext CERTIFICATES = context("Certificate", "certificates");
     public static final ResourceDefinitionContext ISSUERS = context("Issuer", "issuers");
-    /** The job CA's lifetime: longer than any job runs (cert-manager would renew it a third before its end). */
-    public static final Duration AUTHORITY_VALIDITY = GossipTlsSecret.AUTHORITY_VALIDITY;
 
     private CertManagerCertificates() {
     }
@@ -68,7 +66,7 @@ public final class CertManagerCertificates {
         spec.put("isCA", true);
         spec.put("commonName", "dgan gossip CA " + name);
         spec.put("secretName", GossipTlsSecret.authorityName(name));
-        spec.put("duration", goDuration(AUTHORITY_VALIDITY));
+        spec.put("duration", goDuration(GossipTlsSecret.AUTHORITY_VALIDITY)); // as the operator's own CA
         spec.put("privateKey", Map.of("algorithm", "ECDSA", "size", 256, "encoding", "PKCS8"));
         spec.put("issuerRef", issuerRef(selfSignedIssuerName(name)));
         return resource("Certificate", Owners.ownedMetadata(job, GossipTlsSecret.authorityName(name)), spec);

@@ -116,9 +116,9 @@ public final class GossipTlsSecret {
         String name = job.getMetadata().getName();
         PeerIdentity identity = new PeerIdentity(name, rank);
         try {
-            String caPem = decode(authority, CERT);
+            String caPem = pemOf(authority, CERT);
             X509Certificate ca = certificate(caPem);
-            PrivateKey caKey = privateKey(decode(authority, KEY));
+            PrivateKey caKey = privateKey(pemOf(authority, KEY));
             KeyPair leaf = keyPair();
             JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca, serial(),
                     Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(validity)),
@@ -159,10 +159,15 @@ public final class GossipTlsSecret {
     /** When the certificate in a rank's Secret expires; null when the Secret holds no readable certificate. */
     public static Instant notAfter(Secret rankSecret) {
         try {
-            return certificate(decode(rankSecret, CERT)).getNotAfter().toInstant();
+            return certificate(rankSecret, CERT).getNotAfter().toInstant();
         } catch (Exception e) {
             return null;
         }
+    }
+
+    /** The certificate under {@code key} ({@link #CERT} or {@link #CA}) of a TLS Secret. */
+    public static X509Certificate certificate(Secret s, String key) throws java.security.cert.CertificateException {
+        return certificate(pemOf(s, key));
     }
 
     private static X509Certificate certificate(String pem) throws java.security.cert.CertificateException {
@@ -176,7 +181,8 @@ public final class GossipTlsSecret {
         return new SecretBuilder().withMetadata(Owners.ownedMetadata(job, name)).withType(TYPE).withData(data).build();
     }
 
-    private static String decode(Secret s, String key) {
+    /** The PEM text under {@code key} of a TLS Secret; a missing key is an error naming the Secret and the key. */
+    public static String pemOf(Secret s, String key) {
         String b64 = s.getData() == null ? null : s.getData().get(key);
         if (b64 == null) {
             throw new IllegalArgumentException("Secret " + s.getMetadata().getName() + " has no " + key);

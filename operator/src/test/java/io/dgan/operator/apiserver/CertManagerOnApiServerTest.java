@@ -13,10 +13,7 @@ import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.KeyFactory;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
@@ -60,14 +57,14 @@ class CertManagerOnApiServerTest {
                         .map(c -> "True".equals(c.getStatus())).orElse(false));
 
                 Secret authority = admin.secrets().inNamespace(ns).withName(GossipTlsSecret.authorityName(JOB)).get();
-                X509Certificate ca = certificate(authority, GossipTlsSecret.CERT);
+                X509Certificate ca = GossipTlsSecret.certificate(authority, GossipTlsSecret.CERT);
                 assertThat(ca.getBasicConstraints()).as("the job's CA is a CA").isGreaterThanOrEqualTo(0);
                 String uid = job.getMetadata().getUid();
                 assertThat(owners(authority)).as("the CA Secret belongs to the job").contains(uid);
                 for (int r = 0; r < 3; r++) {
                     Secret secret = admin.secrets().inNamespace(ns).withName(GossipTlsSecret.rankName(JOB, r)).get();
-                    X509Certificate cert = certificate(secret, GossipTlsSecret.CERT);
-                    assertThat(certificate(secret, GossipTlsSecret.CA)).as("ca.crt is the job's CA").isEqualTo(ca);
+                    X509Certificate cert = GossipTlsSecret.certificate(secret, GossipTlsSecret.CERT);
+                    assertThat(GossipTlsSecret.certificate(secret, GossipTlsSecret.CA)).as("ca.crt is the job's CA").isEqualTo(ca);
                     cert.verify(ca.getPublicKey()); // signed by it
                     assertThat(cert.getSubjectAlternativeNames()).as("rank " + r + "'s SANs").containsExactlyInAnyOrder(
                             List.of(6, "dgan://" + JOB + "/rank/" + r),
@@ -75,7 +72,7 @@ class CertManagerOnApiServerTest {
                     assertThat(cert.getExtendedKeyUsage()).contains("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2");
                     Duration validity = Duration.between(cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant());
                     assertThat(validity).as("GOSSIP_CERTIFICATE_VALIDITY_SECONDS").isEqualTo(Duration.ofHours(2));
-                    String key = pem(secret, GossipTlsSecret.KEY);
+                    String key = GossipTlsSecret.pemOf(secret, GossipTlsSecret.KEY);
                     assertThat(key).as("PKCS#8, as the operator's own keys").startsWith("-----BEGIN PRIVATE KEY-----");
                     assertThat(KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(Base64.getMimeDecoder()
                             .decode(key.replaceAll("-----[A-Z ]+-----", ""))))).isInstanceOf(ECPrivateKey.class);
@@ -109,14 +106,5 @@ class CertManagerOnApiServerTest {
     static List<String> owners(Secret s) {
         List<OwnerReference> refs = s.getMetadata().getOwnerReferences();
         return refs == null ? List.of() : refs.stream().map(OwnerReference::getUid).toList();
-    }
-
-    static String pem(Secret s, String key) {
-        return new String(Base64.getDecoder().decode(s.getData().get(key)), StandardCharsets.US_ASCII);
-    }
-
-    static X509Certificate certificate(Secret s, String key) throws Exception {
-        return (X509Certificate) CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(pem(s, key).getBytes(StandardCharsets.US_ASCII)));
     }
 }

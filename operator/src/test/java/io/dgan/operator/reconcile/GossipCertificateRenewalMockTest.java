@@ -9,9 +9,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,11 +37,6 @@ class GossipCertificateRenewalMockTest {
         return client.secrets().inNamespace("team").withName(GossipTlsSecret.rankName("gan", r)).get();
     }
 
-    private static X509Certificate cert(Secret s, String key) throws Exception {
-        return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(
-                Base64.getDecoder().decode(s.getData().get(key))));
-    }
-
     private static Clock at(Instant t) {
         return Clock.fixed(t, ZoneOffset.UTC);
     }
@@ -57,8 +50,8 @@ class GossipCertificateRenewalMockTest {
             actions.ensureGossipCertificate(job, authority, r, VALIDITY);
         }
         Instant issued = Instant.now();
-        Map<Integer, X509Certificate> before = Map.of(0, cert(rank(0), "tls.crt"), 1, cert(rank(1), "tls.crt"),
-                2, cert(rank(2), "tls.crt"));
+        Map<Integer, X509Certificate> before = Map.of(0, GossipTlsSecret.certificate(rank(0), "tls.crt"), 1, GossipTlsSecret.certificate(rank(1), "tls.crt"),
+                2, GossipTlsSecret.certificate(rank(2), "tls.crt"));
         assertThat(Duration.between(before.get(0).getNotBefore().toInstant().plus(Duration.ofHours(1)),
                 before.get(0).getNotAfter().toInstant())).isEqualTo(VALIDITY);
 
@@ -76,22 +69,22 @@ class GossipCertificateRenewalMockTest {
         GossipCertificateRenewal later = new GossipCertificateRenewal(at(issued.plusSeconds(70)), VALIDITY);
         GossipCertificateRenewal.Outcome renewed = later.renewDue(client, job, 2, actions);
         assertThat(renewed.renewed()).containsExactly(0, 1);
-        X509Certificate ca = cert(authority, "tls.crt");
+        X509Certificate ca = GossipTlsSecret.certificate(authority, "tls.crt");
         for (int r = 0; r < 2; r++) {
             Secret s = rank(r);
-            X509Certificate now = cert(s, "tls.crt");
+            X509Certificate now = GossipTlsSecret.certificate(s, "tls.crt");
             assertThat(now.getSerialNumber()).isNotEqualTo(before.get(r).getSerialNumber());
             assertThat(now.getPublicKey()).isNotEqualTo(before.get(r).getPublicKey());
             assertThat(now.getNotAfter()).isAfter(before.get(r).getNotAfter());
             now.verify(ca.getPublicKey());
-            assertThat(cert(s, "ca.crt")).isEqualTo(ca);
+            assertThat(GossipTlsSecret.certificate(s, "ca.crt")).isEqualTo(ca);
             String uri = "dgan://gan/rank/" + r;
             assertThat(now.getSubjectAlternativeNames()).anyMatch(n -> n.get(1).equals(uri));
             assertThat(s.getMetadata().getLabels()).containsEntry("dgan.io/rank", Integer.toString(r));
             assertThat(new String(Base64.getDecoder().decode(s.getData().get("tls.key")), StandardCharsets.US_ASCII))
                     .startsWith("-----BEGIN PRIVATE KEY-----");
         }
-        assertThat(cert(rank(2), "tls.crt")).isEqualTo(before.get(2));
+        assertThat(GossipTlsSecret.certificate(rank(2), "tls.crt")).isEqualTo(before.get(2));
         assertThat(renewed.nextDue()).isAfter(issued.plusSeconds(70));
     }
 
