@@ -120,56 +120,40 @@ public final class TransportBench {
                 }
                 processes.add(new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start());
             }
-            List<List<Double>> grpc = new ArrayList<>();
-            List<List<Double>> tcp = new ArrayList<>();
-            List<List<Double>> grpcCpu = new ArrayList<>();
-            List<List<Double>> tcpCpu = new ArrayList<>();
-            List<List<Double>> tls = new ArrayList<>();
-            List<List<Double>> tlsCpu = new ArrayList<>();
-            int warmupReps = -1;
-            double jitTimed = 0;
+            // Both children's output is read at once: a child whose pipe is not drained blocks on its next line
+            // (a pipe holds ~64 KiB, about 1,000 repetitions), and the other child then waits for it forever.
+            List<java.util.concurrent.CompletableFuture<RankOutput>> reading = new ArrayList<>();
             for (Process p : processes) {
-                List<Double> g = new ArrayList<>();
-                List<Double> t = new ArrayList<>();
-                List<Double> gc = new ArrayList<>();
-                List<Double> tc = new ArrayList<>();
-                List<Double> s = new ArrayList<>();
-                List<Double> sc = new ArrayList<>();
-                boolean done = false;
-                try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                        StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = out.readLine()) != null) {
-                        String[] f = line.split(" ");
-                        if (f[0].equals("grpc") && f.length == 3) {
-                            g.add(Double.parseDouble(f[1]));
-                            gc.add(Double.parseDouble(f[2]));
-                        } else if (f[0].equals("grpctls") && f.length == 3) {
-                            s.add(Double.parseDouble(f[1]));
-                            sc.add(Double.parseDouble(f[2]));
-                        } else if (f[0].equals("tcp") && f.length == 3) {
-                            t.add(Double.parseDouble(f[1]));
-                            tc.add(Double.parseDouble(f[2]));
-                        } else if (f[0].equals("warmup") && f.length == 3) {
-                            warmupReps = Integer.parseInt(f[1]);
-                        } else if (f[0].equals("jit") && f.length == 2) {
-                            jitTimed += Double.parseDouble(f[1]);
-                        } else if (line.equals("done")) {
-                            done = true;
-                        }
-                    }
+                reading.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> RankOutput.read(p),
+                        runnable -> {
+                            Thread t = new Thread(runnable, "bench-output");
+                            t.setDaemon(true);
+                            t.start();
+                        }));
+            }
+            List<RankOutput> outputs = new ArrayList<>();
+            for (int rank = 0; rank < processes.size(); rank++) {
+                Process p = processes.get(rank);
+                RankOutput out;
+                try {
+                    out = reading.get(rank).get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof UncheckedIOException u ? u : new IllegalStateException(e.getCause());
                 }
-                if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0 || !done) {
+                if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0 || !out.done) {
                     throw new IllegalStateException("bench process failed (exit "
                             + (p.isAlive() ? "still running" : p.exitValue()) + "); see its stderr above");
                 }
-                grpc.add(g);
-                tcp.add(t);
-                grpcCpu.add(gc);
-                tcpCpu.add(tc);
-                tls.add(s);
-                tlsCpu.add(sc);
+                outputs.add(out);
             }
+            List<List<Double>> grpc = outputs.stream().map(r -> r.grpc).toList();
+            List<List<Double>> tcp = outputs.stream().map(r -> r.tcp).toList();
+            List<List<Double>> grpcCpu = outputs.stream().map(r -> r.grpcCpu).toList();
+            List<List<Double>> tcpCpu = outputs.stream().map(r -> r.tcpCpu).toList();
+            List<List<Double>> tls = outputs.stream().map(r -> r.tls).toList();
+            List<List<Double>> tlsCpu = outputs.stream().map(r -> r.tlsCpu).toList();
+            int warmupReps = outputs.stream().mapToInt(r -> r.warmupReps).max().orElse(-1);
+            double jitTimed = outputs.stream().mapToDouble(r -> r.jitSeconds).sum();
             double[] grpcSamples = slowerRank(grpc);
             double[] tcpSamples = slowerRank(tcp);
             double g = median(grpcSamples);
@@ -209,6 +193,52 @@ public final class TransportBench {
                 } catch (IOException ignored) {
                     // a temporary directory left behind is harmless
                 }
+            }
+        }
+    }
+
+    /** What one child printed: per-repetition seconds and CPU seconds per transport, its warm-up, its JIT time. */
+    private static final class RankOutput {
+        final List<Double> grpc = new ArrayList<>();
+        final List<Double> grpcCpu = new ArrayList<>();
+        final List<Double> tls = new ArrayList<>();
+        final List<Double> tlsCpu = new ArrayList<>();
+        final List<Double> tcp = new ArrayList<>();
+        final List<Double> tcpCpu = new ArrayList<>();
+        int warmupReps = -1;
+        double jitSeconds;
+        boolean done;
+
+        static RankOutput read(Process p) {
+            RankOutput r = new RankOutput();
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                    StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = out.readLine()) != null) {
+                    r.accept(line.split(" "), line);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return r;
+        }
+
+        private void accept(String[] f, String line) {
+            if (f[0].equals("grpc") && f.length == 3) {
+                grpc.add(Double.parseDouble(f[1]));
+                grpcCpu.add(Double.parseDouble(f[2]));
+            } else if (f[0].equals("grpctls") && f.length == 3) {
+                tls.add(Double.parseDouble(f[1]));
+                tlsCpu.add(Double.parseDouble(f[2]));
+            } else if (f[0].equals("tcp") && f.length == 3) {
+                tcp.add(Double.parseDouble(f[1]));
+                tcpCpu.add(Double.parseDouble(f[2]));
+            } else if (f[0].equals("warmup") && f.length == 3) {
+                warmupReps = Integer.parseInt(f[1]);
+            } else if (f[0].equals("jit") && f.length == 2) {
+                jitSeconds += Double.parseDouble(f[1]);
+            } else if (line.equals("done")) {
+                done = true;
             }
         }
     }
