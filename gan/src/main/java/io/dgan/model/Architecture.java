@@ -1,6 +1,7 @@
 package io.dgan.model;
 
 import io.dgan.model.layers.ForwardCaching;
+import io.dgan.model.layers.LeakyReLUActivation;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
@@ -14,7 +15,6 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
-import org.nd4j.linalg.activations.impl.ActivationLReLU;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -193,7 +193,7 @@ public record Architecture(String name, Shape input, List<LayerSpec> layers, dou
             case "identity" -> new ActivationIdentity();
             case "relu" -> new ActivationReLU();
             case "tanh" -> new ActivationTanH();
-            case "leakyrelu" -> new ActivationLReLU(act.alpha());
+            case "leakyrelu" -> new LeakyReLUActivation(act.alpha());
             default -> throw new IllegalArgumentException("unknown activation " + act.name());
         };
     }

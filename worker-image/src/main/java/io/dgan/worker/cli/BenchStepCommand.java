@@ -1,5 +1,6 @@
 package io.dgan.worker.cli;
 
+import io.dgan.bench.JitWarmup;
 import io.dgan.data.SampleSource;
 import io.dgan.loss.AdversarialLoss;
 import io.dgan.model.GanModel;
@@ -77,6 +78,11 @@ public final class BenchStepCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "3", description = "untimed iterations first, in every process (default ${DEFAULT-VALUE})")
     int warmup;
 
+    @Option(names = "--max-warmup", defaultValue = "300", description = "untimed iterations at most on the DL4J side: "
+            + "after --warmup it goes on until the JIT compilers are quiet (under 5 % of the last 10 steps' time), the "
+            + "steady state of a training run; = --warmup for a fixed count (default ${DEFAULT-VALUE})")
+    int maxWarmup;
+
     @Option(names = "--rounds", defaultValue = "3", description = "rounds; each runs both sides once, in alternating order (default ${DEFAULT-VALUE})")
     int rounds;
 
@@ -117,6 +123,10 @@ public final class BenchStepCommand implements Callable<Integer> {
         if (batch < 1 || iterations < 1 || warmup < 0 || threads < 1 || rounds < 1) {
             throw new ParameterException(spec.commandLine(),
                     "--batch, --iterations, --threads, --rounds must be >= 1 and --warmup >= 0");
+        }
+        if (maxWarmup < warmup) {
+            throw new ParameterException(spec.commandLine(), "--max-warmup: expected at least --warmup (" + warmup
+                    + "), got " + maxWarmup);
         }
         if (!GanModels.isValid(model)) {
             throw new ParameterException(spec.commandLine(), "--model: expected one of " + GanModels.NAMES + ", got '" + model + "'");
@@ -217,7 +227,7 @@ public final class BenchStepCommand implements Callable<Integer> {
         cmd.addAll(List.of("bench", "step",
                 "--side", "dl4j", "--model", model, "--batch", String.valueOf(batch),
                 "--iterations", String.valueOf(iterations), "--warmup", String.valueOf(warmup),
-                "--threads", String.valueOf(threads)));
+                "--max-warmup", String.valueOf(maxWarmup), "--threads", String.valueOf(threads)));
         if (spectralNorm) {
             cmd.add("--spectral-norm");
         }
@@ -232,6 +242,7 @@ public final class BenchStepCommand implements Callable<Integer> {
         out.put("rounds", rounds);
         out.put("iterations", iterations);
         out.put("warmup", warmup);
+        out.put("maxWarmup", maxWarmup);
         out.put("loss", "wgan (wgan-gp:0), and wgan-gp (lambda 10)");
         JsonNode dl4jMeta = runs.stream().filter(r -> r.side().equals("dl4j")).findFirst().orElseThrow().result();
         out.put("dl4j", metadata(dl4jMeta));
@@ -277,6 +288,10 @@ public final class BenchStepCommand implements Callable<Integer> {
             m.put("loadAfter", r.loadAfter());
             m.put("msStep", InterleavedRunner.median(InterleavedRunner.samples(r, "step", "ms")));
             m.put("msStepGp", InterleavedRunner.median(InterleavedRunner.samples(r, "stepGp", "ms")));
+            if (r.result().has("warmupSteps")) {
+                m.put("warmupSteps", r.result().path("warmupSteps").asInt());
+                m.put("warmupStepsGp", r.result().path("warmupStepsGp").asInt());
+            }
             m.put("stragglersKilled", r.stragglersKilled());
             runList.add(m);
         }
@@ -316,8 +331,16 @@ public final class BenchStepCommand implements Callable<Integer> {
     @SuppressWarnings("unchecked")
     private void printHuman(java.io.PrintWriter err, Map<String, Object> out) {
         Map<String, Object> spread = (Map<String, Object>) out.get("spread");
-        err.printf("bench step %s, batch %d, %d threads, %d rounds × %d steps (+%d warm-up) per side; %s; load %s%n",
-                out.get("model"), batch, threads, rounds, iterations, warmup, out.get("hardware"), out.get("loadAverage"));
+        List<String> dl4jWarmups = new ArrayList<>();
+        for (Map<String, Object> run : (List<Map<String, Object>>) out.get("runs")) {
+            if (run.containsKey("warmupSteps")) {
+                dl4jWarmups.add(run.get("warmupSteps") + "/" + run.get("warmupStepsGp"));
+            }
+        }
+        err.printf("bench step %s, batch %d, %d threads, %d rounds × %d steps per side after %d warm-up steps (DL4J: "
+                        + "until its JIT is quiet, at most %d; took %s, no GP/GP); %s; load %s%n",
+                out.get("model"), batch, threads, rounds, iterations, warmup, maxWarmup, String.join(", ", dl4jWarmups),
+                out.get("hardware"), out.get("loadAverage"));
         err.printf("  DL4J  %s%n", out.get("dl4j"));
         printSide(err, "DL4J", (Map<String, Object>) spread.get("dl4j"));
         if (out.get("torch") instanceof Map<?, ?> torch) {
@@ -362,17 +385,19 @@ public final class BenchStepCommand implements Callable<Integer> {
         System.setOut(System.err);
         try {
             NativeBackend.limitThreads(threads);
-            double[][] none = {new double[0], new double[0]};
-            double[][] plain = "stepGp".equals(variant) ? none : samples(name, shape, "wgan-gp:0");
-            double[][] gp = "step".equals(variant) ? none : samples(name, shape, "wgan-gp");
+            Samples none = new Samples(new double[0], new double[0], 0);
+            Samples plain = "stepGp".equals(variant) ? none : samples(name, shape, "wgan-gp:0");
+            Samples gp = "step".equals(variant) ? none : samples(name, shape, "wgan-gp");
             Map<String, Object> out = new LinkedHashMap<>();
             out.put("jdk", System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.name") + " "
                     + Runtime.version());
             out.put("nd4j", nd4jVersion());
             out.put("backend", NativeBackend.describe());
             out.put("threads", threads);
-            out.put("samples", Map.of("step", Map.of("ms", plain[0], "cpuMs", plain[1]),
-                    "stepGp", Map.of("ms", gp[0], "cpuMs", gp[1])));
+            out.put("warmupSteps", plain.warmup());
+            out.put("warmupStepsGp", gp.warmup());
+            out.put("samples", Map.of("step", Map.of("ms", plain.ms(), "cpuMs", plain.cpuMs()),
+                    "stepGp", Map.of("ms", gp.ms(), "cpuMs", gp.cpuMs())));
             jsonOut.println(JsonOutput.toJson(out));
             jsonOut.flush();
         } finally {
@@ -396,8 +421,11 @@ public final class BenchStepCommand implements Callable<Integer> {
         }
     }
 
-    /** {wall ms, process CPU ms} of each timed step. */
-    private double[][] samples(String modelName, Shape shape, String lossName) {
+    /** Wall and process CPU ms of each timed step, and the untimed steps before them. */
+    private record Samples(double[] ms, double[] cpuMs, int warmup) {
+    }
+
+    private Samples samples(String modelName, Shape shape, String lossName) {
         GanModel m = GanModels.create(modelName, shape, 1);
         SampleSource data = new SampleSource() {
             @Override
@@ -418,8 +446,14 @@ public final class BenchStepCommand implements Callable<Integer> {
         DecentralizedOptimizer opt = Optimizers.create(OptimizerConfig.builder(Algorithm.DP_OADAM).build(), oracle,
                 new InMemoryNetwork(1).transport(0), null);
         long k = 1;
-        for (int i = 0; i < warmup; i++) {
+        // At least --warmup steps, then on until the JIT is quiet (at most --max-warmup): the steady state of a
+        // training run of thousands of steps, not a fresh JVM's first ones (PyTorch's eager mode has no JIT to wait
+        // for; its --warmup steps suffice).
+        JitWarmup jit = new JitWarmup();
+        while (jit.iterations() < warmup || (jit.iterations() < maxWarmup && !jit.quiet())) {
+            jit.begin();
             opt.step(k++);
+            jit.end();
         }
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
@@ -435,6 +469,6 @@ public final class BenchStepCommand implements Callable<Integer> {
                 System.gc();
             }
         }
-        return new double[][]{ms, cpu};
+        return new Samples(ms, cpu, jit.iterations());
     }
 }

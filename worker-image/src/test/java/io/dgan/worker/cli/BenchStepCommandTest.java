@@ -28,13 +28,21 @@ class BenchStepCommandTest {
     @Test
     void dl4jAloneRunsInAChildJvmOverInterleavedRounds() throws Exception {
         GameCommandTest.Run r = GameCommandTest.run("bench", "step", "--model", "dcgan-small", "--batch", "4",
-                "--iterations", "2", "--warmup", "0", "--rounds", "2", "--threads", "1", "--no-reference", "--json");
+                "--iterations", "2", "--warmup", "2", "--max-warmup", "40", "--rounds", "2", "--threads", "1",
+                "--no-reference", "--json");
         assertThat(r.exit()).as(r.err()).isZero();
         JsonNode j = JsonOutput.mapper().readTree(r.out());
         assertThat(j.get("torch").isNull()).isTrue();
         assertThat(j.get("noReference").asText()).contains("no PyTorch reference");
         assertThat(j.get("runs")).hasSize(2);
         assertThat(j.get("runs").get(0).get("side").asText()).isEqualTo("dl4j");
+        for (JsonNode run : j.get("runs")) {
+            // at least --warmup steps, then on while the JIT is busy, at most --max-warmup
+            assertThat(run.get("warmupSteps").asInt()).isBetween(2, 40);
+            assertThat(run.get("warmupStepsGp").asInt()).isBetween(2, 40);
+        }
+        assertThat(j.get("maxWarmup").asInt()).isEqualTo(40);
+        assertThat(r.err()).contains("until its JIT is quiet, at most 40");
         assertThat(j.get("dl4jMsStep").asDouble()).isPositive();
         assertThat(j.get("dl4jCpuMsStepGp").asDouble()).isPositive();
         assertThat(j.get("dl4j").get("jdk").asText()).contains(Runtime.version().toString());
@@ -54,6 +62,10 @@ class BenchStepCommandTest {
         GameCommandTest.Run both = GameCommandTest.run("bench", "step", "--python", "python3", "--debian-torch");
         assertThat(both.exit()).isEqualTo(2);
         assertThat(both.err()).contains("--debian-torch");
+        GameCommandTest.Run warmups = GameCommandTest.run("bench", "step", "--warmup", "10", "--max-warmup", "5");
+        assertThat(warmups.exit()).isEqualTo(2);
+        assertThat(warmups.err()).contains("--max-warmup: expected at least --warmup (10), got 5")
+                .doesNotContain("Exception");
         GameCommandTest.Run rounds = GameCommandTest.run("bench", "step", "--rounds", "0");
         assertThat(rounds.exit()).isEqualTo(2);
         assertThat(rounds.err()).contains("--rounds");

@@ -82,20 +82,16 @@ public final class BenchPeer {
             FloatBuffer theirFlag = FloatBuffer.allocate(1);
             int rep = 0;
             long jitBefore = compileMillis();
-            double[] windowJit = new double[QUIET_WINDOW];
-            double[] windowWall = new double[QUIET_WINDOW];
+            io.dgan.bench.JitWarmup jit = new io.dgan.bench.JitWarmup();
             // Warm-up: at least `warmup` repetitions, then on until neither process's JIT compilers spent more than
-            // JIT_QUIET of the wall time of the last QUIET_WINDOW repetitions (or max-warmup is reached): the
-            // compiler threads otherwise take a share of the 2 cores during the timed repetitions.
+            // JitWarmup.QUIET_SHARE of the wall time of the last JitWarmup.WINDOW repetitions (or max-warmup is
+            // reached): the compiler threads otherwise take a share of the 2 cores during the timed repetitions.
             while (rep < maxWarmup) {
-                long w0 = System.nanoTime();
-                long j0 = compileMillis();
+                jit.begin();
                 repetition(rep, false, links, b);
-                windowWall[rep % QUIET_WINDOW] = (System.nanoTime() - w0) / 1e6;
-                windowJit[rep % QUIET_WINDOW] = compileMillis() - j0;
+                jit.end();
                 rep++;
-                boolean busy = rep < QUIET_WINDOW
-                        || java.util.Arrays.stream(windowJit).sum() > JIT_QUIET * java.util.Arrays.stream(windowWall).sum();
+                boolean busy = !jit.quiet();
                 // Both ranks must stop at the same repetition: exchange the verdicts (outside any timing).
                 flag.put(0, busy ? 1f : 0f);
                 if (rank == 0) {
@@ -146,10 +142,6 @@ public final class BenchPeer {
     /** The vector sent, the one received, and the 4-float answer of the oneway pattern. */
     private record Buffers(FloatBuffer src, FloatBuffer dst, FloatBuffer small) {
     }
-
-    /** The JIT counts as quiet when it compiled less than this share of the last QUIET_WINDOW repetitions' time. */
-    static final double JIT_QUIET = 0.05;
-    static final int QUIET_WINDOW = 10;
 
     /**
      * One gRPC exchange, then the same over gRPC with mutual TLS (when compared), then over raw TCP; prints the
@@ -204,10 +196,8 @@ public final class BenchPeer {
         }
     }
 
-    /** Milliseconds the JIT compilers spent so far (0 if the JVM does not tell). */
     private static long compileMillis() {
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+        return io.dgan.bench.JitWarmup.compileMillis();
     }
 
     /** CPU time of the whole process (all threads, netty's included), in ns. */
