@@ -1,5 +1,6 @@
 package io.dgan.transport.grpc.bench;
 
+import io.dgan.bench.JitWarmup;
 import io.dgan.transport.MessageTag;
 import io.dgan.transport.grpc.GrpcTransport;
 import io.dgan.transport.grpc.GrpcTransportConfig;
@@ -82,7 +83,7 @@ public final class BenchPeer {
             FloatBuffer theirFlag = FloatBuffer.allocate(1);
             int rep = 0;
             long jitBefore = compileMillis();
-            io.dgan.bench.JitWarmup jit = new io.dgan.bench.JitWarmup();
+            JitWarmup jit = new JitWarmup();
             // Warm-up: at least `warmup` repetitions, then on until neither process's JIT compilers spent more than
             // JitWarmup.QUIET_SHARE of the wall time of the last JitWarmup.WINDOW repetitions (or max-warmup is
             // reached): the compiler threads otherwise take a share of the 2 cores during the timed repetitions.
@@ -197,7 +198,7 @@ public final class BenchPeer {
     }
 
     private static long compileMillis() {
-        return io.dgan.bench.JitWarmup.compileMillis();
+        return JitWarmup.compileMillis();
     }
 
     /** CPU time of the whole process (all threads, netty's included), in ns. */

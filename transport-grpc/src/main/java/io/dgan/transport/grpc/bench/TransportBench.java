@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -122,9 +124,9 @@ public final class TransportBench {
             }
             // Both children's output is read at once: a child whose pipe is not drained blocks on its next line
             // (a pipe holds ~64 KiB, about 1,000 repetitions), and the other child then waits for it forever.
-            List<java.util.concurrent.CompletableFuture<RankOutput>> reading = new ArrayList<>();
+            List<CompletableFuture<RankOutput>> reading = new ArrayList<>();
             for (Process p : processes) {
-                reading.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> RankOutput.read(p),
+                reading.add(CompletableFuture.supplyAsync(() -> RankOutput.read(p),
                         runnable -> {
                             Thread t = new Thread(runnable, "bench-output");
                             t.setDaemon(true);
@@ -137,7 +139,7 @@ public final class TransportBench {
                 RankOutput out;
                 try {
                     out = reading.get(rank).get();
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     throw e.getCause() instanceof UncheckedIOException u ? u : new IllegalStateException(e.getCause());
                 }
                 if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0 || !out.done) {
