@@ -2,6 +2,7 @@ package io.dgan.bench;
 
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.util.function.LongSupplier;
 
 /**
  * Tells a benchmark's warm-up when the JVM has reached the steady state a long run sees: when the JIT compilers spent
@@ -21,21 +22,36 @@ public final class JitWarmup {
     private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
     private final double[] wallMs = new double[WINDOW];
     private final double[] jitMs = new double[WINDOW];
+    private final LongSupplier nanoTime;
+    private final LongSupplier compileMillis;
+    private final boolean reportsCompilationTime;
     private int iterations;
     private long wallStart;
     private long jitStart;
 
+    /** This JVM's clock and JIT compilers. */
+    public JitWarmup() {
+        this(System::nanoTime, JitWarmup::compileMillis, reportsCompilationTime());
+    }
+
+    /** Any clock and compilation-time source (tests). */
+    JitWarmup(LongSupplier nanoTime, LongSupplier compileMillis, boolean reportsCompilationTime) {
+        this.nanoTime = nanoTime;
+        this.compileMillis = compileMillis;
+        this.reportsCompilationTime = reportsCompilationTime;
+    }
+
     /** Marks the start of an untimed iteration. */
     public void begin() {
-        wallStart = System.nanoTime();
-        jitStart = compileMillis();
+        wallStart = nanoTime.getAsLong();
+        jitStart = compileMillis.getAsLong();
     }
 
     /** Marks its end. */
     public void end() {
         int slot = iterations % WINDOW;
-        wallMs[slot] = (System.nanoTime() - wallStart) / 1e6;
-        jitMs[slot] = compileMillis() - jitStart;
+        wallMs[slot] = (nanoTime.getAsLong() - wallStart) / 1e6;
+        jitMs[slot] = compileMillis.getAsLong() - jitStart;
         iterations++;
     }
 
@@ -46,7 +62,7 @@ public final class JitWarmup {
 
     /** Whether the last {@link #WINDOW} iterations spent at most {@link #QUIET_SHARE} of their time compiling. */
     public boolean quiet() {
-        if (!reportsCompilationTime()) {
+        if (!reportsCompilationTime) {
             return true;
         }
         if (iterations < WINDOW) {
