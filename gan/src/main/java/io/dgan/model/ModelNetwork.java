@@ -6,7 +6,6 @@ import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.List;
 
@@ -122,10 +121,6 @@ public final class ModelNetwork {
         if (array.dataType() != DataType.FLOAT || !array.isVector() && array.length() != 1 || array.elementWiseStride() != 1) {
             throw new IllegalArgumentException("need a contiguous float vector, got " + array.shapeInfoToString());
         }
-        long offset = array.offset();
-        FloatBuffer all = array.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
-        all.position(Math.toIntExact(offset));
-        all.limit(Math.toIntExact(offset + array.length()));
-        return all.slice();
+        return NativeFloats.view(array);
     }
 }

@@ -1,12 +1,12 @@
 package io.dgan.model.layers;
 
+import io.dgan.model.NativeFloats;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.BaseActivationFunction;
 import org.nd4j.linalg.activations.impl.ActivationLReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 
@@ -95,11 +95,7 @@ public final class LeakyReLUActivation extends BaseActivationFunction {
                 || a.elementWiseStride() != 1 || a.length() > Integer.MAX_VALUE) {
             return null;
         }
-        FloatBuffer all = a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
-        long offset = a.offset();
-        all.position(Math.toIntExact(offset));
-        all.limit(Math.toIntExact(offset + a.length()));
-        return all.slice();
+        return NativeFloats.view(a);
     }
 
     @Override
