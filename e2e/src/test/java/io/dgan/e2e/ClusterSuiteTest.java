@@ -259,13 +259,13 @@ class ClusterSuiteTest {
             String[] issued = new String[2];
             for (int r = 0; r < 2; r++) {
                 issued[r] = certificate(ns, r);
-                assertThat(pem(issued[r]).getSubjectAlternativeNames()).contains(List.of(6, "dgan://gan/rank/" + r));
+                assertThat(io.dgan.operator.resources.GossipTlsSecret.certificate(issued[r]).getSubjectAlternativeNames()).contains(List.of(6, "dgan://gan/rank/" + r));
             }
             // Each worker serves cert-manager's certificate to a client that trusts only the job's CA (presented()).
             Waits.until(Duration.ofSeconds(60), "both workers serve cert-manager's certificates", () -> {
                 try {
                     for (int r = 0; r < 2; r++) {
-                        if (!presented(ns, r).equals(pem(certificate(ns, r)).getSerialNumber())) return false;
+                        if (!presented(ns, r).equals(io.dgan.operator.resources.GossipTlsSecret.certificate(certificate(ns, r)).getSerialNumber())) return false;
                     }
                     return true;
                 } catch (Exception notYet) { // the gossip port not listening yet
@@ -306,7 +306,7 @@ class ClusterSuiteTest {
             String now = certificate(ns, r);
             assertThat(now).as("rank " + r + "'s Secret holds a new certificate").isNotEqualTo(issued[r]);
             assertThat(presented(ns, r)).as("rank " + r + " presents its renewed certificate")
-                    .isEqualTo(pem(now).getSerialNumber());
+                    .isEqualTo(io.dgan.operator.resources.GossipTlsSecret.certificate(now).getSerialNumber());
         }
         assertThat(Jobs.pods(ns, "gan")).as("no worker restarted").allMatch(p -> p.getStatus().getContainerStatuses()
                 .stream().allMatch(c -> c.getRestartCount() == 0));
@@ -322,11 +322,6 @@ class ClusterSuiteTest {
         return io.dgan.operator.resources.GossipTlsSecret.pemOf(admin.secrets().inNamespace(ns)
                 .withName(io.dgan.operator.resources.GossipTlsSecret.rankName("gan", r)).get(),
                 io.dgan.operator.resources.GossipTlsSecret.CERT);
-    }
-
-    static java.security.cert.X509Certificate pem(String pem) throws Exception {
-        return (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
-                .generateCertificate(new java.io.ByteArrayInputStream(pem.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
     }
 
     /** dgan_gossip_tls_reloads_total{outcome="renewed"} of rank {@code r}, read from its metrics port (0 while it

@@ -170,7 +170,8 @@ public final class GossipTlsSecret {
         return certificate(pemOf(s, key));
     }
 
-    private static X509Certificate certificate(String pem) throws java.security.cert.CertificateException {
+    /** The X.509 certificate in a PEM text. */
+    public static X509Certificate certificate(String pem) throws java.security.cert.CertificateException {
         return (X509Certificate) CertificateFactory.getInstance("X.509")
                 .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
     }
