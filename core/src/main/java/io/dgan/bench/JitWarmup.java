@@ -2,13 +2,20 @@ package io.dgan.bench;
 
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.util.ArrayDeque;
 import java.util.function.LongSupplier;
 
 /**
  * Tells a benchmark's warm-up when the JVM has reached the steady state a long run sees: when the JIT compilers spent
- * at most {@link #QUIET_SHARE} of the wall time of the last {@link #WINDOW} iterations compiling. Until then the
- * compiler threads take a share of the cores and much of the code still runs interpreted or at a low tier: on a
- * 2-core machine a DCGAN step of DL4J takes about 1.5× longer in its first 10 iterations than after 100.
+ * at most {@link #QUIET_SHARE} of the wall time of the last iterations compiling, taken over at least
+ * {@link #WINDOW} iterations and at least {@link #WINDOW_MS} of wall time. Until then the compiler threads take a
+ * share of the cores and much of the code still runs interpreted or at a low tier: on a 2-core machine a DCGAN step
+ * of DL4J takes about 1.5× longer in its first 10 iterations than after 100.
+ *
+ * <p>Why a minimum time as well as a count: the JVM adds a compilation's time when it finishes, and one C2
+ * compilation takes tens of milliseconds. Ten 4-ms repetitions of a 1 MiB transfer often fall between two finished
+ * compilations and look quiet while C2 goes on compiling gRPC's and Netty's code through the timed repetitions that
+ * follow. Steps of 100 ms or more are judged over their last ten.
  *
  * <p>Use: {@link #begin()} before an untimed iteration, {@link #end()} after it, {@link #quiet()} to decide whether to
  * go on. A JVM that does not report compilation time is always quiet (the minimum warm-up then applies alone).
@@ -16,16 +23,19 @@ import java.util.function.LongSupplier;
 public final class JitWarmup {
     /** The JIT is quiet when it compiled for at most this share of the window's wall time. */
     public static final double QUIET_SHARE = 0.05;
-    /** Iterations the share is taken over. */
+    /** Fewest iterations the share is taken over. */
     public static final int WINDOW = 10;
+    /** Least wall time the share is taken over, in milliseconds. */
+    public static final double WINDOW_MS = 1000;
 
     private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
-    private final double[] wallMs = new double[WINDOW];
-    private final double[] jitMs = new double[WINDOW];
+    /** The window, oldest first: {wall ms, JIT ms} per iteration. */
+    private final ArrayDeque<double[]> window = new ArrayDeque<>();
     private final LongSupplier nanoTime;
     private final LongSupplier compileMillis;
     private final boolean reportsCompilationTime;
     private int iterations;
+    private double windowWallMs;
     private long wallStart;
     private long jitStart;
 
@@ -49,9 +59,13 @@ public final class JitWarmup {
 
     /** Marks its end. */
     public void end() {
-        int slot = iterations % WINDOW;
-        wallMs[slot] = (nanoTime.getAsLong() - wallStart) / 1e6;
-        jitMs[slot] = compileMillis.getAsLong() - jitStart;
+        double wall = (nanoTime.getAsLong() - wallStart) / 1e6;
+        window.addLast(new double[] {wall, compileMillis.getAsLong() - jitStart});
+        windowWallMs += wall;
+        // Drop the oldest iterations the window no longer needs to cover WINDOW iterations and WINDOW_MS.
+        while (window.size() > WINDOW && windowWallMs - window.peekFirst()[0] >= WINDOW_MS) {
+            windowWallMs -= window.removeFirst()[0];
+        }
         iterations++;
     }
 
@@ -60,19 +74,22 @@ public final class JitWarmup {
         return iterations;
     }
 
-    /** Whether the last {@link #WINDOW} iterations spent at most {@link #QUIET_SHARE} of their time compiling. */
+    /**
+     * Whether the last iterations, at least {@link #WINDOW} of them and at least {@link #WINDOW_MS} in all, spent at
+     * most {@link #QUIET_SHARE} of their time compiling.
+     */
     public boolean quiet() {
         if (!reportsCompilationTime) {
             return true;
         }
-        if (iterations < WINDOW) {
-            return false;
-        }
         double wall = 0;
         double jit = 0;
-        for (int i = 0; i < WINDOW; i++) {
-            wall += wallMs[i];
-            jit += jitMs[i];
+        for (double[] iteration : window) {
+            wall += iteration[0];
+            jit += iteration[1];
+        }
+        if (window.size() < WINDOW || wall < WINDOW_MS) {
+            return false;
         }
         return jit <= QUIET_SHARE * wall;
     }

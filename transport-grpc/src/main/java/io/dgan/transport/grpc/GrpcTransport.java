@@ -209,7 +209,7 @@ public final class GrpcTransport implements Transport {
         WireFormat wire = wireFor(tag);
         int base = src.position();
         int length = src.remaining();
-        int chunkElements = config.chunkElements(wire);
+        int chunkElements = config.chunkElements(wire, length);
         long wireBytes = (long) length * wire.bytesPerElement();
         ChunkHeader.Builder header = ChunkHeader.newBuilder()
                 .setProtocolVersion(GrpcTransportConfig.PROTOCOL_VERSION)

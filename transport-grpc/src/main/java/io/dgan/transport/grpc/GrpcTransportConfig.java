@@ -174,6 +174,29 @@ public final class GrpcTransportConfig {
         return chunkBytes / format.bytesPerElement();
     }
 
+    /**
+     * A vector is sent in at least this many chunks when it is large enough (see chunkElements(format, length));
+     * {@code -Ddgan.transport.pipelineChunks=1} sends every vector in chunks of the configured size (A/B).
+     */
+    static final int PIPELINE_CHUNKS = Math.max(1, Integer.getInteger("dgan.transport.pipelineChunks", 8));
+    /** ... but no chunk is cut smaller than this to get there: its header and framing cost the same at any size. */
+    static final int MIN_PIPELINE_CHUNK_BYTES = 64 << 10;
+
+    /**
+     * Elements per chunk of a vector of {@code vectorLength} elements sent in {@code format}: the configured chunk
+     * size, but a vector that would fit in fewer than {@link #PIPELINE_CHUNKS} chunks is cut into that many (none
+     * below {@link #MIN_PIPELINE_CHUNK_BYTES}). The receiver parses, checks and can decode a chunk only once all of
+     * it arrived, so a 1 MiB vector in one 1 MiB chunk is framed by the sender, moved, then parsed by the receiver,
+     * one after the other; in eight chunks the two processes' work overlaps on different cores (1 MiB one-way on
+     * 2 cores: 0.75× raw TCP in one chunk, 0.86–0.96× in 4–8; docs/benchmarks-transport.md).
+     */
+    int chunkElements(WireFormat format, int vectorLength) {
+        int max = chunkElements(format);
+        int floor = Math.min(max, MIN_PIPELINE_CHUNK_BYTES / format.bytesPerElement());
+        int pipelined = (int) (((long) vectorLength + PIPELINE_CHUNKS - 1) / PIPELINE_CHUNKS);
+        return Math.max(floor, Math.min(max, pipelined));
+    }
+
     public static final class Builder {
         private final String job;
         private final int rank;

@@ -79,8 +79,8 @@ public final class BenchStepCommand implements Callable<Integer> {
     int warmup;
 
     @Option(names = "--max-warmup", defaultValue = "300", description = "untimed iterations at most on the DL4J side: "
-            + "after --warmup it goes on until the JIT compilers are quiet (under 5 % of the last 10 steps' time), the "
-            + "steady state of a training run; = --warmup for a fixed count (default ${DEFAULT-VALUE})")
+            + "after --warmup it goes on until the JIT compilers are quiet (under 5 % of the time of the last "
+            + "steps, at least 10 and at least 1 s of them), the steady state of a training run; = --warmup for a fixed count (default ${DEFAULT-VALUE})")
     int maxWarmup;
 
     @Option(names = "--rounds", defaultValue = "3", description = "rounds; each runs both sides once, in alternating order (default ${DEFAULT-VALUE})")

@@ -38,7 +38,7 @@ public final class BenchTransportCommand implements Callable<Integer> {
 
     @Option(names = "--max-warmup", defaultValue = "150",
             description = "untimed repetitions at most: after --warmup, both processes go on until their JIT "
-                    + "compilers were quiet (< 5 %% of the wall time of the last 10 repetitions); "
+                    + "compilers were quiet (< 5 %% of the wall time of their last repetitions, at least 10 and at least 1 s of them); "
                     + "= --warmup for a fixed count (default ${DEFAULT-VALUE})")
     int maxWarmup;
 

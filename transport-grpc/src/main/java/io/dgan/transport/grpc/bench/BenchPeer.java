@@ -85,8 +85,9 @@ public final class BenchPeer {
             long jitBefore = compileMillis();
             JitWarmup jit = new JitWarmup();
             // Warm-up: at least `warmup` repetitions, then on until neither process's JIT compilers spent more than
-            // JitWarmup.QUIET_SHARE of the wall time of the last JitWarmup.WINDOW repetitions (or max-warmup is
-            // reached): the compiler threads otherwise take a share of the 2 cores during the timed repetitions.
+            // JitWarmup.QUIET_SHARE of the wall time of their last repetitions (at least JitWarmup.WINDOW of them and
+            // JitWarmup.WINDOW_MS; or max-warmup is reached): the compiler threads otherwise take a share of the 2
+            // cores during the timed repetitions.
             while (rep < maxWarmup) {
                 jit.begin();
                 repetition(rep, false, links, b);
