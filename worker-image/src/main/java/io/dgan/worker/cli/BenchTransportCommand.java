@@ -36,7 +36,7 @@ public final class BenchTransportCommand implements Callable<Integer> {
             description = "untimed repetitions first, at least (default ${DEFAULT-VALUE})")
     int warmup;
 
-    @Option(names = "--max-warmup", defaultValue = "150",
+    @Option(names = "--max-warmup", defaultValue = "500",
             description = "untimed repetitions at most: after --warmup, both processes go on until their JIT "
                     + "compilers were quiet (< 5 %% of the wall time of their last repetitions, at least 10 and at least 1 s of them); "
                     + "= --warmup for a fixed count (default ${DEFAULT-VALUE})")

@@ -53,6 +53,16 @@ public final class LocalWorkers {
                 && !options.contains("--add-modules=jdk.incubator.vector")) {
             options.add("--add-modules=jdk.incubator.vector");
         }
+        // JDK 24+ warns, in a block of lines per JVM, when JavaCPP (under ND4J) loads native code or uses
+        // sun.misc.Unsafe; both are what it is for, so they are allowed outright (options JDK 17 would refuse).
+        if (Runtime.version().feature() >= 24) {
+            for (String allow : List.of("--enable-native-access=ALL-UNNAMED",
+                    "--sun-misc-unsafe-memory-access=allow")) {
+                if (!options.contains(allow)) {
+                    options.add(allow);
+                }
+            }
+        }
         this.jvmOptions = List.copyOf(options);
     }
 
