@@ -1,6 +1,7 @@
 package io.dgan.data;
 
 import io.dgan.model.Shape;
+import io.dgan.random.PortableGaussian;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -61,8 +62,8 @@ public record GaussianMixture(String name, double[][] modes, double sigma, doubl
         float[] buf = new float[size * 2];
         for (int b = 0; b < size; b++) {
             double[] m = modes[pickMode(rng.nextDouble())];
-            buf[2 * b] = (float) (m[0] + sigma * rng.nextGaussian());
-            buf[2 * b + 1] = (float) (m[1] + sigma * rng.nextGaussian());
+            buf[2 * b] = (float) (m[0] + sigma * PortableGaussian.next(rng));
+            buf[2 * b + 1] = (float) (m[1] + sigma * PortableGaussian.next(rng));
         }
         return Nd4j.create(buf, new long[]{size, 2});
     }

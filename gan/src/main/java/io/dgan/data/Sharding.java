@@ -1,5 +1,7 @@
 package io.dgan.data;
 
+import io.dgan.random.PortableGaussian;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -108,19 +110,19 @@ public final class Sharding {
     /** Marsaglia–Tsang; for α < 1 uses Gamma(α+1)·U^(1/α). */
     static double sampleGamma(double alpha, SplittableRandom rng) {
         if (alpha < 1) {
-            return sampleGamma(alpha + 1, rng) * Math.pow(rng.nextDouble(), 1 / alpha);
+            return sampleGamma(alpha + 1, rng) * StrictMath.pow(rng.nextDouble(), 1 / alpha);
         }
         double d = alpha - 1.0 / 3;
         double c = 1 / Math.sqrt(9 * d);
         while (true) {
-            double x = rng.nextGaussian();
+            double x = PortableGaussian.next(rng);
             double v = 1 + c * x;
             if (v <= 0) {
                 continue;
             }
             v = v * v * v;
             double u = rng.nextDouble();
-            if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) {
+            if (StrictMath.log(u) < 0.5 * x * x + d - d * v + d * StrictMath.log(v)) {
                 return d * v;
             }
         }

@@ -91,7 +91,7 @@ public final class SpectralNorm {
             v[k] = new double[w.cols()];
             double norm = 0;
             for (int i = 0; i < w.rows(); i++) {
-                double g = rng.nextGaussian();
+                double g = io.dgan.random.PortableGaussian.next(rng);
                 u[w.uOffset() + i] = (float) g;
                 norm += g * g;
             }

@@ -103,7 +103,7 @@ public final class GanOracle implements GradientOracle {
     static INDArray noise(int rows, int dim, SplittableRandom rng, DataType type) {
         float[] z = new float[rows * dim];
         for (int i = 0; i < z.length; i++) {
-            z[i] = (float) rng.nextGaussian();
+            z[i] = (float) io.dgan.random.PortableGaussian.next(rng);
         }
         return Nd4j.create(z, new long[]{rows, dim}).castTo(type);
     }
