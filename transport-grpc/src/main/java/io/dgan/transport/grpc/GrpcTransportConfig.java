@@ -188,7 +188,7 @@ public final class GrpcTransportConfig {
      * below {@link #MIN_PIPELINE_CHUNK_BYTES}). The receiver parses, checks and can decode a chunk only once all of
      * it arrived, so a 1 MiB vector in one 1 MiB chunk is framed by the sender, moved, then parsed by the receiver,
      * one after the other; in eight chunks the two processes' work overlaps on different cores (1 MiB one-way on
-     * 2 cores: 0.75× raw TCP in one chunk, 0.86–0.96× in 4–8; docs/benchmarks-transport.md).
+     * 2 cores: 0.68–0.79× raw TCP in one chunk, 0.80–0.92× in eight; docs/benchmarks.md, pipelined chunks).
      */
     int chunkElements(WireFormat format, int vectorLength) {
         int max = chunkElements(format);

@@ -7,7 +7,7 @@ import java.nio.FloatBuffer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** How a vector is cut into chunks: the configured size, but at least eight chunks (none under 64 KiB) when possible. */
+/** How a vector is cut into chunks: the configured size, but at least eight (none under 64 KiB) when possible. */
 class ChunkSplitTest {
 
     private static GrpcTransportConfig config(int chunkBytes) {
