@@ -35,7 +35,9 @@ public final class JitWarmup {
     private final LongSupplier compileMillis;
     private final boolean reportsCompilationTime;
     private int iterations;
+    /** Sums over the window, kept as iterations enter and leave it. */
     private double windowWallMs;
+    private double windowJitMs;
     private long wallStart;
     private long jitStart;
 
@@ -59,12 +61,15 @@ public final class JitWarmup {
 
     /** Marks its end. */
     public void end() {
-        double wall = (nanoTime.getAsLong() - wallStart) / 1e6;
-        window.addLast(new double[] {wall, compileMillis.getAsLong() - jitStart});
-        windowWallMs += wall;
+        double[] iteration = {(nanoTime.getAsLong() - wallStart) / 1e6, compileMillis.getAsLong() - jitStart};
+        window.addLast(iteration);
+        windowWallMs += iteration[0];
+        windowJitMs += iteration[1];
         // Drop the oldest iterations the window no longer needs to cover WINDOW iterations and WINDOW_MS.
         while (window.size() > WINDOW && windowWallMs - window.peekFirst()[0] >= WINDOW_MS) {
-            windowWallMs -= window.removeFirst()[0];
+            double[] oldest = window.removeFirst();
+            windowWallMs -= oldest[0];
+            windowJitMs -= oldest[1];
         }
         iterations++;
     }
@@ -82,16 +87,10 @@ public final class JitWarmup {
         if (!reportsCompilationTime) {
             return true;
         }
-        double wall = 0;
-        double jit = 0;
-        for (double[] iteration : window) {
-            wall += iteration[0];
-            jit += iteration[1];
-        }
-        if (window.size() < WINDOW || wall < WINDOW_MS) {
+        if (window.size() < WINDOW || windowWallMs < WINDOW_MS) {
             return false;
         }
-        return jit <= QUIET_SHARE * wall;
+        return windowJitMs <= QUIET_SHARE * windowWallMs;
     }
 
     /** Whether this JVM reports the time its JIT compilers spent. */

@@ -7,6 +7,7 @@ import io.dgan.kube.testkit.CertManager;
 import io.dgan.kube.testkit.Waits;
 import io.dgan.operator.crd.DecentralizedGANJob;
 import io.dgan.operator.crd.FailurePolicy;
+import io.dgan.operator.resources.GossipTlsSecret;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -259,13 +260,16 @@ class ClusterSuiteTest {
             String[] issued = new String[2];
             for (int r = 0; r < 2; r++) {
                 issued[r] = certificate(ns, r);
-                assertThat(io.dgan.operator.resources.GossipTlsSecret.certificate(issued[r]).getSubjectAlternativeNames()).contains(List.of(6, "dgan://gan/rank/" + r));
+                assertThat(GossipTlsSecret.certificate(issued[r]).getSubjectAlternativeNames())
+                        .contains(List.of(6, "dgan://gan/rank/" + r));
             }
             // Each worker serves cert-manager's certificate to a client that trusts only the job's CA (presented()).
             Waits.until(Duration.ofSeconds(60), "both workers serve cert-manager's certificates", () -> {
                 try {
                     for (int r = 0; r < 2; r++) {
-                        if (!presented(ns, r).equals(io.dgan.operator.resources.GossipTlsSecret.certificate(certificate(ns, r)).getSerialNumber())) return false;
+                        if (!presented(ns, r).equals(GossipTlsSecret.certificate(certificate(ns, r)).getSerialNumber())) {
+                            return false;
+                        }
                     }
                     return true;
                 } catch (Exception notYet) { // the gossip port not listening yet
@@ -306,7 +310,7 @@ class ClusterSuiteTest {
             String now = certificate(ns, r);
             assertThat(now).as("rank " + r + "'s Secret holds a new certificate").isNotEqualTo(issued[r]);
             assertThat(presented(ns, r)).as("rank " + r + " presents its renewed certificate")
-                    .isEqualTo(io.dgan.operator.resources.GossipTlsSecret.certificate(now).getSerialNumber());
+                    .isEqualTo(GossipTlsSecret.certificate(now).getSerialNumber());
         }
         assertThat(Jobs.pods(ns, "gan")).as("no worker restarted").allMatch(p -> p.getStatus().getContainerStatuses()
                 .stream().allMatch(c -> c.getRestartCount() == 0));
@@ -319,9 +323,9 @@ class ClusterSuiteTest {
 
     /** The PEM certificate in rank {@code r}'s gossip Secret. */
     static String certificate(String ns, int r) {
-        return io.dgan.operator.resources.GossipTlsSecret.pemOf(admin.secrets().inNamespace(ns)
-                .withName(io.dgan.operator.resources.GossipTlsSecret.rankName("gan", r)).get(),
-                io.dgan.operator.resources.GossipTlsSecret.CERT);
+        return GossipTlsSecret.pemOf(admin.secrets().inNamespace(ns)
+                .withName(GossipTlsSecret.rankName("gan", r)).get(),
+                GossipTlsSecret.CERT);
     }
 
     /** dgan_gossip_tls_reloads_total{outcome="renewed"} of rank {@code r}, read from its metrics port (0 while it
@@ -342,8 +346,8 @@ class ClusterSuiteTest {
 
     /** The serial of the certificate rank {@code r} presents to a new TLS connection (trusting only the job's CA). */
     static java.math.BigInteger presented(String ns, int r) throws Exception {
-        var secret = admin.secrets().inNamespace(ns).withName(io.dgan.operator.resources.GossipTlsSecret.rankName("gan", r)).get();
-        var ca = io.dgan.operator.resources.GossipTlsSecret.certificate(secret, io.dgan.operator.resources.GossipTlsSecret.CA);
+        var secret = admin.secrets().inNamespace(ns).withName(GossipTlsSecret.rankName("gan", r)).get();
+        var ca = GossipTlsSecret.certificate(secret, GossipTlsSecret.CA);
         var store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
         store.load(null, null);
         store.setCertificateEntry("ca", ca);

@@ -164,11 +164,6 @@ public final class GrpcTransportConfig {
         return tls != null;
     }
 
-    /** Elements per chunk in this config's wire format. */
-    int chunkElements() {
-        return chunkElements(wire);
-    }
-
     /** Elements per chunk of a message sent in {@code format} (collectives are float32 even on a bf16 wire). */
     int chunkElements(WireFormat format) {
         return chunkBytes / format.bytesPerElement();
