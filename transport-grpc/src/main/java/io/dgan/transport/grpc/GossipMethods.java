@@ -5,7 +5,7 @@ import io.dgan.transport.grpc.proto.PushAck;
 import io.grpc.MethodDescriptor;
 import io.grpc.protobuf.ProtoUtils;
 
-/** The two RPCs of {@code dgan.transport.v1.Gossip} (see dgan_transport.proto), built by hand around our marshaller. */
+/** The RPCs of {@code dgan.transport.v1.Gossip} (see dgan_transport.proto), built by hand around our marshaller. */
 final class GossipMethods {
     static final String SERVICE = "dgan.transport.v1.Gossip";
 
@@ -25,6 +25,16 @@ final class GossipMethods {
         return MethodDescriptor.<VectorChunk, PushAck>newBuilder()
                 .setType(MethodDescriptor.MethodType.CLIENT_STREAMING)
                 .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Push"))
+                .setRequestMarshaller(new ChunkMarshaller(pool))
+                .setResponseMarshaller(ProtoUtils.marshaller(PushAck.getDefaultInstance()))
+                .build();
+    }
+
+    /** One long-lived call per peer: every vector's chunks back to back, one PushAck per complete vector. */
+    static MethodDescriptor<VectorChunk, PushAck> pushStream(ChunkPool pool) {
+        return MethodDescriptor.<VectorChunk, PushAck>newBuilder()
+                .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
+                .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "PushStream"))
                 .setRequestMarshaller(new ChunkMarshaller(pool))
                 .setResponseMarshaller(ProtoUtils.marshaller(PushAck.getDefaultInstance()))
                 .build();

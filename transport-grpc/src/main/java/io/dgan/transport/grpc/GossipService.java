@@ -63,6 +63,7 @@ final class GossipService {
         ServerServiceDefinition plain = ServerServiceDefinition.builder(GossipMethods.SERVICE)
                 .addMethod(GossipMethods.hello(), ServerCalls.asyncUnaryCall(this::hello))
                 .addMethod(GossipMethods.push(pool), ServerCalls.asyncClientStreamingCall(PushAssembly::new))
+                .addMethod(GossipMethods.pushStream(pool), ServerCalls.asyncBidiStreamingCall(StreamAssembly::new))
                 .build();
         // Applied last to first: the guard (identity, limits) runs before the push handshake check.
         return ServerInterceptors.intercept(plain, new PushHandshake(), guard);
@@ -130,7 +131,7 @@ final class GossipService {
         public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers,
                                                           ServerCallHandler<Q, A> next) {
             ConnectionGuard.Connection c = ConnectionGuard.CURRENT.get();
-            if (c != null && c.rank() < 0 && call.getMethodDescriptor().getBareMethodName().equals("Push")) {
+            if (c != null && c.rank() < 0 && call.getMethodDescriptor().getBareMethodName().startsWith("Push")) {
                 byte[] hello = headers.get(ConnectionGuard.HELLO);
                 if (hello == null) {
                     note(Refusal.NO_HANDSHAKE, "refused a push on a connection that never shook hands");
@@ -147,6 +148,79 @@ final class GossipService {
                 }
             }
             return next.startCall(call, headers);
+        }
+    }
+
+    /**
+     * One PushStream call: a peer's vectors one after another, each assembled and checked exactly as a Push call's
+     * ({@link PushAssembly}) and acknowledged on the call's response stream once complete. A vector refused for
+     * any reason ends the whole call with the refusal's status, as it would end a Push call: the peer's later
+     * vectors then come on a new call.
+     */
+    private final class StreamAssembly implements StreamObserver<VectorChunk> {
+        private final StreamObserver<PushAck> reply;
+        private final StreamObserver<PushAck> perVector;
+        private PushAssembly current;
+        private boolean ended;
+
+        StreamAssembly(StreamObserver<PushAck> reply) {
+            this.reply = reply;
+            this.perVector = new StreamObserver<>() {
+                @Override
+                public void onNext(PushAck ack) {
+                    reply.onNext(ack);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    ended = true;
+                    reply.onError(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                    // one vector is done, not the call
+                }
+            };
+        }
+
+        @Override
+        public synchronized void onNext(VectorChunk chunk) {
+            if (ended) {
+                chunk.release();
+                return;
+            }
+            if (current == null) {
+                current = new PushAssembly(perVector);
+            }
+            PushAssembly vector = current;
+            vector.onNext(chunk);
+            if (vector.complete()) {
+                current = null;
+                vector.onCompleted();
+            }
+        }
+
+        @Override
+        public synchronized void onError(Throwable t) {
+            ended = true;
+            if (current != null) {
+                current.onError(t);
+            }
+        }
+
+        @Override
+        public synchronized void onCompleted() {
+            if (ended) {
+                return;
+            }
+            if (current != null) {
+                current.onCompleted(); // a vector cut short: refused as incomplete, which ends the call
+            }
+            if (!ended) {
+                ended = true;
+                reply.onCompleted();
+            }
         }
     }
 
@@ -193,6 +267,11 @@ final class GossipService {
             }
             chunks.add(chunk);
             nextOffset += chunk.header.getElements();
+        }
+
+        /** All chunks of the vector arrived and passed their checks (a PushStream then completes it). */
+        synchronized boolean complete() {
+            return !finished && first != null && nextOffset == first.getVectorLength();
         }
 
         private Problem malformed(String detail) {

@@ -56,6 +56,7 @@ public final class GrpcTransport implements Transport {
     private final ChunkPool pool;
     private final Mailbox mailbox;
     private final MethodDescriptor<VectorChunk, PushAck> push;
+    private final MethodDescriptor<VectorChunk, PushAck> pushStream;
     private final ScheduledExecutorService timer;
     private final Server server;
     private final PeerLink[] links;
@@ -80,6 +81,7 @@ public final class GrpcTransport implements Transport {
         this.pool = new ChunkPool(config.chunkBytes, 256);
         this.mailbox = new Mailbox(config.maxPendingPerPeer);
         this.push = GossipMethods.push(pool);
+        this.pushStream = GossipMethods.pushStream(pool);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "dgan-transport-timer-" + config.rank);
             t.setDaemon(true);
@@ -128,11 +130,28 @@ public final class GrpcTransport implements Transport {
             throw new TransportException("rank " + config.rank + " cannot serve gossip on " + config.bindHost + ":"
                     + config.port + ": " + e.getMessage(), e);
         }
+        // The push streams have no deadline: a stream whose oldest vector waits longer than the call timeout for its
+        // acknowledgement is cancelled, as that vector's own deadline would have cancelled it.
+        long watchMs = Math.max(10, Math.min(1_000, config.callTimeout.toMillis() / 4));
+        timer.scheduleWithFixedDelay(this::cancelStalledPushes, watchMs, watchMs, TimeUnit.MILLISECONDS);
         if (config.tls != null) {
             this.listener.certificate(config.tls.certificate().getNotAfter().toInstant());
             if (config.tls.reloadable()) {
                 long every = config.tlsReloadInterval.toMillis();
                 timer.scheduleWithFixedDelay(this::reloadCredentials, every, every, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private void cancelStalledPushes() {
+        PeerLink[] snapshot;
+        synchronized (links) {
+            snapshot = links.clone();
+        }
+        long timeout = config.callTimeout.toNanos();
+        for (PeerLink link : snapshot) {
+            if (link != null) {
+                link.cancelStalled(timeout);
             }
         }
     }
@@ -207,7 +226,6 @@ public final class GrpcTransport implements Transport {
         link.ensureHandshake(config.connectTimeout);
 
         WireFormat wire = wireFor(tag);
-        int base = src.position();
         int length = src.remaining();
         int chunkElements = config.chunkElements(wire, length);
         long wireBytes = (long) length * wire.bytesPerElement();
@@ -221,28 +239,37 @@ public final class GrpcTransport implements Transport {
                 .setVectorLength(length)
                 .setWire(wire.toProto());
 
-        // waitForReady: if the connection dropped, gRPC reconnects (with backoff) and the push waits for it, up to
-        // the deadline. Safe because every chunk owns a copy of its slice of src.
-        ClientCall<VectorChunk, PushAck> call = link.channel.newCall(push,
-                CallOptions.DEFAULT.withDeadlineAfter(config.callTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                        .withWaitForReady());
-        CountDownLatch done = link.track(call);
         long started = System.nanoTime();
-        call.start(new ClientCall.Listener<>() {
-            @Override
-            public void onClose(Status status, Metadata trailers) {
+        synchronized (link.sendLock) {
+            PushStream stream = link.stream(pushStream);
+            CountDownLatch done = link.track(stream.call);
+            PushStream.Outstanding vector = new PushStream.Outstanding(done, started, wireBytes, (v, status) -> {
                 if (status.isOk()) {
-                    listener.bytesSent(peer, wireBytes, (System.nanoTime() - started) / 1e9);
-                } else if (link.isTracked(done)) { // a push forgotten with its peer (forgetPeer) is no failure
+                    listener.bytesSent(peer, v.wireBytes(), (System.nanoTime() - v.startedNanos()) / 1e9);
+                } else if (link.isTracked(v.done())) { // a push forgotten with its peer (forgetPeer) is no failure
                     listener.failure(peer, status.getCode().name());
                     link.recordFailure(status.getCode(), "push of " + tag + " to " + link.describe() + " failed: "
                             + status.getCode()
                             + (status.getDescription() == null ? "" : " " + status.getDescription()));
                 }
+                link.untrack(v.done());
+            });
+            if (!stream.expect(vector)) { // the stream ended just now: this vector goes on a new one
                 link.untrack(done);
+                stream = link.stream(pushStream);
+                done = link.track(stream.call);
+                vector = new PushStream.Outstanding(done, started, wireBytes, vector.finish());
+                stream.expect(vector);
             }
-        }, link.pushHeaders());
-        call.request(1);
+            sendChunks(stream.call, link, tag, src, header, wire, chunkElements);
+        }
+    }
+
+    /** Sends one vector's chunks on {@code call} (the caller holds the link's send lock). */
+    private void sendChunks(ClientCall<VectorChunk, PushAck> call, PeerLink link, MessageTag tag, FloatBuffer src,
+                            ChunkHeader.Builder header, WireFormat wire, int chunkElements) {
+        int base = src.position();
+        int length = src.remaining();
         try {
             CRC32C crc = new CRC32C();
             int offset = 0;
@@ -276,8 +303,8 @@ public final class GrpcTransport implements Transport {
                 }
                 offset += count;
             } while (offset < length);
-            call.halfClose();
         } catch (RuntimeException e) {
+            // The stream's other vectors fail with it (CANCELLED: quiet); the next send opens a new stream.
             call.cancel("send failed", e);
             throw new TransportException("send of " + tag + " to " + link.describe() + " failed: " + e, e);
         }

@@ -16,9 +16,10 @@ public final class GrpcTransportConfig {
 
     /**
      * Bumped whenever the wire protocol changes incompatibly (2: CRC-32C trailer after a chunk's data; 3: gossip
-     * tags no longer carry the topology epoch, live topology switching).
+     * tags no longer carry the topology epoch, live topology switching; 4: vectors travel on one PushStream call
+     * per peer).
      */
-    public static final int PROTOCOL_VERSION = 3;
+    public static final int PROTOCOL_VERSION = 4;
     public static final String DTYPE = "float32";
 
     final String job;

@@ -38,6 +38,12 @@ final class PeerLink {
     private final java.util.Map<CountDownLatch, ClientCall<?, ?>> pending = new ConcurrentHashMap<>();
     private final Metadata pushHeaders;
     private volatile long lastUnreachableReport;
+    /** Held while a vector's chunks go out: the vectors of one stream never interleave. */
+    final Object sendLock = new Object();
+    /** The push stream to this peer (guarded by sendLock); a new one opens when it ended. */
+    private PushStream stream;
+
+    static final boolean RETRY = Boolean.getBoolean("dgan.transport.retry");
 
     PeerLink(int peer, String address, GrpcTransportConfig config, TransportListener listener, Consumer<String> log) {
         this.peer = peer;
@@ -56,6 +62,9 @@ final class PeerLink {
         // SIGSTOP, an evaluation) is waited for, as its vectors are, instead of losing the connection with the
         // vectors in flight on it.
         long receiveMs = config.receiveTimeout.toMillis();
+        if (!RETRY) {
+            builder.disableRetry();
+        }
         this.channel = builder
                 .directExecutor()
                 .flowControlWindow(config.flowControlWindow)
@@ -190,11 +199,40 @@ final class PeerLink {
      * forgets the failure recorded so far.
      */
     void forgetPending() {
-        for (var e : pending.entrySet()) {
-            untrack(e.getKey());
-            e.getValue().cancel("peer " + peer + " left the topology", null);
+        synchronized (sendLock) { // a call is never cancelled under a send in progress
+            for (var e : pending.entrySet()) {
+                untrack(e.getKey());
+                e.getValue().cancel("peer " + peer + " left the topology", null);
+            }
+            failure.set(null);
         }
-        failure.set(null);
+    }
+
+    /** The open push stream to this peer, opened now if there is none or the last one ended. Hold sendLock. */
+    PushStream stream(io.grpc.MethodDescriptor<VectorChunk, io.dgan.transport.grpc.proto.PushAck> method) {
+        if (stream == null || stream.ended()) {
+            stream = PushStream.open(this, method);
+        }
+        return stream;
+    }
+
+    /**
+     * Cancels the push stream if its oldest unacknowledged vector is older than {@code timeoutNanos}: the peer stopped
+     * reading (frozen, or flow control never opens). Its vectors fail as a deadline of their own would have failed
+     * them (a neighbour failure), and the next vector opens a new stream.
+     */
+    void cancelStalled(long timeoutNanos) {
+        synchronized (sendLock) {
+            PushStream s = stream;
+            if (s == null) {
+                return;
+            }
+            long oldest = s.oldestNanos();
+            if (oldest >= 0 && System.nanoTime() - oldest > timeoutNanos) {
+                s.call.cancel("no acknowledgement from " + describe() + " within "
+                        + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms", null);
+            }
+        }
     }
 
     boolean isTracked(CountDownLatch done) {
@@ -223,6 +261,15 @@ final class PeerLink {
     }
 
     void shutdown() {
+        synchronized (sendLock) {
+            if (stream != null && !stream.ended()) {
+                try {
+                    stream.call.halfClose();
+                } catch (IllegalStateException alreadyClosed) {
+                    // cancelled meanwhile
+                }
+            }
+        }
         channel.shutdown();
         try {
             if (!channel.awaitTermination(2, TimeUnit.SECONDS)) {

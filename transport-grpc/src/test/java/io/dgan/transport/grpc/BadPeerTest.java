@@ -172,6 +172,109 @@ class BadPeerTest {
         assertThat(dst.get(511)).isEqualTo(2.5f);
     }
 
+    /** A raw PushStream call: the acknowledgements it got so far and its final status. */
+    private record RawStream(ClientCall<VectorChunk, PushAck> call, java.util.concurrent.atomic.AtomicInteger acks,
+                             CompletableFuture<Status> closed) {
+    }
+
+    private RawStream pushStream(Metadata headers) {
+        ClientCall<VectorChunk, PushAck> call = rogue.newCall(GossipMethods.pushStream(new ChunkPool(1 << 20, 4)),
+                CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS));
+        java.util.concurrent.atomic.AtomicInteger acks = new java.util.concurrent.atomic.AtomicInteger();
+        CompletableFuture<Status> closed = new CompletableFuture<>();
+        call.start(new ClientCall.Listener<>() {
+            @Override
+            public void onMessage(PushAck ack) {
+                acks.incrementAndGet();
+                call.request(1);
+            }
+
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+                closed.complete(status);
+            }
+        }, headers);
+        call.request(1);
+        return new RawStream(call, acks, closed);
+    }
+
+    private static void awaitAcks(RawStream stream, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (stream.acks().get() < n && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(stream.acks().get()).as("acknowledgements").isEqualTo(n);
+    }
+
+    @Test
+    void aPushStreamCarriesVectorsBackToBackAndAcknowledgesEachOnceComplete() throws Exception {
+        RawStream stream = pushStream(helloFrom(0));
+        MessageTag a = new MessageTag(0, 40, 0, 0);
+        MessageTag b = new MessageTag(0, 41, 0, 0);
+        stream.call().sendMessage(chunk(header(0, a, 512, 0, 256).build(), payload(256, 1.5f)));
+        Thread.sleep(100);
+        assertThat(stream.acks().get()).as("no acknowledgement for half a vector").isZero();
+        stream.call().sendMessage(chunk(header(0, a, 512, 256, 256).build(), payload(256, 2.5f)));
+        stream.call().sendMessage(chunk(header(0, b, 256, 0, 256).build(), payload(256, -3f)));
+        awaitAcks(stream, 2);
+        FloatBuffer first = sentinel(512);
+        pair.get(1).receive(0, a, first);
+        assertThat(first.get(0)).isEqualTo(1.5f);
+        assertThat(first.get(511)).isEqualTo(2.5f);
+        FloatBuffer second = sentinel(256);
+        pair.get(1).receive(0, b, second);
+        assertThat(second.get(255)).isEqualTo(-3f);
+        assertThat(stream.closed()).as("the call stays open between vectors").isNotDone();
+        stream.call().halfClose();
+        assertThat(stream.closed().get(5, TimeUnit.SECONDS).isOk()).isTrue();
+    }
+
+    @Test
+    void aVectorRefusedOnAPushStreamEndsThatStreamOnlyAndIsNeverDelivered() throws Exception {
+        RawStream stream = pushStream(helloFrom(0));
+        MessageTag ok = new MessageTag(0, 42, 0, 0);
+        MessageTag poisoned = new MessageTag(0, 43, 0, 0);
+        stream.call().sendMessage(chunk(header(0, ok, 256, 0, 256).build(), payload(256, 1f)));
+        byte[] nan = payload(256, 1f);
+        ByteBuffer.wrap(nan).order(ByteOrder.LITTLE_ENDIAN).putFloat(4 * 200, Float.NaN);
+        stream.call().sendMessage(chunk(header(0, poisoned, 512, 0, 256).build(), payload(256, 1f)));
+        stream.call().sendMessage(chunk(header(0, poisoned, 512, 256, 256).build(), nan));
+        Status status = stream.closed().get(5, TimeUnit.SECONDS);
+        assertThat(status.getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(status.getDescription()).isEqualTo("rank 1 refused the vector: the vector holds a NaN or infinity");
+        assertThat(stream.acks().get()).as("the vector before it was acknowledged").isEqualTo(1);
+        assertThat(seen.count("0:non_finite")).isEqualTo(1);
+        FloatBuffer first = sentinel(256);
+        pair.get(1).receive(0, ok, first);
+        assertThat(first.get(0)).isEqualTo(1f);
+        assertReceiveTimesOutNaming(poisoned, "NaN or infinity");
+        // The same connection's next stream is served as usual.
+        RawStream next = pushStream(helloFrom(0));
+        MessageTag after = new MessageTag(0, 44, 0, 0);
+        next.call().sendMessage(chunk(header(0, after, 256, 0, 256).build(), payload(256, 9f)));
+        awaitAcks(next, 1);
+        next.call().halfClose();
+        assertThat(next.closed().get(5, TimeUnit.SECONDS).isOk()).isTrue();
+    }
+
+    @Test
+    void aPushStreamWithoutAHandshakeOrCutShortIsRefused() throws Exception {
+        RawStream anonymous = pushStream(new Metadata());
+        anonymous.call().sendMessage(chunk(header(0, new MessageTag(0, 45, 0, 0), 256, 0, 256).build(),
+                payload(256, 1f)));
+        Status refused = anonymous.closed().get(5, TimeUnit.SECONDS);
+        assertThat(refused.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(seen.count("-1:no_handshake")).isEqualTo(1);
+
+        RawStream cut = pushStream(helloFrom(0));
+        MessageTag tag = new MessageTag(0, 46, 0, 0);
+        cut.call().sendMessage(chunk(header(0, tag, 512, 0, 256).build(), payload(256, 5f)));
+        cut.call().halfClose();
+        assertThat(cut.closed().get(5, TimeUnit.SECONDS).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertReceiveTimesOutNaming(tag, "incomplete vector: 256 of 512");
+        assertRealSenderStillDelivers(tag);
+    }
+
     @Test
     void aWrongLayoutHashIsRefusedWithoutItsValueAndTheRealSenderKeepsTheRound() throws Exception {
         MessageTag tag = new MessageTag(0, 1, 0, 0);

@@ -90,7 +90,7 @@ public final class BenchPeer {
             // cores during the timed repetitions.
             while (rep < maxWarmup) {
                 jit.begin();
-                repetition(rep, false, links, b);
+                repetition(rep, null, links, b);
                 jit.end();
                 rep++;
                 boolean busy = !jit.quiet();
@@ -109,9 +109,14 @@ public final class BenchPeer {
             }
             long jitWarm = compileMillis();
             System.out.println("warmup " + rep + " " + (jitWarm - jitBefore) / 1e3);
+            System.out.flush();
+            // The timings are kept in memory and printed after the last timed repetition: a line written per
+            // repetition would wake the parent's reader thread in the middle of the next measurement.
+            StringBuilder timings = new StringBuilder(reps * 96);
             for (int timed = 0; timed < reps; timed++) {
-                repetition(rep++, true, links, b);
+                repetition(rep++, timings, links, b);
             }
+            System.out.print(timings);
             System.out.println("jit " + (compileMillis() - jitWarm) / 1e3);
             System.out.println("done");
             System.out.flush();
@@ -146,13 +151,13 @@ public final class BenchPeer {
     }
 
     /**
-     * One gRPC exchange, then the same over gRPC with mutual TLS (when compared), then over raw TCP; prints the
-     * times when {@code timed}.
+     * One gRPC exchange, then the same over gRPC with mutual TLS (when compared), then over raw TCP; appends the
+     * times to {@code timings} (null: warm-up, not recorded).
      */
-    private static void repetition(int rep, boolean timed, Peers p, Buffers b) throws Exception {
-        grpc("grpc", p.grpc, rep, timed, p, b);
+    private static void repetition(int rep, StringBuilder timings, Peers p, Buffers b) throws Exception {
+        grpc("grpc", p.grpc, rep, timings, p, b);
         if (p.grpcTls != null) {
-            grpc("grpctls", p.grpcTls, rep, timed, p, b);
+            grpc("grpctls", p.grpcTls, rep, timings, p, b);
         }
         long c0 = cpu();
         long t0 = System.nanoTime();
@@ -171,13 +176,17 @@ public final class BenchPeer {
             p.tcp.send(b.small);
         }
         long t1 = System.nanoTime();
-        if (timed) {
-            System.out.println("tcp " + (t1 - t0) / 1e9 + " " + (cpu() - c0) / 1e9);
+        long c1 = cpu();
+        if (timings != null) {
+            record(timings, "tcp", t1 - t0, c1 - c0);
         }
-        System.out.flush();
     }
 
-    private static void grpc(String name, GrpcTransport grpc, int rep, boolean timed, Peers p, Buffers b) {
+    private static void record(StringBuilder timings, String name, long nanos, long cpuNanos) {
+        timings.append(name).append(' ').append(nanos / 1e9).append(' ').append(cpuNanos / 1e9).append('\n');
+    }
+
+    private static void grpc(String name, GrpcTransport grpc, int rep, StringBuilder timings, Peers p, Buffers b) {
         MessageTag tag = new MessageTag(0, rep, 0, 0);
         MessageTag back = new MessageTag(0, rep, 1, 0);
         long c0 = cpu();
@@ -193,8 +202,9 @@ public final class BenchPeer {
             grpc.send(p.peer, back, b.small);
         }
         long t1 = System.nanoTime();
-        if (timed) {
-            System.out.println(name + " " + (t1 - t0) / 1e9 + " " + (cpu() - c0) / 1e9);
+        long c1 = cpu();
+        if (timings != null) {
+            record(timings, name, t1 - t0, c1 - c0);
         }
     }
 
@@ -202,10 +212,13 @@ public final class BenchPeer {
         return JitWarmup.compileMillis();
     }
 
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                    .getOperatingSystemMXBean();
+
     /** CPU time of the whole process (all threads, netty's included), in ns. */
     private static long cpu() {
-        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
-                .getOperatingSystemMXBean()).getProcessCpuTime();
+        return OS.getProcessCpuTime();
     }
 
     private static Map<String, String> parse(String[] args) {
