@@ -79,7 +79,7 @@ public final class BenchStepCommand implements Callable<Integer> {
     int warmup;
 
     @Option(names = "--max-warmup", defaultValue = "300", description = "untimed iterations at most on the DL4J side: "
-            + "after --warmup it goes on until the JIT compilers are quiet (under 5 % of the time of the last "
+            + "after --warmup it goes on until the JIT compilers are quiet (under 5 %% of the time of the last "
             + "steps, at least 10 and at least 1 s of them), the steady state of a training run; = --warmup for a fixed count (default ${DEFAULT-VALUE})")
     int maxWarmup;
 
