@@ -240,7 +240,8 @@ public final class GrpcTransport implements Transport {
                 .setWire(wire.toProto());
 
         long started = System.nanoTime();
-        synchronized (link.sendLock) {
+        link.sendLock.lock();
+        try {
             PushStream stream = link.stream(pushStream);
             CountDownLatch done = link.track(stream.call);
             PushStream.Outstanding vector = new PushStream.Outstanding(done, started, wireBytes, (v, status) -> {
@@ -262,6 +263,8 @@ public final class GrpcTransport implements Transport {
                 stream.expect(vector);
             }
             sendChunks(stream.call, link, tag, src, header, wire, chunkElements);
+        } finally {
+            link.sendLock.unlock();
         }
     }
 

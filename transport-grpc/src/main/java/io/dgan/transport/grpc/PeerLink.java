@@ -39,11 +39,9 @@ final class PeerLink {
     private final Metadata pushHeaders;
     private volatile long lastUnreachableReport;
     /** Held while a vector's chunks go out: the vectors of one stream never interleave. */
-    final Object sendLock = new Object();
+    final java.util.concurrent.locks.ReentrantLock sendLock = new java.util.concurrent.locks.ReentrantLock();
     /** The push stream to this peer (guarded by sendLock); a new one opens when it ended. */
     private PushStream stream;
-
-    static final boolean RETRY = Boolean.getBoolean("dgan.transport.retry");
 
     PeerLink(int peer, String address, GrpcTransportConfig config, TransportListener listener, Consumer<String> log) {
         this.peer = peer;
@@ -62,9 +60,10 @@ final class PeerLink {
         // SIGSTOP, an evaluation) is waited for, as its vectors are, instead of losing the connection with the
         // vectors in flight on it.
         long receiveMs = config.receiveTimeout.toMillis();
-        if (!RETRY) {
-            builder.disableRetry();
-        }
+        // No transparent retries: gRPC would replay a call's messages on a new stream, but a chunk's payload is
+        // drained into gRPC's buffer once and is not kept (the push stream's vectors fail with the call instead, and
+        // the next vector opens a new call).
+        builder.disableRetry();
         this.channel = builder
                 .directExecutor()
                 .flowControlWindow(config.flowControlWindow)
@@ -199,12 +198,15 @@ final class PeerLink {
      * forgets the failure recorded so far.
      */
     void forgetPending() {
-        synchronized (sendLock) { // a call is never cancelled under a send in progress
+        sendLock.lock(); // a call is never cancelled under a send in progress
+        try {
             for (var e : pending.entrySet()) {
                 untrack(e.getKey());
                 e.getValue().cancel("peer " + peer + " left the topology", null);
             }
             failure.set(null);
+        } finally {
+            sendLock.unlock();
         }
     }
 
@@ -219,10 +221,15 @@ final class PeerLink {
     /**
      * Cancels the push stream if its oldest unacknowledged vector is older than {@code timeoutNanos}: the peer stopped
      * reading (frozen, or flow control never opens). Its vectors fail as a deadline of their own would have failed
-     * them (a neighbour failure), and the next vector opens a new stream.
+     * them (a neighbour failure), and the next vector opens a new stream. Skipped while a send holds the lock (an
+     * emulated bandwidth may pace it for a while): the timer thread that calls this must not wait, and the next
+     * check comes soon.
      */
     void cancelStalled(long timeoutNanos) {
-        synchronized (sendLock) {
+        if (!sendLock.tryLock()) {
+            return;
+        }
+        try {
             PushStream s = stream;
             if (s == null) {
                 return;
@@ -232,6 +239,8 @@ final class PeerLink {
                 s.call.cancel("no acknowledgement from " + describe() + " within "
                         + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms", null);
             }
+        } finally {
+            sendLock.unlock();
         }
     }
 
@@ -261,14 +270,15 @@ final class PeerLink {
     }
 
     void shutdown() {
-        synchronized (sendLock) {
+        sendLock.lock();
+        try {
             if (stream != null && !stream.ended()) {
-                try {
-                    stream.call.halfClose();
-                } catch (IllegalStateException alreadyClosed) {
-                    // cancelled meanwhile
-                }
+                stream.call.halfClose();
             }
+        } catch (IllegalStateException alreadyClosed) {
+            // cancelled meanwhile
+        } finally {
+            sendLock.unlock();
         }
         channel.shutdown();
         try {
