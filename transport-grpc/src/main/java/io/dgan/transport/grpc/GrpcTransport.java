@@ -262,15 +262,16 @@ public final class GrpcTransport implements Transport {
                 vector = new PushStream.Outstanding(done, started, wireBytes, vector.finish());
                 stream.expect(vector);
             }
-            sendChunks(stream.call, link, tag, src, header, wire, chunkElements);
+            sendChunks(stream, link, tag, src, header, wire, chunkElements);
         } finally {
             link.sendLock.unlock();
         }
     }
 
-    /** Sends one vector's chunks on {@code call} (the caller holds the link's send lock). */
-    private void sendChunks(ClientCall<VectorChunk, PushAck> call, PeerLink link, MessageTag tag, FloatBuffer src,
+    /** Sends one vector's chunks on {@code stream} (the caller holds the link's send lock). */
+    private void sendChunks(PushStream stream, PeerLink link, MessageTag tag, FloatBuffer src,
                             ChunkHeader.Builder header, WireFormat wire, int chunkElements) {
+        ClientCall<VectorChunk, PushAck> call = stream.call;
         int base = src.position();
         int length = src.remaining();
         try {
@@ -308,7 +309,7 @@ public final class GrpcTransport implements Transport {
             } while (offset < length);
         } catch (RuntimeException e) {
             // The stream's other vectors fail with it (CANCELLED: quiet); the next send opens a new stream.
-            call.cancel("send failed", e);
+            stream.cancel("send failed", e);
             throw new TransportException("send of " + tag + " to " + link.describe() + " failed: " + e, e);
         }
     }

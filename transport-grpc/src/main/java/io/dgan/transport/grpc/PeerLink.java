@@ -200,6 +200,9 @@ final class PeerLink {
     void forgetPending() {
         sendLock.lock(); // a call is never cancelled under a send in progress
         try {
+            if (stream != null) {
+                stream.cancel("peer " + peer + " left the topology", null); // the next vector opens a new stream
+            }
             for (var e : pending.entrySet()) {
                 untrack(e.getKey());
                 e.getValue().cancel("peer " + peer + " left the topology", null);
@@ -236,7 +239,7 @@ final class PeerLink {
             }
             long oldest = s.oldestNanos();
             if (oldest >= 0 && System.nanoTime() - oldest > timeoutNanos) {
-                s.call.cancel("no acknowledgement from " + describe() + " within "
+                s.cancel("no acknowledgement from " + describe() + " within "
                         + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms", null);
             }
         } finally {

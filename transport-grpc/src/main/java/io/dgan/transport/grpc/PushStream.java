@@ -74,6 +74,18 @@ final class PushStream {
         return ended;
     }
 
+    /**
+     * Cancels the call. It takes no vector from now on, even before gRPC reports the end (a vector sent on a
+     * cancelled call would fail its sender): the next vector opens a new call. The vectors not yet acknowledged end
+     * with the call's status when gRPC reports it.
+     */
+    void cancel(String why, Throwable cause) {
+        synchronized (this) {
+            ended = true;
+        }
+        call.cancel(why, cause);
+    }
+
     /** When the oldest unacknowledged vector was sent (System.nanoTime), or -1 if none is. */
     synchronized long oldestNanos() {
         Outstanding first = outstanding.peek();

@@ -71,6 +71,24 @@ class PushStreamTest {
         }
     }
 
+    @Test
+    void aVectorSentRightAfterForgetPeerGoesOutOnAFreshStreamAndArrives() {
+        try (TransportPair pair = TransportPair.start(2, b -> b.vectorLengths(4096))) {
+            float[] values = new float[4096];
+            for (int round = 0; round < 30; round++) {
+                java.util.Arrays.fill(values, round);
+                // forgetPeer cancels the stream; gRPC reports the end later, on its own thread. The next send must
+                // not find the cancelled call (it would fail this worker) but open a new one.
+                pair.get(0).forgetPeer(1);
+                MessageTag tag = new MessageTag(0, round, 0, 0);
+                pair.get(0).send(1, tag, FloatBuffer.wrap(values));
+                FloatBuffer got = FloatBuffer.allocate(4096);
+                pair.get(1).receive(0, tag, got);
+                assertThat(got.get(4095)).isEqualTo(round);
+            }
+        }
+    }
+
     /** Reads and drops whatever is pushed, and never answers. */
     private static StreamObserver<VectorChunk> sink(AtomicInteger chunks) {
         return new StreamObserver<>() {
