@@ -25,8 +25,8 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
@@ -82,11 +82,15 @@ public final class GrpcTransport implements Transport {
         this.mailbox = new Mailbox(config.maxPendingPerPeer);
         this.push = GossipMethods.push(pool);
         this.pushStream = GossipMethods.pushStream(pool);
-        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "dgan-transport-timer-" + config.rank);
             t.setDaemon(true);
             return t;
         });
+        // Every received vector schedules a stall timer and cancels it when complete: cancelled timers leave the
+        // queue at once instead of staying there for the call timeout (thousands of entries at high vector rates).
+        executor.setRemoveOnCancelPolicy(true);
+        this.timer = executor;
         this.links = new PeerLink[config.size];
         this.departureReported = new MessageTag[config.size];
         this.egress = new LinkEmulation.Pacer(config.emulation.bytesPerSecond());
