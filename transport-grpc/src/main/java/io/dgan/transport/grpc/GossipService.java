@@ -161,7 +161,8 @@ final class GossipService {
         private final StreamObserver<PushAck> reply;
         private final StreamObserver<PushAck> perVector;
         private PushAssembly current;
-        private boolean ended;
+        /** Volatile: a stalled vector's timer ends the call from the timer thread. */
+        private volatile boolean ended;
 
         StreamAssembly(StreamObserver<PushAck> reply) {
             this.reply = reply;
