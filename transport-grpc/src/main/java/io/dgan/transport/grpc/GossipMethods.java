@@ -21,20 +21,22 @@ final class GossipMethods {
                 .build();
     }
 
+    /** One tagged vector per call, answered by one PushAck. */
     static MethodDescriptor<VectorChunk, PushAck> push(ChunkPool pool) {
-        return MethodDescriptor.<VectorChunk, PushAck>newBuilder()
-                .setType(MethodDescriptor.MethodType.CLIENT_STREAMING)
-                .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "Push"))
-                .setRequestMarshaller(new ChunkMarshaller(pool))
-                .setResponseMarshaller(ProtoUtils.marshaller(PushAck.getDefaultInstance()))
-                .build();
+        return chunkMethod("Push", MethodDescriptor.MethodType.CLIENT_STREAMING, pool);
     }
 
     /** One long-lived call per peer: every vector's chunks back to back, one PushAck per complete vector. */
     static MethodDescriptor<VectorChunk, PushAck> pushStream(ChunkPool pool) {
+        return chunkMethod("PushStream", MethodDescriptor.MethodType.BIDI_STREAMING, pool);
+    }
+
+    /** A method that carries Chunk messages (our marshaller) and answers with PushAcks. */
+    private static MethodDescriptor<VectorChunk, PushAck> chunkMethod(String name, MethodDescriptor.MethodType type,
+                                                                       ChunkPool pool) {
         return MethodDescriptor.<VectorChunk, PushAck>newBuilder()
-                .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
-                .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, "PushStream"))
+                .setType(type)
+                .setFullMethodName(MethodDescriptor.generateFullMethodName(SERVICE, name))
                 .setRequestMarshaller(new ChunkMarshaller(pool))
                 .setResponseMarshaller(ProtoUtils.marshaller(PushAck.getDefaultInstance()))
                 .build();

@@ -243,30 +243,35 @@ public final class GrpcTransport implements Transport {
                 .setVectorLength(length)
                 .setWire(wire.toProto());
 
+        PushStream.Finish finish = (v, status) -> {
+            if (status.isOk()) {
+                listener.bytesSent(peer, v.wireBytes(), (System.nanoTime() - v.startedNanos()) / 1e9);
+            } else if (link.isTracked(v.done())) { // a push forgotten with its peer (forgetPeer) is no failure
+                listener.failure(peer, status.getCode().name());
+                link.recordFailure(status.getCode(), "push of " + tag + " to " + link.describe() + " failed: "
+                        + status.getCode() + (status.getDescription() == null ? "" : " " + status.getDescription()));
+            }
+            link.untrack(v.done());
+        };
         long started = System.nanoTime();
         link.sendLock.lock();
         try {
-            PushStream stream = link.stream(pushStream);
-            CountDownLatch done = link.track(stream.call);
-            PushStream.Outstanding vector = new PushStream.Outstanding(done, started, wireBytes, (v, status) -> {
-                if (status.isOk()) {
-                    listener.bytesSent(peer, v.wireBytes(), (System.nanoTime() - v.startedNanos()) / 1e9);
-                } else if (link.isTracked(v.done())) { // a push forgotten with its peer (forgetPeer) is no failure
-                    listener.failure(peer, status.getCode().name());
-                    link.recordFailure(status.getCode(), "push of " + tag + " to " + link.describe() + " failed: "
-                            + status.getCode()
-                            + (status.getDescription() == null ? "" : " " + status.getDescription()));
+            // A stream that ended just now takes no vector: it goes on a new one. If that one ends as it opens too
+            // (the channel is shutting down), the vector fails as its stream would have failed it.
+            for (int attempt = 0; ; attempt++) {
+                PushStream stream = link.stream(pushStream);
+                PushStream.Outstanding vector = new PushStream.Outstanding(link.track(stream.call), started,
+                        wireBytes, finish);
+                if (stream.expect(vector)) {
+                    sendChunks(stream, link, tag, src, header, wire, chunkElements);
+                    return;
                 }
-                link.untrack(v.done());
-            });
-            if (!stream.expect(vector)) { // the stream ended just now: this vector goes on a new one
-                link.untrack(done);
-                stream = link.stream(pushStream);
-                done = link.track(stream.call);
-                vector = new PushStream.Outstanding(done, started, wireBytes, vector.finish());
-                stream.expect(vector);
+                if (attempt > 0) {
+                    finish.finished(vector, Status.UNAVAILABLE.withDescription("the push stream ended as it opened"));
+                    return;
+                }
+                link.untrack(vector.done());
             }
-            sendChunks(stream, link, tag, src, header, wire, chunkElements);
         } finally {
             link.sendLock.unlock();
         }
