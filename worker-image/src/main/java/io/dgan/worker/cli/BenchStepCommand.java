@@ -223,7 +223,7 @@ public final class BenchStepCommand implements Callable<Integer> {
 
     /** The child JVM of the DL4J side: this JVM's options and class path, {@code bench step --side dl4j}. */
     private List<String> dl4jCommand() {
-        List<String> cmd = new ArrayList<>(ChildJvm.dganCommand());
+        List<String> cmd = new ArrayList<>(ChildCli.command());
         cmd.addAll(List.of("bench", "step",
                 "--side", "dl4j", "--model", model, "--batch", String.valueOf(batch),
                 "--iterations", String.valueOf(iterations), "--warmup", String.valueOf(warmup),

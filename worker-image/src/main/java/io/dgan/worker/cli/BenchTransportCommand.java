@@ -92,8 +92,9 @@ public final class BenchTransportCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print one JSON object on stdout")
     boolean json;
 
-    @Option(names = "--peer-jvm-opt", description = "extra JVM option for both bench processes, repeatable "
-            + "(e.g. -XX:StartFlightRecording=filename=/tmp/peer-{rank}.jfr to profile them; {rank} becomes 0 or 1)")
+    @Option(names = "--peer-jvm-opt", description = "extra JVM option for both bench processes, repeatable, after "
+            + "the options they inherit from this JVM (e.g. -XX:StartFlightRecording=filename=/tmp/peer-{rank}.jfr to "
+            + "profile them; {rank} becomes 0 or 1)")
     List<String> peerJvmOptions = new java.util.ArrayList<>();
 
     @Override

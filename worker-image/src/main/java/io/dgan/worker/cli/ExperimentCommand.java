@@ -92,7 +92,7 @@ public final class ExperimentCommand implements Callable<Integer> {
             err.flush();
             return 0;
         }
-        ExperimentRunner runner = new ExperimentRunner(runsDir, dir.resolve("logs"), ChildJvm.dganCommand(), err);
+        ExperimentRunner runner = new ExperimentRunner(runsDir, dir.resolve("logs"), ChildCli.command(), err);
         List<String> failed = List.of();
         if (!reportOnly) {
             try {

@@ -1,5 +1,6 @@
 package io.dgan.transport.grpc.bench;
 
+import io.dgan.bench.ChildJvm;
 import io.dgan.transport.grpc.FreePorts;
 
 import java.io.BufferedReader;
@@ -100,7 +101,8 @@ public final class TransportBench {
             }
             for (int rank = 0; rank < 2; rank++) {
                 List<String> cmd = new ArrayList<>();
-                cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+                cmd.add(ChildJvm.java());
+                cmd.addAll(ChildJvm.inheritedOptionsWithoutVectorModule());
                 for (String option : o.jvmOptions) {
                     cmd.add(option.replace("{rank}", Integer.toString(rank)));
                 }
