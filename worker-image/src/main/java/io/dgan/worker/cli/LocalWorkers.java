@@ -291,6 +291,17 @@ public final class LocalWorkers {
                 game.hasKnownSolution() ? game.error(avg) : Double.NaN);
     }
 
+    /**
+     * The line every JDK 25 JVM given the vector module prints at start. Workers get the module only when this JVM
+     * has it, so this JVM printed the line already: once on the console, not once more per worker.
+     */
+    static final String INCUBATOR_WARNING = "WARNING: Using incubator modules: jdk.incubator.vector";
+
+    /** Whether a line a worker wrote to stderr goes to the console (all but the repeated incubator warning). */
+    static boolean shownOnConsole(String line) {
+        return !line.equals(INCUBATOR_WARNING);
+    }
+
     private Thread pump(Process p, int rank) {
         Thread t = new Thread(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getErrorStream(),
@@ -299,6 +310,9 @@ public final class LocalWorkers {
                 while ((line = in.readLine()) != null) {
                     if (supervisor != null) {
                         supervisor.observe(rank, line);
+                    }
+                    if (!shownOnConsole(line)) {
+                        continue;
                     }
                     synchronized (err) {
                         err.println(line);
