@@ -49,7 +49,8 @@ class LifecycleMockTest {
                     .satisfies(o -> assertThat(o.getUid()).isEqualTo(job.getMetadata().getUid()));
         }
         assertThat(topology.getMetadata().getOwnerReferences()).hasSize(1);
-        assertThat(cluster.phase(NS, "gan")).isEqualTo("Pending");
+        // The reconcile creates the pods before it writes the status: the phase may land a moment after them.
+        Eventually.await("phase Pending", WAIT, () -> "Pending".equals(cluster.phase(NS, "gan")));
 
         cluster.markAllReady(NS, "gan");
         Eventually.await("phase Running", WAIT, () -> "Running".equals(cluster.phase(NS, "gan")));
