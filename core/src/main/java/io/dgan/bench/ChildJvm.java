@@ -9,7 +9,8 @@ import java.util.List;
  * How a child JVM is started like this one: the same {@code java} and the options this JVM was started with (the
  * launcher's {@code --enable-native-access}, {@code --sun-misc-unsafe-memory-access}, {@code -Dslf4j...}, heap
  * settings), so that children neither print the JDK's warnings the launcher already silenced nor run with other
- * settings than their parent. A debugger or agent of this JVM is not passed on: it would try to bind the same port.
+ * settings than their parent. A debugger or agent of this JVM is not passed on: a debugger would try to bind the same
+ * port, an agent (a profiler, coverage) would run once more in every child.
  */
 public final class ChildJvm {
     /** The incubator module of the mixing kernel's vector path; a child that never mixes does not need it. */

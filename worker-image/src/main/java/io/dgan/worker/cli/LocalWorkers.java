@@ -292,7 +292,7 @@ public final class LocalWorkers {
     }
 
     /**
-     * The line every JDK 25 JVM given the vector module prints at start. Workers get the module only when this JVM
+     * The line every JVM given the vector module prints at start. Workers get the module only when this JVM
      * has it, so this JVM printed the line already: once on the console, not once more per worker.
      */
     static final String INCUBATOR_WARNING = "WARNING: Using incubator modules: jdk.incubator.vector";

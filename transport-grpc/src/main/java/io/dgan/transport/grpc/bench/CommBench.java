@@ -1,6 +1,5 @@
 package io.dgan.transport.grpc.bench;
 
-import io.dgan.bench.ChildJvm;
 import io.dgan.transport.MessageTag;
 import io.dgan.transport.RingAllReduce;
 import io.dgan.transport.grpc.FreePorts;
@@ -229,9 +228,9 @@ public final class CommBench {
         List<Path> errFiles = new ArrayList<>();
         try {
             for (int r = 0; r < m; r++) {
-                List<String> cmd = new ArrayList<>(List.of(ChildJvm.java()));
-                cmd.addAll(ChildJvm.inheritedOptionsWithoutVectorModule());
-                cmd.addAll(List.of("-XX:+UseSerialGC",
+                List<String> cmd = new ArrayList<>(List.of(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-XX:+UseSerialGC",
                         "-cp", System.getProperty("java.class.path"), CommPeer.class.getName(),
                         "--rank", Integer.toString(r), "--workers", Integer.toString(m),
                         "--ports", portList.toString(), "--floats", Integer.toString(floats),
