@@ -240,7 +240,7 @@ public final class LocalWorkers {
             peers.append(q == 0 ? "" : ",").append("127.0.0.1:").append(ports[q]);
         }
         List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add(io.dgan.bench.ChildJvm.java());
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), DganCli.class.getName(), "worker",
                 "--rank", Integer.toString(r), "--workers", Integer.toString(workers), "--job", job,
