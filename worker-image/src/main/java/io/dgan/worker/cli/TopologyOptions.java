@@ -1,6 +1,8 @@
 package io.dgan.worker.cli;
 
 import io.dgan.optimizer.Algorithm;
+import io.dgan.topology.Topologies;
+import io.dgan.topology.TopologySpec;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -33,6 +35,21 @@ final class TopologyOptions {
         if (gossipRounds == 0 && !localTraining && algorithm.usesGossip() && workers > 1) {
             throw new CommandLine.ParameterException(cmd, "--gossip-rounds 0: the workers would never mix (M "
                     + "independent learners); give --gossip-rounds >= 1, or --local-training to ask for that");
+        }
+    }
+
+    /**
+     * Builds the graph the workers would gossip on, so that a graph the workers count cannot form (a torus of 3, of
+     * a prime) is refused before any worker process starts; worker processes would each fail on it after starting.
+     */
+    void checkGraph(CommandLine cmd, Algorithm algorithm, int workers, long seed) {
+        if (workers < 2 || !algorithm.usesGossip()) {
+            return;
+        }
+        try {
+            Topologies.create(TopologySpec.of(name(algorithm), workers).withSeed(seed));
+        } catch (IllegalArgumentException e) {
+            throw Flags.bad(cmd, "--topology", e.getMessage());
         }
     }
 

@@ -190,6 +190,7 @@ public final class TrainCommand implements Callable<Integer> {
         CommandLine cmd = spec.commandLine();
         Algorithm algo = algorithm.parse(cmd);
         topology.checkRounds(cmd, algo, workers);
+        topology.checkGraph(cmd, algo, workers, training.seed);
         Preset preset = training.preset(cmd);
         Recipe recipe = training.recipe(cmd, preset);
         try {

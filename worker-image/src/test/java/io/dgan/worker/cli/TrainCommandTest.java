@@ -51,6 +51,16 @@ class TrainCommandTest {
         GameCommandTest.Run badTopology = GameCommandTest.run("train", "--in-process", "--topology", "moebius");
         assertThat(badTopology.exit()).isEqualTo(2);
         assertThat(badTopology.err()).contains("--topology");
+        // A graph the workers count cannot form is refused before any worker process starts or any directory is made.
+        for (String[] graph : new String[][] {{"torus", "3"}, {"torus", "7"}, {"hypercube", "6"}}) {
+            Path runDir = dir.resolve("no-graph-" + graph[0] + graph[1]);
+            GameCommandTest.Run noGraph = GameCommandTest.run("train", "--topology", graph[0], "--workers", graph[1],
+                    "--run-dir", runDir.toString());
+            assertThat(noGraph.exit()).isEqualTo(2);
+            assertThat(noGraph.err().strip().lines()).hasSize(1);
+            assertThat(noGraph.err()).contains("--topology: " + graph[0]).doesNotContain("worker process");
+            assertThat(runDir).doesNotExist();
+        }
         GameCommandTest.Run missingData = GameCommandTest.run("train", "--in-process", "--model", "dcgan",
                 "--dataset", "mnist", "--data-dir", dir.resolve("nothing").toString(), "--run-dir", dir.resolve("r").toString());
         assertThat(missingData.exit()).isEqualTo(2);
