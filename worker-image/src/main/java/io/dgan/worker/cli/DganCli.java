@@ -4,6 +4,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.PrintWriter;
+import java.nio.file.FileSystemException;
+import java.util.Locale;
 
 /**
  * The {@code dgan} command. Each subcommand is one small class; register new ones in {@code subcommands}.
@@ -84,7 +86,14 @@ public final class DganCli implements Runnable {
     static String oneLine(Throwable ex) {
         String message = ex.getMessage() != null ? ex.getMessage() : ex.getClass().getSimpleName();
         Throwable cause = ex.getCause();
-        if (cause != null && cause != ex) {
+        if (cause instanceof FileSystemException fs) {
+            // Its message is often the path alone (FileAlreadyExistsException: a file where a directory should be),
+            // which the message names already: what happened to the path is in its class or reason.
+            String file = fs.getFile();
+            String what = fs.getReason() != null ? fs.getReason() : words(fs.getClass().getSimpleName());
+            message += ": " + (file != null && !message.contains(file) ? file + ": " : "") + what
+                    + (fs.getOtherFile() != null ? " (" + fs.getOtherFile() + ")" : "");
+        } else if (cause != null && cause != ex) {
             String c = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
             if (!message.contains(c)) {
                 String kind = cause.getClass().getSimpleName();
@@ -93,6 +102,13 @@ public final class DganCli implements Runnable {
             }
         }
         return message.replace('\n', ' ');
+    }
+
+    /** "FileAlreadyExistsException" as "file already exists". */
+    private static String words(String exceptionClass) {
+        String name = exceptionClass.endsWith("Exception")
+                ? exceptionClass.substring(0, exceptionClass.length() - "Exception".length()) : exceptionClass;
+        return name.replaceAll("(?<=[a-z])(?=[A-Z])", " ").toLowerCase(Locale.ROOT);
     }
 
     private static int oneLineUsageError(CommandLine.ParameterException ex, String[] args) {
