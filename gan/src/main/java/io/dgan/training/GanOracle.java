@@ -123,6 +123,12 @@ public final class GanOracle implements GradientOracle {
             passes(iteration);
             return null;
         });
+        // Before the optimizer averages, gossips or applies any of it: a neighbour would refuse a non-finite vector
+        // (and wait for a valid one), and a checkpoint must never hold one.
+        String nonFinite = Diverged.nonFinite(last, players);
+        if (nonFinite != null) {
+            throw new Diverged(rank, iteration, nonFinite);
+        }
         computeNanos += System.nanoTime() - t0;
     }
 

@@ -267,6 +267,9 @@ public final class GanTrainer {
             if (root instanceof BrokenBarrierException && root.getCause() != null) {
                 root = root.getCause();
             }
+            if (root instanceof Diverged d) {
+                throw d.withCheckpointIn(checkpointDir, d.rank());
+            }
             if (root instanceof RuntimeException re) {
                 throw re;
             }

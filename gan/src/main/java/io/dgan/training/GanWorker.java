@@ -292,96 +292,101 @@ public final class GanWorker {
         long t0 = System.nanoTime();
         IterationSplit split = new IterationSplit(timed, loop.oracle(), first);
 
-        loop.run(first, k -> {
-            boolean checkpointDue = GanTrainer.due(k, config.checkpointEvery()) || k == total;
-            if (checkpointDue) {
-                Checkpoints.save(checkpointDir, rank, layoutHash, k, loop.optimizer(),
-                        loop.oracle().stateBuffers());
-            }
-            GanOracle.Losses l = loop.oracle().lastLosses();
-            // Whether this rank was asked to stop, decided once for this sync point and told to every member.
-            boolean stopHere = stop != null && stop.requested();
-            double consensus;
-            if (topo == null) {
-                losses.put(0, (float) l.generator()).put(1, (float) l.discriminator()).put(2, (float) l.penalty())
-                        .put(3, stopHere ? 1f : 0f);
-                lossReducer.average(losses, fixedEpoch, k);  // also a barrier: every checkpoint of k is on disk after it
-                consensus = monitor.distance(fixedEpoch, k);
-            } else {
-                // Over the current members, redone under the new epoch if one is adopted while waiting.
-                Double c = topo.collective(() -> {
-                    losses.put(0, (float) l.generator()).put(1, (float) l.discriminator()).put(2, (float) l.penalty())
-                            .put(3, stopHere ? 1f : 0f);
-                    lossReducer.average(losses, topo.collectiveTag(), k, topo.members(), topo.hook());
-                    return monitor.distance(topo.collectiveTag(), k, topo.members(), topo.hook());
-                });
-                if (c == null) {
-                    return;  // cut out of the graph during the step: the loop waits to rejoin
-                }
-                consensus = c;
-            }
-            if (losses.get(3) > 0f) {
-                // Some rank stops at this sync point: every rank keeps a checkpoint of it, so that a resume finds
-                // this iteration on every rank even if the others are stopped (or fail) before their next one.
-                if (!checkpointDue) {
+        try {
+            loop.run(first, k -> {
+                boolean checkpointDue = GanTrainer.due(k, config.checkpointEvery()) || k == total;
+                if (checkpointDue) {
                     Checkpoints.save(checkpointDir, rank, layoutHash, k, loop.optimizer(),
                             loop.oracle().stateBuffers());
                 }
-                if (stopHere) {
-                    stop.saved(k);
-                    throw new Stopped(k);
-                }
-            }
-            Double fid = null;
-            if (reporting) {
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                double rate = (k - first) / Math.max(seconds, 1e-9);
-                Map<String, Object> rec = new LinkedHashMap<>();
-                rec.put("iteration", k);
-                rec.put("lossG", (double) losses.get(0));
-                rec.put("lossD", (double) losses.get(1));
-                if (setup.loss.penalty() != null) {
-                    rec.put("penalty", (double) losses.get(2));
-                }
-                rec.put("consensus", consensus);
-                rec.put("itPerSec", rate);
-                rec.put("elapsedS", seconds);
-                split.record(rec, k);
-                split.mark(k);  // the next interval counts this record's evaluation, checkpoint and System.gc()
-                if (topo != null) {
-                    rec.put("topologyEpoch", topo.epoch());
-                }
-                if (GanTrainer.due(k, config.evalEvery()) || k == total) {
-                    List<Player> target = averageModel.players();
-                    for (int b = 0; b < target.size(); b++) {
-                        target.get(b).params().put(0, monitor.mean(b), 0, params.get(b).limit());
+                GanOracle.Losses l = loop.oracle().lastLosses();
+                // Whether this rank was asked to stop, decided once for this sync point and told to every member.
+                boolean stopHere = stop != null && stop.requested();
+                double consensus;
+                if (topo == null) {
+                    losses.put(0, (float) l.generator()).put(1, (float) l.discriminator()).put(2, (float) l.penalty())
+                            .put(3, stopHere ? 1f : 0f);
+                    lossReducer.average(losses, fixedEpoch, k);  // also a barrier: every checkpoint of k is on disk after it
+                    consensus = monitor.distance(fixedEpoch, k);
+                } else {
+                    // Over the current members, redone under the new epoch if one is adopted while waiting.
+                    Double c = topo.collective(() -> {
+                        losses.put(0, (float) l.generator()).put(1, (float) l.discriminator()).put(2, (float) l.penalty())
+                                .put(3, stopHere ? 1f : 0f);
+                        lossReducer.average(losses, topo.collectiveTag(), k, topo.members(), topo.hook());
+                        return monitor.distance(topo.collectiveTag(), k, topo.members(), topo.hook());
+                    });
+                    if (c == null) {
+                        return;  // cut out of the graph during the step: the loop waits to rejoin
                     }
-                    long evalStart = System.nanoTime();
-                    Snapshots.save(runDir, k, averageModel);
-                    Map<String, Object> e = evaluator.evaluate(averageModel, k, runDir);
-                    lastEval.clear();
-                    lastEval.putAll(e);
-                    rec.putAll(e);
-                    rec.put("evalS", (System.nanoTime() - evalStart) / 1e9);
-                    fid = e.get("fid") instanceof Number n ? n.doubleValue() : null;
+                    consensus = c;
                 }
-                if (GanTrainer.due(k, config.checkpointEvery()) || k == total) {
-                    GanTrainer.writeJsonAtomically(checkpointDir.resolve("latest.json"),
-                            Map.of("iteration", k, "workers", m));
+                if (losses.get(3) > 0f) {
+                    // Some rank stops at this sync point: every rank keeps a checkpoint of it, so that a resume finds
+                    // this iteration on every rank even if the others are stopped (or fail) before their next one.
+                    if (!checkpointDue) {
+                        Checkpoints.save(checkpointDir, rank, layoutHash, k, loop.optimizer(),
+                                loop.oracle().stateBuffers());
+                    }
+                    if (stopHere) {
+                        stop.saved(k);
+                        throw new Stopped(k);
+                    }
                 }
-                metrics.append(rec);
-                log.println(GanTrainer.progressLine(k, total, (double) losses.get(0), (double) losses.get(1),
-                        consensus, rate, lastEval, rec));
-                log.flush();
-            }
-            progress.accept(new Progress(k, losses.get(0), losses.get(1), consensus, fid));
-            if (k % GC_EVERY == 0 || k - first <= 1) {
-                System.gc(); // frees the native memory of dead ND4J arrays (finalized off-heap buffers)
-            }
-            if (topo != null && k < total) {
-                topo.agree(k);
-            }
-        }, topology);
+                Double fid = null;
+                if (reporting) {
+                    double seconds = (System.nanoTime() - t0) / 1e9;
+                    double rate = (k - first) / Math.max(seconds, 1e-9);
+                    Map<String, Object> rec = new LinkedHashMap<>();
+                    rec.put("iteration", k);
+                    rec.put("lossG", (double) losses.get(0));
+                    rec.put("lossD", (double) losses.get(1));
+                    if (setup.loss.penalty() != null) {
+                        rec.put("penalty", (double) losses.get(2));
+                    }
+                    rec.put("consensus", consensus);
+                    rec.put("itPerSec", rate);
+                    rec.put("elapsedS", seconds);
+                    split.record(rec, k);
+                    split.mark(k);  // the next interval counts this record's evaluation, checkpoint and System.gc()
+                    if (topo != null) {
+                        rec.put("topologyEpoch", topo.epoch());
+                    }
+                    if (GanTrainer.due(k, config.evalEvery()) || k == total) {
+                        List<Player> target = averageModel.players();
+                        for (int b = 0; b < target.size(); b++) {
+                            target.get(b).params().put(0, monitor.mean(b), 0, params.get(b).limit());
+                        }
+                        long evalStart = System.nanoTime();
+                        Snapshots.save(runDir, k, averageModel);
+                        Map<String, Object> e = evaluator.evaluate(averageModel, k, runDir);
+                        lastEval.clear();
+                        lastEval.putAll(e);
+                        rec.putAll(e);
+                        rec.put("evalS", (System.nanoTime() - evalStart) / 1e9);
+                        fid = e.get("fid") instanceof Number n ? n.doubleValue() : null;
+                    }
+                    if (GanTrainer.due(k, config.checkpointEvery()) || k == total) {
+                        GanTrainer.writeJsonAtomically(checkpointDir.resolve("latest.json"),
+                                Map.of("iteration", k, "workers", m));
+                    }
+                    metrics.append(rec);
+                    log.println(GanTrainer.progressLine(k, total, (double) losses.get(0), (double) losses.get(1),
+                            consensus, rate, lastEval, rec));
+                    log.flush();
+                }
+                progress.accept(new Progress(k, losses.get(0), losses.get(1), consensus, fid));
+                if (k % GC_EVERY == 0 || k - first <= 1) {
+                    System.gc(); // frees the native memory of dead ND4J arrays (finalized off-heap buffers)
+                }
+                if (topo != null && k < total) {
+                    topo.agree(k);
+                }
+            }, topology);
+        } catch (Diverged d) {
+            // Raised before anything of it was checkpointed: name the newest checkpoint, which holds finite values.
+            throw d.withCheckpointIn(checkpointDir, rank);
+        }
         double wall = (System.nanoTime() - t0) / 1e9;
         writeParams(params);
         if (topo == null) {

@@ -364,7 +364,10 @@ public final class GrpcTransport implements Transport {
             if (goodbye != null && !mailbox.arriving(key)) { // a vector still arriving is waited for
                 String why = "rank " + peer + " " + Departure.of(goodbye).describe() + " and will send nothing more";
                 if (!config.awaitReplacements) {
-                    throw new TransportException(why + ": " + tag + " from " + link.describe() + " will not come");
+                    String message = why + ": " + tag + " from " + link.describe() + " will not come";
+                    throw Departure.of(goodbye) == Departure.DIVERGED
+                            ? new io.dgan.transport.PeerDivergedException(peer, message)
+                            : new TransportException(message);
                 }
                 if (departureReported[peer] != goodbye) {
                     departureReported[peer] = goodbye;
@@ -462,7 +465,13 @@ public final class GrpcTransport implements Transport {
         /** Its transport closed: it finished, or exits after a failure of its own. */
         CLOSED("stopped"),
         /** It was asked to stop (SIGTERM) and could not reach its next sync point. */
-        STOPPED("was asked to stop");
+        STOPPED("was asked to stop"),
+        /**
+         * Its training diverged (its losses or gradients were no longer finite), or it stopped because a peer's
+         * did: a receive from it fails with {@link io.dgan.transport.PeerDivergedException}. Peers of an older
+         * protocol read it as {@link #CLOSED}.
+         */
+        DIVERGED("diverged");
 
         private final String text;
 

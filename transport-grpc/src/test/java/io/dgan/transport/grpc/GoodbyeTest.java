@@ -61,6 +61,23 @@ class GoodbyeTest {
     }
 
     @Test
+    void aRankWhoseTrainingDivergedSaysSoAndItsPeerStopsAsDivergedToo() {
+        try (TransportPair pair = TransportPair.start(2, b -> b.vectorLengths(4)
+                .receiveTimeout(Duration.ofSeconds(60)))) {
+            pair.get(0).awaitPeers(List.of(1));
+            pair.get(0).leave(GrpcTransport.Departure.DIVERGED);
+            long t0 = System.nanoTime();
+            io.dgan.transport.PeerDivergedException e = org.assertj.core.api.Assertions.catchThrowableOfType(
+                    () -> pair.get(1).receive(0, NEVER_SENT, FloatBuffer.allocate(4)),
+                    io.dgan.transport.PeerDivergedException.class);
+            assertThat(e).isNotNull();
+            assertThat(e.peer()).isZero();
+            assertThat(e).hasMessageContaining("rank 0 diverged and will send nothing more");
+            assertThat((System.nanoTime() - t0) / 1e9).isLessThan(10);
+        }
+    }
+
+    @Test
     void aWorkerFollowingALiveTopologyKeepsWaitingAndHearsAReplacementProcess() throws Exception {
         List<String> log = new CopyOnWriteArrayList<>();
         try (TransportPair pair = TransportPair.start(2, b -> b.vectorLengths(4)

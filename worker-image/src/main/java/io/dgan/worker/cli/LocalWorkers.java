@@ -143,6 +143,13 @@ public final class LocalWorkers {
                     if (p.isAlive() || p.exitValue() == 0 || finished[r]) {
                         continue; // running, done, or a late restarted rank stopped on purpose
                     }
+                    if (p.exitValue() == io.dgan.training.Diverged.EXIT_CODE) {
+                        // Not restarted: a process restarted with the same settings diverges again.
+                        processes.forEach(LocalWorkers::stop);
+                        joinAll(pumps);
+                        throw new DivergedRun("the run diverged: worker rank " + r + " exited with code "
+                                + p.exitValue() + " (see its message above); stopped the other workers");
+                    }
                     WorkerSupervisor.Decision decision = supervisor == null ? WorkerSupervisor.Decision.GIVE_UP
                             : supervisor.onFailure(r, p.exitValue(), anyFinished);
                     if (decision == WorkerSupervisor.Decision.REPLACE) {

@@ -23,6 +23,8 @@ import io.dgan.transport.grpc.WireFormat;
 import io.dgan.transport.grpc.tls.GossipTls;
 import io.dgan.transport.ResumeAgreement;
 import io.dgan.training.Checkpoints;
+import io.dgan.training.Diverged;
+import io.dgan.transport.PeerDivergedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -315,7 +317,7 @@ public final class WorkerCommand implements Callable<Integer> {
                     }
                 }).run(iterations);
             } finally {
-                try {
+                  try {
                     Runtime.getRuntime().removeShutdownHook(goodbye);
                 } catch (IllegalStateException stopping) {
                     // the hook is running
@@ -349,8 +351,7 @@ public final class WorkerCommand implements Callable<Integer> {
             say.accept("done");
             return 0;
         } catch (TransportException e) {
-            say.accept("failed: " + e.getMessage());
-            return 1;
+            return failed(say, 1, "failed: " + e.getMessage());
         }
     }
 
@@ -446,111 +447,113 @@ public final class WorkerCommand implements Callable<Integer> {
             try (GrpcTransport transport = workers > 1
                     ? new GrpcTransport(transportConfig, directory, metrics, say)
                     : null) {
-                say.accept(String.format(Locale.ROOT, "job %s, %s %s on %s (%s, %d workers), gossip port %d%s, "
-                                + "layout %016x, %d native thread%s%s; Java %d, mixing: %s",
-                        job, config.model(), algorithm.cliName(), config.dataset(), config.topology(), workers,
-                        transport == null ? 0 : transport.port(),
-                        metricsBound > 0 ? ", metrics port " + metricsBound : "", gan.layoutHash(), gan.threads(),
-                        gan.threads() == 1 ? "" : "s", config.preset() != null ? ", preset " + config.preset() : "",
-                        Runtime.version().feature(), io.dgan.gossip.MixingKernel.bufferPath()));
-                int[] cutOut = excluded;
-                boolean selfExcluded = java.util.Arrays.stream(cutOut).anyMatch(r -> r == rank);
-                if (transport != null && !selfExcluded) {
-                    List<Integer> neighbours = new ArrayList<>(neighbours(gan.setup().schedule(), algorithm));
-                    for (int r : cutOut) {
-                        neighbours.remove(Integer.valueOf(r));
+                try {
+                    say.accept(String.format(Locale.ROOT, "job %s, %s %s on %s (%s, %d workers), gossip port %d%s, "
+                                    + "layout %016x, %d native thread%s%s; Java %d, mixing: %s",
+                            job, config.model(), algorithm.cliName(), config.dataset(), config.topology(), workers,
+                            transport == null ? 0 : transport.port(),
+                            metricsBound > 0 ? ", metrics port " + metricsBound : "", gan.layoutHash(), gan.threads(),
+                            gan.threads() == 1 ? "" : "s", config.preset() != null ? ", preset " + config.preset() : "",
+                            Runtime.version().feature(), io.dgan.gossip.MixingKernel.bufferPath()));
+                    int[] cutOut = excluded;
+                    boolean selfExcluded = java.util.Arrays.stream(cutOut).anyMatch(r -> r == rank);
+                    if (transport != null && !selfExcluded) {
+                        List<Integer> neighbours = new ArrayList<>(neighbours(gan.setup().schedule(), algorithm));
+                        for (int r : cutOut) {
+                            neighbours.remove(Integer.valueOf(r));
+                        }
+                        transport.awaitPeers(neighbours);
                     }
-                    transport.awaitPeers(neighbours);
-                }
-                Transport channel = transport != null ? transport : new InMemoryNetwork(1).transport(0);
-                long resumedAt = 0;
-                if (cutOut.length == 0 && !joining) {
-                    // Every rank starts together: agree on where to resume (each rank may have its own checkpoint
-                    // volume). A replacement joining a running job skips this: the survivors are mid-training and
-                    // its state comes from its neighbours.
-                    long[] mine = Checkpoints.iterations(gan.checkpointDirectory(), rank);
-                    ResumeAgreement.Result agreed = ResumeAgreement.agree(channel, 0, mine);
-                    if (agreed.problem() != null) {
-                        say.accept("cannot resume: " + agreed.problem());
-                        return 1;
+                    Transport channel = transport != null ? transport : new InMemoryNetwork(1).transport(0);
+                    long resumedAt = 0;
+                    if (cutOut.length == 0 && !joining) {
+                        // Every rank starts together: agree on where to resume (each rank may have its own checkpoint
+                        // volume). A replacement joining a running job skips this: the survivors are mid-training and
+                        // its state comes from its neighbours.
+                        long[] mine = Checkpoints.iterations(gan.checkpointDirectory(), rank);
+                        ResumeAgreement.Result agreed = ResumeAgreement.agree(channel, 0, mine);
+                        if (agreed.problem() != null) {
+                            return failed(say, 1, "cannot resume: " + agreed.problem());
+                        }
+                        if (agreed.iteration() >= 0) {
+                            say.accept("resuming from iteration " + agreed.iteration() + ", the newest checkpoint every "
+                                    + "rank has (" + gan.checkpointDirectory() + ")");
+                            gan.resumeAt(agreed.iteration());
+                            resumedAt = agreed.iteration();
+                        } else if (flags.resume) {
+                            return failed(say, 1, "cannot resume: no checkpoint in " + gan.checkpointDirectory()
+                                    + " on any rank");
+                        }
                     }
-                    if (agreed.iteration() >= 0) {
-                        say.accept("resuming from iteration " + agreed.iteration() + ", the newest checkpoint every "
-                                + "rank has (" + gan.checkpointDirectory() + ")");
-                        gan.resumeAt(agreed.iteration());
-                        resumedAt = agreed.iteration();
-                    } else if (flags.resume) {
-                        say.accept("cannot resume: no checkpoint in " + gan.checkpointDirectory()
-                                + " on any rank");
-                        return 1;
+                    // The step counter appears only now, at the iteration training starts from: before the resume was
+                    // agreed a progress read would see 0 and take a resumed job for one back at its start. A joining
+                    // rank's counter appears with its first step, at the iteration its neighbours gave it.
+                    if (cutOut.length == 0 && !joining) metrics.startsAt(resumedAt);
+                    GanWorker.StopRequest stop = new GanWorker.StopRequest();
+                    gan.stopRequest(stop);
+                    Thread onTerm = new Thread(() -> {
+                        stop.request();
+                        try {
+                            long k = stop.awaitCheckpoint(stopGraceSeconds * 1000);
+                            say.accept(k >= 0 ? "asked to stop: checkpoint of iteration " + k + " written"
+                                    : "asked to stop: no sync point reached (within " + stopGraceSeconds + " s), exiting "
+                                    + "without a new checkpoint");
+                            if (transport != null) {
+                                // Neighbours blocked on this rank stop waiting for it now, not after their timeout.
+                                transport.leave(GrpcTransport.Departure.STOPPED);
+                            }
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }, "dgan-stop");
+                    Runtime.getRuntime().addShutdownHook(onTerm);
+                    if (followTopology) {
+                        TopologyWatcher source = watcher;
+                        gan.live(opt -> new LiveTopology(channel, source, say).onEpoch(metrics::topologyEpoch));
                     }
-                }
-                // The step counter appears only now, at the iteration training starts from: before the resume was
-                // agreed a progress read would see 0 and take a resumed job for one back at its start. A joining
-                // rank's counter appears with its first step, at the iteration its neighbours gave it.
-                if (cutOut.length == 0 && !joining) metrics.startsAt(resumedAt);
-                GanWorker.StopRequest stop = new GanWorker.StopRequest();
-                gan.stopRequest(stop);
-                Thread onTerm = new Thread(() -> {
-                    stop.request();
+                    long[] counted = {resumedAt};
+                    GanTrainer.Summary s;
                     try {
-                        long k = stop.awaitCheckpoint(stopGraceSeconds * 1000);
-                        say.accept(k >= 0 ? "asked to stop: checkpoint of iteration " + k + " written"
-                                : "asked to stop: no sync point reached (within " + stopGraceSeconds + " s), exiting "
-                                + "without a new checkpoint");
+                        s = gan.progress(p -> {
+                            metrics.stepsCompleted(p.iteration() - counted[0]);
+                            counted[0] = p.iteration();
+                            metrics.loss("G", p.lossG());
+                            metrics.loss("D", p.lossD());
+                            metrics.consensusDistance(p.consensus());
+                            if (p.fid() != null) {
+                                metrics.evalFid(p.fid());
+                            }
+                        }).runUntilStopped(channel, onTerm);
+                    } finally {
+                        stop.ended(); // a stop hook still waiting for a sync point returns at once
+                    }
+                    if (s == null) {
+                        say.accept("stopped on request after writing its checkpoint");
                         if (transport != null) {
-                            // Neighbours blocked on this rank stop waiting for it now, not after their timeout.
                             transport.leave(GrpcTransport.Departure.STOPPED);
                         }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
+                        return 143;
                     }
-                }, "dgan-stop");
-                Runtime.getRuntime().addShutdownHook(onTerm);
-                if (followTopology) {
-                    TopologyWatcher source = watcher;
-                    gan.live(opt -> new LiveTopology(channel, source, say).onEpoch(metrics::topologyEpoch));
-                }
-                long[] counted = {resumedAt};
-                GanTrainer.Summary s;
-                try {
-                    s = gan.progress(p -> {
-                        metrics.stepsCompleted(p.iteration() - counted[0]);
-                        counted[0] = p.iteration();
-                        metrics.loss("G", p.lossG());
-                        metrics.loss("D", p.lossD());
-                        metrics.consensusDistance(p.consensus());
-                        if (p.fid() != null) {
-                            metrics.evalFid(p.fid());
-                        }
-                    }).runUntilStopped(channel, onTerm);
-                } finally {
-                    stop.ended(); // a stop hook still waiting for a sync point returns at once
-                }
-                if (s == null) {
-                    say.accept("stopped on request after writing its checkpoint");
-                    if (transport != null) {
-                        transport.leave(GrpcTransport.Departure.STOPPED);
+                    say.accept(String.format(Locale.ROOT, "done: %d iterations in %.1f s", s.iterations(),
+                            (System.nanoTime() - started) / 1e9));
+                    if (json) {
+                        PrintWriter out = spec.commandLine().getOut();
+                        out.println(JsonOutput.toJson(s));
+                        out.flush();
                     }
-                    return 143;
+                    return 0;
+                } catch (Diverged | PeerDivergedException e) {
+                    // Told to the neighbours before the transport closes: they stop as diverged too, at once.
+                    return diverged(say, e, transport);
                 }
-                say.accept(String.format(Locale.ROOT, "done: %d iterations in %.1f s", s.iterations(),
-                        (System.nanoTime() - started) / 1e9));
-                if (json) {
-                    PrintWriter out = spec.commandLine().getOut();
-                    out.println(JsonOutput.toJson(s));
-                    out.flush();
-                }
-                return 0;
             } catch (TransportException e) {
-                say.accept("failed: " + e.getMessage());
-                return 1;
+                return failed(say, 1, "failed: " + e.getMessage());
             }
         } catch (IOException | RuntimeException e) {
+            TerminationMessage.write(DganCli.oneLine(e));
             throw e;
         } catch (Exception e) {
-            say.accept("failed: " + e);
-            return 1;
+            return failed(say, 1, "failed: " + e);
         } finally {
             System.setOut(stdout);
         }
@@ -726,6 +729,30 @@ public final class WorkerCommand implements Callable<Integer> {
     }
 
     /** One line per message on this command's stderr, prefixed with the rank (lines of concurrent threads kept whole). */
+    /** A failure of this worker: its one line, in the log and as the termination message; returns {@code code}. */
+    private static int failed(Consumer<String> say, int code, String line) {
+        say.accept(line);
+        TerminationMessage.write(line);
+        return code;
+    }
+
+    /**
+     * This rank's training diverged, or a neighbour's did: says why, tells the neighbours (they stop at once with
+     * the same exit code; under a live topology they wait for the operator's decision), exits {@value
+     * Diverged#EXIT_CODE}. No failure policy restarts it: the same settings would diverge again.
+     */
+    private static int diverged(Consumer<String> say, RuntimeException e, GrpcTransport transport) {
+        String line = e instanceof PeerDivergedException peer
+                ? "stopped: its neighbour rank " + peer.peer() + " diverged and will send nothing more; the run "
+                + "cannot go on with these settings"
+                : e.getMessage();
+        failed(say, Diverged.EXIT_CODE, line);
+        if (transport != null) {
+            transport.leave(GrpcTransport.Departure.DIVERGED);
+        }
+        return Diverged.EXIT_CODE;
+    }
+
     private Consumer<String> rankLog() {
         PrintWriter err = spec.commandLine().getErr();
         String prefix = "[rank " + rank + "] ";
