@@ -27,7 +27,14 @@ public final class CliReference {
                         + "-Dsurefire.failIfNoSpecifiedTests=false -Ddgan.writeCliReference=true -->\n\n")
                 .append("Every command prints the same text with `--help`. Common to all: `--help`, `--version`, "
                         + "`--debug` (stack traces of failures); a bad argument gives one line naming the flag and "
-                        + "exit code 2.\n\n");
+                        + "exit code 2.\n\n"
+                        + "Exit codes: 0 done; 1 a failure (one line saying what failed); 2 bad input (one line "
+                        + "naming the flag, file or field); 3 the training diverged (`dgan train`, `dgan worker`: a "
+                        + "loss or gradient was no longer finite; the line names the rank, the iteration and the "
+                        + "newest checkpoint, and no worker is restarted, since the same settings would diverge "
+                        + "again); 143 a worker stopped on SIGTERM after writing its checkpoint. A failing `dgan "
+                        + "worker` also writes its line to the termination message file (`DGAN_TERMINATION_MESSAGE_PATH`, "
+                        + "else `/dev/termination-log` when it exists, as in every Kubernetes container).\n\n");
         for (CommandSpec c : commands) {
             md.append("- [`").append(c.qualifiedName()).append("`](#").append(anchor(c)).append("): ")
                     .append(firstLine(c)).append('\n');
