@@ -129,6 +129,9 @@ public final class ExperimentCommand implements Callable<Integer> {
             boolean timing = Boolean.TRUE.equals(g.get("timing"));
             StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %s: %s/%s runs done", g.get("group"),
                     g.get("done"), g.get("runs")));
+            if (g.get("diverged") instanceof Number d && d.longValue() > 0) {
+                line.append(String.format(Locale.ROOT, " (%d diverged)", d.longValue()));
+            }
             if (metric != null && !timing && g.get(metric + "Mean") instanceof Double m) {
                 line.append(String.format(Locale.ROOT, ", %s %.4g", metric, m));
                 if (g.get(metric + "Std") instanceof Double s) {

@@ -51,7 +51,8 @@ public final class ExperimentReport {
                 records.put(r.id(), RunRecord.read(dir));
                 status.put(r.id(), "done");
             } else {
-                status.put(r.id(), Files.exists(dir.resolve(ExperimentRunner.FAILED)) ? "failed" : "pending");
+                status.put(r.id(), Files.exists(dir.resolve(ExperimentRunner.DIVERGED)) ? "diverged"
+                        : Files.exists(dir.resolve(ExperimentRunner.FAILED)) ? "failed" : "pending");
             }
         }
         List<String> metrics = Quality.KNOWN.stream()
@@ -180,6 +181,7 @@ public final class ExperimentReport {
             row.put("timing", members.get(0).run().timing());
             row.put("runs", members.size());
             row.put("done", done.size());
+            row.put("diverged", members.stream().filter(m -> "diverged".equals(m.status())).count());
             for (String m : metrics) {
                 spread(row, m, done.stream().map(r -> r.record().last(m))
                         .filter(java.util.OptionalDouble::isPresent).map(java.util.OptionalDouble::getAsDouble)

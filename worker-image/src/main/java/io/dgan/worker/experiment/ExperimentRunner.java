@@ -27,6 +27,12 @@ import java.util.stream.Stream;
 public final class ExperimentRunner {
     static final String MARKER = "experiment-run.json";
     static final String FAILED = "experiment-failed.txt";
+    /**
+     * Written when the run's training diverged ({@code dgan train} exited {@value io.dgan.training.Diverged#EXIT_CODE}),
+     * with the line saying where: a result of its settings (a learning rate too high for them), not a failure. The
+     * experiment goes on, and a later invocation keeps it: the same settings would diverge again.
+     */
+    static final String DIVERGED = "experiment-diverged.txt";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path runsDir;
@@ -126,7 +132,19 @@ public final class ExperimentRunner {
                 say(prefix + ": done before, kept");
                 continue;
             }
+            if (Files.exists(dir.resolve(DIVERGED)) && (matches(dir, r) || extendable(dir, r))) {
+                // More iterations change nothing: it diverged before its last iteration, and would again.
+                say(prefix + ": diverged before, kept (" + lastLine(dir.resolve(DIVERGED)) + ")");
+                continue;
+            }
             int code = runOne(r, dir, prefix);
+            if (code == io.dgan.training.Diverged.EXIT_CODE) {
+                String line = divergenceLine(logsDir.resolve(r.id() + ".log"));
+                write(dir.resolve(DIVERGED), line + "\n");
+                say(prefix + ": diverged: " + line);
+                afterEach.accept(r);
+                continue;
+            }
             if (code != 0) {
                 String last = lastLine(logsDir.resolve(r.id() + ".log"));
                 write(dir.resolve(FAILED), "exit code " + code + ": " + last + "\n");
@@ -168,6 +186,7 @@ public final class ExperimentRunner {
             Files.createDirectories(dir);
             Files.createDirectories(logsDir);
             Files.deleteIfExists(dir.resolve(FAILED));
+            Files.deleteIfExists(dir.resolve(DIVERGED));
             write(dir.resolve(MARKER), JSON.writeValueAsString(Map.of("id", r.id(), "args", r.trainArgs())));
         } catch (IOException e) {
             throw new UncheckedIOException("run " + r.id() + ": cannot prepare " + dir + ": " + e.getMessage(), e);
@@ -224,6 +243,22 @@ public final class ExperimentRunner {
     private void say(String line) {
         err.println("dgan experiment: " + line);
         err.flush();
+    }
+
+    /** The worker's line saying where and why the run diverged (the launcher's own line comes after it). */
+    private static String divergenceLine(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                String line = lines.get(i);
+                if (line.contains(" diverged at iteration ")) {
+                    return line.replaceFirst("^(\\[rank \\d+\\] |dgan train: )", "").strip();
+                }
+            }
+        } catch (IOException e) {
+            // the launcher's line below says it diverged
+        }
+        return lastLine(log);
     }
 
     private static String lastLine(Path log) {

@@ -8,7 +8,7 @@ import java.util.Map;
  * One row of an experiment's results: a planned run, what it left (null when it has not finished), where its quality
  * curve comes from, and its time to the comparison's target.
  *
- * @param status         done, failed or pending
+ * @param status         done, diverged (its training did: a result of its settings), failed or pending
  * @param record         the finished run's records (null unless done)
  * @param qualityFrom    the id of the run whose evaluations give this run's quality curve: its own, or for a
  *                       timing run without evaluations the run with the same flags except link emulation, run

@@ -96,6 +96,43 @@ class ExperimentCommandTest {
                 .contains("run algorithm-dp-oadam:", "holds a run started with other flags");
     }
 
+    /**
+     * A learning-rate sweep whose largest value diverges: that run is a result (status diverged, with the line saying
+     * where), not a failure; the experiment goes on without --keep-going, exits 0, and a rerun keeps it.
+     */
+    @Test
+    void aRunThatDivergesIsReportedAsDivergedAndTheSweepGoesOn() throws Exception {
+        Path spec = dir.resolve("sweep.yaml");
+        Files.writeString(spec, """
+                name: lr-sweep
+                train:
+                  workers: 2
+                  in-process: true
+                  dataset: ring8
+                  iterations: 6
+                  batch: 16
+                  log-every: 3
+                  eval-every: 6
+                  eval-samples: 200
+                grid:
+                  lr: [1e6, 1e-3]
+                """);
+        Path out = dir.resolve("out");
+        CliRun first = CliRun.of("experiment", spec.toString(), "--out", out.toString(), "--json");
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        assertThat(first.err()).contains("[1/2] lr-1000000.0: diverged: rank ", " diverged at iteration 1: the ",
+                "[2/2] lr-0.001: done in", "(1 diverged)").doesNotContain("failed runs");
+        JsonNode runs = first.json().path("runs");
+        assertThat(runs.get(0).path("status").asText()).isEqualTo("diverged");
+        assertThat(runs.get(1).path("status").asText()).isEqualTo("done");
+        assertThat(Files.readAllLines(out.resolve("results.csv")).get(1)).contains("diverged");
+
+        CliRun again = CliRun.of("experiment", spec.toString(), "--out", out.toString());
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(again.err()).contains("[1/2] lr-1000000.0: diverged before, kept (rank ")
+                .contains("[2/2] lr-0.001: done before, kept").doesNotContain("started");
+    }
+
     @Test
     void aRunsBadFlagIsRefusedBeforeAnythingRunsNamingTheRun() throws Exception {
         Path spec = dir.resolve("bad.yaml");
