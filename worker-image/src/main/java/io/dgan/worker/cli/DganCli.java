@@ -65,14 +65,14 @@ public final class DganCli implements Runnable {
         cli.setParameterExceptionHandler(DganCli::oneLineUsageError);
         cli.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             PrintWriter err = cmd.getErr();
-            if (ex instanceof io.dgan.training.Diverged || ex instanceof DivergedRun) {
-                // Not a failure of the program, nor bad input: the settings make the training diverge. One line,
-                // its own exit code (a supervisor must not restart it).
+            if (ex instanceof io.dgan.training.Diverged || ex instanceof WorkersFailed) {
+                // Not a failure of this program: the settings made the training diverge (its own exit code, which
+                // a supervisor must not restart), or a worker process failed and said why above. One line.
                 String line = cmd.getCommandSpec().qualifiedName() + ": " + ex.getMessage();
                 err.println(line);
                 err.flush();
                 TerminationMessage.write(line);
-                return io.dgan.training.Diverged.EXIT_CODE;
+                return ex instanceof WorkersFailed w ? w.exitCode() : io.dgan.training.Diverged.EXIT_CODE;
             }
             if (ex instanceof IllegalArgumentException) {
                 // Bad input discovered while running (e.g. a hypercube on 6 workers): one line, exit 2.

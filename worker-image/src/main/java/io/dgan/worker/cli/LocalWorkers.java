@@ -107,7 +107,7 @@ public final class LocalWorkers {
     }
 
     /**
-     * Runs the workers to completion (IllegalStateException naming the rank when one fails and is not restarted).
+     * Runs the workers to completion ({@link WorkersFailed} naming the rank when one fails and is not restarted).
      */
     public void runToCompletion() throws IOException, InterruptedException {
         Files.createDirectories(runDir);
@@ -147,8 +147,9 @@ public final class LocalWorkers {
                         // Not restarted: a process restarted with the same settings diverges again.
                         processes.forEach(LocalWorkers::stop);
                         joinAll(pumps);
-                        throw new DivergedRun("the run diverged: worker rank " + r + " exited with code "
-                                + p.exitValue() + " (see its message above); stopped the other workers");
+                        throw new WorkersFailed("the run diverged: worker rank " + r + " exited with code "
+                                + p.exitValue() + " (see its message above); stopped the other workers",
+                                p.exitValue());
                     }
                     WorkerSupervisor.Decision decision = supervisor == null ? WorkerSupervisor.Decision.GIVE_UP
                             : supervisor.onFailure(r, p.exitValue(), anyFinished);
@@ -180,8 +181,8 @@ public final class LocalWorkers {
                             : " (" + supervisor.reason() + ")";
                     processes.forEach(LocalWorkers::stop);
                     joinAll(pumps);
-                    throw new IllegalStateException("worker rank " + r + " exited with code " + p.exitValue()
-                            + why + "; stopped the other workers (see its messages above)");
+                    throw new WorkersFailed("worker rank " + r + " exited with code " + p.exitValue()
+                            + why + "; stopped the other workers (see its messages above)", p.exitValue());
                 }
                 if (running == 0) {
                     break;

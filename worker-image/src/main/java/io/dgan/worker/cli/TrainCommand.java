@@ -269,6 +269,9 @@ public final class TrainCommand implements Callable<Integer> {
         err.println(presetLine());
         err.flush();
         if (!inProcess) {
+            if (resume) {
+                checkResumable(cmd, config, dir);
+            }
             WorkerSupervisor supervisor = null;
             if (restartFailed != 0) {
                 try {
@@ -303,6 +306,23 @@ public final class TrainCommand implements Callable<Integer> {
             System.setOut(stdout);
         }
         return 0;
+    }
+
+    /**
+     * Worker processes resume from the newest checkpoint every rank has; with no iteration left after it each would
+     * refuse on its own, after starting: said here in one line first.
+     */
+    private static void checkResumable(CommandLine cmd, TrainConfig config, Path dir) {
+        Path checkpoints = dir.resolve("checkpoints");
+        List<long[]> ranks = new ArrayList<>();
+        for (int r = 0; r < config.workers(); r++) {
+            ranks.add(io.dgan.training.Checkpoints.iterations(checkpoints, r));
+        }
+        long common = io.dgan.training.Checkpoints.newestCommon(ranks);
+        if (common >= config.iterations()) {
+            throw new ParameterException(cmd, "--iterations " + config.iterations() + " must exceed the "
+                    + "checkpoint's iteration " + common + " to resume");
+        }
     }
 
     /** The run's mean time per iteration, split into compute, gossip/all-reduce wait and the rest. */

@@ -42,6 +42,13 @@ class CheckpointResumeProcessTest {
         // The last three of each rank are kept.
         assertThat(io.dgan.training.Checkpoints.iterations(checkpoints, 0)).containsExactly(10, 15, 20);
         assertThat(io.dgan.training.Checkpoints.iterations(checkpoints, 1)).containsExactly(10, 15, 20);
+        // Nothing left to train after the newest checkpoint: one line before any worker process starts.
+        CliRun nothingLeft = CliRun.of(train(broken, 20, "--resume").toArray(String[]::new));
+        assertThat(nothingLeft.exitCode()).isEqualTo(2);
+        assertThat(nothingLeft.err().strip().lines().reduce((x, y) -> y).orElseThrow())
+                .isEqualTo("dgan train: --iterations 20 must exceed the checkpoint's iteration 20 to resume "
+                        + "(see 'dgan train --help')");
+        assertThat(nothingLeft.err()).doesNotContain("[rank ");
         // A crash after rank 0 wrote iteration 20 and before rank 1 did.
         Files.delete(io.dgan.training.Checkpoints.file(checkpoints, 1, 20));
 

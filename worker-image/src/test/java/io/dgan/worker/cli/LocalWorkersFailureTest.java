@@ -41,8 +41,9 @@ class LocalWorkersFailureTest {
         List<Integer> ports = gossipPorts(log.toString());
         launcher.processes().get(1).destroyForcibly();
 
-        assertThatThrownBy(() -> run.get(60, TimeUnit.SECONDS)).hasRootCauseInstanceOf(IllegalStateException.class)
-                .rootCause().hasMessageContaining("worker rank 1 exited").hasMessageContaining("stopped the other");
+        assertThatThrownBy(() -> run.get(60, TimeUnit.SECONDS)).hasRootCauseInstanceOf(WorkersFailed.class)
+                .rootCause().hasMessageContaining("worker rank 1 exited").hasMessageContaining("stopped the other")
+                .satisfies(e -> assertThat(((WorkersFailed) e).exitCode()).isEqualTo(1));
         assertThat(ProcessHandle.current().children().filter(ProcessHandle::isAlive).count()).isZero();
         for (int port : ports) {
             try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
