@@ -117,6 +117,14 @@ public final class Datasets {
         int[][] shards = spec.iid()
                 ? Sharding.iid(trainSet.size(), workers, seed)
                 : Sharding.dirichlet(trainSet.labels(), trainSet.classes(), workers, spec.alpha(), seed);
+        if (shards[rank].length == 0) {
+            throw new IllegalArgumentException(spec.iid()
+                    ? "--workers " + workers + ": " + trainSet.name() + " has " + trainSet.size() + " image"
+                    + (trainSet.size() == 1 ? "" : "s") + ", too few for one per worker (rank " + rank + " would get "
+                    + "none)"
+                    : "--shard " + spec + ": rank " + rank + " of " + workers + " drew no image of " + trainSet.name()
+                    + " (" + trainSet.size() + " images); use a larger alpha or fewer workers");
+        }
         return new DatasetShard(trainSet, shards[rank]);
     }
 }

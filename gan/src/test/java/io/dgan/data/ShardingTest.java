@@ -104,4 +104,18 @@ class ShardingTest {
         }
         assertThat(GaussianMixture.grid25().modes()).hasNumberOfRows(25);
     }
+
+    /** A dataset too small for the workers: one line naming the flag and the counts, before any training. */
+    @org.junit.jupiter.api.Test
+    void aShardLeftWithoutImagesIsRefusedNamingTheFlag() {
+        io.dgan.data.ImageDataset three = new io.dgan.data.ImageDataset("imgs", io.dgan.model.Shape.image(1, 2, 2),
+                new byte[3 * 4], new int[] {0, 1, 0}, 2);
+        Datasets.Source folder = new Datasets.Source("folder", null);
+        org.assertj.core.api.Assertions.assertThat(Datasets.shard(folder, three, Sharding.Spec.parse("iid"), 3, 2, 0))
+                .isNotNull();
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> Datasets.shard(folder, three, Sharding.Spec.parse("iid"), 4, 0, 0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("--workers 4: imgs has 3 images, too few for one per worker (rank 0 would get none)");
+    }
 }
