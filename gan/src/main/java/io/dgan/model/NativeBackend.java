@@ -72,11 +72,13 @@ public final class NativeBackend {
         if (threads < 1) {
             throw new IllegalArgumentException("native threads must be >= 1, got " + threads);
         }
+        configure(); // ND4J loads its native library first: before it, the native ops cannot be reached
         NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
     }
 
     /** OpenMP's thread count for ops started by the calling thread. */
     public static int callingThreadLimit() {
+        configure();
         return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
     }
 
