@@ -306,13 +306,14 @@ public final class GanWorker {
                 if (topo == null) {
                     losses.put(0, (float) l.generator()).put(1, (float) l.discriminator()).put(2, (float) l.penalty())
                             .put(3, stopHere ? 1f : 0f);
-                    lossReducer.average(losses, fixedEpoch, k);  // also a barrier: every checkpoint of k is on disk after it
+                    // also a barrier: every checkpoint of k is on disk after it
+                    lossReducer.average(losses, fixedEpoch, k);
                     consensus = monitor.distance(fixedEpoch, k);
                 } else {
                     // Over the current members, redone under the new epoch if one is adopted while waiting.
                     Double c = topo.collective(() -> {
-                        losses.put(0, (float) l.generator()).put(1, (float) l.discriminator()).put(2, (float) l.penalty())
-                                .put(3, stopHere ? 1f : 0f);
+                        losses.put(0, (float) l.generator()).put(1, (float) l.discriminator())
+                                .put(2, (float) l.penalty()).put(3, stopHere ? 1f : 0f);
                         lossReducer.average(losses, topo.collectiveTag(), k, topo.members(), topo.hook());
                         return monitor.distance(topo.collectiveTag(), k, topo.members(), topo.hook());
                     });

@@ -317,7 +317,7 @@ public final class WorkerCommand implements Callable<Integer> {
                     }
                 }).run(iterations);
             } finally {
-                  try {
+                try {
                     Runtime.getRuntime().removeShutdownHook(goodbye);
                 } catch (IllegalStateException stopping) {
                     // the hook is running
@@ -476,8 +476,8 @@ public final class WorkerCommand implements Callable<Integer> {
                             return failed(say, 1, "cannot resume: " + agreed.problem());
                         }
                         if (agreed.iteration() >= 0) {
-                            say.accept("resuming from iteration " + agreed.iteration() + ", the newest checkpoint every "
-                                    + "rank has (" + gan.checkpointDirectory() + ")");
+                            say.accept("resuming from iteration " + agreed.iteration() + ", the newest checkpoint "
+                                    + "every rank has (" + gan.checkpointDirectory() + ")");
                             gan.resumeAt(agreed.iteration());
                             resumedAt = agreed.iteration();
                         } else if (flags.resume) {
@@ -496,8 +496,8 @@ public final class WorkerCommand implements Callable<Integer> {
                         try {
                             long k = stop.awaitCheckpoint(stopGraceSeconds * 1000);
                             say.accept(k >= 0 ? "asked to stop: checkpoint of iteration " + k + " written"
-                                    : "asked to stop: no sync point reached (within " + stopGraceSeconds + " s), exiting "
-                                    + "without a new checkpoint");
+                                    : "asked to stop: no sync point reached (within " + stopGraceSeconds
+                                    + " s), exiting without a new checkpoint");
                             if (transport != null) {
                                 // Neighbours blocked on this rank stop waiting for it now, not after their timeout.
                                 transport.leave(GrpcTransport.Departure.STOPPED);
