@@ -258,7 +258,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             if (status.startTime == null) status.startTime = now.toString();
             Long deadline = spec.runPolicy.activeDeadlineSeconds;
             if (deadline != null && !Instant.parse(status.startTime).plusSeconds(deadline).isAfter(now)) {
-                return fail("DeadlineExceeded", "ran longer than spec.runPolicy.activeDeadlineSeconds=" + deadline);
+                return fail(JobConditions.DEADLINE_EXCEEDED, "ran longer than spec.runPolicy.activeDeadlineSeconds=" + deadline);
             }
             UpdateControl<DecentralizedGANJob> terminal = handleFailedWorkers();
             if (terminal != null) return terminal;
@@ -474,7 +474,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             Long timeout = spec.runPolicy == null ? null : spec.runPolicy.startTimeoutSeconds;
             if (timeout == null) return null;
             return WorkerLoss.startTimedOut(pods, spec.workers, rank -> workerState(rank).podCreatedAt, now,
-                    Duration.ofSeconds(timeout)).map(message -> fail("WorkerStartTimeout", message)).orElse(null);
+                    Duration.ofSeconds(timeout)).map(message -> fail(JobConditions.WORKER_START_TIMEOUT, message)).orElse(null);
         }
 
         /**

@@ -18,9 +18,6 @@ import java.util.function.Predicate;
  *                 falls back to a job restart does not)
  */
 public record FailureResponse(Kind kind, String reason, String message, Set<Integer> excluded, boolean counted) {
-    /** The Failed reason of a job one of whose workers exited {@value WorkerLoss#DIVERGED_EXIT_CODE}. */
-    public static final String DIVERGED = "Diverged";
-
     public enum Kind {
         /** The job fails: a diverged worker, a non-retryable exit code, or the restart budget is spent. */
         FAIL,
@@ -47,19 +44,21 @@ public record FailureResponse(Kind kind, String reason, String message, Set<Inte
             // rates, so a replacement or restart diverges again (a resumed run repeats the original), and each try
             // would spend the restart budget until RestartBudgetExhausted hid the cause. No policy or budget changes
             // that; the user changes the rates.
-            return new FailureResponse(Kind.FAIL, DIVERGED, "rank " + rank + " " + what + ": its training diverged "
-                    + "(losses or parameters became NaN or infinite), and a restart would diverge again from the newest "
-                    + "checkpoint, so the job is not restarted whatever spec.failurePolicy says; lower "
-                    + "spec.optimizer.lrGenerator and spec.optimizer.lrDiscriminator, then resume from that checkpoint",
-                    Set.of(), false);
+            return new FailureResponse(Kind.FAIL, JobConditions.DIVERGED, "rank " + rank + " " + what
+                    + ": its training diverged (losses or parameters became NaN or infinite), and a restart would "
+                    + "diverge again from the newest checkpoint, so the job is not restarted whatever "
+                    + "spec.failurePolicy says; lower spec.optimizer.lrGenerator and spec.optimizer.lrDiscriminator, "
+                    + "then resume from that checkpoint", Set.of(), false);
         }
         if (exitCode != null && policy.nonRetryableExitCodes.contains(exitCode)) {
-            return new FailureResponse(Kind.FAIL, "NonRetryableExitCode", "rank " + rank + " exited with " + exitCode
-                    + ", listed in spec.failurePolicy.nonRetryableExitCodes", Set.of(), false);
+            return new FailureResponse(Kind.FAIL, JobConditions.NON_RETRYABLE_EXIT_CODE, "rank " + rank + " " + what
+                    + "; exit code " + exitCode + " is listed in spec.failurePolicy.nonRetryableExitCodes", Set.of(),
+                    false);
         }
         if (restarts >= policy.maxRestarts) {
-            return new FailureResponse(Kind.FAIL, "RestartBudgetExhausted", "rank " + rank + " " + what + " after "
-                    + restarts + " restarts (spec.failurePolicy.maxRestarts=" + policy.maxRestarts + ")", Set.of(), false);
+            return new FailureResponse(Kind.FAIL, JobConditions.RESTART_BUDGET_EXHAUSTED, "rank " + rank + " " + what
+                    + " after " + restarts + " restarts (spec.failurePolicy.maxRestarts=" + policy.maxRestarts + ")",
+                    Set.of(), false);
         }
         String action = policy.onWorkerFailure;
         if (!FailurePolicy.RESTART_JOB.equals(action) && !followsLive) {

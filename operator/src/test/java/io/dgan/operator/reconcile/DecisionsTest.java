@@ -170,6 +170,8 @@ class DecisionsTest {
                 }
             }
         }
+        assertThat(JobConditions.FAILED_REASONS).as("documented in docs/reference/crd.md").containsKeys("Diverged",
+                "NonRetryableExitCode", "RestartBudgetExhausted", "DeadlineExceeded", "WorkerStartTimeout");
         // The neighbour's exit 1 is an ordinary failure for the policy.
         io.dgan.operator.crd.FailurePolicy policy = new io.dgan.operator.crd.FailurePolicy();
         assertThat(FailureResponse.decide(policy, 0, 4, Set.of(), 1, "failed (exit 1)", 1, true, "Ring / dp-oadam",
@@ -199,10 +201,12 @@ class DecisionsTest {
         policy.onWorkerFailure = "RewireAndReplace";
         policy.minHealthyWorkers = 3;
         java.util.function.Predicate<Set<Integer>> ring4 = out -> out.size() < 2; // a ring minus one rank is a path
-        assertThat(FailureResponse.decide(policy, 0, 4, Set.of(), 1, "failed (exit 2)", 2, true, "Ring / dp-oadam", ring4, true))
-                .satisfies(r -> {
+        assertThat(FailureResponse.decide(policy, 0, 4, Set.of(), 1, "failed (exit 2: --model stylegan9 is unknown)",
+                2, true, "Ring / dp-oadam", ring4, true)).satisfies(r -> {
                     assertThat(r.kind()).isEqualTo(FailureResponse.Kind.FAIL);
                     assertThat(r.reason()).isEqualTo("NonRetryableExitCode");
+                    assertThat(r.message()).isEqualTo("rank 1 failed (exit 2: --model stylegan9 is unknown); exit code "
+                            + "2 is listed in spec.failurePolicy.nonRetryableExitCodes");
                 });
         assertThat(FailureResponse.decide(policy, 3, 4, Set.of(), 1, "failed (exit 1)", 1, true, "Ring / dp-oadam", ring4, true)
                 .reason()).isEqualTo("RestartBudgetExhausted");
