@@ -163,6 +163,42 @@ class ClusterSuiteTest {
         Jobs.awaitPhase(ns, "gan", "Succeeded", RUN);
     }
 
+    /**
+     * Learning rates far too high make the MLP's losses non-finite within a few iterations: the workers that see it
+     * exit 3, and the job fails once with reason Diverged under a policy that would otherwise replace them, nothing
+     * replaced or restarted. (The process node reports no termination message, so the worker's line is not looked
+     * for here; the mock tests read it.)
+     */
+    @Test
+    @Order(4)
+    void aDivergedRunFailsOnceWithItsReasonAndIsNotRestarted() {
+        String ns = Jobs.namespace("diverged");
+        DecentralizedGANJob job = Jobs.shortMlp(ns, "gan", 4, 100_000, 1_000);
+        job.getSpec().optimizer.lrGenerator = 1e10;
+        job.getSpec().optimizer.lrDiscriminator = 1e10;
+        job.getSpec().failurePolicy.onWorkerFailure = FailurePolicy.REPLACE;
+        job.getSpec().failurePolicy.maxRestarts = 3;
+        admin.resource(job).create();
+        Jobs.awaitPhase(ns, "gan", "Failed", Duration.ofMinutes(6));
+        DecentralizedGANJob failed = Jobs.get(ns, "gan");
+        var condition = failed.getStatus().conditions.stream().filter(c -> "Failed".equals(c.getType())).findFirst()
+                .orElseThrow();
+        assertThat(condition.getReason()).as(failed.getStatus().message).isEqualTo("Diverged");
+        assertThat(failed.getStatus().message).contains("failed (exit 3").contains("its training diverged");
+        assertThat(failed.getStatus().restarts == null || failed.getStatus().restarts == 0).as("no restart counted")
+                .isTrue();
+        assertThat(admin.v1().events().inNamespace(ns).list().getItems())
+                .extracting(io.fabric8.kubernetes.api.model.Event::getReason)
+                .doesNotContain("WorkerFailed", "JobRestarted").contains("Failed");
+        assertThat(Jobs.pods(ns, "gan")).as("a diverged worker's pod stays, with exit code 3").anyMatch(p ->
+                p.getStatus().getContainerStatuses() != null && p.getStatus().getContainerStatuses().stream()
+                        .anyMatch(c -> c.getState().getTerminated() != null
+                                && c.getState().getTerminated().getExitCode() == 3));
+        System.out.println("[real-cluster] learning rates 1e10: job Failed (Diverged) without a restart: "
+                + failed.getStatus().message);
+        admin.resources(DecentralizedGANJob.class).inNamespace(ns).withName("gan").delete();
+    }
+
     @Test
     @Order(5)
     void suspendThenResumeContinuesFromTheLastCheckpoint() {

@@ -135,14 +135,23 @@ public final class MockCluster implements AutoCloseable {
 
     /** What a kubelet reports when the worker process exits with {@code exitCode}. */
     public void terminate(Pod pod, String phase, int exitCode) {
+        terminate(pod, phase, exitCode, null, null);
+    }
+
+    /**
+     * As {@link #terminate(Pod, String, int)}, with the container's termination message (what the worker wrote, or
+     * its log's tail) and when it stopped (null: not reported).
+     */
+    public void terminate(Pod pod, String phase, int exitCode, String message, java.time.Instant finishedAt) {
         writeStatus(pod, p -> {
                     if (p.getStatus() == null) p.setStatus(new io.fabric8.kubernetes.api.model.PodStatus());
                     p.getStatus().setPhase(phase);
                     p.getStatus().setConditions(List.of(new PodConditionBuilder().withType("Ready")
                             .withStatus("False").build()));
                     p.getStatus().setContainerStatuses(List.of(new ContainerStatusBuilder().withName("worker")
-                            .withNewState().withNewTerminated().withExitCode(exitCode).endTerminated().endState()
-                            .build()));
+                            .withNewState().withNewTerminated().withExitCode(exitCode).withMessage(message)
+                            .withFinishedAt(finishedAt == null ? null : finishedAt.toString()).endTerminated()
+                            .endState().build()));
                     return p;
                 });
     }

@@ -258,7 +258,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             if (status.startTime == null) status.startTime = now.toString();
             Long deadline = spec.runPolicy.activeDeadlineSeconds;
             if (deadline != null && !Instant.parse(status.startTime).plusSeconds(deadline).isAfter(now)) {
-                return fail("DeadlineExceeded", "ran longer than spec.runPolicy.activeDeadlineSeconds=" + deadline);
+                return fail(JobConditions.DEADLINE_EXCEEDED, "ran longer than spec.runPolicy.activeDeadlineSeconds=" + deadline);
             }
             UpdateControl<DecentralizedGANJob> terminal = handleFailedWorkers();
             if (terminal != null) return terminal;
@@ -360,25 +360,44 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
         /**
          * Acts on each newly lost rank by the failure policy; returns a control when the job ends or restarts. Lost:
          * its pod Failed (a crash, or the kubelet evicting it), or deleted by someone other than the operator (a
-         * user's delete, an eviction through the API, a drain) whether still terminating or already gone.
+         * user's delete, an eviction through the API, a drain) whether still terminating or already gone. All losses
+         * of the pass are found first: a diverged rank among them decides, whichever rank the others are
+         * ({@link WorkerLoss#actionOrder}); a worker that exited 1 is left for {@link WorkerLoss#SETTLE}, in case it
+         * is a diverged rank's neighbour whose cause has not been reported yet.
          */
         UpdateControl<DecentralizedGANJob> handleFailedWorkers() {
+            Map<Integer, WorkerLoss> losses = new TreeMap<>();
             for (int rank = 0; rank < spec.workers; rank++) {
-                Pod pod = pods.get(rank);
                 WorkerState worker = workerState(rank);
-                var detected = WorkerLoss.detect(pod, worker, uid -> deletedByUs(worker, uid));
+                var detected = WorkerLoss.detect(pods.get(rank), worker, uid -> deletedByUs(worker, uid));
                 if (detected.isEmpty()) continue;
                 WorkerLoss loss = detected.get();
+                if (loss.uid() != null && failuresHandled.contains(loss.uid())) continue;
+                losses.put(rank, loss);
+            }
+            for (int rank : WorkerLoss.actionOrder(losses)) {
+                WorkerLoss loss = losses.get(rank);
+                var settling = loss.settling(now);
+                if (settling.isPresent()) {
+                    settlingFor = settlingFor == null || settling.get().compareTo(settlingFor) < 0 ? settling.get()
+                            : settlingFor;
+                    continue;
+                }
                 if (loss.uid() != null && !failuresHandled.add(loss.uid())) continue;
+                WorkerState worker = workerState(rank);
                 worker.handledFailureUid = loss.uid();
                 worker.podUid = null;
                 worker.lastExitCode = loss.exitCode();
                 metrics.workerLost(loss.cause());
-                UpdateControl<DecentralizedGANJob> terminal = onWorkerLost(rank, pod, loss.what(), loss.exitCode());
+                UpdateControl<DecentralizedGANJob> terminal = onWorkerLost(rank, pods.get(rank), loss.what(),
+                        loss.exitCode());
                 if (terminal != null || pods.isEmpty()) return terminal;
             }
             return null;
         }
+
+        /** The shortest wait of a worker loss left to settle (null: none), for the next look at the job. */
+        Duration settlingFor;
 
         boolean deletedByUs(WorkerState worker, String uid) {
             return uid.equals(worker.deletedUid) || ourDeletions.contains(uid);
@@ -455,7 +474,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             Long timeout = spec.runPolicy == null ? null : spec.runPolicy.startTimeoutSeconds;
             if (timeout == null) return null;
             return WorkerLoss.startTimedOut(pods, spec.workers, rank -> workerState(rank).podCreatedAt, now,
-                    Duration.ofSeconds(timeout)).map(message -> fail("WorkerStartTimeout", message)).orElse(null);
+                    Duration.ofSeconds(timeout)).map(message -> fail(JobConditions.WORKER_START_TIMEOUT, message)).orElse(null);
         }
 
         /**
@@ -1012,6 +1031,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
 
         Duration nextCheck() {
             Duration next = progressInterval;
+            if (settlingFor != null && settlingFor.compareTo(next) < 0) next = settlingFor;
             if (!awaitingCertificates.isEmpty() && CERTIFICATE_POLL.compareTo(next) < 0) next = CERTIFICATE_POLL;
             if (certificatesDue != null) {
                 Duration untilDue = Duration.between(now, certificatesDue);

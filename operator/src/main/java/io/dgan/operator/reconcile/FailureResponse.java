@@ -7,7 +7,8 @@ import java.util.function.Predicate;
 
 /**
  * Decide: what the failure policy does about one lost rank. A pure function of the policy, the restarts so far and
- * the graph; the reconciler carries it out.
+ * the graph; the reconciler carries it out. A worker that diverged (exit code 3) fails the job before any policy is
+ * looked at.
  *
  * @param kind     what to do
  * @param reason   the job's Failed reason (for {@link Kind#FAIL})
@@ -18,7 +19,7 @@ import java.util.function.Predicate;
  */
 public record FailureResponse(Kind kind, String reason, String message, Set<Integer> excluded, boolean counted) {
     public enum Kind {
-        /** The job fails: a non-retryable exit code, or the restart budget is spent. */
+        /** The job fails: a diverged worker, a non-retryable exit code, or the restart budget is spent. */
         FAIL,
         /** Every pod is deleted and recreated. */
         RESTART_JOB,
@@ -38,13 +39,26 @@ public record FailureResponse(Kind kind, String reason, String message, Set<Inte
     public static FailureResponse decide(FailurePolicy policy, int restarts, int workers, Set<Integer> excludedBefore,
                                          int rank, String what, Integer exitCode, boolean followsLive,
                                          String notLiveWhy, Predicate<Set<Integer>> connected, boolean memberLeft) {
+        if (exitCode != null && exitCode == WorkerLoss.DIVERGED_EXIT_CODE) {
+            // Not a lost node but the run itself: workers resume from the newest checkpoint with the same learning
+            // rates, so a replacement or restart diverges again (a resumed run repeats the original), and each try
+            // would spend the restart budget until RestartBudgetExhausted hid the cause. No policy or budget changes
+            // that; the user changes the rates.
+            return new FailureResponse(Kind.FAIL, JobConditions.DIVERGED, "rank " + rank + " " + what
+                    + ": its training diverged (losses or parameters became NaN or infinite), and a restart would "
+                    + "diverge again from the newest checkpoint, so the job is not restarted whatever "
+                    + "spec.failurePolicy says; lower spec.optimizer.lrGenerator and spec.optimizer.lrDiscriminator, "
+                    + "then resume from that checkpoint", Set.of(), false);
+        }
         if (exitCode != null && policy.nonRetryableExitCodes.contains(exitCode)) {
-            return new FailureResponse(Kind.FAIL, "NonRetryableExitCode", "rank " + rank + " exited with " + exitCode
-                    + ", listed in spec.failurePolicy.nonRetryableExitCodes", Set.of(), false);
+            return new FailureResponse(Kind.FAIL, JobConditions.NON_RETRYABLE_EXIT_CODE, "rank " + rank + " " + what
+                    + "; exit code " + exitCode + " is listed in spec.failurePolicy.nonRetryableExitCodes", Set.of(),
+                    false);
         }
         if (restarts >= policy.maxRestarts) {
-            return new FailureResponse(Kind.FAIL, "RestartBudgetExhausted", "rank " + rank + " " + what + " after "
-                    + restarts + " restarts (spec.failurePolicy.maxRestarts=" + policy.maxRestarts + ")", Set.of(), false);
+            return new FailureResponse(Kind.FAIL, JobConditions.RESTART_BUDGET_EXHAUSTED, "rank " + rank + " " + what
+                    + " after " + restarts + " restarts (spec.failurePolicy.maxRestarts=" + policy.maxRestarts + ")",
+                    Set.of(), false);
         }
         String action = policy.onWorkerFailure;
         if (!FailurePolicy.RESTART_JOB.equals(action) && !followsLive) {

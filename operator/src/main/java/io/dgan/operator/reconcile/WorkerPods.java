@@ -1,12 +1,18 @@
 package io.dgan.operator.reconcile;
 
 import io.dgan.operator.resources.Labels;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Collection;
 import java.util.TreeMap;
 
-/** Observe: what a worker pod says about itself (phase, readiness, deletion, rank, exit code, why it waits). */
+/**
+ * Observe: what a worker pod says about itself (phase, readiness, deletion, rank, exit code and message, why it
+ * waits).
+ */
 public final class WorkerPods {
     private WorkerPods() {
     }
@@ -70,11 +76,36 @@ public final class WorkerPods {
     }
 
     public static Integer exitCode(Pod pod) {
+        ContainerStateTerminated terminated = terminated(pod);
+        return terminated == null ? null : terminated.getExitCode();
+    }
+
+    /**
+     * What the worker wrote about why it stopped: its container's {@code state.terminated.message}, which the
+     * kubelet reads from the container's terminationMessagePath or, under {@code FallbackToLogsOnError} when the
+     * worker wrote nothing, takes from the tail of its log. Null while no container has terminated, or when empty.
+     */
+    public static String terminationMessage(Pod pod) {
+        ContainerStateTerminated terminated = terminated(pod);
+        return terminated == null ? null : terminated.getMessage();
+    }
+
+    /** When the container stopped ({@code state.terminated.finishedAt}, the node's clock); null if not reported. */
+    public static Instant finishedAt(Pod pod) {
+        ContainerStateTerminated terminated = terminated(pod);
+        if (terminated == null || terminated.getFinishedAt() == null) return null;
+        try {
+            return Instant.parse(terminated.getFinishedAt());
+        } catch (DateTimeParseException unreadable) {
+            return null;
+        }
+    }
+
+    /** The first container status that has terminated: the worker's in a pod of one container. */
+    private static ContainerStateTerminated terminated(Pod pod) {
         if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) return null;
         for (ContainerStatus cs : pod.getStatus().getContainerStatuses()) {
-            if (cs.getState() != null && cs.getState().getTerminated() != null) {
-                return cs.getState().getTerminated().getExitCode();
-            }
+            if (cs.getState() != null && cs.getState().getTerminated() != null) return cs.getState().getTerminated();
         }
         return null;
     }

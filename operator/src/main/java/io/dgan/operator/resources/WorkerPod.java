@@ -33,7 +33,10 @@ import java.util.Map;
  * subdomain {@code <job>-peers} (peer DNS), the contract's env vars, the topology and config mounts, the gossip
  * and metrics ports, {@code restartPolicy: Never} (a crash must reach the operator, which applies the failure
  * policy; the kubelet restarting the container in place would hide it). What it adds only if the template has
- * none: args {@code [worker]}, a readiness probe on the gossip port, a restricted security context.
+ * none: args {@code [worker]}, a readiness probe on the gossip port, a restricted security context,
+ * {@code terminationMessagePolicy: FallbackToLogsOnError} (the worker's one line on why it failed, else its log's
+ * tail, in the pod's status; a template's own terminationMessagePath reaches the worker as
+ * {@code DGAN_TERMINATION_MESSAGE_PATH}).
  */
 public final class WorkerPod {
     public static final String CONTAINER = "worker";
@@ -45,6 +48,10 @@ public final class WorkerPod {
     public static final String RUN_DIR = "/var/run/dgan";
     public static final String TMP_VOLUME = "dgan-tmp";
     public static final String CHECKPOINT_VOLUME = "dgan-checkpoints";
+    /** Where the worker writes its termination message when the template sets a path other than Kubernetes'. */
+    public static final String TERMINATION_MESSAGE_PATH_ENV = "DGAN_TERMINATION_MESSAGE_PATH";
+    public static final String DEFAULT_TERMINATION_MESSAGE_PATH = "/dev/termination-log";
+    public static final String FALLBACK_TO_LOGS_ON_ERROR = "FallbackToLogsOnError";
     /** The worker image's user and group (worker-image/Dockerfile): fsGroup makes mounted volumes writable to it. */
     public static final long WORKER_GID = 65532L;
 
@@ -98,7 +105,15 @@ public final class WorkerPod {
         if (worker.getArgs() == null || worker.getArgs().isEmpty()) {
             if (worker.getCommand() == null || worker.getCommand().isEmpty()) worker.setArgs(List.of("worker"));
         }
-        worker.setEnv(mergedEnv(worker.getEnv(), contractEnv(job, rank)));
+        // The worker writes one line on why it failed to its termination message file; a crash that wrote none
+        // (killed, out of memory) still leaves the tail of its log. The operator reads either in the pod's status.
+        if (worker.getTerminationMessagePolicy() == null) worker.setTerminationMessagePolicy(FALLBACK_TO_LOGS_ON_ERROR);
+        List<EnvVar> owned = new ArrayList<>(contractEnv(job, rank));
+        String messagePath = worker.getTerminationMessagePath();
+        if (messagePath != null && !messagePath.equals(DEFAULT_TERMINATION_MESSAGE_PATH)) {
+            owned.add(env(TERMINATION_MESSAGE_PATH_ENV, messagePath)); // the worker's default is Kubernetes' default
+        }
+        worker.setEnv(mergedEnv(worker.getEnv(), owned));
         addMount(worker, new VolumeMountBuilder().withName(TOPOLOGY_VOLUME)
                 .withMountPath(TopologyConfigMap.MOUNT_DIR).withReadOnly(true).build());
         addMount(worker, new VolumeMountBuilder().withName(CONFIG_VOLUME)

@@ -1,5 +1,8 @@
 package io.dgan.operator.crd;
 
+import io.dgan.operator.reconcile.JobConditions;
+import io.dgan.operator.reconcile.WorkerLoss;
+import io.dgan.operator.resources.WorkerPod;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
@@ -17,7 +20,9 @@ import java.util.Map;
  * docs/reference/crd.md, rendered from the generated CRD: every field of spec and status with its type, default and
  * validation (required, bounds, enumerations, patterns, CEL rules with their messages), the resource-level rules, the
  * printer columns in the order the API server returns them, short names, categories and subresources. Kubernetes'
- * own types (the pod template) are named, not expanded. {@link CrdReferenceTest} fails when the committed page differs.
+ * own types (the pod template) are named, not expanded. Then what the schema cannot say: the reasons a job fails
+ * with, and how the failure policy reads worker exit codes. {@link CrdReferenceTest} fails when the committed page
+ * differs.
  */
 public final class CrdReference {
     /** Fields documented by reference to Kubernetes' API rather than expanded. */
@@ -76,7 +81,47 @@ public final class CrdReference {
             walk(top, schema, rows);
             rows.forEach(r -> out.append(r).append('\n'));
         }
+        failures(out);
         return out.toString();
+    }
+
+    /**
+     * What the schema cannot say: the reasons a job fails with ({@link JobConditions#FAILED_REASONS}) and how the
+     * failure policy reads a worker's exit code and termination message.
+     */
+    private static void failures(StringBuilder out) {
+        out.append("\n## Why a job Failed (`status.conditions[type=Failed].reason`)\n\n")
+                .append("The Failed condition's message (also `status.message`) says the rest; the same text is the ")
+                .append("job's Warning Event `Failed` (`kubectl describe dgj`).\n\n")
+                .append("| reason | when |\n|---|---|\n");
+        JobConditions.FAILED_REASONS.forEach((reason, when) ->
+                out.append("| `").append(reason).append("` | ").append(cell(when)).append(" |\n"));
+        out.append("\n## Worker exit codes and the failure policy\n\n")
+                .append("A worker that fails writes one line saying why to its termination message file (`")
+                .append(WorkerPod.TERMINATION_MESSAGE_PATH_ENV).append("`, else Kubernetes' `")
+                .append(WorkerPod.DEFAULT_TERMINATION_MESSAGE_PATH).append("`). The operator sets ")
+                .append("`terminationMessagePolicy: ").append(WorkerPod.FALLBACK_TO_LOGS_ON_ERROR)
+                .append("` on the worker container unless the template sets one, so a worker that wrote nothing ")
+                .append("(killed, out of memory) leaves its log's tail instead. The last non-empty line, cut to ")
+                .append(WorkerLoss.MAX_LINE).append(" characters, follows the exit code in conditions and Events: ")
+                .append("`rank 2 failed (exit 3: rank 2 diverged at iteration 1,234: ...)`.\n\n")
+                .append("| exit code | the worker | what the operator does |\n|---|---|---|\n")
+                .append("| 0 | finished its iterations | the job Succeeds once every rank has |\n")
+                .append("| ").append(WorkerLoss.FAILED_EXIT_CODE).append(" | failed; among others a neighbour of a ")
+                .append("diverged rank, whose receive from it failed | `spec.failurePolicy`, ")
+                .append(WorkerLoss.SETTLE.toSeconds()).append(" s after the container stopped (its ")
+                .append("`finishedAt`): a diverged neighbour's exit ").append(WorkerLoss.DIVERGED_EXIT_CODE)
+                .append(", reported later by its node, still decides |\n")
+                .append("| 2 | cannot run its configuration (a bad flag, a missing data file) | `spec.failurePolicy`; ")
+                .append("list 2 in `nonRetryableExitCodes` to fail the job at once (`NonRetryableExitCode`) |\n")
+                .append("| ").append(WorkerLoss.DIVERGED_EXIT_CODE).append(" | its own losses or parameters became ")
+                .append("NaN or infinite | the job fails at once with reason `").append(JobConditions.DIVERGED)
+                .append("`, also when its neighbours' exits reach the operator in the same reconcile or, within ")
+                .append("those ").append(WorkerLoss.SETTLE.toSeconds()).append(" s, before it; no policy, ")
+                .append("`maxRestarts` or `nonRetryableExitCodes` entry changes that, and there is no opt-out |\n")
+                .append("| 143 | stopped by SIGTERM, after a checkpoint | nothing when the operator deleted the pod; ")
+                .append("`spec.failurePolicy` when anyone else did |\n")
+                .append("| other (137: killed, out of memory) | | `spec.failurePolicy` |\n");
     }
 
     private static void walk(String path, JSONSchemaProps schema, List<String> rows) {

@@ -20,6 +20,7 @@ class CrdReferenceTest {
         // The page carries what users look up: defaults, bounds, rules, and the columns in the server's order.
         assertThat(rendered).contains("| `spec.workers` | integer |  | required; >= 1; <= 1024 |",
                 "| `spec.topology.type` | string | `\"Ring\"` |", "self.metadata.name.matches(",
-                "| `spec.training.checkpointVolume.size` |", "| Age | date | `.metadata.creationTimestamp` |");
+                "| `spec.training.checkpointVolume.size` |", "| Age | date | `.metadata.creationTimestamp` |",
+                "| `Diverged` | A worker exited 3:", "| 3 | its own losses or parameters became NaN or infinite |");
     }
 }

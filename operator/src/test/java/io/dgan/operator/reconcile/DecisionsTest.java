@@ -67,6 +67,117 @@ class DecisionsTest {
         assertThat(WorkerLoss.detect(null, new WorkerState(), ours::contains)).isEmpty();
     }
 
+    static Pod exited(int rank, String uid, int exitCode, String message, String finishedAt) {
+        Pod pod = pod(rank, uid, "Failed");
+        pod.getStatus().setContainerStatuses(List.of(new io.fabric8.kubernetes.api.model.ContainerStatusBuilder()
+                .withName("worker").withNewState().withNewTerminated().withExitCode(exitCode).withMessage(message)
+                .withFinishedAt(finishedAt).endTerminated().endState().build()));
+        return pod;
+    }
+
+    static final String DIVERGED_LINE = "rank 2 diverged at iteration 1,234: the discriminator loss is NaN; newest "
+            + "checkpoint with finite parameters: iteration 1,200 (lower the learning rates and resume from it)";
+
+    @Test
+    void aLossCarriesTheWorkersLastLineAndWhetherItDiverged() {
+        Pod diverged = exited(2, "c", 3, "training step 1234\n" + DIVERGED_LINE + "\n\n", "2026-01-01T00:00:05Z");
+        assertThat(WorkerLoss.detect(diverged, seen("c"), uid -> false)).hasValueSatisfying(l -> {
+            assertThat(l.cause()).isEqualTo("Failed");
+            assertThat(l.exitCode()).isEqualTo(3);
+            assertThat(l.diverged()).isTrue();
+            assertThat(l.message()).isEqualTo(DIVERGED_LINE);
+            assertThat(l.what()).isEqualTo("failed (exit 3: " + DIVERGED_LINE + ")");
+            assertThat(l.finishedAt()).isEqualTo(Instant.parse("2026-01-01T00:00:05Z"));
+        });
+        Pod neighbour = exited(1, "b", 1, "rank 1: receive from rank 2 failed: rank 2 diverged and will send nothing more",
+                null);
+        assertThat(WorkerLoss.detect(neighbour, seen("b"), uid -> false)).hasValueSatisfying(l -> {
+            assertThat(l.diverged()).isFalse();
+            assertThat(l.what()).isEqualTo("failed (exit 1: rank 1: receive from rank 2 failed: rank 2 diverged and "
+                    + "will send nothing more)");
+            assertThat(l.finishedAt()).isNull();
+        });
+        assertThat(WorkerLoss.detect(exited(0, "a", 137, "  \n", null), seen("a"), uid -> false))
+                .hasValueSatisfying(l -> assertThat(l.what()).isEqualTo("failed (exit 137)"));
+    }
+
+    @Test
+    void theWorkersLineIsTheLastNonEmptyOneTrimmedAndCut() {
+        assertThat(WorkerLoss.workerLine(null)).isNull();
+        assertThat(WorkerLoss.workerLine(" \r\n\t\n")).isNull();
+        // A log tail (FallbackToLogsOnError) ends with the last thing the worker printed.
+        assertThat(WorkerLoss.workerLine("step 10\r\n\tat io.dgan.Worker.run(Worker.java:10)\r\n"))
+                .isEqualTo("at io.dgan.Worker.run(Worker.java:10)");
+        assertThat(WorkerLoss.workerLine("  one\ttab \u001b[31mred  ")).isEqualTo("one tab  [31mred");
+        String longLine = "rank 3 diverged: " + "\u00e9".repeat(400);
+        String cut = WorkerLoss.workerLine(longLine);
+        assertThat(cut).hasSize(WorkerLoss.MAX_LINE).startsWith("rank 3 diverged: \u00e9").endsWith("\u00e9\u2026");
+        // A character outside the BMP is never cut in half.
+        String emoji = "\uD83D\uDE00".repeat(400);
+        String cutEmoji = WorkerLoss.workerLine(emoji);
+        assertThat(cutEmoji.codePointCount(0, cutEmoji.length())).isEqualTo(WorkerLoss.MAX_LINE);
+        assertThat(cutEmoji).endsWith("\uD83D\uDE00\u2026");
+    }
+
+    @Test
+    void aWorkerThatExitedOneWaitsForADivergedNeighbourButNoLonger() {
+        Instant stopped = Instant.parse("2026-01-01T00:00:00Z");
+        WorkerLoss neighbour = new WorkerLoss("Failed", "b", "failed (exit 1)", 1, null, stopped);
+        assertThat(neighbour.settling(stopped.plusSeconds(2))).hasValue(Duration.ofSeconds(8));
+        assertThat(neighbour.settling(stopped.plus(WorkerLoss.SETTLE))).isEmpty();
+        assertThat(neighbour.settling(stopped.plusSeconds(60))).isEmpty();
+        // The node's clock a little ahead of the operator's: waited for; far ahead: not (no loss waits forever).
+        assertThat(neighbour.settling(stopped.minusSeconds(5))).hasValue(Duration.ofSeconds(15));
+        assertThat(neighbour.settling(stopped.minusSeconds(11))).isEmpty();
+        // Acted on at once: other exit codes, a divergence itself, no stop time, a pod deleted or evicted.
+        assertThat(new WorkerLoss("Failed", "b", "failed (exit 137)", 137, null, stopped).settling(stopped)).isEmpty();
+        assertThat(new WorkerLoss("Failed", "b", "failed (exit 3)", 3, null, stopped).settling(stopped)).isEmpty();
+        assertThat(new WorkerLoss("Failed", "b", "failed (exit 1)", 1, null, null).settling(stopped)).isEmpty();
+        assertThat(new WorkerLoss("Deleted", "b", "was deleted", 1, null, stopped).settling(stopped)).isEmpty();
+    }
+
+    @Test
+    void aDivergedRankIsActedOnBeforeTheOtherLossesOfThePass() {
+        WorkerLoss exit1 = new WorkerLoss("Failed", "a", "failed (exit 1)", 1, null, null);
+        WorkerLoss exit3 = new WorkerLoss("Failed", "c", "failed (exit 3)", 3, null, null);
+        WorkerLoss deleted = new WorkerLoss("Deleted", "d", "was deleted (not by the operator)", null, null, null);
+        assertThat(WorkerLoss.actionOrder(Map.of(1, exit1, 2, exit3, 3, exit1, 0, deleted))).containsExactly(2, 0, 1, 3);
+        assertThat(WorkerLoss.actionOrder(Map.of(5, exit3, 1, exit1, 4, exit3))).containsExactly(4, 5, 1);
+        assertThat(WorkerLoss.actionOrder(Map.of(3, exit1, 1, deleted))).containsExactly(1, 3);
+    }
+
+    @Test
+    void aDivergedWorkerFailsTheJobWhateverThePolicyAndTheBudget() {
+        java.util.function.Predicate<Set<Integer>> connected = out -> true;
+        String what = "failed (exit 3: " + DIVERGED_LINE + ")";
+        for (String action : List.of("Replace", "RewireAndReplace", "RestartJob")) {
+            for (int restarts : new int[] {0, 5}) {
+                for (boolean live : new boolean[] {true, false}) {
+                    io.dgan.operator.crd.FailurePolicy policy = new io.dgan.operator.crd.FailurePolicy();
+                    policy.onWorkerFailure = action;
+                    policy.maxRestarts = 5;
+                    policy.nonRetryableExitCodes = List.of(3); // listing 3 there too changes nothing
+                    FailureResponse r = FailureResponse.decide(policy, restarts, 4, Set.of(), 2, what, 3, live,
+                            "Ring / dp-oadam", connected, live);
+                    assertThat(r.kind()).as(action + " after " + restarts).isEqualTo(FailureResponse.Kind.FAIL);
+                    assertThat(r.reason()).isEqualTo("Diverged");
+                    assertThat(r.counted()).isFalse();
+                    assertThat(r.message()).isEqualTo("rank 2 " + what + ": its training diverged (losses or "
+                            + "parameters became NaN or infinite), and a restart would diverge again from the newest "
+                            + "checkpoint, so the job is not restarted whatever spec.failurePolicy says; lower "
+                            + "spec.optimizer.lrGenerator and spec.optimizer.lrDiscriminator, then resume from that "
+                            + "checkpoint");
+                }
+            }
+        }
+        assertThat(JobConditions.FAILED_REASONS).as("documented in docs/reference/crd.md").containsKeys("Diverged",
+                "NonRetryableExitCode", "RestartBudgetExhausted", "DeadlineExceeded", "WorkerStartTimeout");
+        // The neighbour's exit 1 is an ordinary failure for the policy.
+        io.dgan.operator.crd.FailurePolicy policy = new io.dgan.operator.crd.FailurePolicy();
+        assertThat(FailureResponse.decide(policy, 0, 4, Set.of(), 1, "failed (exit 1)", 1, true, "Ring / dp-oadam",
+                connected, true).kind()).isEqualTo(FailureResponse.Kind.REPLACE);
+    }
+
     @Test
     void theStartTimeoutCountsFromTheOperatorsRecordAndNamesTheReason() {
         Instant created = Instant.parse("2026-01-01T00:00:00Z");
@@ -90,10 +201,12 @@ class DecisionsTest {
         policy.onWorkerFailure = "RewireAndReplace";
         policy.minHealthyWorkers = 3;
         java.util.function.Predicate<Set<Integer>> ring4 = out -> out.size() < 2; // a ring minus one rank is a path
-        assertThat(FailureResponse.decide(policy, 0, 4, Set.of(), 1, "failed (exit 2)", 2, true, "Ring / dp-oadam", ring4, true))
-                .satisfies(r -> {
+        assertThat(FailureResponse.decide(policy, 0, 4, Set.of(), 1, "failed (exit 2: --model stylegan9 is unknown)",
+                2, true, "Ring / dp-oadam", ring4, true)).satisfies(r -> {
                     assertThat(r.kind()).isEqualTo(FailureResponse.Kind.FAIL);
                     assertThat(r.reason()).isEqualTo("NonRetryableExitCode");
+                    assertThat(r.message()).isEqualTo("rank 1 failed (exit 2: --model stylegan9 is unknown); exit code "
+                            + "2 is listed in spec.failurePolicy.nonRetryableExitCodes");
                 });
         assertThat(FailureResponse.decide(policy, 3, 4, Set.of(), 1, "failed (exit 1)", 1, true, "Ring / dp-oadam", ring4, true)
                 .reason()).isEqualTo("RestartBudgetExhausted");

@@ -347,8 +347,8 @@ class PoliciesMockTest {
 
     @Test
     void aNonRetryableExitCodeFailsTheJobAtOnce() {
-        running("bug", 2, "Ring", j -> j.getSpec().failurePolicy.nonRetryableExitCodes = java.util.List.of(3));
-        cluster.terminate(cluster.pod(NS, "bug-worker-0"), "Failed", 3);
+        running("bug", 2, "Ring", j -> j.getSpec().failurePolicy.nonRetryableExitCodes = java.util.List.of(4));
+        cluster.terminate(cluster.pod(NS, "bug-worker-0"), "Failed", 4);
         Eventually.await("Failed", WAIT, () -> "Failed".equals(cluster.phase(NS, "bug")));
         assertThat(JobConditions.find(cluster.get(NS, "bug").getStatus(), JobConditions.FAILED).get().getReason())
                 .isEqualTo("NonRetryableExitCode");

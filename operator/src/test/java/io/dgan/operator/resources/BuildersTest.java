@@ -345,6 +345,7 @@ class BuildersTest {
                         drop: [ALL]
                       seccompProfile:
                         type: RuntimeDefault
+                    terminationMessagePolicy: FallbackToLogsOnError
                   volumes:
                   - name: dgan-topology
                     configMap:
@@ -424,6 +425,22 @@ class BuildersTest {
                 .satisfies(e -> assertThat(e.getValue()).isEqualTo("1"));
         assertThat(env).anyMatch(e -> e.getName().equals("OMP_NUM_THREADS") && e.getValue().equals("4"));
         assertThat(job.getSpec().template.getSpec().getContainers().get(0).getEnv()).hasSize(2); // template untouched
+    }
+
+    @Test
+    void theTemplatesTerminationMessageSettingsWinAndACustomPathReachesTheWorker() {
+        var worker = job.getSpec().template.getSpec().getContainers().get(0);
+        worker.setTerminationMessagePolicy("File");
+        worker.setTerminationMessagePath("/var/run/dgan/why");
+        var container = WorkerPod.desired(job, 0).getSpec().getContainers().get(0);
+        assertThat(container.getTerminationMessagePolicy()).isEqualTo("File");
+        assertThat(container.getTerminationMessagePath()).isEqualTo("/var/run/dgan/why");
+        assertThat(container.getEnv()).filteredOn(e -> e.getName().equals("DGAN_TERMINATION_MESSAGE_PATH"))
+                .singleElement().satisfies(e -> assertThat(e.getValue()).isEqualTo("/var/run/dgan/why"));
+        // Kubernetes' default path is the worker's default too: nothing to tell it.
+        worker.setTerminationMessagePath("/dev/termination-log");
+        assertThat(WorkerPod.desired(job, 0).getSpec().getContainers().get(0).getEnv())
+                .noneMatch(e -> e.getName().equals("DGAN_TERMINATION_MESSAGE_PATH"));
     }
 
     @Test
