@@ -75,8 +75,9 @@ class DecisionsTest {
         return pod;
     }
 
-    static final String DIVERGED_LINE = "rank 2 diverged at iteration 1,234: the discriminator loss is NaN; newest "
-            + "checkpoint with finite parameters: iteration 1,200 (lower the learning rates and resume from it)";
+    static final String DIVERGED_LINE = "rank 2 diverged at iteration 1,234: the discriminator loss is NaN; the "
+            + "checkpoints up to iteration 1,200 hold finite values (the same settings would diverge again: lower "
+            + "the learning rates, or add a gradient penalty or spectral norm, and start a new run)";
 
     @Test
     void aLossCarriesTheWorkersLastLineAndWhetherItDiverged() {
@@ -164,9 +165,9 @@ class DecisionsTest {
                     assertThat(r.counted()).isFalse();
                     assertThat(r.message()).isEqualTo("rank 2 " + what + ": its training diverged (losses or "
                             + "parameters became NaN or infinite), and a restart would diverge again from the newest "
-                            + "checkpoint, so the job is not restarted whatever spec.failurePolicy says; lower "
-                            + "spec.optimizer.lrGenerator and spec.optimizer.lrDiscriminator, then resume from that "
-                            + "checkpoint");
+                            + "checkpoint, so the job is not restarted whatever spec.failurePolicy says; to go on, "
+                            + "start a new job with lower spec.optimizer.lrGenerator and spec.optimizer.lrDiscriminator "
+                            + "over the same checkpoints");
                 }
             }
         }

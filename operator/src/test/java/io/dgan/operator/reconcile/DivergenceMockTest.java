@@ -29,8 +29,9 @@ import org.junit.jupiter.api.Test;
 class DivergenceMockTest {
     static final String NS = "training";
     static final Duration WAIT = Duration.ofSeconds(60); // generous: waits end as soon as the condition holds
-    static final String DIVERGED_LINE = "rank 2 diverged at iteration 1,234: the discriminator loss is NaN; newest "
-            + "checkpoint with finite parameters: iteration 1,200 (lower the learning rates and resume from it)";
+    static final String DIVERGED_LINE = "rank 2 diverged at iteration 1,234: the discriminator loss is NaN; the "
+            + "checkpoints up to iteration 1,200 hold finite values (the same settings would diverge again: lower "
+            + "the learning rates, or add a gradient penalty or spectral norm, and start a new run)";
     KubernetesClient client;
     MockCluster cluster;
 
@@ -60,7 +61,7 @@ class DivergenceMockTest {
         assertThat(failed.getReason()).isEqualTo("Diverged");
         assertThat(failed.getMessage()).startsWith("rank 2 failed (exit 3: " + DIVERGED_LINE + "): its training "
                 + "diverged").contains("the job is not restarted whatever spec.failurePolicy says",
-                "lower spec.optimizer.lrGenerator and spec.optimizer.lrDiscriminator, then resume");
+                "start a new job with lower spec.optimizer.lrGenerator and spec.optimizer.lrDiscriminator");
         assertThat(job.getStatus().message).isEqualTo(failed.getMessage());
         assertThat(job.getStatus().restarts).isZero();
         assertThat(job.getStatus().workers.get(2).lastExitCode).isEqualTo(3);
