@@ -101,12 +101,23 @@ public final class WorkerPods {
         }
     }
 
-    /** The first container status that has terminated: the worker's in a pod of one container. */
+    /**
+     * The worker container's terminated state (the container {@code WorkerPod.workerContainer} picks from the pod's
+     * spec: a sidecar's exit code and message are not the worker's); without a spec to tell, the first container
+     * that terminated.
+     */
     private static ContainerStateTerminated terminated(Pod pod) {
         if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) return null;
-        for (ContainerStatus cs : pod.getStatus().getContainerStatuses()) {
-            if (cs.getState() != null && cs.getState().getTerminated() != null) return cs.getState().getTerminated();
+        String worker = null;
+        if (pod.getSpec() != null && pod.getSpec().getContainers() != null && !pod.getSpec().getContainers().isEmpty()) {
+            worker = io.dgan.operator.resources.WorkerPod.workerContainer(pod.getSpec()).getName();
         }
-        return null;
+        ContainerStateTerminated first = null;
+        for (ContainerStatus cs : pod.getStatus().getContainerStatuses()) {
+            if (cs.getState() == null || cs.getState().getTerminated() == null) continue;
+            if (worker != null && worker.equals(cs.getName())) return cs.getState().getTerminated();
+            if (first == null) first = cs.getState().getTerminated();
+        }
+        return worker == null ? first : null;
     }
 }

@@ -148,8 +148,11 @@ class CertManagerIssuerMockTest {
     void autoUsesTheOperatorWhereCertManagersApiIsNotServed() {
         try (MockCluster cluster = new MockCluster(client, Duration.ofMillis(300), policy(GossipCertificateIssuer.AUTO))) {
             cluster.create(TestJobs.job("plain", 2, "Ring"));
-            Eventually.within(WAIT, () -> assertThat(cluster.workers(NS, "plain")).hasSize(2));
-            assertThat(cluster.get(NS, "plain").getStatus().gossipCertificateIssuer).isEqualTo("operator");
+            // The reconcile creates the pods before it writes the status: wait for both.
+            Eventually.within(WAIT, () -> {
+                assertThat(cluster.workers(NS, "plain")).hasSize(2);
+                assertThat(cluster.get(NS, "plain").getStatus().gossipCertificateIssuer).isEqualTo("operator");
+            });
             assertThat(client.secrets().inNamespace(NS).withName(GossipTlsSecret.rankName("plain", 1)).get()).isNotNull();
             assertThat(certificate("plain-gossip-tls-0")).isNull();
             assertThat(issued(cluster, "plain")).isEmpty();
@@ -166,8 +169,10 @@ class CertManagerIssuerMockTest {
             job.getStatus().applied = SpecChange.snapshot(job.getSpec());
             job.getStatus().phase = "Pending";
             cluster.create(job);
-            Eventually.within(WAIT, () -> assertThat(cluster.workers(NS, "older")).hasSize(2));
-            assertThat(cluster.get(NS, "older").getStatus().gossipCertificateIssuer).isEqualTo("operator");
+            Eventually.within(WAIT, () -> {
+                assertThat(cluster.workers(NS, "older")).hasSize(2);
+                assertThat(cluster.get(NS, "older").getStatus().gossipCertificateIssuer).isEqualTo("operator");
+            });
             assertThat(certificate("older-gossip-tls-0")).isNull();
         }
     }

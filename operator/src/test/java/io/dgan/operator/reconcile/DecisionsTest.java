@@ -79,6 +79,26 @@ class DecisionsTest {
             + "checkpoints up to iteration 1,200 hold finite values (the same settings would diverge again: lower "
             + "the learning rates, or add a gradient penalty or spectral norm, and start a new run)";
 
+    /** In a pod with a sidecar, the exit code and the line are the worker container's, whichever ended first. */
+    @Test
+    void theExitCodeAndLineAreTheWorkerContainersNotASidecars() {
+        Pod pod = pod(2, "s", "Failed");
+        pod.setSpec(new io.fabric8.kubernetes.api.model.PodSpecBuilder()
+                .addNewContainer().withName("log-shipper").endContainer()
+                .addNewContainer().withName("worker").endContainer().build());
+        pod.getStatus().setContainerStatuses(List.of(
+                new io.fabric8.kubernetes.api.model.ContainerStatusBuilder().withName("log-shipper").withNewState()
+                        .withNewTerminated().withExitCode(0).withMessage("shipped").endTerminated().endState().build(),
+                new io.fabric8.kubernetes.api.model.ContainerStatusBuilder().withName("worker").withNewState()
+                        .withNewTerminated().withExitCode(3).withMessage(DIVERGED_LINE).endTerminated().endState()
+                        .build()));
+        assertThat(WorkerPods.exitCode(pod)).isEqualTo(3);
+        assertThat(WorkerPods.terminationMessage(pod)).isEqualTo(DIVERGED_LINE);
+        // The worker still running (the pod deleted): no exit code, not the sidecar's.
+        pod.getStatus().setContainerStatuses(List.of(pod.getStatus().getContainerStatuses().get(0)));
+        assertThat(WorkerPods.exitCode(pod)).isNull();
+    }
+
     @Test
     void aLossCarriesTheWorkersLastLineAndWhetherItDiverged() {
         Pod diverged = exited(2, "c", 3, "training step 1234\n" + DIVERGED_LINE + "\n\n", "2026-01-01T00:00:05Z");
