@@ -268,6 +268,7 @@ public final class GanTrainer {
                 root = root.getCause();
             }
             if (root instanceof Diverged d) {
+                writePlotsSoFar(metrics);
                 throw d.withCheckpointIn(checkpointDir, d.rank());
             }
             if (root instanceof RuntimeException re) {
@@ -285,6 +286,18 @@ public final class GanTrainer {
                 digests, String.format("%016x", layoutHash), runDir.toString(), metrics.iterationSplit());
         writeJsonAtomically(runDir.resolve("summary.json"), s);
         return s;
+    }
+
+    /**
+     * The plots of the records so far, for a run that stopped early (it diverged): the curves that led there. A
+     * failure to draw them must not hide why the run stopped.
+     */
+    static void writePlotsSoFar(Metrics metrics) {
+        try {
+            metrics.writePlots();
+        } catch (RuntimeException e) {
+            // the records are in metrics.jsonl
+        }
     }
 
     /** The progress line of both runners: iteration, losses, consensus distance, it/s, ETA, latest evaluation. */
@@ -448,6 +461,9 @@ public final class GanTrainer {
         }
 
         void writePlots() {
+            if (records.isEmpty()) {
+                return;  // stopped before its first record (a divergence at the first step): nothing to draw
+            }
             Curves losses = new Curves("Losses (mean over workers)", "loss", false);
             Curves consensus = new Curves("Consensus distance (1/M) Σ‖x_i − x̄‖²", "consensus distance", true);
             Map<String, Curves> quality = new LinkedHashMap<>();

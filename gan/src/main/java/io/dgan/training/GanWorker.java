@@ -386,6 +386,9 @@ public final class GanWorker {
             }, topology);
         } catch (Diverged d) {
             // Raised before anything of it was checkpointed: name the newest checkpoint, which holds finite values.
+            if (reporting) {
+                GanTrainer.writePlotsSoFar(metrics);
+            }
             throw d.withCheckpointIn(checkpointDir, rank);
         }
         double wall = (System.nanoTime() - t0) / 1e9;
