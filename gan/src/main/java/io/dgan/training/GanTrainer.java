@@ -204,13 +204,7 @@ public final class GanTrainer {
                         dst.put(i, (float) src[i]);
                     }
                 }
-                long evalStart = System.nanoTime();
-                Snapshots.save(runDir, k, averageModel);
-                Map<String, Object> e = evaluator.evaluate(averageModel, k, runDir);
-                lastEval.clear();
-                lastEval.putAll(e);
-                rec.putAll(e);
-                rec.put("evalS", (System.nanoTime() - evalStart) / 1e9);
+                evaluateAverage(evaluator, averageModel, k, runDir, lastEval, rec);
             }
             if (due(k, config.checkpointEvery()) || k == total) {
                 for (int r = 0; r < m; r++) {
@@ -286,6 +280,22 @@ public final class GanTrainer {
                 digests, String.format("%016x", layoutHash), runDir.toString(), metrics.iterationSplit());
         writeJsonAtomically(runDir.resolve("summary.json"), s);
         return s;
+    }
+
+    /**
+     * Both runners' evaluation of the network average at iteration k (already in {@code model}): its snapshot, the
+     * scores into {@code lastEval} (replaced) and into the record, with the time it took. Returns the scores.
+     */
+    static Map<String, Object> evaluateAverage(Evaluator evaluator, GanModel model, long k, Path runDir,
+                                               Map<String, Object> lastEval, Map<String, Object> rec) {
+        long evalStart = System.nanoTime();
+        Snapshots.save(runDir, k, model);
+        Map<String, Object> e = evaluator.evaluate(model, k, runDir);
+        lastEval.clear();
+        lastEval.putAll(e);
+        rec.putAll(e);
+        rec.put("evalS", (System.nanoTime() - evalStart) / 1e9);
+        return e;
     }
 
     /**

@@ -358,13 +358,8 @@ public final class GanWorker {
                         for (int b = 0; b < target.size(); b++) {
                             target.get(b).params().put(0, monitor.mean(b), 0, params.get(b).limit());
                         }
-                        long evalStart = System.nanoTime();
-                        Snapshots.save(runDir, k, averageModel);
-                        Map<String, Object> e = evaluator.evaluate(averageModel, k, runDir);
-                        lastEval.clear();
-                        lastEval.putAll(e);
-                        rec.putAll(e);
-                        rec.put("evalS", (System.nanoTime() - evalStart) / 1e9);
+                        Map<String, Object> e = GanTrainer.evaluateAverage(evaluator, averageModel, k, runDir,
+                                lastEval, rec);
                         fid = e.get("fid") instanceof Number n ? n.doubleValue() : null;
                     }
                     if (GanTrainer.due(k, config.checkpointEvery()) || k == total) {

@@ -21,9 +21,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A training run that diverges, against the operator on the Fabric8 mock (CRUD mode): the diverged rank exits 3 with
- * its line in the container's termination message, its neighbours exit 1 around it, and the job fails once, with
- * reason Diverged, instead of being replaced or restarted into the same divergence. An operator per test: some stop
- * it so that several exits land before it looks.
+ * its line in the container's termination message, and the job fails once, with reason Diverged, instead of being
+ * replaced or restarted into the same divergence. Its neighbours stop as diverged too (exit 3) or wait; the cases
+ * here have them exit 1 around it (a worker of another build, or one whose own failure came first), which must not
+ * decide either. An operator per test: some stop it so that several exits land before it looks.
  */
 @EnableKubernetesMockClient(crud = true)
 class DivergenceMockTest {
