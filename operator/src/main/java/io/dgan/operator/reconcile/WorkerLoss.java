@@ -32,7 +32,10 @@ import java.util.function.Predicate;
 public record WorkerLoss(String cause, String uid, String what, Integer exitCode, String message, Instant finishedAt) {
     /** A worker whose own losses or parameters became NaN or infinite stops with this code (the worker contract). */
     public static final int DIVERGED_EXIT_CODE = 3;
-    /** A worker that failed; among others a neighbour of a diverged rank, whose receive from it failed. */
+    /**
+     * A worker that failed. A diverged rank's neighbours stop with {@link #DIVERGED_EXIT_CODE} or wait (under a live
+     * topology), but one may fail on its own around it: such an exit waits for {@link #SETTLE}.
+     */
     public static final int FAILED_EXIT_CODE = 1;
     /** The most characters of the worker's line kept: enough for its reason, short enough for an Event. */
     public static final int MAX_LINE = 300;
