@@ -57,8 +57,12 @@ public final class Diverged extends RuntimeException {
     private static String message(int rank, long iteration, String what, long checkpoint) {
         String line = String.format(Locale.ROOT, "rank %d diverged at iteration %,d: %s", rank, iteration, what);
         if (checkpoint >= 0) {
-            line += String.format(Locale.ROOT, "; the checkpoints up to iteration %,d hold finite values", checkpoint);
-        } else if (checkpoint == -1) {
+            // A resume may lower the learning rates (TrainConfig.resumeIdentity).
+            return line + String.format(Locale.ROOT, "; the checkpoints up to iteration %,d hold finite values (the "
+                    + "same settings would diverge again: resume from them with lower learning rates, or start anew "
+                    + "with a gradient penalty or spectral norm)", checkpoint);
+        }
+        if (checkpoint == -1) {
             line += "; no checkpoint was written before it";
         }
         return line + " (the same settings would diverge again: lower the learning rates, or add a gradient "

@@ -111,7 +111,10 @@ public final class GanTrainer {
         // cores; OpenMP (oneDNN) counts per calling thread, so each worker thread caps its own below.
         NativeBackend.limitThreads(threads);
 
-        prepareRunDirectory(config, runDir, resume);
+        String changed = prepareRunDirectory(config, runDir, resume);
+        if (changed != null) {
+            log.println("dgan train: " + changed);
+        }
         TrainSetup setup = TrainSetup.of(config);
         AdversarialLoss loss = setup.loss;
         if (evaluator == null) {
@@ -328,8 +331,13 @@ public final class GanTrainer {
         return every > 0 && k % every == 0;
     }
 
-    /** Creates the run directory and writes config.json; with resume, checks the saved config matches. */
-    public static void prepareRunDirectory(TrainConfig config, Path runDir, boolean resume) {
+    /**
+     * Creates the run directory and writes config.json; with resume, checks the saved config matches (the learning
+     * rates may differ: see {@link TrainConfig#resumeIdentity}). Returns a line naming the learning rates a resume
+     * changes, else null.
+     */
+    public static String prepareRunDirectory(TrainConfig config, Path runDir, boolean resume) {
+        String changed = null;
         try {
             Files.createDirectories(runDir);
             Path cfg = runDir.resolve("config.json");
@@ -338,9 +346,9 @@ public final class GanTrainer {
                     throw new IllegalArgumentException("--resume: " + cfg + " not found (not a run directory?)");
                 }
                 TrainConfig saved = JSON.readValue(cfg.toFile(), TrainConfig.class);
-                if (!saved.identity().equals(config.identity())) {
-                    JsonNode a = JSON.valueToTree(saved.identity());
-                    JsonNode b = JSON.valueToTree(config.identity());
+                if (!saved.resumeIdentity().equals(config.resumeIdentity())) {
+                    JsonNode a = JSON.valueToTree(saved.resumeIdentity());
+                    JsonNode b = JSON.valueToTree(config.resumeIdentity());
                     List<String> diff = new ArrayList<>();
                     a.fieldNames().forEachRemaining(f -> {
                         if (!a.get(f).equals(b.get(f))) {
@@ -348,6 +356,11 @@ public final class GanTrainer {
                         }
                     });
                     throw new IllegalArgumentException("--resume: configuration differs from " + cfg + ": " + diff);
+                }
+                if (saved.lrG() != config.lrG() || saved.lrD() != config.lrD()) {
+                    changed = String.format(java.util.Locale.ROOT, "--resume with other learning rates: G %s -> %s, "
+                            + "D %s -> %s (the checkpoint's optimizer state is kept; config.json now holds the new "
+                            + "ones)", saved.lrG(), config.lrG(), saved.lrD(), config.lrD());
                 }
             } else if (Files.exists(runDir.resolve("checkpoints").resolve("latest.json"))) {
                 throw new IllegalArgumentException("--run-dir " + runDir + " already holds a run: pass --resume "
@@ -357,6 +370,7 @@ public final class GanTrainer {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare run directory " + runDir, e);
         }
+        return changed;
     }
 
     public static void writeJsonAtomically(Path file, Object value) {

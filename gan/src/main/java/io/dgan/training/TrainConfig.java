@@ -213,4 +213,12 @@ public record TrainConfig(int workers, String topology, String algorithm, String
     public TrainConfig identity() {
         return withIterations(1).withReporting(1, 0, 0, 1).withPreset(null);
     }
+
+    /**
+     * What a resume must keep: the {@link #identity} less the learning rates, which a resume may lower (a run that
+     * diverged goes on from its last checkpoint with finite values; the optimizer's state does not depend on them).
+     */
+    public TrainConfig resumeIdentity() {
+        return identity().withOptimizer(1, 1, beta1, beta2);
+    }
 }

@@ -90,7 +90,19 @@ class DivergedTest {
 
         Diverged later = new Diverged(1, 23, "the generator loss is NaN").withCheckpointIn(checkpoints, 1);
         assertThat(later.getMessage()).startsWith("rank 1 diverged at iteration 23: the generator loss is NaN; "
-                + "the checkpoints up to iteration 20 hold finite values").contains("lower the learning rates");
+                + "the checkpoints up to iteration 20 hold finite values")
+                .contains("resume from them with lower learning rates");
+        // As it says: a resume may lower the learning rates (and only they may change), and says so.
+        ByteArrayOutputStream said = new ByteArrayOutputStream();
+        TrainConfig lower = mlp(2, 26).withOptimizer(1e-4, 2e-4, 0.5, 0.9);
+        GanTrainer.Summary resumed = new GanTrainer(lower, run, true, new PrintStream(said, true)).run();
+        assertThat(resumed.startIteration()).isEqualTo(20);
+        assertThat(said.toString()).contains("--resume with other learning rates: G 0.001 -> 1.0E-4, D 0.001 -> "
+                + "2.0E-4");
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(run.resolve("config.json").toFile())
+                .get("lrD").asDouble()).isEqualTo(2e-4);
+        assertThatThrownBy(() -> new GanTrainer(mlp(2, 30).withOptimizer(1e-4, 2e-4, 0.9, 0.9), run, true, quiet())
+                .run()).hasMessageContaining("configuration differs").hasMessageContaining("beta1");
         Diverged early = new Diverged(0, 1, "the discriminator loss is Infinity")
                 .withCheckpointIn(dir.resolve("none"), 0);
         assertThat(early.getMessage()).contains("; no checkpoint was written before it");

@@ -76,8 +76,8 @@ class DecisionsTest {
     }
 
     static final String DIVERGED_LINE = "rank 2 diverged at iteration 1,234: the discriminator loss is NaN; the "
-            + "checkpoints up to iteration 1,200 hold finite values (the same settings would diverge again: lower "
-            + "the learning rates, or add a gradient penalty or spectral norm, and start a new run)";
+            + "checkpoints up to iteration 1,200 hold finite values (the same settings would diverge again: resume "
+            + "from them with lower learning rates, or start anew with a gradient penalty or spectral norm)";
 
     /** In a pod with a sidecar, the exit code and the line are the worker container's, whichever ended first. */
     @Test

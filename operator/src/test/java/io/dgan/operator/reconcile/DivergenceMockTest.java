@@ -31,8 +31,8 @@ class DivergenceMockTest {
     static final String NS = "training";
     static final Duration WAIT = Duration.ofSeconds(60); // generous: waits end as soon as the condition holds
     static final String DIVERGED_LINE = "rank 2 diverged at iteration 1,234: the discriminator loss is NaN; the "
-            + "checkpoints up to iteration 1,200 hold finite values (the same settings would diverge again: lower "
-            + "the learning rates, or add a gradient penalty or spectral norm, and start a new run)";
+            + "checkpoints up to iteration 1,200 hold finite values (the same settings would diverge again: resume "
+            + "from them with lower learning rates, or start anew with a gradient penalty or spectral norm)";
     KubernetesClient client;
     MockCluster cluster;
 

@@ -62,7 +62,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--run-dir", description = "run directory (default runs/train-<dataset>-<algorithm>-<time>)")
     Path runDir;
 
-    @Option(names = "--resume", description = "continue the run in --run-dir from its last checkpoint")
+    @Option(names = "--resume", description = "continue the run in --run-dir from its last checkpoint (with the "
+            + "same settings, except --iterations, the reporting periods and the learning rates, which it may lower "
+            + "after a divergence)")
     boolean resume;
 
     @Option(names = "--in-process", description = "run the M workers as threads of this process over the in-memory "
@@ -264,9 +266,12 @@ public final class TrainCommand implements Callable<Integer> {
         TrainConfig config = checkFlags();
         Path dir = runDirectory();
         // Checked before anything is printed, so that a run directory that cannot be used is the only line.
-        GanTrainer.prepareRunDirectory(config, dir, resume);
+        String changed = GanTrainer.prepareRunDirectory(config, dir, resume);
         PrintWriter err = cmd.getErr();
         err.println(presetLine());
+        if (changed != null) {
+            err.println("dgan train: " + changed);
+        }
         err.flush();
         if (!inProcess) {
             if (resume) {
