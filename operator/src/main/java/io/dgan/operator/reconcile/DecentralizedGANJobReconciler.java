@@ -362,8 +362,8 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
          * its pod Failed (a crash, or the kubelet evicting it), or deleted by someone other than the operator (a
          * user's delete, an eviction through the API, a drain) whether still terminating or already gone. All losses
          * of the pass are found first: a diverged rank among them decides, whichever rank the others are
-         * ({@link WorkerLoss#actionOrder}); a worker that exited 1 is left for {@link WorkerLoss#SETTLE}, in case it
-         * is a diverged rank's neighbour whose cause has not been reported yet.
+         * ({@link WorkerLoss#actionOrder}); a worker that exited 1 is left for {@link WorkerLoss#SETTLE}, in case a
+         * diverged rank beside it has not been reported yet.
          */
         UpdateControl<DecentralizedGANJob> handleFailedWorkers() {
             Map<Integer, WorkerLoss> losses = new TreeMap<>();

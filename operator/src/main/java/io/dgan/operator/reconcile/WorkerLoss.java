@@ -41,9 +41,10 @@ public record WorkerLoss(String cause, String uid, String what, Integer exitCode
     public static final int MAX_LINE = 300;
     /**
      * How long after a worker exited 1 the failure policy waits before acting on it. A diverged rank's neighbours
-     * exit 1 within a second or two of its exit 3, and the kubelets on their nodes may report them in either order:
-     * acted on at once, a neighbour's exit would replace it, or restart the job and delete the diverged rank's pod
-     * before its exit 3 was seen. Short next to a replacement's start (scheduling, image, JVM, dataset).
+     * stop with exit 3 themselves (or wait, under a live topology), but a worker may fail on its own within a second
+     * or two of a diverged rank's exit 3, and the kubelets on their nodes may report them in either order: acted on
+     * at once, that exit would replace it, or restart the job and delete the diverged rank's pod before its exit 3
+     * was seen. Short next to a replacement's start (scheduling, image, JVM, dataset).
      */
     public static final Duration SETTLE = Duration.ofSeconds(10);
 

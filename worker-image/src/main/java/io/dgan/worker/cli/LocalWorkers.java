@@ -143,14 +143,6 @@ public final class LocalWorkers {
                     if (p.isAlive() || p.exitValue() == 0 || finished[r]) {
                         continue; // running, done, or a late restarted rank stopped on purpose
                     }
-                    if (p.exitValue() == io.dgan.training.Diverged.EXIT_CODE) {
-                        // Not restarted: a process restarted with the same settings diverges again.
-                        processes.forEach(LocalWorkers::stop);
-                        joinAll(pumps);
-                        throw new WorkersFailed("the run diverged: worker rank " + r + " exited with code "
-                                + p.exitValue() + " (see its message above); stopped the other workers",
-                                p.exitValue());
-                    }
                     WorkerSupervisor.Decision decision = supervisor == null ? WorkerSupervisor.Decision.GIVE_UP
                             : supervisor.onFailure(r, p.exitValue(), anyFinished);
                     if (decision == WorkerSupervisor.Decision.REPLACE) {
@@ -181,8 +173,10 @@ public final class LocalWorkers {
                             : " (" + supervisor.reason() + ")";
                     processes.forEach(LocalWorkers::stop);
                     joinAll(pumps);
-                    throw new WorkersFailed("worker rank " + r + " exited with code " + p.exitValue()
-                            + why + "; stopped the other workers (see its messages above)", p.exitValue());
+                    boolean diverged = p.exitValue() == io.dgan.training.Diverged.EXIT_CODE;
+                    throw new WorkersFailed((diverged ? "the run diverged: " : "") + "worker rank " + r
+                            + " exited with code " + p.exitValue() + why + "; stopped the other workers (see its "
+                            + "messages above)", p.exitValue());
                 }
                 if (running == 0) {
                     break;

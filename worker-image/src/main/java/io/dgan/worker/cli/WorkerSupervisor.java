@@ -126,6 +126,11 @@ final class WorkerSupervisor {
      * returns.
      */
     Decision onFailure(int rank, int code, boolean anyFinished) throws IOException {
+        if (code == io.dgan.training.Diverged.EXIT_CODE) {
+            // A process restarted with the same settings diverges again (a resume is exact).
+            reason = "not restarted: the training diverged, and would again";
+            return Decision.GIVE_UP;
+        }
         if (restarts >= maxRestarts) {
             reason = maxRestarts == 0 ? "" : "no restart left (--restart-failed " + maxRestarts + ")";
             return Decision.GIVE_UP;

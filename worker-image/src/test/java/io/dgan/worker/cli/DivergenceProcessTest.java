@@ -5,10 +5,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,19 +46,7 @@ class DivergenceProcessTest {
         pb.environment().put(TerminationMessage.ENV, terminationMessage.toString());
         Process p = pb.start();
         started.add(p);
-        Thread t = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getErrorStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    log.append(line).append('\n');
-                }
-            } catch (IOException ignored) {
-                // gone
-            }
-        });
-        t.setDaemon(true);
-        t.start();
+        ProcessLines.follow(p, "worker-log-" + rank, line -> log.append(line).append('\n'));
         return p;
     }
 
@@ -102,7 +87,8 @@ class DivergenceProcessTest {
                 "--run-dir", dir.resolve("processes").toString());
         assertThat(processes.exitCode()).as(processes.err()).isEqualTo(3);
         assertThat(processes.err()).contains("diverged at iteration 1: the ")
-                .contains("dgan train: the run diverged: worker rank ").doesNotContain("restarting")
+                .contains("dgan train: the run diverged: worker rank ")
+                .contains("(not restarted: the training diverged, and would again)").doesNotContain("restarting")
                 .doesNotContain("\tat ");
         assertThat((System.nanoTime() - t0) / 1e9).isLessThan(120);
 
