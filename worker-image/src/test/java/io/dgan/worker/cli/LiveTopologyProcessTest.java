@@ -16,11 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.FloatBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -61,20 +58,10 @@ class LiveTopologyProcessTest {
             this.rank = rank;
             this.process = process;
             this.stdout = stdout;
-            Thread t = new Thread(() -> {
-                try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getErrorStream(),
-                        StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = in.readLine()) != null) {
-                        lines.add(line);
-                        System.err.println(line);
-                    }
-                } catch (IOException ignored) {
-                    // process gone
-                }
-            }, "worker-log-" + rank);
-            t.setDaemon(true);
-            t.start();
+            ProcessLines.follow(process, "worker-log-" + rank, line -> {
+                lines.add(line);
+                System.err.println(line);
+            });
         }
 
         String log() {

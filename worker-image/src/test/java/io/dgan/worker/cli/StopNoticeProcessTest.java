@@ -5,10 +5,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,20 +39,10 @@ class StopNoticeProcessTest {
                 "--iterations", "100000000"));
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         started.add(p);
-        Thread t = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getErrorStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    log.append(line).append('\n');
-                    System.err.println(line);
-                }
-            } catch (IOException ignored) {
-                // gone
-            }
+        ProcessLines.follow(p, "worker-log-" + rank, line -> {
+            log.append(line).append('\n');
+            System.err.println(line);
         });
-        t.setDaemon(true);
-        t.start();
         return p;
     }
 
