@@ -70,4 +70,9 @@ public class DecentralizedGANJobSpec {
     public RunPolicy runPolicy = new RunPolicy();
 
     public MonitoringSpec monitoring = new MonitoringSpec();
+
+    @JsonPropertyDescription("Change it (to any other value) to restart every worker from the newest checkpoint "
+            + "every rank has, like a change of the pod template; on a Failed job, to run it again with a new restart "
+            + "budget when nothing else needs to change (a longer deadline, a larger maxRestarts, a fixed node).")
+    public Long restartNonce;
 }

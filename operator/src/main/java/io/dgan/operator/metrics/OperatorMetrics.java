@@ -22,6 +22,7 @@ public final class OperatorMetrics {
     private final Counter failed;
     private final Counter replacements;
     private final Counter specChanges;
+    private final Counter reruns;
     private final Histogram reconcileDuration;
     private final Histogram timeToRunning;
     private final Counter workerFailures;
@@ -48,6 +49,9 @@ public final class OperatorMetrics {
                 .help("Worker pods lost, by cause (Failed, Evicted, Deleted)").labelNames("cause").register(registry);
         specChanges = Counter.builder().name("dgan_operator_spec_changes_total")
                 .help("Spec changes applied, by class").labelNames("class").register(registry);
+        reruns = Counter.builder().name("dgan_operator_jobs_rerun_total")
+                .help("Finished jobs run again after a spec change, by the phase they left (Failed, Succeeded)")
+                .labelNames("phase").register(registry);
         reconcileDuration = Histogram.builder().name("dgan_operator_reconcile_duration_seconds")
                 .help("Time spent in one reconcile of a job")
                 .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10).register(registry);
@@ -99,6 +103,10 @@ public final class OperatorMetrics {
 
     public void specChanged(String changeClass) {
         specChanges.labelValues(changeClass).inc();
+    }
+
+    public void jobRerun(String fromPhase) {
+        reruns.labelValues(fromPhase).inc();
     }
 
     public void reconciled(double seconds) {

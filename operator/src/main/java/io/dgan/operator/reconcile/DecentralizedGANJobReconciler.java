@@ -236,15 +236,28 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
         final KueueActions kueue;
 
         UpdateControl<DecentralizedGANJob> run() {
+            Rerun rerun = null;
             if (PHASE_SUCCEEDED.equals(status.phase) || PHASE_FAILED.equals(status.phase)) {
-                return finished();
+                rerun = Rerun.decide(status.phase, status.applied, spec,
+                        status.progress == null ? null : status.progress.maxStep).orElse(null);
+                if (rerun == null) {
+                    // A change that made the spec invalid, then undone: the job is as it finished.
+                    if (JobConditions.isTrue(status, JobConditions.VALIDATION_FAILED) && validator.validate(job).isEmpty()) {
+                        condition(JobConditions.VALIDATION_FAILED, false, "SpecValid", "");
+                        writeStatus();
+                    }
+                    return finished();
+                }
             }
             List<String> errors = validator.validate(job);
-            if (!errors.isEmpty()) return invalid(String.join("; ", errors));
+            if (!errors.isEmpty()) {
+                return rerun == null ? invalid(String.join("; ", errors)) : invalidRerun(String.join("; ", errors));
+            }
             if (condition(JobConditions.VALIDATION_FAILED, false, "SpecValid", "")) status.message = "";
             if (PHASE_VALIDATION_FAILED.equals(status.phase)) status.phase = null;
 
             applySpec();
+            if (rerun != null) rerun(rerun);
             if (Boolean.TRUE.equals(spec.runPolicy.suspend)) return suspended();
             if (KueueWorkload.queueName(job) != null) {
                 admission = admission();
@@ -289,6 +302,45 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             return writeStatus();
         }
 
+        /** A finished job whose change would run it again, but whose spec is invalid: it stays finished. */
+        UpdateControl<DecentralizedGANJob> invalidRerun(String message) {
+            if (condition(JobConditions.VALIDATION_FAILED, true, "InvalidSpec", message + " (the job stays "
+                    + status.phase + ")")) {
+                LOG.warn("job={} not run again, validation failed: {}", key(), message);
+            }
+            status.observedGeneration = generation;
+            writeStatus();
+            return finished();
+        }
+
+        /**
+         * A finished job runs again ({@link Rerun}): its pods go (failed ones were kept for their logs), the restart
+         * budget, deadline and completion are reset, and every rank starts from the newest checkpoint they share,
+         * as after a restart. A queued job's finished Workload is deleted so that Kueue admits it anew.
+         */
+        void rerun(Rerun rerun) {
+            deletePods(pods.values(), "rerun");
+            pods.clear();
+            status.phase = PHASE_PENDING;
+            status.completionTime = null;
+            status.message = "";
+            status.startTime = now.toString(); // the deadline counts from the rerun
+            status.restarts = 0;
+            status.topology.excludedRanks = new ArrayList<>();
+            status.topology.memberSince = new java.util.TreeMap<>(); // every rank starts from the checkpoints
+            condition(rerun.from().equals(PHASE_FAILED) ? JobConditions.FAILED : JobConditions.SUCCEEDED, false,
+                    "Rerun", "");
+            condition(JobConditions.RESTARTING, true, "Rerun", rerun.message());
+            events.normal(job, "Rerun", rerun.message());
+            metrics.jobRerun(rerun.from());
+            LOG.info("job={} rerun from={} {}", key(), rerun.from(), rerun.message());
+            if (KueueWorkload.queueName(job) != null) {
+                GenericKubernetesResource finished = kueue.workload(job.getMetadata().getNamespace(),
+                        KueueWorkload.name(job.getMetadata().getName()));
+                if (finished != null) kueue.delete(finished); // a Finished Workload is never admitted again
+            }
+        }
+
         void applySpec() {
             if (status.topology == null) status.topology = new TopologyStatus();
             if (status.applied == null) {
@@ -320,7 +372,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 case SCALE -> "scale " + status.applied.workers + " -> " + spec.workers + " workers";
                 case REWIRE -> "rewire " + status.applied.topologyType + " -> " + spec.topology.type
                         + ", gossipRounds " + spec.topology.gossipRounds;
-                case RESTART -> "restart: pod template, model, dataset, optimizer or training changed";
+                case RESTART -> "restart: pod template, model, dataset, optimizer, training or restartNonce changed";
                 default -> "";
             };
             if (graphChanged) {

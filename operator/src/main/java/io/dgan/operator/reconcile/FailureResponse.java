@@ -47,8 +47,9 @@ public record FailureResponse(Kind kind, String reason, String message, Set<Inte
             return new FailureResponse(Kind.FAIL, JobConditions.DIVERGED, "rank " + rank + " " + what
                     + ": its training diverged (losses or parameters became NaN or infinite), and a restart would "
                     + "diverge again from the newest checkpoint, so the job is not restarted whatever "
-                    + "spec.failurePolicy says; to go on, start a new job with lower spec.optimizer.lrGenerator and "
-                    + "spec.optimizer.lrDiscriminator over the same checkpoints", Set.of(), false);
+                    + "spec.failurePolicy says; to go on, lower spec.optimizer.lrGenerator and "
+                    + "spec.optimizer.lrDiscriminator on this job: it runs again from the newest checkpoint every rank "
+                    + "has", Set.of(), false);
         }
         if (exitCode != null && policy.nonRetryableExitCodes.contains(exitCode)) {
             return new FailureResponse(Kind.FAIL, JobConditions.NON_RETRYABLE_EXIT_CODE, "rank " + rank + " " + what

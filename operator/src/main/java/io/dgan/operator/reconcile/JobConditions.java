@@ -49,8 +49,8 @@ public final class JobConditions {
                 + "`maxRestarts`, `nonRetryableExitCodes`): workers resume from the newest checkpoint with the same "
                 + "learning rates, so a replacement or restart would diverge again. The message names the rank and "
                 + "carries the worker's line (the iteration, what became non-finite, the newest checkpoint with "
-                + "finite parameters). To go on, start a new job with lower `spec.optimizer.lrGenerator` and "
-                + "`lrDiscriminator` whose workers find the same checkpoints (docs/howto/failures.md).");
+                + "finite parameters). To go on, lower `spec.optimizer.lrGenerator` and `lrDiscriminator` on the "
+                + "job: it runs again from the newest checkpoint every rank has (docs/howto/failures.md).");
         reasons.put(NON_RETRYABLE_EXIT_CODE, "A worker exited with a code listed in "
                 + "`spec.failurePolicy.nonRetryableExitCodes`.");
         reasons.put(RESTART_BUDGET_EXHAUSTED, "A worker was lost after `status.restarts` had reached "

@@ -16,7 +16,8 @@ public enum SpecChange {
     REWIRE,
     /** The worker count changed: add or remove ranks, new epoch; the other ranks keep running. */
     SCALE,
-    /** Image, template, model, dataset, optimizer or training changed: the workers restart from checkpoints. */
+    /** Image, template, model, dataset, optimizer, training or restartNonce changed: the workers restart from
+     * checkpoints. */
     RESTART;
 
     public static SpecChange classify(AppliedSpec applied, DecentralizedGANJobSpec spec) {

@@ -12,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** A digest of every spec field whose change needs the workers restarted (pod template, model, dataset,
- * optimizer, training). Stamped on each pod: a pod with a stale hash is replaced; worker count and topology are
+ * optimizer, training, restartNonce). Stamped on each pod: a pod with a stale hash is replaced; worker count and topology are
  * deliberately outside it (they change by scale and rewire, without restarts). */
 public final class RestartHash {
     public static final String ANNOTATION = "dgan.io/restart-hash";
@@ -28,6 +28,8 @@ public final class RestartHash {
         fields.put("dataset", spec.dataset);
         fields.put("optimizer", spec.optimizer);
         fields.put("training", spec.training);
+        // Only when set: a job applied before the field existed keeps its hash, so its workers are not restarted.
+        if (spec.restartNonce != null) fields.put("restartNonce", spec.restartNonce);
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256")
                     .digest(JSON.writeValueAsString(fields).getBytes(StandardCharsets.UTF_8));

@@ -96,6 +96,11 @@ public final class CrdReference {
                 .append("| reason | when |\n|---|---|\n");
         JobConditions.FAILED_REASONS.forEach((reason, when) ->
                 out.append("| `").append(reason).append("` | ").append(cell(when)).append(" |\n"));
+        out.append("\nA Failed job runs again when its spec changes in a way its workers see (learning rates, image, ")
+                .append("model, workers, graph) or `spec.restartNonce` changes; a Succeeded one when ")
+                .append("`spec.training.iterations` is raised above the step it finished at. Failed or Succeeded then ")
+                .append("turns False with reason `Rerun` and every rank resumes from the newest checkpoint all ranks ")
+                .append("have (docs/howto/failures.md).\n");
         out.append("\n## Worker exit codes and the failure policy\n\n")
                 .append("A worker that fails writes one line saying why to its termination message file (`")
                 .append(WorkerPod.TERMINATION_MESSAGE_PATH_ENV).append("`, else Kubernetes' `")

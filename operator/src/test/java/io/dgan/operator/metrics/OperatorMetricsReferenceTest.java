@@ -34,6 +34,7 @@ class OperatorMetricsReferenceTest {
         m.workerReplaced("Replace");
         m.workerLost("Failed");
         m.specChanged("class");
+        m.jobRerun("Failed");
         m.reconciled(0.01);
         m.reachedRunning(1);
         String table = GeneratedSection.metricsTable(

@@ -186,8 +186,8 @@ class DecisionsTest {
                     assertThat(r.message()).isEqualTo("rank 2 " + what + ": its training diverged (losses or "
                             + "parameters became NaN or infinite), and a restart would diverge again from the newest "
                             + "checkpoint, so the job is not restarted whatever spec.failurePolicy says; to go on, "
-                            + "start a new job with lower spec.optimizer.lrGenerator and spec.optimizer.lrDiscriminator "
-                            + "over the same checkpoints");
+                            + "lower spec.optimizer.lrGenerator and spec.optimizer.lrDiscriminator on this job: it runs "
+                            + "again from the newest checkpoint every rank has");
                 }
             }
         }

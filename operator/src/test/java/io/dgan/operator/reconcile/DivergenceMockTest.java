@@ -62,7 +62,7 @@ class DivergenceMockTest {
         assertThat(failed.getReason()).isEqualTo("Diverged");
         assertThat(failed.getMessage()).startsWith("rank 2 failed (exit 3: " + DIVERGED_LINE + "): its training "
                 + "diverged").contains("the job is not restarted whatever spec.failurePolicy says",
-                "start a new job with lower spec.optimizer.lrGenerator and spec.optimizer.lrDiscriminator");
+                "lower spec.optimizer.lrGenerator and spec.optimizer.lrDiscriminator on this job: it runs again");
         assertThat(job.getStatus().message).isEqualTo(failed.getMessage());
         assertThat(job.getStatus().restarts).isZero();
         assertThat(job.getStatus().workers.get(2).lastExitCode).isEqualTo(3);

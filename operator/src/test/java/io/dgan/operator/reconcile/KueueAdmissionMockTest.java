@@ -159,6 +159,33 @@ class KueueAdmissionMockTest {
     }
 
     @Test
+    void aFailedQueuedJobRunsAgainUnderANewWorkloadThatKueueAdmitsAnew() {
+        cluster.create(queued("again", 2));
+        awaitWorkload("again");
+        admit("again", "a100");
+        Eventually.await("2 pods", WAIT, () -> cluster.workers(NS, "again").size() == 2);
+        cluster.markAllReady(NS, "again");
+        cluster.terminate(cluster.pod(NS, "again-worker-0"), "Failed", 3, "rank 0 diverged at iteration 3", null);
+        Eventually.await("Failed, its Workload Finished", WAIT, () -> "Failed".equals(cluster.phase(NS, "again"))
+                && "Failed".equals(KueueAdmission.of(workload("again")).reason()));
+        String finished = workload("again").getMetadata().getUid();
+
+        cluster.edit(NS, "again", j -> j.getSpec().optimizer.lrGenerator = 1e-5);
+        Eventually.await("a new Workload, queued", WAIT, () -> {
+            GenericKubernetesResource w = workload("again");
+            return w != null && !w.getMetadata().getUid().equals(finished) && !status(w).containsKey("admission");
+        });
+        Eventually.await("Suspended until admitted", WAIT, () -> "Suspended".equals(cluster.phase(NS, "again")));
+        assertThat(cluster.workers(NS, "again").stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null))
+                .as("no pod before the new admission").isEmpty();
+        admit("again", "a100");
+        Eventually.await("2 new pods", WAIT, () -> cluster.workers(NS, "again").size() == 2
+                && cluster.workers(NS, "again").stream().allMatch(p -> p.getStatus() == null
+                || !"Failed".equals(p.getStatus().getPhase())));
+        assertOperatorCallsAreGrantedByTheChart();
+    }
+
+    @Test
     void scalingAQueuedJobReplacesItsWorkload() {
         cluster.create(queued("grow", 2));
         String first = awaitWorkload("grow").getMetadata().getUid();

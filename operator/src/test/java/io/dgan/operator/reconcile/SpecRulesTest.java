@@ -120,4 +120,72 @@ class SpecRulesTest {
         job.getSpec().optimizer.lrGenerator = 1e-4;
         assertThat(SpecChange.classify(applied, job.getSpec())).isEqualTo(SpecChange.RESTART);
     }
+
+    @Test
+    void restartNonceRestartsTheWorkersAndAnUnsetOneLeavesTheHashAsItWas() {
+        DecentralizedGANJob job = TestJobs.job("gan", 4, "Ring");
+        String before = io.dgan.operator.resources.RestartHash.of(job.getSpec());
+        var applied = SpecChange.snapshot(job.getSpec());
+        job.getSpec().restartNonce = null;
+        assertThat(io.dgan.operator.resources.RestartHash.of(job.getSpec())).isEqualTo(before);
+        job.getSpec().restartNonce = 1L;
+        assertThat(SpecChange.classify(applied, job.getSpec())).isEqualTo(SpecChange.RESTART);
+        var withNonce = SpecChange.snapshot(job.getSpec());
+        job.getSpec().restartNonce = 2L;
+        assertThat(SpecChange.classify(withNonce, job.getSpec())).isEqualTo(SpecChange.RESTART);
+    }
+
+    @Test
+    void aFailedJobRunsAgainWhenWhatItsWorkersSeeChanges() {
+        DecentralizedGANJob job = TestJobs.job("gan", 4, "Ring");
+        var applied = SpecChange.snapshot(job.getSpec());
+        String failed = DecentralizedGANJobReconciler.PHASE_FAILED;
+        assertThat(Rerun.decide(failed, applied, job.getSpec(), null)).as("unchanged").isEmpty();
+        job.getSpec().runPolicy.activeDeadlineSeconds = 7200L;
+        job.getSpec().failurePolicy.maxRestarts = 10;
+        assertThat(Rerun.decide(failed, applied, job.getSpec(), null)).as("a deadline or budget alone").isEmpty();
+        job.getSpec().optimizer.lrGenerator = 1e-5;
+        Rerun rerun = Rerun.decide(failed, applied, job.getSpec(), null).orElseThrow();
+        assertThat(rerun.from()).isEqualTo(failed);
+        assertThat(rerun.message()).startsWith("the spec changed after the job failed (template, model, dataset, "
+                + "optimizer, training or restartNonce): running it again, with a new restart budget; the workers "
+                + "resume from the newest checkpoint every rank has in spec.training.checkpointDir (from iteration 0 "
+                + "if it was on the pods' emptyDir volumes");
+        job.getSpec().optimizer.lrGenerator = TestJobs.job("gan", 4, "Ring").getSpec().optimizer.lrGenerator;
+        job.getSpec().workers = 8;
+        job.getSpec().training.checkpointVolume = null;
+        assertThat(Rerun.decide(failed, applied, job.getSpec(), null).orElseThrow().message())
+                .contains("(workers 4 -> 8)");
+        job.getSpec().workers = 4;
+        job.getSpec().topology.type = "Complete";
+        assertThat(Rerun.decide(failed, applied, job.getSpec(), null).orElseThrow().message()).contains("(topology)");
+        job.getSpec().topology.type = "Ring";
+        job.getSpec().restartNonce = 1L;
+        job.getSpec().training.checkpointVolume = new io.dgan.operator.crd.CheckpointVolumeSpec();
+        assertThat(Rerun.decide(failed, applied, job.getSpec(), null).orElseThrow().message())
+                .endsWith("in spec.training.checkpointDir (the job's checkpoint claims)");
+        assertThat(Rerun.decide(failed, null, job.getSpec(), null)).as("never applied").isEmpty();
+        assertThat(Rerun.decide(DecentralizedGANJobReconciler.PHASE_RUNNING, applied, job.getSpec(), null))
+                .as("a running job restarts by SpecChange, not by a rerun").isEmpty();
+    }
+
+    @Test
+    void aSucceededJobRunsAgainOnlyForMoreIterations() {
+        DecentralizedGANJob job = TestJobs.job("gan", 4, "Ring");
+        var applied = SpecChange.snapshot(job.getSpec());
+        String succeeded = DecentralizedGANJobReconciler.PHASE_SUCCEEDED;
+        long finished = job.getSpec().training.iterations;
+        job.getSpec().optimizer.lrGenerator = 1e-5;
+        job.getSpec().restartNonce = 3L;
+        assertThat(Rerun.decide(succeeded, applied, job.getSpec(), finished)).as("other changes").isEmpty();
+        job.getSpec().training.iterations = finished - 1;
+        assertThat(Rerun.decide(succeeded, applied, job.getSpec(), finished)).as("fewer").isEmpty();
+        job.getSpec().training.iterations = finished + 500;
+        assertThat(Rerun.decide(succeeded, applied, job.getSpec(), null)).as("finish unknown").isEmpty();
+        Rerun rerun = Rerun.decide(succeeded, applied, job.getSpec(), finished).orElseThrow();
+        assertThat(rerun.from()).isEqualTo(succeeded);
+        assertThat(rerun.message()).startsWith("spec.training.iterations raised to " + (finished + 500)
+                + " after the job finished " + finished + ": training goes on; the workers resume from the newest "
+                + "checkpoint every rank has");
+    }
 }
