@@ -256,6 +256,44 @@ class ClusterSuiteTest {
         Jobs.awaitPhase(ns, "gan", "Succeeded", RUN);
     }
 
+    /**
+     * A job that succeeded goes on when its iterations are raised: new pods on the same checkpoint claims, every rank
+     * resumes from the final checkpoint (the first progress sampled from the new workers is past it), and the job
+     * succeeds again at the new count.
+     */
+    @Test
+    @Order(5)
+    void aSucceededJobGoesOnFromItsFinalCheckpointWhenAskedForMoreIterations() {
+        String ns = Jobs.namespace("longer");
+        startTwoCheckpointingWorkers(ns);
+        Jobs.awaitPhase(ns, "gan", "Succeeded", RUN);
+        long finished = Jobs.get(ns, "gan").getStatus().progress.maxStep;
+        admin.resources(DecentralizedGANJob.class).inNamespace(ns).withName("gan").edit(j -> {
+            j.getSpec().training.iterations = 1_800L;
+            return j;
+        });
+        java.time.Instant rerun = java.time.Instant.now();
+        Waits.until(Duration.ofSeconds(60), "the job running again", () -> !"Succeeded".equals(Jobs.phase(ns, "gan")));
+        Waits.until(Duration.ofSeconds(240), "progress sampled from the new workers", () -> {
+            DecentralizedGANJob j = Jobs.get(ns, "gan");
+            return j.getStatus().progress != null && j.getStatus().progress.minStep != null
+                    && j.getStatus().progress.sampledAt != null
+                    && java.time.Instant.parse(j.getStatus().progress.sampledAt).isAfter(rerun)
+                    && j.getStatus().progress.reportingWorkers != null && j.getStatus().progress.reportingWorkers == 2
+                    && !"Succeeded".equals(j.getStatus().phase);
+        });
+        long resumedAt = Jobs.get(ns, "gan").getStatus().progress.minStep;
+        System.out.println("[real-cluster] succeeded at step " + finished + ", iterations raised to 1800: the new "
+                + "workers' first sampled step " + resumedAt);
+        assertThat(resumedAt).as("resumed from the final checkpoint").isGreaterThanOrEqualTo(finished);
+        Jobs.awaitPhase(ns, "gan", "Succeeded", RUN);
+        DecentralizedGANJob done = Jobs.get(ns, "gan");
+        assertThat(done.getStatus().progress.maxStep).isEqualTo(1_800L);
+        assertThat(admin.v1().events().inNamespace(ns).list().getItems())
+                .extracting(io.fabric8.kubernetes.api.model.Event::getReason).contains("Rerun");
+        admin.resources(DecentralizedGANJob.class).inNamespace(ns).withName("gan").delete();
+    }
+
     @Test
     @Order(5)
     void everyWorkerDeletedAtOnceRestartsFromTheCheckpointsAndFinishes() {
