@@ -294,6 +294,53 @@ class ClusterSuiteTest {
         admin.resources(DecentralizedGANJob.class).inNamespace(ns).withName("gan").delete();
     }
 
+    /**
+     * {@code checkpointVolume.whenDeleted: Retain}, set on a running job: deleted, the job's other dependents go with
+     * it (the garbage collector) and its claims stay; a new job of the same name mounts them and its workers resume
+     * from their checkpoints.
+     */
+    @Test
+    @Order(5)
+    void retainedCheckpointClaimsOutliveTheJobAndANewJobOfItsNameResumesFromThem() {
+        String ns = Jobs.namespace("retain");
+        startTwoCheckpointingWorkers(ns);
+        awaitStep(ns, "gan", 150);
+        admin.resources(DecentralizedGANJob.class).inNamespace(ns).withName("gan").edit(j -> {
+            j.getSpec().training.checkpointVolume.whenDeleted = "Retain";
+            return j;
+        });
+        Waits.until(Duration.ofSeconds(60), "both claims without an owner", () -> admin.persistentVolumeClaims()
+                .inNamespace(ns).list().getItems().stream().filter(c -> c.getMetadata().getOwnerReferences() == null
+                        || c.getMetadata().getOwnerReferences().isEmpty()).count() == 2);
+        long before = Jobs.get(ns, "gan").getStatus().progress.minStep;
+        admin.resources(DecentralizedGANJob.class).inNamespace(ns).withName("gan").delete();
+        Waits.until(Duration.ofSeconds(120), "the job's pods, Service and ConfigMaps collected", () -> {
+            Map<String, Long> left = dependents(ns);
+            return !left.containsKey("Pod") && !left.containsKey("Service") && !left.containsKey("ConfigMap");
+        });
+        assertThat(dependents(ns)).as("the claims stay").containsEntry("PersistentVolumeClaim", 2L);
+
+        DecentralizedGANJob again = Jobs.shortMlp(ns, "gan", 2, 600, 50);
+        again.getSpec().training.checkpointVolume = new io.dgan.operator.crd.CheckpointVolumeSpec();
+        again.getSpec().training.checkpointVolume.storageClassName = E2eCluster.STORAGE_CLASS;
+        again.getSpec().training.checkpointVolume.size = "1Gi";
+        java.time.Instant created = java.time.Instant.now();
+        admin.resource(again).create();
+        Waits.until(Duration.ofSeconds(240), "progress sampled from the new job's workers", () -> {
+            DecentralizedGANJob j = Jobs.get(ns, "gan");
+            return j != null && j.getStatus() != null && j.getStatus().progress != null
+                    && j.getStatus().progress.minStep != null && j.getStatus().progress.sampledAt != null
+                    && java.time.Instant.parse(j.getStatus().progress.sampledAt).isAfter(created)
+                    && j.getStatus().progress.reportingWorkers != null && j.getStatus().progress.reportingWorkers == 2;
+        });
+        long after = Jobs.get(ns, "gan").getStatus().progress.minStep;
+        System.out.println("[real-cluster] job deleted at step >= " + before + " with its claims retained; a new job "
+                + "of the same name resumed at step " + after);
+        assertThat(after).isGreaterThanOrEqualTo(before - 50);
+        Jobs.awaitPhase(ns, "gan", "Succeeded", RUN);
+        admin.resources(DecentralizedGANJob.class).inNamespace(ns).withName("gan").delete();
+    }
+
     @Test
     @Order(5)
     void everyWorkerDeletedAtOnceRestartsFromTheCheckpointsAndFinishes() {

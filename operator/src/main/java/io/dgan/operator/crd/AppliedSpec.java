@@ -11,4 +11,6 @@ public class AppliedSpec {
     public Long topologySeed;
     /** Hash of everything that needs a restart to change (template, model, dataset, optimizer, training). */
     public String restartHash;
+    /** spec.training.checkpointVolume.whenDeleted the claims' ownership follows (absent: Delete, they are owned). */
+    public String checkpointsWhenDeleted;
 }

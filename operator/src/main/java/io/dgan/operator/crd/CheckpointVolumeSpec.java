@@ -8,8 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A PersistentVolumeClaim per rank for checkpoints ({@code <job>-checkpoint-<rank>}, owned by the job): it outlives
- * the rank's pods (a replaced, restarted or resumed rank finds its checkpoints) and is deleted with the job.
+ * A PersistentVolumeClaim per rank for checkpoints ({@code <job>-checkpoint-<rank>}): it outlives the rank's pods (a
+ * replaced, restarted or resumed rank finds its checkpoints); owned by the job and deleted with it, or, with
+ * {@code whenDeleted: Retain}, left for a later job of the same name (as a StatefulSet's claim retention policy).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class CheckpointVolumeSpec {
@@ -32,4 +33,22 @@ public class CheckpointVolumeSpec {
     @Default("[\"ReadWriteOnce\"]")
     @JsonPropertyDescription("Access modes of each claim (ReadWriteOnce, ReadWriteOncePod, ReadWriteMany).")
     public List<String> accessModes = new ArrayList<>(List.of("ReadWriteOnce"));
+
+    public static final String DELETE = "Delete";
+    public static final String RETAIN = "Retain";
+
+    @Default("Delete")
+    @JsonPropertyDescription("What becomes of the claims when the job is deleted (also by "
+            + "runPolicy.ttlSecondsAfterFinished): Delete (owned by the job, the garbage collector deletes them) or "
+            + "Retain (not owned: they stay, and a new job of the same name in the namespace mounts them and resumes "
+            + "from their checkpoints; delete them with kubectl delete pvc -l dgan.io/job=<job>). A change applies to "
+            + "the existing claims, also on a finished job, and restarts no worker.")
+    @io.fabric8.generator.annotation.ValidationRule(value = "self in ['Delete', 'Retain']",
+            message = "spec.training.checkpointVolume.whenDeleted must be Delete or Retain")
+    public String whenDeleted;
+
+    /** Whether the claims stay when the job is deleted (unset: Delete). */
+    public boolean retained() {
+        return RETAIN.equals(whenDeleted);
+    }
 }

@@ -241,11 +241,13 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 rerun = Rerun.decide(status.phase, status.applied, spec,
                         status.progress == null ? null : status.progress.maxStep).orElse(null);
                 if (rerun == null) {
+                    boolean changed = applyClaimRetention(); // "keep the checkpoints" before deleting a failed job
                     // A change that made the spec invalid, then undone: the job is as it finished.
                     if (JobConditions.isTrue(status, JobConditions.VALIDATION_FAILED) && validator.validate(job).isEmpty()) {
                         condition(JobConditions.VALIDATION_FAILED, false, "SpecValid", "");
-                        writeStatus();
+                        changed = true;
                     }
+                    if (changed) writeStatus();
                     return finished();
                 }
             }
@@ -341,8 +343,38 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             }
         }
 
+        /**
+         * {@code checkpointVolume.whenDeleted} changed: the job takes or gives up ownership of its existing claims
+         * (not a worker's concern: no restart). Returns whether it changed.
+         */
+        boolean applyClaimRetention() {
+            String wanted = SpecChange.whenDeleted(spec);
+            if (status.applied == null || wanted == null) return false;
+            String applied = status.applied.checkpointsWhenDeleted == null ? io.dgan.operator.crd.CheckpointVolumeSpec.DELETE
+                    : status.applied.checkpointsWhenDeleted;
+            if (wanted.equals(applied)) return false;
+            boolean owned = !spec.training.checkpointVolume.retained();
+            int ranks = Math.max(spec.workers, status.applied.workers == null ? 0 : status.applied.workers);
+            List<Integer> changed = new ArrayList<>();
+            for (int rank = 0; rank < ranks; rank++) {
+                if (actions.own(job, io.dgan.operator.resources.Names.checkpointClaim(job.getMetadata().getName(), rank),
+                        owned)) {
+                    changed.add(rank);
+                }
+            }
+            status.applied.checkpointsWhenDeleted = wanted;
+            String what = owned ? "the checkpoint claims are the job's again: deleted with it"
+                    : "the checkpoint claims are kept when the job is deleted; delete them with kubectl delete pvc -l "
+                    + io.dgan.operator.resources.Labels.JOB + "=" + job.getMetadata().getName();
+            events.normal(job, "CheckpointRetention", "spec.training.checkpointVolume.whenDeleted " + applied + " -> "
+                    + wanted + ": " + what + " (ranks " + changed + " updated)");
+            LOG.info("job={} checkpoint claims whenDeleted {} -> {} ranks={}", key(), applied, wanted, changed);
+            return true;
+        }
+
         void applySpec() {
             if (status.topology == null) status.topology = new TopologyStatus();
+            if (status.applied != null) applyClaimRetention();
             if (status.applied == null) {
                 status.applied = SpecChange.snapshot(spec);
                 status.topology.epoch = 1L;
@@ -693,7 +725,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 if (pods.containsKey(rank)) continue;
                 Pod desired = WorkerPod.desired(job, rank);
                 if (admission != null) KueueAdmission.place(desired, placement());
-                if (spec.training.checkpointVolume != null) actions.ensure(WorkerPod.checkpointClaim(job, rank));
+                if (spec.training.checkpointVolume != null) actions.ensure(WorkerPod.checkpointClaim(job, rank), job);
                 // mTLS between workers: the pod mounts its rank's certificate, issued by the job's own CA.
                 if (certManager) {
                     if (certManagerServed == null) certManagerServed = certManagerActions.ensureAuthority(job);

@@ -2,6 +2,9 @@ package io.dgan.operator.reconcile;
 
 import io.dgan.operator.crd.DecentralizedGANJob;
 import io.dgan.operator.resources.GossipTlsSecret;
+import io.dgan.operator.resources.Labels;
+import io.dgan.operator.resources.Owners;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -45,12 +48,43 @@ public final class PodActions {
     }
 
     /** Creates the claim unless it exists (a rank's checkpoint claim outlives its pods). */
-    public void ensure(PersistentVolumeClaim claim) {
+    public void ensure(PersistentVolumeClaim claim, DecentralizedGANJob job) {
         try {
             client.persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace()).resource(claim).create();
         } catch (KubernetesClientException ex) {
             if (ex.getCode() != 409) throw ex;
+            // One left by an earlier job of this name (whenDeleted: Retain), or from before a change of the policy.
+            own(job, claim.getMetadata().getName(), claim.getMetadata().getOwnerReferences() != null
+                    && !claim.getMetadata().getOwnerReferences().isEmpty());
         }
+    }
+
+    /**
+     * Makes the job the claim's controller ({@code owned}: the garbage collector deletes it with the job) or not
+     * (it outlives the job). Only a claim labelled as this job's by the operator: a claim a user made under that
+     * name, which the pods mount as well, is never made the job's to delete. Returns whether the claim changed.
+     */
+    public boolean own(DecentralizedGANJob job, String claimName, boolean owned) {
+        var resource = client.persistentVolumeClaims().inNamespace(job.getMetadata().getNamespace()).withName(claimName);
+        PersistentVolumeClaim claim = resource.get();
+        if (claim == null || claim.getMetadata().getDeletionTimestamp() != null) return false;
+        java.util.Map<String, String> labels = claim.getMetadata().getLabels();
+        if (labels == null || !job.getMetadata().getName().equals(labels.get(Labels.JOB))
+                || !Labels.OPERATOR.equals(labels.get(Labels.MANAGED_BY))) {
+            return false;
+        }
+        java.util.List<OwnerReference> before = claim.getMetadata().getOwnerReferences() == null ? java.util.List.of()
+                : claim.getMetadata().getOwnerReferences();
+        // Any job of this name (an earlier one's reference too: only one controller reference is allowed).
+        java.util.List<OwnerReference> after = new java.util.ArrayList<>(before.stream().filter(r ->
+                !(job.getKind().equals(r.getKind()) && job.getMetadata().getName().equals(r.getName()))).toList());
+        if (owned) after.add(Owners.controllerReference(job));
+        if (after.equals(before)) return false;
+        resource.edit(c -> {
+            c.getMetadata().setOwnerReferences(after);
+            return c;
+        });
+        return true;
     }
 
     /** The job's gossip CA (a Secret owned by the job): read, or made and stored on first use. */

@@ -37,6 +37,15 @@ public enum SpecChange {
         a.gossipRounds = spec.topology.gossipRounds;
         a.topologySeed = spec.topology.seed;
         a.restartHash = RestartHash.of(spec);
+        a.checkpointsWhenDeleted = whenDeleted(spec);
         return a;
+    }
+
+    /** spec.training.checkpointVolume.whenDeleted, Delete when unset; null without a checkpoint volume. */
+    public static String whenDeleted(DecentralizedGANJobSpec spec) {
+        var volume = spec.training == null ? null : spec.training.checkpointVolume;
+        if (volume == null) return null;
+        return volume.retained() ? io.dgan.operator.crd.CheckpointVolumeSpec.RETAIN
+                : io.dgan.operator.crd.CheckpointVolumeSpec.DELETE;
     }
 }

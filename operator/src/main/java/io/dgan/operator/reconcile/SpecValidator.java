@@ -125,6 +125,11 @@ public final class SpecValidator {
                         }
                     }
                 }
+                if (volume.whenDeleted != null && !List.of(io.dgan.operator.crd.CheckpointVolumeSpec.DELETE,
+                        io.dgan.operator.crd.CheckpointVolumeSpec.RETAIN).contains(volume.whenDeleted)) {
+                    errors.add("spec.training.checkpointVolume.whenDeleted: must be Delete or Retain, got "
+                            + volume.whenDeleted);
+                }
             }
         }
         validateTopology(errors, spec);

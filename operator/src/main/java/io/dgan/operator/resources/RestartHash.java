@@ -21,13 +21,26 @@ public final class RestartHash {
     private RestartHash() {
     }
 
+    /**
+     * The training section less {@code checkpointVolume.whenDeleted}: what becomes of the claims after the job is not
+     * something the workers see, and the API server fills in its default on jobs stored before the field existed.
+     */
+    private static Object withoutClaimRetention(io.dgan.operator.crd.TrainingSpec training) {
+        if (training == null || training.checkpointVolume == null || training.checkpointVolume.whenDeleted == null) {
+            return training;
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode tree = JSON.valueToTree(training);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("checkpointVolume")).remove("whenDeleted");
+        return tree;
+    }
+
     public static String of(DecentralizedGANJobSpec spec) {
         Map<String, Object> fields = new LinkedHashMap<>();
         fields.put("template", spec.template);
         fields.put("model", spec.model);
         fields.put("dataset", spec.dataset);
         fields.put("optimizer", spec.optimizer);
-        fields.put("training", spec.training);
+        fields.put("training", withoutClaimRetention(spec.training));
         // Only when set: a job applied before the field existed keeps its hash, so its workers are not restarted.
         if (spec.restartNonce != null) fields.put("restartNonce", spec.restartNonce);
         try {

@@ -204,11 +204,13 @@ public final class WorkerPod {
         return c.getVolumeMounts() != null && c.getVolumeMounts().stream().anyMatch(m -> path.equals(m.getMountPath()));
     }
 
-    /** The rank's checkpoint claim ({@code spec.training.checkpointVolume}), owned by the job. */
+    /** The rank's checkpoint claim ({@code spec.training.checkpointVolume}), owned by the job unless it is retained. */
     public static io.fabric8.kubernetes.api.model.PersistentVolumeClaim checkpointClaim(DecentralizedGANJob job, int rank) {
         var v = job.getSpec().training.checkpointVolume;
+        var metadata = Owners.ownedMetadata(job, Names.checkpointClaim(job.getMetadata().getName(), rank));
+        if (v.retained()) metadata.setOwnerReferences(null); // not the garbage collector's: it outlives the job
         return new io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder()
-                .withMetadata(Owners.ownedMetadata(job, Names.checkpointClaim(job.getMetadata().getName(), rank)))
+                .withMetadata(metadata)
                 .editMetadata().addToLabels(Labels.RANK, Integer.toString(rank)).endMetadata()
                 .withNewSpec()
                     .withAccessModes(v.accessModes == null || v.accessModes.isEmpty() ? List.of("ReadWriteOnce") : v.accessModes)

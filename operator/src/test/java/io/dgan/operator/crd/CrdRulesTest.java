@@ -103,6 +103,13 @@ class CrdRulesTest {
                 .singleElement().satisfies(v -> assertThat(v).startsWith(".spec.training.checkpointVolume.size: should match"));
         assertThat(check(spec -> ((ObjectNode) spec.get("training")).putObject("checkpointVolume")))
                 .containsExactly(".spec.training.checkpointVolume.size: Required value");
+        for (String kept : List.of("Delete", "Retain")) {
+            assertThat(check(spec -> ((ObjectNode) spec.get("training")).putObject("checkpointVolume").put("size", "5Gi")
+                    .put("whenDeleted", kept))).as(kept).isEmpty();
+        }
+        assertThat(check(spec -> ((ObjectNode) spec.get("training")).putObject("checkpointVolume").put("size", "5Gi")
+                .put("whenDeleted", "Keep"))).singleElement().satisfies(v -> assertThat(v)
+                .contains("spec.training.checkpointVolume.whenDeleted must be Delete or Retain"));
     }
 
     @Test

@@ -188,4 +188,28 @@ class SpecRulesTest {
                 + " after the job finished " + finished + ": training goes on; the workers resume from the newest "
                 + "checkpoint every rank has");
     }
+
+    /**
+     * Pods carry the hash of the spec they run; an operator whose hash of the same spec differs restarts every worker
+     * of every job when it is upgraded. A new field the workers do not see stays out of the hash, and a new field
+     * they do see enters it only when set: these values were computed before either kind was added.
+     */
+    @Test
+    void theRestartHashOfAnUnchangedSpecStaysAcrossOperatorVersions() {
+        DecentralizedGANJob job = TestJobs.job("gan", 4, "Ring");
+        assertThat(io.dgan.operator.resources.RestartHash.of(job.getSpec())).isEqualTo("b225ea2ef301f92b");
+        job.getSpec().training.checkpointVolume = new io.dgan.operator.crd.CheckpointVolumeSpec();
+        job.getSpec().training.checkpointVolume.size = "1Gi";
+        job.getSpec().training.checkpointVolume.storageClassName = "standard-rwo";
+        assertThat(io.dgan.operator.resources.RestartHash.of(job.getSpec())).isEqualTo("07ecafbd9176b43f");
+        // The API server fills in whenDeleted's default on jobs stored before it existed; no worker sees it.
+        for (String whenDeleted : List.of("Delete", "Retain")) {
+            job.getSpec().training.checkpointVolume.whenDeleted = whenDeleted;
+            assertThat(io.dgan.operator.resources.RestartHash.of(job.getSpec())).as(whenDeleted).isEqualTo("07ecafbd9176b43f");
+            assertThat(SpecChange.snapshot(job.getSpec()).checkpointsWhenDeleted).isEqualTo(whenDeleted);
+        }
+        job.getSpec().training.checkpointVolume.whenDeleted = "Keep";
+        assertThat(validator.validate(job)).containsExactly(
+                "spec.training.checkpointVolume.whenDeleted: must be Delete or Retain, got Keep");
+    }
 }

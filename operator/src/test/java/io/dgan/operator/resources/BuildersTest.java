@@ -389,6 +389,22 @@ class BuildersTest {
     }
 
     @Test
+    void aRetainedCheckpointClaimHasNoOwnerAndTheJobsLabels() {
+        var volume = new io.dgan.operator.crd.CheckpointVolumeSpec();
+        volume.size = "2Gi";
+        volume.whenDeleted = "Retain";
+        job.getSpec().training.checkpointVolume = volume;
+        var claim = WorkerPod.checkpointClaim(job, 1);
+        assertThat(claim.getMetadata().getName()).isEqualTo("gan-checkpoint-1");
+        assertThat(claim.getMetadata().getOwnerReferences()).isNullOrEmpty();
+        assertThat(claim.getMetadata().getLabels()).containsEntry("dgan.io/job", "gan").containsEntry("dgan.io/rank", "1")
+                .containsEntry("app.kubernetes.io/managed-by", "dgan-operator");
+        volume.whenDeleted = "Delete";
+        assertThat(WorkerPod.checkpointClaim(job, 1).getMetadata().getOwnerReferences()).singleElement()
+                .satisfies(o -> assertThat(o.getController()).isTrue());
+    }
+
+    @Test
     void aCheckpointVolumeIsOneClaimPerRankMountedAtTheCheckpointDir() {
         var volume = new io.dgan.operator.crd.CheckpointVolumeSpec();
         volume.size = "2Gi";
