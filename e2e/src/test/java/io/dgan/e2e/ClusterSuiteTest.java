@@ -243,14 +243,7 @@ class ClusterSuiteTest {
         java.time.Instant resumed = java.time.Instant.now();
         // The first progress sampled from the new workers is at or past the newest checkpoint before the suspend
         // (an older sample, from before the suspend, does not count).
-        Waits.until(Duration.ofSeconds(180), "progress sampled from the resumed workers", () -> {
-            DecentralizedGANJob j = Jobs.get(ns, "gan");
-            return j.getStatus().progress != null && j.getStatus().progress.minStep != null
-                    && j.getStatus().progress.sampledAt != null
-                    && java.time.Instant.parse(j.getStatus().progress.sampledAt).isAfter(resumed)
-                    && j.getStatus().progress.reportingWorkers != null && j.getStatus().progress.reportingWorkers == 2;
-        });
-        long after = Jobs.get(ns, "gan").getStatus().progress.minStep;
+        long after = firstStepSampledAfter(ns, resumed);
         System.out.println("[real-cluster] suspended at step >= " + before + ", resumed at step " + after);
         assertThat(after).isGreaterThanOrEqualTo(before - 50);
         Jobs.awaitPhase(ns, "gan", "Succeeded", RUN);
@@ -274,15 +267,7 @@ class ClusterSuiteTest {
         });
         java.time.Instant rerun = java.time.Instant.now();
         Waits.until(Duration.ofSeconds(60), "the job running again", () -> !"Succeeded".equals(Jobs.phase(ns, "gan")));
-        Waits.until(Duration.ofSeconds(240), "progress sampled from the new workers", () -> {
-            DecentralizedGANJob j = Jobs.get(ns, "gan");
-            return j.getStatus().progress != null && j.getStatus().progress.minStep != null
-                    && j.getStatus().progress.sampledAt != null
-                    && java.time.Instant.parse(j.getStatus().progress.sampledAt).isAfter(rerun)
-                    && j.getStatus().progress.reportingWorkers != null && j.getStatus().progress.reportingWorkers == 2
-                    && !"Succeeded".equals(j.getStatus().phase);
-        });
-        long resumedAt = Jobs.get(ns, "gan").getStatus().progress.minStep;
+        long resumedAt = firstStepSampledAfter(ns, rerun);
         System.out.println("[real-cluster] succeeded at step " + finished + ", iterations raised to 1800: the new "
                 + "workers' first sampled step " + resumedAt);
         assertThat(resumedAt).as("resumed from the final checkpoint").isGreaterThanOrEqualTo(finished);
@@ -326,14 +311,7 @@ class ClusterSuiteTest {
         again.getSpec().training.checkpointVolume.size = "1Gi";
         java.time.Instant created = java.time.Instant.now();
         admin.resource(again).create();
-        Waits.until(Duration.ofSeconds(240), "progress sampled from the new job's workers", () -> {
-            DecentralizedGANJob j = Jobs.get(ns, "gan");
-            return j != null && j.getStatus() != null && j.getStatus().progress != null
-                    && j.getStatus().progress.minStep != null && j.getStatus().progress.sampledAt != null
-                    && java.time.Instant.parse(j.getStatus().progress.sampledAt).isAfter(created)
-                    && j.getStatus().progress.reportingWorkers != null && j.getStatus().progress.reportingWorkers == 2;
-        });
-        long after = Jobs.get(ns, "gan").getStatus().progress.minStep;
+        long after = firstStepSampledAfter(ns, created);
         System.out.println("[real-cluster] job deleted at step >= " + before + " with its claims retained; a new job "
                 + "of the same name resumed at step " + after);
         assertThat(after).isGreaterThanOrEqualTo(before - 50);
@@ -599,6 +577,22 @@ class ClusterSuiteTest {
         job.getSpec().training.checkpointVolume = volume;
         admin.resource(job).create();
         Jobs.awaitPods(ns, "gan", "2 workers Running", pods -> pods.stream().filter(Jobs::running).count() == 2);
+    }
+
+    /**
+     * The lowest step of the two workers of job {@code gan} in the first progress the operator sampled from both after
+     * {@code since} (an older sample, from workers before it, does not count), while the job still runs.
+     */
+    static long firstStepSampledAfter(String ns, java.time.Instant since) {
+        Waits.until(Duration.ofSeconds(240), "progress sampled from both workers after " + since, () -> {
+            DecentralizedGANJob j = Jobs.get(ns, "gan");
+            return j != null && j.getStatus() != null && j.getStatus().progress != null
+                    && j.getStatus().progress.minStep != null && j.getStatus().progress.sampledAt != null
+                    && java.time.Instant.parse(j.getStatus().progress.sampledAt).isAfter(since)
+                    && j.getStatus().progress.reportingWorkers != null && j.getStatus().progress.reportingWorkers == 2
+                    && !"Succeeded".equals(j.getStatus().phase);
+        });
+        return Jobs.get(ns, "gan").getStatus().progress.minStep;
     }
 
     static void awaitStep(String ns, String name, long step) {

@@ -114,6 +114,39 @@ public final class MockCluster implements AutoCloseable {
         return client.pods().inNamespace(ns).withLabel(Labels.JOB, job).list().getItems();
     }
 
+    /** The job's worker pods not being deleted: name -> uid (a recreated pod keeps its name, not its uid). */
+    public java.util.Map<String, String> podUids(String ns, String job) {
+        return workers(ns, job).stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                .collect(java.util.stream.Collectors.toMap(p -> p.getMetadata().getName(), p -> p.getMetadata().getUid()));
+    }
+
+    /** Creates the job, marks its pods ready and waits for Running; returns pod name -> uid. */
+    public java.util.Map<String, String> running(DecentralizedGANJob job, Duration wait) {
+        String ns = job.getMetadata().getNamespace(), name = job.getMetadata().getName();
+        create(job);
+        Eventually.await(name + " pods", wait, () -> workers(ns, name).size() == job.getSpec().workers);
+        markAllReady(ns, name);
+        Eventually.await(name + " Running", wait, () -> "Running".equals(phase(ns, name)));
+        return podUids(ns, name);
+    }
+
+    /** The Events recorded about the object of that name. */
+    public List<io.fabric8.kubernetes.api.model.Event> events(String ns, String name) {
+        return client.v1().events().inNamespace(ns).list().getItems().stream()
+                .filter(e -> name.equals(e.getInvolvedObject().getName())).toList();
+    }
+
+    /** The operator's metrics in Prometheus' text format. */
+    public String scrape() {
+        try {
+            var out = new java.io.ByteArrayOutputStream();
+            io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create().write(out, registry.scrape());
+            return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** What a kubelet reports once the worker container is up and its readiness probe passes. */
     public void markReady(Pod pod) {
         int rank = Integer.parseInt(pod.getMetadata().getLabels().get(Labels.RANK));

@@ -13,6 +13,10 @@ public class WorkerState {
     public Integer restarts = 0;
     public Long lastStep;
     public String lastHeartbeat;
+    /** The exit code of the rank's last pod that ended (Failed or Succeeded), as its worker container reported it. */
+    @com.fasterxml.jackson.annotation.JsonPropertyDescription("Exit code of the rank's last pod that ended (Failed or "
+            + "Succeeded): 0 done, 1 failed, 2 a configuration the worker cannot run, 3 its training diverged, 128 + n "
+            + "killed by signal n.")
     public Integer lastExitCode;
     /** UID of the last failed pod of this rank already acted on (a failure is counted once). */
     public String handledFailureUid;

@@ -905,6 +905,12 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 w.phase = pod == null || deleting(pod) ? "Missing" : ready(pod) ? "Ready" : phaseOf(pod);
                 w.podUid = pod == null || deleting(pod) || "Failed".equals(phaseOf(pod)) ? null : pod.getMetadata().getUid();
                 w.waitingReason = pod != null && !deleting(pod) && "Pending".equals(phaseOf(pod)) ? waitingReason(pod) : null;
+                // Every rank whose worker ended, not only the one a failure was acted on: after a divergence its
+                // neighbours' exits (3, or 1 from an older worker) show beside it.
+                if (pod != null && ("Failed".equals(phaseOf(pod)) || "Succeeded".equals(phaseOf(pod)))
+                        && WorkerPods.exitCode(pod) != null) {
+                    w.lastExitCode = WorkerPods.exitCode(pod);
+                }
                 out.add(w);
             }
             return out;

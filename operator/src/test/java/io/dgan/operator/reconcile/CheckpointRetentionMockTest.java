@@ -15,7 +15,6 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -53,7 +52,7 @@ class CheckpointRetentionMockTest {
         cluster.edit(NS, "keep", j -> j.getSpec().training.checkpointVolume.whenDeleted = CheckpointVolumeSpec.RETAIN);
         Eventually.await("both claims let go", WAIT, () -> owners("keep-checkpoint-0").isEmpty()
                 && owners("keep-checkpoint-1").isEmpty());
-        Eventually.await("an event", WAIT, () -> events("keep").stream().anyMatch(m -> m.startsWith(
+        Eventually.await("an event", WAIT, () -> cluster.events(NS, "keep").stream().anyMatch(e -> e.getMessage().startsWith(
                 "spec.training.checkpointVolume.whenDeleted Delete -> Retain: the checkpoint claims are kept when the "
                         + "job is deleted; delete them with kubectl delete pvc -l dgan.io/job=keep (ranks [0, 1] updated)")));
         assertThat(cluster.get(NS, "keep").getStatus().applied.checkpointsWhenDeleted).isEqualTo("Retain");
@@ -62,7 +61,7 @@ class CheckpointRetentionMockTest {
         Eventually.await("both claims owned again", WAIT, () -> owners("keep-checkpoint-0").size() == 1
                 && owners("keep-checkpoint-1").size() == 1);
         assertThat(owners("keep-checkpoint-1").get(0).getController()).isTrue();
-        assertThat(uids("keep")).as("no worker restarted").isEqualTo(pods);
+        assertThat(cluster.podUids(NS, "keep")).as("no worker restarted").isEqualTo(pods);
         assertThat(cluster.phase(NS, "keep")).isEqualTo("Running");
     }
 
@@ -115,11 +114,7 @@ class CheckpointRetentionMockTest {
         job.getSpec().training.checkpointVolume = new CheckpointVolumeSpec();
         job.getSpec().training.checkpointVolume.size = "1Gi";
         job.getSpec().training.checkpointVolume.whenDeleted = whenDeleted;
-        cluster.create(job);
-        Eventually.await(name + " pods", WAIT, () -> cluster.workers(NS, name).size() == workers);
-        cluster.markAllReady(NS, name);
-        Eventually.await(name + " Running", WAIT, () -> "Running".equals(cluster.phase(NS, name)));
-        return uids(name);
+        return cluster.running(job, WAIT);
     }
 
     static PersistentVolumeClaim claim(String name, Map<String, String> labels) {
@@ -133,15 +128,5 @@ class CheckpointRetentionMockTest {
         PersistentVolumeClaim c = client.persistentVolumeClaims().inNamespace(NS).withName(claim).get();
         assertThat(c).as(claim).isNotNull();
         return c.getMetadata().getOwnerReferences() == null ? List.of() : c.getMetadata().getOwnerReferences();
-    }
-
-    Map<String, String> uids(String name) {
-        return cluster.workers(NS, name).stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                .collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p.getMetadata().getUid()));
-    }
-
-    List<String> events(String name) {
-        return client.v1().events().inNamespace(NS).list().getItems().stream()
-                .filter(e -> name.equals(e.getInvolvedObject().getName())).map(e -> e.getMessage()).toList();
     }
 }

@@ -12,9 +12,7 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -66,15 +64,15 @@ class DivergenceMockTest {
         assertThat(job.getStatus().message).isEqualTo(failed.getMessage());
         assertThat(job.getStatus().restarts).isZero();
         assertThat(job.getStatus().workers.get(2).lastExitCode).isEqualTo(3);
-        Eventually.await("a Warning Event with the reason and the worker's line", WAIT, () -> events("diverged").stream()
+        Eventually.await("a Warning Event with the reason and the worker's line", WAIT, () -> cluster.events(NS, "diverged").stream()
                 .anyMatch(e -> "Warning".equals(e.getType()) && e.getMessage().startsWith(
                         "Failed=True (Diverged): rank 2 failed (exit 3: " + DIVERGED_LINE + ")")));
-        assertThat(scrape()).contains("dgan_operator_jobs_failed_total{reason=\"Diverged\"} 1.0");
+        assertThat(cluster.scrape()).contains("dgan_operator_jobs_failed_total{reason=\"Diverged\"} 1.0");
         // cleanPodPolicy Running removes the running ranks; the diverged one stays for its logs. Nothing is created.
-        Eventually.await("only the diverged pod left", WAIT, () -> uids("diverged").keySet()
+        Eventually.await("only the diverged pod left", WAIT, () -> cluster.podUids(NS, "diverged").keySet()
                 .equals(java.util.Set.of("diverged-worker-2")));
         Thread.sleep(1_000); // a few more passes (every 300 ms here): still nothing recreated
-        assertThat(uids("diverged")).containsExactlyEntriesOf(Map.of("diverged-worker-2", before.get("diverged-worker-2")));
+        assertThat(cluster.podUids(NS, "diverged")).containsExactlyEntriesOf(Map.of("diverged-worker-2", before.get("diverged-worker-2")));
         assertNeitherReplacedNorRestarted("diverged");
     }
 
@@ -94,9 +92,11 @@ class DivergenceMockTest {
                 .isEqualTo("Diverged");
         assertThat(job.getStatus().message).startsWith("rank 2 failed (exit 3: " + DIVERGED_LINE + ")");
         assertThat(job.getStatus().restarts).isZero();
-        Eventually.await("the running rank 0 removed", WAIT, () -> !uids("onepass").containsKey("onepass-worker-0"));
+        assertThat(job.getStatus().workers).as("every rank that ended, not only the one acted on")
+                .extracting(w -> w.rank + ":" + w.lastExitCode).containsExactly("0:null", "1:1", "2:3", "3:1");
+        Eventually.await("the running rank 0 removed", WAIT, () -> !cluster.podUids(NS, "onepass").containsKey("onepass-worker-0"));
         before.remove("onepass-worker-0");
-        assertThat(uids("onepass")).as("the failed pods stay as they were").isEqualTo(before);
+        assertThat(cluster.podUids(NS, "onepass")).as("the failed pods stay as they were").isEqualTo(before);
         assertNeitherReplacedNorRestarted("onepass");
     }
 
@@ -108,7 +108,7 @@ class DivergenceMockTest {
                 cluster.clock.instant());
         Eventually.await("Degraded: rank 1's exit seen", WAIT, () -> "Degraded".equals(cluster.phase(NS, "neighbourfirst")));
         assertThat(cluster.get(NS, "neighbourfirst").getStatus().restarts).isZero();
-        assertThat(uids("neighbourfirst")).isEqualTo(before);
+        assertThat(cluster.podUids(NS, "neighbourfirst")).isEqualTo(before);
         cluster.terminate(cluster.pod(NS, "neighbourfirst-worker-2"), "Failed", 3, DIVERGED_LINE,
                 cluster.clock.instant().plusSeconds(1));
         Eventually.await("Failed", WAIT, () -> "Failed".equals(cluster.phase(NS, "neighbourfirst")));
@@ -126,14 +126,14 @@ class DivergenceMockTest {
         cluster.terminate(cluster.pod(NS, "settled-worker-1"), "Failed", 1, line, cluster.clock.instant());
         Eventually.await("Degraded: rank 1's exit seen", WAIT, () -> "Degraded".equals(cluster.phase(NS, "settled")));
         assertThat(cluster.get(NS, "settled").getStatus().restarts).isZero();
-        assertThat(uids("settled")).isEqualTo(before);
+        assertThat(cluster.podUids(NS, "settled")).isEqualTo(before);
         cluster.clock.advance(WorkerLoss.SETTLE);
         Eventually.await("all three recreated", WAIT, () -> {
-            Map<String, String> now = uids("settled");
+            Map<String, String> now = cluster.podUids(NS, "settled");
             return now.size() == 3 && now.values().stream().noneMatch(before::containsValue);
         });
         Eventually.await("restart counted", WAIT, () -> cluster.get(NS, "settled").getStatus().restarts == 1);
-        assertThat(events("settled")).extracting(Event::getMessage)
+        assertThat(cluster.events(NS, "settled")).extracting(Event::getMessage)
                 .contains("rank 1 failed (exit 1: " + line + "); restarting all workers");
     }
 
@@ -143,31 +143,11 @@ class DivergenceMockTest {
     Map<String, String> running(String name, int workers, String onWorkerFailure) {
         DecentralizedGANJob job = TestJobs.job(name, workers, "Ring");
         job.getSpec().failurePolicy.onWorkerFailure = onWorkerFailure;
-        cluster.create(job);
-        Eventually.await(name + " pods", WAIT, () -> cluster.workers(NS, name).size() == workers);
-        cluster.markAllReady(NS, name);
-        Eventually.await(name + " Running", WAIT, () -> "Running".equals(cluster.phase(NS, name)));
-        return uids(name);
-    }
-
-    Map<String, String> uids(String name) {
-        return cluster.workers(NS, name).stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                .collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p.getMetadata().getUid()));
-    }
-
-    List<Event> events(String name) {
-        return client.v1().events().inNamespace(NS).list().getItems().stream()
-                .filter(e -> name.equals(e.getInvolvedObject().getName())).toList();
-    }
-
-    String scrape() throws java.io.IOException {
-        var out = new java.io.ByteArrayOutputStream();
-        io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create().write(out, cluster.registry.scrape());
-        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        return cluster.running(job, WAIT);
     }
 
     void assertNeitherReplacedNorRestarted(String name) {
-        assertThat(events(name)).extracting(Event::getReason).doesNotContain("WorkerFailed", "JobRestarted")
+        assertThat(cluster.events(NS, name)).extracting(Event::getReason).doesNotContain("WorkerFailed", "JobRestarted")
                 .contains("Failed", "PhaseFailed");
     }
 }

@@ -14,11 +14,9 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -51,7 +49,7 @@ class RerunMockTest {
         cluster.terminate(cluster.pod(NS, "lower-worker-1"), "Failed", 3, "rank 1 diverged at iteration 7: the "
                 + "generator loss is NaN; no checkpoint was written before it", null);
         Eventually.await("Failed", WAIT, () -> "Failed".equals(cluster.phase(NS, "lower")));
-        Eventually.await("the running ranks removed", WAIT, () -> uids("lower").keySet().equals(Set.of("lower-worker-1")));
+        Eventually.await("the running ranks removed", WAIT, () -> cluster.podUids(NS, "lower").keySet().equals(Set.of("lower-worker-1")));
         String failedHash = RestartHash.of(cluster.get(NS, "lower").getSpec());
 
         cluster.edit(NS, "lower", j -> {
@@ -59,7 +57,7 @@ class RerunMockTest {
             j.getSpec().optimizer.lrDiscriminator = 1e-5;
         });
         Eventually.await("three new pods", WAIT, () -> {
-            Map<String, String> now = uids("lower");
+            Map<String, String> now = cluster.podUids(NS, "lower");
             return now.size() == 3 && now.values().stream().noneMatch(first::containsValue);
         });
         DecentralizedGANJob job = cluster.get(NS, "lower");
@@ -77,9 +75,9 @@ class RerunMockTest {
             assertThat(pod.getMetadata().getAnnotations().get(RestartHash.ANNOTATION))
                     .isEqualTo(RestartHash.of(job.getSpec())).isNotEqualTo(failedHash);
         }
-        Eventually.await("a Rerun event", WAIT, () -> events("lower").stream().anyMatch(e -> "Rerun".equals(e.getReason())
+        Eventually.await("a Rerun event", WAIT, () -> cluster.events(NS, "lower").stream().anyMatch(e -> "Rerun".equals(e.getReason())
                 && e.getMessage().startsWith("the spec changed after the job failed")));
-        assertThat(scrape()).contains("dgan_operator_jobs_rerun_total{phase=\"Failed\"} 1.0");
+        assertThat(cluster.scrape()).contains("dgan_operator_jobs_rerun_total{phase=\"Failed\"} 1.0");
 
         cluster.markAllReady(NS, "lower");
         Eventually.await("Running", WAIT, () -> "Running".equals(cluster.phase(NS, "lower")));
@@ -98,18 +96,18 @@ class RerunMockTest {
         Eventually.await("Failed", WAIT, () -> "Failed".equals(cluster.phase(NS, "budget")));
         assertThat(condition(cluster.get(NS, "budget"), JobConditions.FAILED).getReason())
                 .isEqualTo("RestartBudgetExhausted");
-        Eventually.await("the running rank removed", WAIT, () -> uids("budget").keySet().equals(Set.of("budget-worker-0")));
-        Map<String, String> failed = uids("budget");
+        Eventually.await("the running rank removed", WAIT, () -> cluster.podUids(NS, "budget").keySet().equals(Set.of("budget-worker-0")));
+        Map<String, String> failed = cluster.podUids(NS, "budget");
 
         // A larger budget alone would fail the same way at the next loss: recorded, nothing runs.
         cluster.edit(NS, "budget", j -> j.getSpec().failurePolicy.maxRestarts = 5);
         Thread.sleep(1_500); // several passes (every 300 ms here)
         assertThat(cluster.phase(NS, "budget")).isEqualTo("Failed");
-        assertThat(uids("budget")).isEqualTo(failed);
+        assertThat(cluster.podUids(NS, "budget")).isEqualTo(failed);
 
         cluster.edit(NS, "budget", j -> j.getSpec().restartNonce = 1L);
         Eventually.await("two new pods", WAIT, () -> {
-            Map<String, String> now = uids("budget");
+            Map<String, String> now = cluster.podUids(NS, "budget");
             return now.size() == 2 && now.values().stream().noneMatch(failed::containsValue);
         });
         assertThat(cluster.get(NS, "budget").getStatus().restarts).isZero();
@@ -122,16 +120,16 @@ class RerunMockTest {
         running("longer", 2, FailurePolicy.REPLACE, j -> j.getSpec().training.iterations = 1000L);
         for (Pod pod : cluster.workers(NS, "longer")) cluster.terminate(pod, "Succeeded", 0);
         Eventually.await("Succeeded", WAIT, () -> "Succeeded".equals(cluster.phase(NS, "longer")));
-        Map<String, String> done = uids("longer");
+        Map<String, String> done = cluster.podUids(NS, "longer");
 
         cluster.edit(NS, "longer", j -> j.getSpec().optimizer.lrGenerator = 1e-5);
         Thread.sleep(1_500);
         assertThat(cluster.phase(NS, "longer")).as("another learning rate alone").isEqualTo("Succeeded");
-        assertThat(uids("longer")).isEqualTo(done);
+        assertThat(cluster.podUids(NS, "longer")).isEqualTo(done);
 
         cluster.edit(NS, "longer", j -> j.getSpec().training.iterations = 3000L);
         Eventually.await("two new pods", WAIT, () -> {
-            Map<String, String> now = uids("longer");
+            Map<String, String> now = cluster.podUids(NS, "longer");
             return now.size() == 2 && now.values().stream().noneMatch(done::containsValue);
         });
         DecentralizedGANJob job = cluster.get(NS, "longer");
@@ -143,7 +141,7 @@ class RerunMockTest {
         for (Pod pod : cluster.workers(NS, "longer")) cluster.terminate(pod, "Succeeded", 0);
         Eventually.await("Succeeded again", WAIT, () -> "Succeeded".equals(cluster.phase(NS, "longer")));
         assertThat(cluster.get(NS, "longer").getStatus().progress.maxStep).isEqualTo(3000L);
-        assertThat(scrape()).contains("dgan_operator_jobs_rerun_total{phase=\"Succeeded\"} 1.0",
+        assertThat(cluster.scrape()).contains("dgan_operator_jobs_rerun_total{phase=\"Succeeded\"} 1.0",
                 "dgan_operator_jobs_succeeded_total 2.0");
     }
 
@@ -154,30 +152,10 @@ class RerunMockTest {
         DecentralizedGANJob job = TestJobs.job(name, workers, "Ring");
         job.getSpec().failurePolicy.onWorkerFailure = onWorkerFailure;
         edit.accept(job);
-        cluster.create(job);
-        Eventually.await(name + " pods", WAIT, () -> cluster.workers(NS, name).size() == workers);
-        cluster.markAllReady(NS, name);
-        Eventually.await(name + " Running", WAIT, () -> "Running".equals(cluster.phase(NS, name)));
-        return uids(name);
+        return cluster.running(job, WAIT);
     }
 
     static Condition condition(DecentralizedGANJob job, String type) {
         return JobConditions.find(job.getStatus(), type).orElseThrow();
-    }
-
-    Map<String, String> uids(String name) {
-        return cluster.workers(NS, name).stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                .collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p.getMetadata().getUid()));
-    }
-
-    List<Event> events(String name) {
-        return client.v1().events().inNamespace(NS).list().getItems().stream()
-                .filter(e -> name.equals(e.getInvolvedObject().getName())).toList();
-    }
-
-    String scrape() throws java.io.IOException {
-        var out = new java.io.ByteArrayOutputStream();
-        io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter.create().write(out, cluster.registry.scrape());
-        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 }
