@@ -600,11 +600,17 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
             events.normal(job, "WorkerRejoined", "ranks " + back + " are ready again; topology epoch " + epoch());
         }
 
+        /**
+         * Every rank's pod Succeeded. Not a pod being deleted or one this operator deleted: after a rerun the cache may
+         * still hold the pods of the run before it, all Succeeded, until their deletions arrive.
+         */
         boolean allSucceeded() {
             if (pods.isEmpty()) return false;
             for (int rank = 0; rank < spec.workers; rank++) {
                 Pod pod = pods.get(rank);
-                if (pod == null || !"Succeeded".equals(phaseOf(pod))) return false;
+                if (pod == null || !"Succeeded".equals(phaseOf(pod)) || deleting(pod)) return false;
+                String uid = pod.getMetadata().getUid();
+                if (uid != null && deletedByUs(workerState(rank), uid)) return false;
             }
             return true;
         }

@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -56,9 +57,11 @@ class RerunMockTest {
             j.getSpec().optimizer.lrGenerator = 1e-5;
             j.getSpec().optimizer.lrDiscriminator = 1e-5;
         });
-        Eventually.await("three new pods", WAIT, () -> {
+        // The pods are created before the pass writes the status: wait for both.
+        Eventually.await("three new pods, Restarting", WAIT, () -> {
             Map<String, String> now = cluster.podUids(NS, "lower");
-            return now.size() == 3 && now.values().stream().noneMatch(first::containsValue);
+            return now.size() == 3 && now.values().stream().noneMatch(first::containsValue)
+                    && "Restarting".equals(cluster.phase(NS, "lower"));
         });
         DecentralizedGANJob job = cluster.get(NS, "lower");
         assertThat(job.getStatus().phase).isEqualTo("Restarting");
@@ -106,9 +109,10 @@ class RerunMockTest {
         assertThat(cluster.podUids(NS, "budget")).isEqualTo(failed);
 
         cluster.edit(NS, "budget", j -> j.getSpec().restartNonce = 1L);
-        Eventually.await("two new pods", WAIT, () -> {
+        Eventually.await("two new pods, Restarting", WAIT, () -> {
             Map<String, String> now = cluster.podUids(NS, "budget");
-            return now.size() == 2 && now.values().stream().noneMatch(failed::containsValue);
+            return now.size() == 2 && now.values().stream().noneMatch(failed::containsValue)
+                    && "Restarting".equals(cluster.phase(NS, "budget"));
         });
         assertThat(cluster.get(NS, "budget").getStatus().restarts).isZero();
         cluster.markAllReady(NS, "budget");
@@ -128,9 +132,10 @@ class RerunMockTest {
         assertThat(cluster.podUids(NS, "longer")).isEqualTo(done);
 
         cluster.edit(NS, "longer", j -> j.getSpec().training.iterations = 3000L);
-        Eventually.await("two new pods", WAIT, () -> {
+        Eventually.await("two new pods, Restarting", WAIT, () -> {
             Map<String, String> now = cluster.podUids(NS, "longer");
-            return now.size() == 2 && now.values().stream().noneMatch(done::containsValue);
+            return now.size() == 2 && now.values().stream().noneMatch(done::containsValue)
+                    && "Restarting".equals(cluster.phase(NS, "longer"));
         });
         DecentralizedGANJob job = cluster.get(NS, "longer");
         assertThat(condition(job, JobConditions.SUCCEEDED).getStatus()).isEqualTo("False");
@@ -143,6 +148,36 @@ class RerunMockTest {
         assertThat(cluster.get(NS, "longer").getStatus().progress.maxStep).isEqualTo(3000L);
         assertThat(cluster.scrape()).contains("dgan_operator_jobs_rerun_total{phase=\"Succeeded\"} 1.0",
                 "dgan_operator_jobs_succeeded_total 2.0");
+    }
+
+    @Test
+    void theOldPodsOfASucceededJobStillBeingDeletedDoNotEndItsRerun() throws Exception {
+        running("slow", 2, FailurePolicy.REPLACE, j -> j.getSpec().training.iterations = 1000L);
+        // A finalizer keeps each pod, Succeeded, with a deletion timestamp after the rerun deletes it (a kubelet or
+        // an informer slower than the operator's next pass).
+        for (Pod pod : cluster.workers(NS, "slow")) {
+            client.pods().inNamespace(NS).withName(pod.getMetadata().getName()).edit(p -> {
+                p.getMetadata().setFinalizers(List.of("example.com/hold"));
+                return p;
+            });
+            cluster.terminate(cluster.pod(NS, pod.getMetadata().getName()), "Succeeded", 0);
+        }
+        Eventually.await("Succeeded", WAIT, () -> "Succeeded".equals(cluster.phase(NS, "slow")));
+        cluster.edit(NS, "slow", j -> j.getSpec().training.iterations = 2000L);
+        Eventually.await("the old pods being deleted", WAIT, () -> cluster.workers(NS, "slow").stream()
+                .allMatch(p -> p.getMetadata().getDeletionTimestamp() != null));
+        Thread.sleep(1_500); // several passes (every 300 ms here) that see them
+        assertThat(cluster.phase(NS, "slow")).as("the rerun goes on").isNotEqualTo("Succeeded");
+        for (Pod pod : cluster.workers(NS, "slow")) {
+            client.pods().inNamespace(NS).withName(pod.getMetadata().getName()).edit(p -> {
+                p.getMetadata().setFinalizers(List.of());
+                return p;
+            });
+        }
+        Eventually.await("two new pods", WAIT, () -> cluster.workers(NS, "slow").size() == 2
+                && cluster.workers(NS, "slow").stream().allMatch(p -> p.getMetadata().getDeletionTimestamp() == null
+                && (p.getStatus() == null || !"Succeeded".equals(p.getStatus().getPhase()))));
+        assertThat(cluster.phase(NS, "slow")).isNotEqualTo("Succeeded");
     }
 
     // ---- utilities ---------------------------------------------------------------------------------------------
