@@ -305,12 +305,8 @@ class ClusterSuiteTest {
         });
         assertThat(dependents(ns)).as("the claims stay").containsEntry("PersistentVolumeClaim", 2L);
 
-        DecentralizedGANJob again = Jobs.shortMlp(ns, "gan", 2, 600, 50);
-        again.getSpec().training.checkpointVolume = new io.dgan.operator.crd.CheckpointVolumeSpec();
-        again.getSpec().training.checkpointVolume.storageClassName = E2eCluster.STORAGE_CLASS;
-        again.getSpec().training.checkpointVolume.size = "1Gi";
         java.time.Instant created = java.time.Instant.now();
-        admin.resource(again).create();
+        admin.resource(twoCheckpointingWorkers(ns)).create();
         long after = firstStepSampledAfter(ns, created);
         System.out.println("[real-cluster] job deleted at step >= " + before + " with its claims retained; a new job "
                 + "of the same name resumed at step " + after);
@@ -568,14 +564,19 @@ class ClusterSuiteTest {
                 .flatMap(List::stream).collect(Collectors.groupingBy(o -> o.getKind(), Collectors.counting()));
     }
 
-    /** A 2-worker MLP job of 600 iterations whose ranks checkpoint every 50 on claims of their own; both Running. */
-    static void startTwoCheckpointingWorkers(String ns) {
+    /** A 2-worker MLP job "gan" of 600 iterations whose ranks checkpoint every 50 on claims of their own. */
+    static DecentralizedGANJob twoCheckpointingWorkers(String ns) {
         DecentralizedGANJob job = Jobs.shortMlp(ns, "gan", 2, 600, 50);
         var volume = new io.dgan.operator.crd.CheckpointVolumeSpec();
         volume.storageClassName = E2eCluster.STORAGE_CLASS;
         volume.size = "1Gi";
         job.getSpec().training.checkpointVolume = volume;
-        admin.resource(job).create();
+        return job;
+    }
+
+    /** {@link #twoCheckpointingWorkers}, created; both Running. */
+    static void startTwoCheckpointingWorkers(String ns) {
+        admin.resource(twoCheckpointingWorkers(ns)).create();
         Jobs.awaitPods(ns, "gan", "2 workers Running", pods -> pods.stream().filter(Jobs::running).count() == 2);
     }
 

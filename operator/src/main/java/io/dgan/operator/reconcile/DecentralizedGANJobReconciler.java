@@ -397,9 +397,7 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 return;
             }
             boolean graphChanged = !Objects.equals(status.applied.workers, spec.workers)
-                    || !Objects.equals(status.applied.topologyType, spec.topology.type)
-                    || !Objects.equals(status.applied.gossipRounds, spec.topology.gossipRounds)
-                    || !Objects.equals(status.applied.topologySeed, spec.topology.seed);
+                    || SpecChange.topologyChanged(status.applied, spec);
             String what = switch (change) {
                 case SCALE -> "scale " + status.applied.workers + " -> " + spec.workers + " workers";
                 case REWIRE -> "rewire " + status.applied.topologyType + " -> " + spec.topology.type
@@ -913,9 +911,9 @@ public class DecentralizedGANJobReconciler implements Reconciler<DecentralizedGA
                 w.waitingReason = pod != null && !deleting(pod) && "Pending".equals(phaseOf(pod)) ? waitingReason(pod) : null;
                 // Every rank whose worker ended, not only the one a failure was acted on: after a divergence its
                 // neighbours' exits (3, or 1 from an older worker) show beside it.
-                if (pod != null && ("Failed".equals(phaseOf(pod)) || "Succeeded".equals(phaseOf(pod)))
-                        && WorkerPods.exitCode(pod) != null) {
-                    w.lastExitCode = WorkerPods.exitCode(pod);
+                Integer exitCode = pod == null ? null : WorkerPods.exitCode(pod);
+                if (exitCode != null && ("Failed".equals(phaseOf(pod)) || "Succeeded".equals(phaseOf(pod)))) {
+                    w.lastExitCode = exitCode;
                 }
                 out.add(w);
             }

@@ -52,17 +52,13 @@ public record Rerun(String from, String message) {
     /** The spec's parts that differ from what was applied, named for a reader. */
     static List<String> changed(AppliedSpec applied, DecentralizedGANJobSpec spec) {
         List<String> parts = new ArrayList<>();
-        if (!Objects.equals(applied.restartHash, io.dgan.operator.resources.RestartHash.of(spec))) {
+        if (SpecChange.restartChanged(applied, spec)) {
             parts.add("template, model, dataset, optimizer, training or restartNonce");
         }
         if (!Objects.equals(applied.workers, spec.workers)) {
             parts.add("workers " + applied.workers + " -> " + spec.workers);
         }
-        if (!Objects.equals(applied.topologyType, spec.topology.type)
-                || !Objects.equals(applied.gossipRounds, spec.topology.gossipRounds)
-                || !Objects.equals(applied.topologySeed, spec.topology.seed)) {
-            parts.add("topology");
-        }
+        if (SpecChange.topologyChanged(applied, spec)) parts.add("topology");
         return parts;
     }
 }

@@ -22,12 +22,22 @@ public enum SpecChange {
 
     public static SpecChange classify(AppliedSpec applied, DecentralizedGANJobSpec spec) {
         if (applied == null) return IGNORE;
-        if (!Objects.equals(applied.restartHash, RestartHash.of(spec))) return RESTART;
+        if (restartChanged(applied, spec)) return RESTART;
         if (!Objects.equals(applied.workers, spec.workers)) return SCALE;
-        if (!Objects.equals(applied.topologyType, spec.topology.type)
-                || !Objects.equals(applied.gossipRounds, spec.topology.gossipRounds)
-                || !Objects.equals(applied.topologySeed, spec.topology.seed)) return REWIRE;
+        if (topologyChanged(applied, spec)) return REWIRE;
         return IGNORE;
+    }
+
+    /** Whether a field the workers restart for changed (template, model, dataset, optimizer, training, nonce). */
+    public static boolean restartChanged(AppliedSpec applied, DecentralizedGANJobSpec spec) {
+        return !Objects.equals(applied.restartHash, RestartHash.of(spec));
+    }
+
+    /** Whether the graph's own settings changed (type, gossip rounds, seed; the worker count aside). */
+    public static boolean topologyChanged(AppliedSpec applied, DecentralizedGANJobSpec spec) {
+        return !Objects.equals(applied.topologyType, spec.topology.type)
+                || !Objects.equals(applied.gossipRounds, spec.topology.gossipRounds)
+                || !Objects.equals(applied.topologySeed, spec.topology.seed);
     }
 
     public static AppliedSpec snapshot(DecentralizedGANJobSpec spec) {
