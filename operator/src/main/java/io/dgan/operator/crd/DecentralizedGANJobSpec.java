@@ -30,8 +30,8 @@ import io.fabric8.kubernetes.model.annotation.SpecReplicas;
         message = "spec.failurePolicy.minHealthyWorkers must not exceed spec.workers", reason = "FieldValueInvalid")
 @ValidationRule(value = "!has(self.model) || !has(self.model.type) || !has(self.dataset) || !has(self.dataset.type) "
         + "|| (self.model.type == 'mlp') == (self.dataset.type == 'synthetic')",
-        message = "spec.model.type mlp trains on spec.dataset.type synthetic (2-D points); dcgan and resnet-wgan-gp "
-                + "on images (fashion-mnist, mnist, cifar10)",
+        message = "spec.model.type mlp trains on spec.dataset.type synthetic (2-D points); dcgan, dcgan-small and "
+                + "resnet-wgan-gp on images (fashion-mnist, mnist, cifar10)",
         reason = "FieldValueInvalid")
 public class DecentralizedGANJobSpec {
     /** The topology ConfigMap holds W sparsely; the operator's spectral analysis of W is dense, O(M³). */

@@ -10,11 +10,11 @@ import io.fabric8.generator.annotation.ValidationRule;
  * condition naming the field, not a deserialization error inside the operator's informer. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ModelSpec {
-    public static final java.util.List<String> TYPES = java.util.List.of("dcgan", "mlp", "resnet-wgan-gp");
+    public static final java.util.List<String> TYPES = java.util.List.of("dcgan", "dcgan-small", "mlp", "resnet-wgan-gp");
 
     @Required
-    @ValidationRule(value = "self in ['dcgan', 'mlp', 'resnet-wgan-gp']",
-            message = "spec.model.type must be one of dcgan, mlp, resnet-wgan-gp")
+    @ValidationRule(value = "self in ['dcgan', 'dcgan-small', 'mlp', 'resnet-wgan-gp']",
+            message = "spec.model.type must be one of dcgan, dcgan-small, mlp, resnet-wgan-gp")
     @ValidationRule(value = "self == oldSelf", message = "spec.model.type is immutable")
     public String type;
 

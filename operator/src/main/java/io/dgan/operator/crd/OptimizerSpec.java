@@ -21,7 +21,21 @@ public class OptimizerSpec {
             message = "spec.optimizer.algorithm must be one of dp-oadam, dposg, rand-dp-oadam, cp-oadam")
     public String algorithm;
 
+    /** A loss as dgan train --loss takes it (the worker's parser has the last word: a loss it cannot build exits 2).
+     * wgan-gp carries its own penalty, so it takes r1 or r2 only with its weight 0. */
+    private static final String LOSS_REGEX = "(bce|ns|hinge|wgan-gp:0)([+]r[12](:[0-9]+[.]?[0-9]*([eE][-+]?[0-9]+)?)?)?"
+            + "|wgan-gp(:[0-9]+[.]?[0-9]*([eE][-+]?[0-9]+)?)?";
+    public static final java.util.regex.Pattern LOSS = java.util.regex.Pattern.compile(LOSS_REGEX);
+
     // No schema defaults for the recipe: the worker fills what a job leaves out from the preset, as dgan train does.
+    @ValidationRule(value = "self.matches('^(" + LOSS_REGEX + ")$')",
+            message = "spec.optimizer.loss must be bce, hinge or wgan-gp[:lambda], optionally followed by +r1[:gamma] "
+                    + "or +r2[:gamma] (wgan-gp only as wgan-gp:0+r1 or +r2)")
+    @JsonPropertyDescription("The adversarial loss, as dgan train --loss takes it: bce (non-saturating), hinge or "
+            + "wgan-gp[:lambda], optionally with a zero-centred gradient penalty +r1[:gamma] (at the real samples) or "
+            + "+r2[:gamma] (at the generated ones), e.g. bce+r1:10. " + PRESET_NOTE + "bce")
+    public String loss;
+
     @Min(value = 0, inclusive = false)
     @JsonPropertyDescription(PRESET_NOTE + "0.0002")
     public Double lrGenerator;

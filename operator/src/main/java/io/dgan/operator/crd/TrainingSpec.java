@@ -11,6 +11,13 @@ public class TrainingSpec {
     @Default("20000")
     public Long iterations = 20000L;
 
+    // No schema default: a job stored before the field existed keeps its restart hash (RestartHash).
+    @Min(0)
+    @com.fasterxml.jackson.annotation.JsonPropertyDescription("Seed of the training: the players' initial parameters, "
+            + "the data each rank samples and the generator's noise (rank r draws from streams derived from seed and "
+            + "r), as dgan train --seed. Left out: 0. The graph's own seed (random topologies) is spec.topology.seed.")
+    public Long seed;
+
     @Min(1)
     @Default("1000")
     public Long checkpointEvery = 1000L;

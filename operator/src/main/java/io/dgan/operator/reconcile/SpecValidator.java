@@ -73,8 +73,8 @@ public final class SpecValidator {
                     && ModelSpec.TYPES.contains(spec.model.type) && DatasetSpec.TYPES.contains(spec.dataset.type)
                     && spec.model.type.equals("mlp") != spec.dataset.type.equals("synthetic")) {
                 errors.add("spec.model.type: " + spec.model.type + " cannot train on spec.dataset.type "
-                        + spec.dataset.type + " (mlp trains on synthetic 2-D points; dcgan and resnet-wgan-gp on "
-                        + "images: fashion-mnist, mnist, cifar10)");
+                        + spec.dataset.type + " (mlp trains on synthetic 2-D points; dcgan, dcgan-small and "
+                        + "resnet-wgan-gp on images: fashion-mnist, mnist, cifar10)");
             }
         }
         if (spec.optimizer == null) {
@@ -88,6 +88,10 @@ public final class SpecValidator {
             unitInterval(errors, "spec.optimizer.beta2", o.beta2);
             if (o.batchSize != null && o.batchSize < 1) {
                 errors.add("spec.optimizer.batchSize: must be at least 1, got " + o.batchSize);
+            }
+            if (o.loss != null && !OptimizerSpec.LOSS.matcher(o.loss).matches()) {
+                errors.add("spec.optimizer.loss: must be bce, hinge or wgan-gp[:lambda], optionally followed by "
+                        + "+r1[:gamma] or +r2[:gamma] (wgan-gp only as wgan-gp:0+r1 or +r2), got '" + o.loss + "'");
             }
             if (o.initialDirection != null && !List.of("oracle", "zero").contains(o.initialDirection)) {
                 errors.add("spec.optimizer.initialDirection: must be oracle or zero, got '" + o.initialDirection + "'");
@@ -107,6 +111,9 @@ public final class SpecValidator {
         if (spec.training != null) {
             if (spec.training.iterations != null && spec.training.iterations < 1) {
                 errors.add("spec.training.iterations: must be at least 1, got " + spec.training.iterations);
+            }
+            if (spec.training.seed != null && spec.training.seed < 0) {
+                errors.add("spec.training.seed: must be at least 0, got " + spec.training.seed);
             }
             if (spec.training.checkpointEvery != null && spec.training.checkpointEvery < 1) {
                 errors.add("spec.training.checkpointEvery: must be at least 1, got " + spec.training.checkpointEvery);

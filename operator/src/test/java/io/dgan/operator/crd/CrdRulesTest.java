@@ -56,7 +56,40 @@ class CrdRulesTest {
     @Test
     void anUnknownModelIsRejected() throws Exception {
         assertThat(check(spec -> ((ObjectNode) spec.get("model")).put("type", "stylegan9")))
-                .containsExactly(".spec.model.type: spec.model.type must be one of dcgan, mlp, resnet-wgan-gp");
+                .containsExactly(".spec.model.type: spec.model.type must be one of dcgan, dcgan-small, mlp, "
+                        + "resnet-wgan-gp");
+    }
+
+    @Test
+    void everyModelTheWorkerBuildsIsAdmittedOnItsKindOfData() throws Exception {
+        for (String model : ModelSpec.TYPES) {
+            assertThat(check(spec -> {
+                ((ObjectNode) spec.get("model")).put("type", model);
+                ((ObjectNode) spec.get("dataset")).put("type", model.equals("mlp") ? "synthetic" : "cifar10");
+            })).as(model).isEmpty();
+        }
+    }
+
+    @Test
+    void aLossIsAdmittedInTheFormsDganTrainTakes() throws Exception {
+        for (String loss : List.of("bce", "ns", "hinge", "wgan-gp", "wgan-gp:5", "wgan-gp:2.5e1", "bce+r1", "bce+r1:10",
+                "hinge+r2:0.1", "wgan-gp:0+r1", "ns+r2:1e-2")) {
+            assertThat(check(spec -> ((ObjectNode) spec.get("optimizer")).put("loss", loss))).as(loss).isEmpty();
+        }
+        String message = ".spec.optimizer.loss: spec.optimizer.loss must be bce, hinge or wgan-gp[:lambda], optionally "
+                + "followed by +r1[:gamma] or +r2[:gamma] (wgan-gp only as wgan-gp:0+r1 or +r2)";
+        for (String loss : List.of("", "mse", "bce+", "bce+r3", "wgan-gp+r1", "wgan-gp:10+r1", "bce+r1:-1", "BCE",
+                "bce+r1+r2", "hinge:2", " bce")) {
+            assertThat(check(spec -> ((ObjectNode) spec.get("optimizer")).put("loss", loss))).as(loss)
+                    .containsExactly(message);
+        }
+    }
+
+    @Test
+    void theTrainingSeedIsANonNegativeInteger() throws Exception {
+        assertThat(check(spec -> ((ObjectNode) spec.get("training")).put("seed", 7))).isEmpty();
+        assertThat(check(spec -> ((ObjectNode) spec.get("training")).put("seed", -1)))
+                .containsExactly(".spec.training.seed: should be >= 0.0");
     }
 
     @Test
@@ -126,8 +159,8 @@ class CrdRulesTest {
 
     @Test
     void anMlpTrainsOnSyntheticPointsAndTheImageModelsOnImages() throws Exception {
-        String message = ".spec: spec.model.type mlp trains on spec.dataset.type synthetic (2-D points); dcgan and "
-                + "resnet-wgan-gp on images (fashion-mnist, mnist, cifar10)";
+        String message = ".spec: spec.model.type mlp trains on spec.dataset.type synthetic (2-D points); dcgan, "
+                + "dcgan-small and resnet-wgan-gp on images (fashion-mnist, mnist, cifar10)";
         assertThat(check(spec -> ((ObjectNode) spec.get("model")).put("type", "mlp"))).containsExactly(message);
         assertThat(check(spec -> ((ObjectNode) spec.get("dataset")).put("type", "synthetic")))
                 .containsExactly(message);

@@ -52,7 +52,8 @@ class CrdTest {
         assertThat(optimizer.getProperties().get("lrGenerator").getDefault()).isNull();
         assertThat(optimizer.getProperties().get("batchSize").getDefault()).isNull();
         assertThat(spec.getProperties().get("model").getProperties().get("type").getXKubernetesValidations())
-                .extracting(r -> r.getRule()).contains("self == oldSelf", "self in ['dcgan', 'mlp', 'resnet-wgan-gp']");
+                .extracting(r -> r.getRule())
+                .contains("self == oldSelf", "self in ['dcgan', 'dcgan-small', 'mlp', 'resnet-wgan-gp']");
         assertThat(spec.getProperties().get("dataset").getXKubernetesValidations())
                 .extracting(r -> r.getRule()).containsExactly("self == oldSelf");
         assertThat(spec.getProperties().get("topology").getProperties().get("type").getDefault().asText()).isEqualTo("Ring");

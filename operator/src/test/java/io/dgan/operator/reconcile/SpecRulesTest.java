@@ -41,8 +41,8 @@ class SpecRulesTest {
         assertThat(validator.validate(job)).containsExactlyInAnyOrder(
                 "spec.dataset.partition: must be iid or dirichlet:<alpha> with alpha > 0, got 'dirichlet:0'",
                 "spec.model.type: mlp cannot train on spec.dataset.type " + job.getSpec().dataset.type
-                        + " (mlp trains on synthetic 2-D points; dcgan and resnet-wgan-gp on images: fashion-mnist, "
-                        + "mnist, cifar10)");
+                        + " (mlp trains on synthetic 2-D points; dcgan, dcgan-small and resnet-wgan-gp on images: "
+                        + "fashion-mnist, mnist, cifar10)");
         job.getSpec().dataset.partition = "shard";
         job.getSpec().dataset.type = "synthetic";
         assertThat(validator.validate(job)).singleElement().asString().startsWith("spec.dataset.partition:");
@@ -68,6 +68,20 @@ class SpecRulesTest {
         job.getSpec().optimizer.secondMoment = "global";
         assertThat(validator.validate(job)).contains(
                 "spec.optimizer.secondMoment: must be local or neighbourhood, got 'global'");
+    }
+
+    @Test
+    void theLossAndTheTrainingSeedAreChecked() {
+        DecentralizedGANJob job = TestJobs.job("gan", 4, "Ring");
+        job.getSpec().optimizer.loss = "hinge+r1:5";
+        job.getSpec().training.seed = 3L;
+        assertThat(validator.validate(job)).isEmpty();
+        job.getSpec().optimizer.loss = "wgan-gp+r1";
+        job.getSpec().training.seed = -3L;
+        assertThat(validator.validate(job)).containsExactlyInAnyOrder(
+                "spec.optimizer.loss: must be bce, hinge or wgan-gp[:lambda], optionally followed by +r1[:gamma] or "
+                        + "+r2[:gamma] (wgan-gp only as wgan-gp:0+r1 or +r2), got 'wgan-gp+r1'",
+                "spec.training.seed: must be at least 0, got -3");
     }
 
     @Test
@@ -208,6 +222,13 @@ class SpecRulesTest {
             assertThat(io.dgan.operator.resources.RestartHash.of(job.getSpec())).as(whenDeleted).isEqualTo("07ecafbd9176b43f");
             assertThat(SpecChange.snapshot(job.getSpec()).checkpointsWhenDeleted).isEqualTo(whenDeleted);
         }
+        // Fields added later enter the hash only when set, as restartNonce does.
+        job.getSpec().training.seed = 0L;
+        assertThat(io.dgan.operator.resources.RestartHash.of(job.getSpec())).as("seed set").isNotEqualTo("07ecafbd9176b43f");
+        job.getSpec().training.seed = null;
+        job.getSpec().optimizer.loss = "bce";
+        assertThat(io.dgan.operator.resources.RestartHash.of(job.getSpec())).as("loss set").isNotEqualTo("07ecafbd9176b43f");
+        job.getSpec().optimizer.loss = null;
         job.getSpec().training.checkpointVolume.whenDeleted = "Keep";
         assertThat(validator.validate(job)).containsExactly(
                 "spec.training.checkpointVolume.whenDeleted: must be Delete or Retain, got Keep");

@@ -31,6 +31,7 @@ import java.util.Locale;
                 GameCommand.class,
                 BenchCommand.class,
                 WorkerCommand.class,
+                JobCommand.class,
                 CommandLine.HelpCommand.class,
         })
 public final class DganCli implements Runnable {

@@ -17,7 +17,7 @@ import java.nio.file.Path;
  *   <li>the operator's job configuration (docs/worker-contract.md, {@code TrainingConfigMap}):
  *       {@code {"model": {"type", "latentDim", "spectralNorm"}, "dataset": {"type", "path", "partition"}, "optimizer": {"algorithm",
  *       "lrGenerator", "lrDiscriminator", "beta1", "beta2", "batchSize", "averageMoments", "initialDirection",
- *       "secondMoment"}, "training": {"iterations",
+ *       "secondMoment", "loss"}, "training": {"iterations", "seed",
  *       "checkpointEvery", "evalEvery", "checkpointDir"}}};</li>
  *   <li>a run's config.json as {@code dgan train} writes it (a flat {@code TrainConfig}; local multi-process mode).</li>
  * </ul>
@@ -86,15 +86,28 @@ final class JobConfigFile {
         JsonNode training = root.path("training");
         // Fields the job leaves out come from the preset of its model and dataset (the ResNet's: the WGAN-GP loss).
         Preset preset = Preset.forRun(model, dataset);
-        Recipe recipe = preset.recipe().override(null, optional(opt, "batchSize", JsonNode::asInt),
+        String loss = optional(opt, "loss", JsonNode::asText);
+        if (loss != null) {
+            try {
+                io.dgan.loss.AdversarialLoss.parse(loss);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("optimizer.loss: " + e.getMessage().replace("--loss: ", ""), e);
+            }
+        }
+        JsonNode seed = training.path("seed");
+        if (!seed.isMissingNode() && !seed.isNull() && !(seed.canConvertToLong() && seed.isIntegralNumber()
+                && seed.asLong() >= 0)) {
+            throw new IllegalArgumentException("training.seed: expected an integer >= 0, got " + seed);
+        }
+        Recipe recipe = preset.recipe().override(loss, optional(opt, "batchSize", JsonNode::asInt),
                 optional(training, "iterations", JsonNode::asLong), optional(opt, "lrGenerator", JsonNode::asDouble),
                 optional(opt, "lrDiscriminator", JsonNode::asDouble), optional(opt, "beta1", JsonNode::asDouble),
                 optional(opt, "beta2", JsonNode::asDouble));
         model = GanModels.withSpectralNorm(model, sn.asBoolean(false));
         String topology = algorithm.equals("rand-dp-oadam") ? "random-ring" : "ring"; // the topology file overrides
         return new TrainConfig(workers, topology, algorithm, model, dataset, dataDir, partition, recipe.loss(),
-                recipe.batch(), recipe.iterations(), recipe.lrG(), recipe.lrD(), recipe.beta1(), recipe.beta2(), 1, 0,
-                0, Math.max(1, Math.min(100, training.path("evalEvery").asLong(1000))),
+                recipe.batch(), recipe.iterations(), recipe.lrG(), recipe.lrD(), recipe.beta1(), recipe.beta2(), 1,
+                seed.asLong(0), 0, Math.max(1, Math.min(100, training.path("evalEvery").asLong(1000))),
                 training.path("evalEvery").asLong(1000), training.path("checkpointEvery").asLong(1000), 2000, null,
                 bool(opt, "optimizer.averageMoments"), text(root, "optimizer", "initialDirection", "oracle"),
                 preset.name(), secondMoment);

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -61,6 +62,32 @@ class JobConfigFileTest {
         Files.writeString(f, "{\"model\":{\"type\":\"dcgan\",\"spectralNorm\":\"yes\"},"
                 + "\"dataset\":{\"type\":\"fashion-mnist\"},\"optimizer\":{\"algorithm\":\"dp-oadam\"},\"training\":{}}");
         assertThatThrownBy(() -> JobConfigFile.read(f, 2)).hasMessageContaining("model.spectralNorm");
+    }
+
+    /** optimizer.loss and training.seed: as dgan train's --loss and --seed; left out, the preset's loss and seed 0. */
+    @Test
+    void theLossAndTheSeedOfAJob() throws Exception {
+        Path f = dir.resolve("loss.json");
+        Files.writeString(f, "{\"model\":{\"type\":\"dcgan-small\"},\"dataset\":{\"type\":\"fashion-mnist\"},"
+                + "\"optimizer\":{\"algorithm\":\"dp-oadam\",\"loss\":\"hinge+r1:5\"},\"training\":{\"seed\":11}}");
+        TrainConfig c = JobConfigFile.read(f, 2);
+        assertThat(c.loss()).isEqualTo("hinge+r1:5");
+        assertThat(c.seed()).isEqualTo(11);
+        Files.writeString(f, "{\"model\":{\"type\":\"dcgan-small\"},\"dataset\":{\"type\":\"fashion-mnist\"},"
+                + "\"optimizer\":{\"algorithm\":\"dp-oadam\"},\"training\":{}}");
+        c = JobConfigFile.read(f, 2);
+        assertThat(c.loss()).isEqualTo("bce");
+        assertThat(c.seed()).isZero();
+        Files.writeString(f, "{\"model\":{\"type\":\"dcgan\"},\"dataset\":{\"type\":\"fashion-mnist\"},"
+                + "\"optimizer\":{\"algorithm\":\"dp-oadam\",\"loss\":\"wgan-gp+r1\"},\"training\":{}}");
+        assertThatThrownBy(() -> JobConfigFile.read(f, 2)).hasMessageStartingWith("--config: " + f + ": optimizer.loss: ")
+                .hasMessageContaining("wgan-gp already has its penalty");
+        for (String seed : List.of("-1", "1.5", "\"7\"")) {
+            Files.writeString(f, "{\"model\":{\"type\":\"dcgan\"},\"dataset\":{\"type\":\"fashion-mnist\"},"
+                    + "\"optimizer\":{\"algorithm\":\"dp-oadam\"},\"training\":{\"seed\":" + seed + "}}");
+            assertThatThrownBy(() -> JobConfigFile.read(f, 2)).as(seed)
+                    .hasMessage("--config: " + f + ": training.seed: expected an integer >= 0, got " + seed);
+        }
     }
 
     /** What a job leaves out comes from the preset of its model and dataset; what it gives wins. */
