@@ -48,6 +48,27 @@ class CrdOnApiServerTest {
         }
     }
 
+    /** What dgan job writes for local runs is stored as written: nothing rejected, nothing pruned. */
+    @Test
+    void manifestsOfLocalRunsAreStoredAsDganJobWroteThem(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.dgan.operator.crd.DganJobManifests.available(),
+                "worker jar not built: " + io.dgan.operator.crd.DganJobManifests.JAR);
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String yaml : io.dgan.operator.crd.DganJobManifests.write(dir)) {
+            GenericKubernetesResource job = Serialization.unmarshal(yaml, GenericKubernetesResource.class);
+            job.getMetadata().setNamespace(ns);
+            GenericKubernetesResource stored = jobs().resource(job).create();
+            io.dgan.operator.crd.DganJobManifests.assertHolds(json.valueToTree(spec(stored)),
+                    json.valueToTree(spec(job)), "spec of " + yaml);
+        }
+    }
+
+    @Test
+    void aLossTheWorkerCannotBuildAndANegativeSeedAreRejected() {
+        assertRejected("badloss", spec -> map(spec, "optimizer").put("loss", "wgan-gp+r1"), "spec.optimizer.loss");
+        assertRejected("badseed", spec -> map(spec, "training").put("seed", -1), "spec.training.seed");
+    }
+
     @Test
     void zeroWorkersIsRejectedNamingTheField() {
         assertRejected("zero", spec -> spec.put("workers", 0), "spec.workers");

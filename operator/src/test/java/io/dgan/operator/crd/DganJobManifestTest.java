@@ -4,88 +4,41 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.dgan.operator.reconcile.SpecValidator;
 import io.dgan.operator.resources.TrainingConfigMap;
 import io.fabric8.kubernetes.client.utils.Serialization;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The manifests {@code dgan job} writes (the real worker CLI, run as a process) are admitted by the committed CRD's
- * schema and CEL rules and by the operator's validator, and the operator hands every training setting in them to
- * the workers unchanged: the training ConfigMap it renders holds the manifest's model, dataset, optimizer and
- * training sections field for field (a field the operator's classes did not know would be dropped there).
+ * The manifests {@code dgan job} writes are admitted by the committed CRD's schema and CEL rules and by the
+ * operator's validator, and the operator hands every training setting in them to the workers unchanged: the training
+ * ConfigMap it renders holds the manifest's model, dataset, optimizer and training sections field for field (a field
+ * the operator's classes did not know would be dropped there).
  */
 class DganJobManifestTest {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final Path JAR = Path.of("../worker-image/target/dgan-worker.jar");
 
     @TempDir
     Path dir;
 
     @Test
     void manifestsOfLocalRunsAreAdmittedAndReachTheWorkersWhole() throws Exception {
-        Assumptions.assumeTrue(Files.isRegularFile(JAR), "worker jar not built: " + JAR.toAbsolutePath());
-        List<String[]> runs = List.of(
-                // workers, topology, algorithm, model, dataset, partition, loss, seed, gossip rounds, dgan job flags
-                new String[]{"4", "ring", "dp-oadam", "dcgan-small", "fashion-mnist", "iid", "bce", "0", "1", ""},
-                new String[]{"8", "random-ring", "rand-dp-oadam", "mlp", "ring8", "iid", "hinge+r1:2", "9", "2", ""},
-                new String[]{"8", "hypercube", "dp-oadam", "resnet-wgan-gp+sn", "cifar10", "dirichlet:0.3", "wgan-gp",
-                        "4", "1", "--gpus 1 --data-claim cifar10 --checkpoint-size 5Gi --namespace training"},
-                new String[]{"6", "torus", "dposg", "dcgan", "mnist", "iid", "wgan-gp:0+r2", "123456789", "1",
-                        "--cpu 4 --memory 6Gi --image registry.example/dgan-worker:1"},
-                new String[]{"16", "one-peer-hypercube", "cp-oadam", "dcgan+sn", "fashion-mnist", "iid", "ns", "1", "1",
-                        ""});
-        for (String[] r : runs) {
-            Path runDir = Files.createDirectories(dir.resolve("run-" + r[1]));
-            ObjectNode config = JSON.createObjectNode().put("workers", Integer.parseInt(r[0])).put("topology", r[1])
-                    .put("algorithm", r[2]).put("model", r[3]).put("dataset", r[4]).put("dataDir", "/home/me/data")
-                    .put("shard", r[5]).put("loss", r[6]).put("batch", 48).put("iterations", 2500).put("lrG", 3e-4)
-                    .put("lrD", 1e-4).put("beta1", 0.0).put("beta2", 0.9).put("gossipRounds", Integer.parseInt(r[8]))
-                    .put("seed", Long.parseLong(r[7])).put("threadsPerWorker", 0).put("logEvery", 10)
-                    .put("evalEvery", 500).put("checkpointEvery", 0).put("evalSamples", 1000)
-                    .put("averageMoments", false).put("initialDirection", "zero").put("secondMoment", "local");
-            Files.writeString(runDir.resolve("config.json"), config.toString());
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-jar", JAR.toString(), "job", "--run-dir", runDir.toString()));
-            if (!r[9].isEmpty()) {
-                command.addAll(List.of(r[9].split(" ")));
-            }
-            Process p = new ProcessBuilder(command).redirectError(dir.resolve("err").toFile()).start();
-            String yaml = new String(p.getInputStream().readAllBytes());
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.exitValue()).as(Files.readString(dir.resolve("err"))).isZero();
-
+        Assumptions.assumeTrue(DganJobManifests.available(), "worker jar not built: " + DganJobManifests.JAR);
+        for (String yaml : DganJobManifests.write(dir)) {
             JsonNode manifest = CrdRulesTest.YAML.readTree(yaml);
             assertThat(SchemaCheck.violations(CrdRulesTest.SCHEMA, manifest, null)).as(yaml).isEmpty();
             DecentralizedGANJob job = Serialization.unmarshal(yaml, DecentralizedGANJob.class);
             assertThat(new SpecValidator().validate(job)).as(yaml).isEmpty();
             JsonNode rendered = JSON.readTree(TrainingConfigMap.toJson(job.getSpec()));
             for (String section : List.of("model", "dataset", "optimizer", "training")) {
-                assertHolds(rendered.get(section), manifest.at("/spec/" + section), section + " in " + yaml);
+                DganJobManifests.assertHolds(rendered.get(section), manifest.at("/spec/" + section), section + " in " + yaml);
             }
-            assertThat(job.getSpec().workers).isEqualTo(Integer.parseInt(r[0]));
-            assertThat(job.getSpec().topology.seed).isEqualTo(Long.parseLong(r[7]));
-        }
-    }
-
-    /** Every field of {@code given} is in {@code out} with the same value (numbers by value); out may have more. */
-    private static void assertHolds(JsonNode out, JsonNode given, String what) {
-        if (given.isObject()) {
-            assertThat(out != null && out.isObject()).as(what).isTrue();
-            given.fieldNames().forEachRemaining(f -> assertHolds(out.get(f), given.get(f), f + " of " + what));
-        } else if (given.isNumber()) {
-            assertThat(out != null && out.isNumber()).as(what).isTrue();
-            assertThat(out.decimalValue()).as(what).isEqualByComparingTo(given.decimalValue());
-        } else {
-            assertThat(out).as(what).isEqualTo(given);
+            assertThat(job.getSpec().workers).isEqualTo(manifest.at("/spec/workers").asInt());
+            assertThat(job.getSpec().topology.seed).isEqualTo(manifest.at("/spec/topology/seed").asLong());
         }
     }
 }
