@@ -280,6 +280,36 @@ class ClusterSuiteTest {
     }
 
     /**
+     * A researcher's path from a laptop to the cluster: a local run ({@code dgan train}, worker processes over gRPC),
+     * {@code dgan job} on its run directory, and the manifest applied as it is printed ({@code kubectl apply -f}).
+     * The job trains the run's settings (a random ring redrawn from the seed, rand-dp-oadam, a penalised hinge loss,
+     * seed 9) to the end.
+     */
+    @Test
+    @Order(5)
+    void theManifestDganJobWritesForALocalRunTrainsItToTheEnd() throws Exception {
+        String ns = Jobs.namespace("from-local");
+        Path work = java.nio.file.Files.createTempDirectory("dgan-local-run");
+        Path runDir = work.resolve("mixture-run");
+        E2eCluster.dgan(work.resolve("train.log"), "train", "--workers", "2", "--model", "mlp", "--dataset", "ring8",
+                "--algorithm", "rand-dp-oadam", "--loss", "hinge+r1:2", "--seed", "9", "--iterations", "200",
+                "--eval-every", "100", "--checkpoint-every", "100", "--run-dir", runDir.toString());
+        String manifest = E2eCluster.dgan(work.resolve("job.log"), "job", "--run-dir", runDir.toString(),
+                "--namespace", ns, "--cpu", "250m", "--memory", "1Gi");
+        Path file = java.nio.file.Files.writeString(work.resolve("job.yaml"), manifest);
+        E2eCluster.cluster().kubectl("apply", "-f", file.toString());
+        Jobs.awaitPhase(ns, "mixture-run", "Succeeded", RUN);
+        DecentralizedGANJob done = Jobs.get(ns, "mixture-run");
+        System.out.println("[real-cluster] dgan job's manifest of a local run: Succeeded at step "
+                + done.getStatus().progress.maxStep + ", topology " + done.getStatus().topology.type);
+        assertThat(done.getStatus().progress.maxStep).isEqualTo(200L);
+        assertThat(done.getSpec().optimizer.loss).isEqualTo("hinge+r1:2");
+        assertThat(done.getSpec().training.seed).isEqualTo(9L);
+        assertThat(done.getStatus().topology.type).isEqualTo("RandomRing");
+        admin.resources(DecentralizedGANJob.class).inNamespace(ns).withName("mixture-run").delete();
+    }
+
+    /**
      * {@code checkpointVolume.whenDeleted: Retain}, set on a running job: deleted, the job's other dependents go with
      * it (the garbage collector) and its claims stay; a new job of the same name mounts them and its workers resume
      * from their checkpoints.

@@ -113,6 +113,26 @@ System.out.println("[real-cluster] nodes: 1 process node (the jobs' pods run as 
         }
     }
 
+    /** Runs the dgan CLI (the worker jar) to its end; its stdout, with stderr in {@code log}. */
+    static String dgan(Path log, String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-Djava.awt.headless=true", "-jar", WORKER_JAR.toString()));
+        command.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(command).redirectError(log.toFile()).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException("dgan " + String.join(" ", args) + " failed: " + Files.readString(log));
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     static List<LocalImage> images(Path cache) {
         String java = "java";
         String javacpp = System.getProperty("user.home") + "/.javacpp/cache";

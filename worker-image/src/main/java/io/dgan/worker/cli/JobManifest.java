@@ -186,7 +186,7 @@ final class JobManifest {
                 : Integer.toString(run.threadsPerWorker() > 0 ? run.threadsPerWorker() : 2);
         if (where.gpus() == 0) {
             ArrayNode env = container.putArray("env");
-            env.addObject().put("name", "OMP_NUM_THREADS").put("value", cpu.matches("[0-9]+") ? cpu : "2");
+            env.addObject().put("name", "OMP_NUM_THREADS").put("value", Integer.toString(wholeCores(cpu)));
         }
         ObjectNode resources = container.putObject("resources");
         String memory = where.memory() != null ? where.memory() : where.gpus() > 0 ? "16Gi" : "2Gi";
@@ -203,6 +203,17 @@ final class JobManifest {
                     .put("claimName", where.dataClaim()).put("readOnly", true);
         }
         return template;
+    }
+
+    /** The native threads a CPU request pays for: its whole cores, at least one ("500m" → 1, "2.5" → 2). */
+    static int wholeCores(String cpu) {
+        try {
+            double cores = cpu.endsWith("m") ? Double.parseDouble(cpu.substring(0, cpu.length() - 1)) / 1000
+                    : Double.parseDouble(cpu);
+            return Math.max(1, (int) Math.floor(cores));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--cpu: expected a CPU quantity such as 2 or 500m, got '" + cpu + "'");
+        }
     }
 
     /** The manifest as YAML, under a comment that says where it came from and what the run's machine decided. */

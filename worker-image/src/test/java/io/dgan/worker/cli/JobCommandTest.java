@@ -103,6 +103,13 @@ class JobCommandTest {
         assertThat(container.at("/resources/limits/nvidia.com~1gpu").asText()).isEqualTo("1");
         assertThat(container.at("/resources/limits/memory").asText()).isEqualTo("24Gi");
         assertThat(container.has("env")).as("OMP threads are for CPU workers").isFalse();
+
+        JsonNode cpu = CliRun.of("job", "--run-dir", config.toString(), "--cpu", "1500m", "--json").json();
+        assertThat(cpu.at("/spec/template/spec/containers/0/env/0/value").asText()).isEqualTo("1");
+        assertThat(cpu.at("/spec/template/spec/containers/0/resources/requests/cpu").asText()).isEqualTo("1500m");
+        assertThat(cpu.at("/spec/template/spec/containers/0/resources/limits/cpu").asText()).isEqualTo("1500m");
+        assertThat(CliRun.of("job", "--run-dir", config.toString(), "--cpu", "two").err())
+                .isEqualTo("dgan job: --cpu: expected a CPU quantity such as 2 or 500m, got 'two'\n");
     }
 
     @Test
