@@ -272,6 +272,8 @@ public final class DemoCommand implements Callable<Integer> {
         err.printf(Locale.ROOT, "  run dir     %s (metrics.jsonl, samples/, losses.png, consensus.png, checkpoints/)%n",
                 runDir);
         err.printf(Locale.ROOT, "  summary     %s%n", dir.resolve("demo-summary.json"));
+        err.printf(Locale.ROOT, "  next        ./dgan job --run-dir %s | kubectl apply -f -   (the same training on "
+                + "Kubernetes: docs/getting-started-kubernetes.md)%n", runDir);
         err.println(rule);
         err.flush();
     }

@@ -43,6 +43,14 @@ class DemoCommandTest {
         assertThat(out.resolve("train/samples/iter-0000000.png")).isNotEmptyFile(); // the untrained generator
         assertThat(run.err()).contains("dataset: 2-D mixture").contains("[it 6/6]").contains("dgan demo finished in")
                 .contains("demo-summary.json");
+        // The summary's last line names the command that makes the run a job; that command works on this run.
+        String next = run.err().lines().filter(l -> l.startsWith("  next        ./dgan job --run-dir ")).findFirst()
+                .orElseThrow(() -> new AssertionError("no 'next' line in " + run.err()));
+        String runDir = next.substring("  next        ./dgan job --run-dir ".length(), next.indexOf(" | kubectl"));
+        assertThat(Path.of(runDir)).isEqualTo(out.resolve("train"));
+        CliRun job = CliRun.of("job", "--run-dir", runDir);
+        assertThat(job.exitCode()).as(job.err()).isZero();
+        assertThat(job.out()).contains("kind: DecentralizedGANJob").contains("name: demo");
     }
 
     @Test
