@@ -306,6 +306,16 @@ class ClusterSuiteTest {
         assertThat(done.getSpec().optimizer.loss).isEqualTo("hinge+r1:2");
         assertThat(done.getSpec().training.seed).isEqualTo(9L);
         assertThat(done.getStatus().topology.type).isEqualTo("RandomRing");
+        // Bit for bit: rank 0's final parameters in its pod's run directory against the local run's.
+        Pod rank0 = Jobs.pods(ns, "mixture-run").stream()
+                .filter(p -> p.getMetadata().getName().equals("mixture-run-worker-0")).findFirst().orElseThrow();
+        Path podRunDir = E2eCluster.cluster().dir().resolve("nodes/process-node-0/pods").resolve(ns + "_"
+                + rank0.getMetadata().getName() + "_" + rank0.getMetadata().getUid()).resolve("volumes/dgan-run");
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String local = json.readTree(runDir.resolve("summary.json").toFile()).at("/paramDigests/0").asText();
+        String cluster = json.readTree(podRunDir.resolve("summary.json").toFile()).at("/paramDigests/0").asText();
+        System.out.println("[real-cluster] rank 0's final parameter digest: local run " + local + ", job " + cluster);
+        assertThat(cluster).isNotBlank().isEqualTo(local);
         admin.resources(DecentralizedGANJob.class).inNamespace(ns).withName("mixture-run").delete();
     }
 
