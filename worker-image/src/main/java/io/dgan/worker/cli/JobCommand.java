@@ -64,13 +64,21 @@ public final class JobCommand implements Runnable {
             description = "a checkpoint claim of this size per rank, e.g. 1Gi (default: none, an emptyDir)")
     String checkpointSize;
 
+    @Option(names = "--workers", paramLabel = "M",
+            description = "train on M workers instead of the run's (the same graph type, on M ranks)")
+    Integer workers;
+
+    @Option(names = "--iterations", paramLabel = "N", description = "train N iterations instead of the run's")
+    Long iterations;
+
     @Option(names = "--json", description = "print the manifest as one JSON object instead of YAML")
     boolean json;
 
     @Override
     public void run() {
         Path file = Files.isDirectory(runDir) ? runDir.resolve("config.json") : runDir;
-        TrainConfig run = readRun(file);
+        TrainConfig recorded = readRun(file);
+        TrainConfig run = scaled(recorded);
         List<String> differences = JobManifest.differences(run);
         if (!differences.isEmpty()) {
             throw new IllegalArgumentException(file + ": a DecentralizedGANJob cannot train what this run trained: "
@@ -87,8 +95,33 @@ public final class JobCommand implements Runnable {
                 dataClaim, checkpointSize);
         ObjectNode manifest = JobManifest.manifest(run, where);
         PrintWriter out = spec.commandLine().getOut();
-        out.print(json ? JsonOutput.toJson(manifest) + "\n" : JobManifest.yaml(manifest, file.toString(), run, where));
+        out.print(json ? JsonOutput.toJson(manifest) + "\n"
+                : JobManifest.yaml(manifest, file.toString(), recorded, run, where));
         out.flush();
+    }
+
+    /** The run's configuration with --workers and --iterations applied; the graph type must exist on M ranks. */
+    private TrainConfig scaled(TrainConfig run) {
+        TrainConfig out = run;
+        if (iterations != null) {
+            if (iterations < 1) {
+                throw new ParameterException(spec.commandLine(), "--iterations: expected 1 or more, got " + iterations);
+            }
+            out = out.withIterations(iterations);
+        }
+        if (workers != null) {
+            if (workers < 1 || workers > 1024) {
+                throw new ParameterException(spec.commandLine(), "--workers: expected 1 to 1024, got " + workers);
+            }
+            try {
+                io.dgan.topology.Topologies.create(io.dgan.topology.TopologySpec.of(
+                        io.dgan.topology.TopologyType.fromName(run.topology()), workers).withSeed(run.seed()));
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--workers: " + e.getMessage());
+            }
+            out = out.withWorkers(workers, run.topology(), run.algorithm());
+        }
+        return out;
     }
 
     private TrainConfig readRun(Path file) {

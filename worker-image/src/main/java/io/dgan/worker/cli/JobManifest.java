@@ -217,12 +217,17 @@ final class JobManifest {
     }
 
     /** The manifest as YAML, under a comment that says where it came from and what the run's machine decided. */
-    static String yaml(JsonNode manifest, String source, TrainConfig run, Placement where) {
+    static String yaml(JsonNode manifest, String source, TrainConfig recorded, TrainConfig run, Placement where) {
         StringBuilder out = new StringBuilder();
         out.append("# Trains what ").append(source).append(" trained (dgan job): ").append(run.workers())
                 .append(" workers, ").append(run.topology()).append(", ").append(run.algorithm()).append(", ")
                 .append(run.model()).append(" on ").append(run.dataset()).append(", seed ").append(run.seed())
                 .append(".\n");
+        if (recorded.workers() != run.workers() || recorded.iterations() != run.iterations()) {
+            out.append("# Scaled: ").append(run.workers()).append(" workers (the run: ").append(recorded.workers())
+                    .append("), ").append(run.iterations()).append(" iterations (the run: ")
+                    .append(recorded.iterations()).append(").\n");
+        }
         for (String note : notes(run, where)) {
             out.append("# ").append(note).append('\n');
         }

@@ -82,7 +82,7 @@ class JobCommandTest {
             JobManifest.Placement where = new JobManifest.Placement("gan", null, null, rng.nextInt(2), null, null,
                     rng.nextBoolean() ? "datasets" : null, rng.nextBoolean() ? "1Gi" : null);
             ObjectNode manifest = JobManifest.manifest(run, where);
-            assertSameTraining(run, YAML.readTree(JobManifest.yaml(manifest, "config.json", run, where)));
+            assertSameTraining(run, YAML.readTree(JobManifest.yaml(manifest, "config.json", run, run, where)));
         }
     }
 
@@ -110,6 +110,27 @@ class JobCommandTest {
         assertThat(cpu.at("/spec/template/spec/containers/0/resources/limits/cpu").asText()).isEqualTo("1500m");
         assertThat(CliRun.of("job", "--run-dir", config.toString(), "--cpu", "two").err())
                 .isEqualTo("dgan job: --cpu: expected a CPU quantity such as 2 or 500m, got 'two'\n");
+    }
+
+    /** From a laptop's few workers to a cluster's many: the same training otherwise, and a graph that exists on M. */
+    @Test
+    void workersAndIterationsCanBeScaled() throws Exception {
+        Path config = writeRun(dir.resolve("small"), "dcgan-small", "fashion-mnist", "ring", 1);
+        TrainConfig run = JsonOutput.mapper().readValue(config.toFile(), TrainConfig.class);
+        CliRun job = CliRun.of("job", "--run-dir", config.toString(), "--workers", "32", "--iterations", "20000");
+        assertThat(job.exitCode()).as(job.err()).isZero();
+        assertThat(job.out()).contains("# Scaled: 32 workers (the run: 4), 20000 iterations (the run: 100).");
+        assertSameTraining(run.withWorkers(32, "ring", "dp-oadam").withIterations(20_000), YAML.readTree(job.out()));
+
+        Path cube = dir.resolve("cube");
+        Files.createDirectories(cube);
+        Files.writeString(cube.resolve("config.json"), Files.readString(config).replace("\"ring\"", "\"hypercube\""));
+        CliRun six = CliRun.of("job", "--run-dir", cube.toString(), "--workers", "6");
+        assertThat(six.exitCode()).isEqualTo(2);
+        assertThat(six.err().lines()).singleElement().asString().startsWith("dgan job: --workers: ")
+                .contains("power of two");
+        assertThat(CliRun.of("job", "--run-dir", cube.toString(), "--iterations", "0").err())
+                .startsWith("dgan job: --iterations: expected 1 or more, got 0");
     }
 
     @Test
