@@ -23,11 +23,13 @@ public class OptimizerSpec {
 
     /** A loss as dgan train --loss takes it (the worker's parser has the last word: a loss it cannot build exits 2).
      * wgan-gp carries its own penalty, so it takes r1 or r2 only with its weight 0. */
-    private static final String LOSS_REGEX = "(bce|ns|hinge|wgan-gp:0)([+]r[12](:[0-9]+[.]?[0-9]*([eE][-+]?[0-9]+)?)?)?"
+    private static final String LOSS_REGEX = "(bce|ns|hinge|wgan-gp:0+([.]0*)?)([+]r[12](:[0-9]+[.]?[0-9]*([eE][-+]?[0-9]+)?)?)?"
             + "|wgan-gp(:[0-9]+[.]?[0-9]*([eE][-+]?[0-9]+)?)?";
     public static final java.util.regex.Pattern LOSS = java.util.regex.Pattern.compile(LOSS_REGEX);
 
     // No schema defaults for the recipe: the worker fills what a job leaves out from the preset, as dgan train does.
+    // maxLength bounds the rule's estimated cost, which the API server refuses above its budget.
+    @io.fabric8.generator.annotation.Size(max = 64)
     @ValidationRule(value = "self.matches('^(" + LOSS_REGEX + ")$')",
             message = "spec.optimizer.loss must be bce, hinge or wgan-gp[:lambda], optionally followed by +r1[:gamma] "
                     + "or +r2[:gamma] (wgan-gp only as wgan-gp:0+r1 or +r2)")

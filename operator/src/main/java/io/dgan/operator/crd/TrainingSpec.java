@@ -13,9 +13,9 @@ public class TrainingSpec {
 
     // No schema default: a job stored before the field existed keeps its restart hash (RestartHash).
     @Min(0)
-    @com.fasterxml.jackson.annotation.JsonPropertyDescription("Seed of the training: the players' initial parameters, "
-            + "the data each rank samples and the generator's noise (rank r draws from streams derived from seed and "
-            + "r), as dgan train --seed. Left out: 0. The graph's own seed (random topologies) is spec.topology.seed.")
+    @com.fasterxml.jackson.annotation.JsonPropertyDescription("Seed of the training: the players' initial parameters (the "
+            + "same on every rank), the split of the data into shards, and each rank's minibatches and noise (streams "
+            + "derived from the seed and the rank), as dgan train --seed. Left out: 0. The graph's own seed (random topologies) is spec.topology.seed.")
     public Long seed;
 
     @Min(1)

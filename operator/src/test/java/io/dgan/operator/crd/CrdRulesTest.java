@@ -73,13 +73,13 @@ class CrdRulesTest {
     @Test
     void aLossIsAdmittedInTheFormsDganTrainTakes() throws Exception {
         for (String loss : List.of("bce", "ns", "hinge", "wgan-gp", "wgan-gp:5", "wgan-gp:2.5e1", "bce+r1", "bce+r1:10",
-                "hinge+r2:0.1", "wgan-gp:0+r1", "ns+r2:1e-2")) {
+                "hinge+r2:0.1", "wgan-gp:0+r1", "wgan-gp:0.0+r2:5", "ns+r2:1e-2")) {
             assertThat(check(spec -> ((ObjectNode) spec.get("optimizer")).put("loss", loss))).as(loss).isEmpty();
         }
         String message = ".spec.optimizer.loss: spec.optimizer.loss must be bce, hinge or wgan-gp[:lambda], optionally "
                 + "followed by +r1[:gamma] or +r2[:gamma] (wgan-gp only as wgan-gp:0+r1 or +r2)";
         for (String loss : List.of("", "mse", "bce+", "bce+r3", "wgan-gp+r1", "wgan-gp:10+r1", "bce+r1:-1", "BCE",
-                "bce+r1+r2", "hinge:2", " bce")) {
+                "bce+r1+r2", "hinge:2", " bce", "wgan-gp:0.5+r1")) {
             assertThat(check(spec -> ((ObjectNode) spec.get("optimizer")).put("loss", loss))).as(loss)
                     .containsExactly(message);
         }
