@@ -33,7 +33,7 @@ public final class JobCommand implements Runnable {
     CommandSpec spec;
 
     @Option(names = "--run-dir", required = true, paramLabel = "DIR",
-            description = "the run directory of dgan train (or dgan demo's train/), or its config.json")
+            description = "the run directory of dgan train or dgan demo, or the run's config.json")
     Path runDir;
 
     @Option(names = "--name", description = "metadata.name (default: the run directory's name, made a DNS-1035 label)")
@@ -76,7 +76,10 @@ public final class JobCommand implements Runnable {
 
     @Override
     public void run() {
-        Path file = Files.isDirectory(runDir) ? runDir.resolve("config.json") : runDir;
+        // A run directory, or dgan demo's output directory (its run is train/), or the config.json itself.
+        Path file = !Files.isDirectory(runDir) ? runDir
+                : Files.isRegularFile(runDir.resolve("config.json")) || !Files.isDirectory(runDir.resolve("train"))
+                ? runDir.resolve("config.json") : runDir.resolve("train/config.json");
         TrainConfig recorded = readRun(file);
         TrainConfig run = scaled(recorded);
         List<String> differences = JobManifest.differences(run);

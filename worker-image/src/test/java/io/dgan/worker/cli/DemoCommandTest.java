@@ -51,6 +51,8 @@ class DemoCommandTest {
         CliRun job = CliRun.of("job", "--run-dir", runDir);
         assertThat(job.exitCode()).as(job.err()).isZero();
         assertThat(job.out()).contains("kind: DecentralizedGANJob").contains("name: demo");
+        assertThat(CliRun.of("job", "--run-dir", out.toString()).out()).as("the demo's own directory names its run")
+                .isEqualTo(job.out());
     }
 
     @Test
