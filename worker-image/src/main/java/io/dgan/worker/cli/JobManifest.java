@@ -76,6 +76,10 @@ final class JobManifest {
         if (run.gossipRounds() < 1) {
             out.add("gossipRounds " + run.gossipRounds() + ": a job's workers gossip at least once per iteration");
         }
+        if (!List.of("local", "neighbourhood").contains(run.secondMoment())) {
+            out.add("secondMoment " + run.secondMoment() + ": a job's is local or neighbourhood (global all-reduces "
+                    + "the gradients every iteration: a measurement, not a way to train)");
+        }
         if (!GanModels.NAMES.contains(GanModels.baseName(run.model()))) {
             out.add("model " + run.model() + ": not a model the worker builds " + GanModels.NAMES);
         }

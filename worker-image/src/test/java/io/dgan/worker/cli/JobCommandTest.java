@@ -148,6 +148,14 @@ class JobCommandTest {
         assertThat(CliRun.of("job", "--run-dir", local.toString()).err())
                 .contains("gossipRounds 0: a job's workers gossip at least once per iteration");
 
+        Path global = dir.resolve("global");
+        Files.createDirectories(global);
+        Files.writeString(global.resolve("config.json"), Files.readString(local)
+                .replaceAll("\"gossipRounds\"\\s*:\\s*0", "\"gossipRounds\":1")
+                .replaceAll("\"secondMoment\"\\s*:\\s*\"local\"", "\"secondMoment\":\"global\""));
+        assertThat(CliRun.of("job", "--run-dir", global.toString()).err().lines()).singleElement().asString()
+                .contains("secondMoment global: a job's is local or neighbourhood");
+
         Path operators = dir.resolve("operator-config.json");
         Files.writeString(operators, "{\"model\":{\"type\":\"dcgan\"},\"dataset\":{\"type\":\"mnist\"}}");
         assertThat(CliRun.of("job", "--run-dir", operators.toString()).err().lines()).singleElement().asString()
